@@ -1,0 +1,36 @@
+#!/usr/bin/env python3
+"""CDK entry point: `cdk synth|deploy|destroy` run this (see cdk.json). Nothing happens at import."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, Mapping, Optional, Tuple
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from lab_stack.config import ConfigError, LabConfig
+from lab_stack.stack import LabStack
+
+
+def build_app(context: Optional[Mapping[str, Any]] = None) -> Tuple[App, LabStack]:
+    """The lab's app with cdk-nag AwsSolutions checking every synth; raises ConfigError on a bad setting."""
+    app = App(context=dict(context) if context is not None else None)
+    config = LabConfig.from_context(app.node.get_all_context())
+    stack = LabStack(app, config.lab_name, config=config)
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, stack
+
+
+def main() -> int:
+    try:
+        app, _ = build_app()
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,167 @@
+"""Every user setting of the lab, parsed and validated in one place.
+
+Settings arrive as CDK context: from `cdk.json` (JSON types) or from `-c key=value` (always strings).
+A bad value must stop synth with one line naming the key, the value and what is allowed, before any
+construct exists, so nothing is half-made and no jsii stack trace reaches the user.
+"""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+DEFAULTS: Mapping[str, Any] = {
+    "labName": "FirehoseLab",
+    "bufferSizeMiB": 1,
+    "bufferIntervalSeconds": 60,
+    "compression": "none",
+    "bucketName": "",
+    "instanceType": "t3.micro",
+    "producerRatePerSecond": 10,
+    "producerMinutes": 60,
+    "dataRetentionDays": 7,
+}
+
+COMPRESSIONS = ("none", "gzip")
+
+# Context keys that belong to the CDK toolkit, not to the lab: feature flags (`@aws-cdk/...`),
+# toolkit switches (`aws:cdk:...`) and cached lookups (`availability-zones:account=...`).
+_TOOLKIT_KEY = re.compile(r"^(@|aws:|aws-cdk:|cdk-|cli-)|:")
+
+_LAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
+_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+_BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+class ConfigError(ValueError):
+    """A setting the lab cannot be built with; str() is the one line shown to the user."""
+
+
+@dataclass(frozen=True)
+class LabConfig:
+    lab_name: str
+    buffer_size_mib: int
+    buffer_interval_seconds: int
+    compression: str
+    bucket_name: Optional[str]
+    instance_type: str
+    producer_rate_per_second: int
+    producer_minutes: int
+    data_retention_days: int
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any]) -> "LabConfig":
+        """Build from the app's whole context; unknown lab keys are refused (a typo must not be ignored)."""
+        unknown = sorted(k for k in context if k not in DEFAULTS and not _TOOLKIT_KEY.search(k))
+        if unknown:
+            key = unknown[0]
+            close = difflib.get_close_matches(key, DEFAULTS, n=1)
+            hint = f" (did you mean {close[0]}?)" if close else ""
+            raise ConfigError(
+                f"unknown setting {key!r}{hint}; known settings: {', '.join(DEFAULTS)}"
+            )
+        values = {key: context.get(key, default) for key, default in DEFAULTS.items()}
+        return cls(
+            lab_name=_parse_lab_name(values["labName"]),
+            buffer_size_mib=_parse_int("bufferSizeMiB", values["bufferSizeMiB"], 1, 128, "MiB"),
+            buffer_interval_seconds=_parse_int(
+                "bufferIntervalSeconds", values["bufferIntervalSeconds"], 0, 900, "seconds"
+            ),
+            compression=_parse_choice("compression", values["compression"], COMPRESSIONS),
+            bucket_name=_parse_bucket_name(values["bucketName"]),
+            instance_type=_parse_instance_type(values["instanceType"]),
+            producer_rate_per_second=_parse_int(
+                "producerRatePerSecond", values["producerRatePerSecond"], 1, 10_000, "events per second"
+            ),
+            producer_minutes=_parse_int("producerMinutes", values["producerMinutes"], 1, 1440, "minutes"),
+            data_retention_days=_parse_int(
+                "dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"
+            ),
+        )
+
+
+def _refuse(key: str, value: Any, allowed: str) -> ConfigError:
+    return ConfigError(f"invalid {key}={value!r}: {allowed}")
+
+
+def _parse_int(key: str, value: Any, low: int, high: int, unit: str) -> int:
+    allowed = f"must be a whole number of {unit} from {low} to {high}"
+    if isinstance(value, bool):
+        raise _refuse(key, value, allowed)
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+        number = int(value)
+    else:
+        raise _refuse(key, value, allowed)
+    if not low <= number <= high:
+        raise _refuse(key, value, allowed)
+    return number
+
+
+def _parse_choice(key: str, value: Any, choices: tuple) -> str:
+    if not isinstance(value, str) or value.strip().lower() not in choices:
+        raise _refuse(key, value, f"must be one of {', '.join(choices)}")
+    return value.strip().lower()
+
+
+def _parse_lab_name(value: Any) -> str:
+    if not isinstance(value, str) or not _LAB_NAME.fullmatch(value):
+        raise _refuse(
+            "labName",
+            value,
+            "must start with a letter and hold only letters, digits and hyphens, 1 to 40 characters "
+            "(it becomes the CloudFormation stack name)",
+        )
+    return value
+
+
+def _parse_instance_type(value: Any) -> str:
+    if not isinstance(value, str) or not _INSTANCE_TYPE.fullmatch(value):
+        raise _refuse("instanceType", value, "must be an EC2 instance type such as t3.micro or t4g.micro")
+    return value
+
+
+def _parse_bucket_name(value: Any) -> Optional[str]:
+    """Empty means a generated unique name; otherwise S3's general-purpose bucket naming rules."""
+    if value is None or value == "":
+        return None
+    rules = (
+        "S3 bucket names are 3-63 lowercase letters, digits, hyphens and dots, begin and end with a letter or "
+        "digit; leave bucketName empty for a generated unique name"
+    )
+    problem = _bucket_name_problem(value) if isinstance(value, str) else "it is not text"
+    if problem:
+        raise _refuse("bucketName", value, f"{problem}; {rules}")
+    return value
+
+
+def _bucket_name_problem(name: str) -> Optional[str]:
+    """The first S3 naming rule the name breaks, in words a student can act on."""
+    if not 3 <= len(name) <= 63:
+        return f"it has {len(name)} characters"
+    if any(c.isupper() for c in name):
+        return "uppercase letters are not allowed"
+    if not _BUCKET_CHARS.fullmatch(name):
+        return "it has a character other than a-z, 0-9, '-' and '.', or does not begin and end with a letter or digit"
+    if ".." in name:
+        return "two adjacent dots are not allowed"
+    if _looks_like_ip(name):
+        return "it is shaped like an IP address"
+    if name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
+        return "it uses a prefix or suffix that S3 reserves"
+    return None
+
+
+def _looks_like_ip(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True
+

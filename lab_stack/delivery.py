@@ -1,0 +1,122 @@
+"""The delivery half of the lab: the bucket where data lands and the Firehose stream that fills it."""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Size, Stack, Validations
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from lab_stack.config import LabConfig
+
+# Hive-style date partitions (year=/month=/...) so Glue/Athena can partition on them later.
+DATA_PREFIX = "data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+ERROR_PREFIX = (
+    "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
+)
+DATA_ROOT = "data/"
+
+# What Firehose needs to deliver to S3 (AWS: "Grant Firehose access to an Amazon S3 destination"). The L2's own
+# grant is bucket.grant_read_write(): s3:GetObject*, s3:List*, s3:DeleteObject*... which is more than delivery needs.
+FIREHOSE_S3_ACTIONS = [
+    "s3:AbortMultipartUpload",
+    "s3:GetBucketLocation",
+    "s3:GetObject",
+    "s3:ListBucket",
+    "s3:ListBucketMultipartUploads",
+    "s3:PutObject",
+]
+# aws-cdk-lib's Firehose L2 always adds a region->CIDR mapping that only Redshift/Splunk destinations use.
+UNUSED_FIREHOSE_MAPPING_ID = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"
+
+
+class DeliveryPipeline(Construct):
+    """S3 bucket + Direct PUT delivery stream + its error log group, all removed by `cdk destroy`."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig) -> None:
+        super().__init__(scope, construct_id)
+
+        self.bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=config.bucket_name,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=RemovalPolicy.DESTROY,
+            auto_delete_objects=True,
+            lifecycle_rules=[
+                s3.LifecycleRule(
+                    id="expire-lab-data",
+                    expiration=Duration.days(config.data_retention_days),
+                    abort_incomplete_multipart_upload_after=Duration.days(1),
+                )
+            ],
+        )
+        auto_delete = self.bucket.node.find_child("AutoDeleteObjectsCustomResource")
+        Validations.of(self.bucket).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-S1",
+                reason=(
+                    "Server access logs need a second bucket that S3 keeps writing to for hours after the lab "
+                    "bucket is deleted, so cdk destroy could not remove it; this bucket holds only synthetic lab "
+                    "events that expire after dataRetentionDays."
+                ),
+            )
+        )
+
+        self.log_group = logs.LogGroup(
+            self,
+            "DeliveryErrors",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+
+        self.role = iam.Role(
+            self,
+            "DeliveryRole",
+            assumed_by=iam.ServicePrincipal(
+                "firehose.amazonaws.com", conditions={"StringEquals": {"sts:ExternalId": Aws.ACCOUNT_ID}}
+            ),
+            description="firehose-lab: Firehose delivers to the lab bucket and logs delivery errors",
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=FIREHOSE_S3_ACTIONS,
+                resources=[self.bucket.bucket_arn, self.bucket.arn_for_objects("*")],
+            )
+        )
+        self.log_group.grant_write(self.role)
+        bucket_logical_id = Stack.of(self).get_logical_id(self.bucket.node.default_child)
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id=f"AwsSolutions-IAM5[Resource::<{bucket_logical_id}.Arn>/*]",
+                reason="Firehose names every object it delivers (prefix + timestamp + random id); it needs PutObject on "
+                "all keys of this one lab bucket.",
+            )
+        )
+
+        destination = firehose.S3Bucket(
+            self.bucket,
+            buffering_size=Size.mebibytes(config.buffer_size_mib),
+            buffering_interval=Duration.seconds(config.buffer_interval_seconds),
+            compression=firehose.Compression.GZIP if config.compression == "gzip" else None,
+            data_output_prefix=DATA_PREFIX,
+            error_output_prefix=ERROR_PREFIX,
+            logging_config=firehose.EnableLogging(self.log_group),
+            # Immutable view: the L2's broader grants are dropped; the statements above are the whole policy.
+            role=self.role.without_policy_updates(),
+        )
+        self.stream = firehose.DeliveryStream(
+            self,
+            "Stream",
+            destination=destination,
+            encryption=firehose.StreamEncryption.aws_owned_key(),
+        )
+        # Policy before stream (Firehose checks the role on create); on destroy the stream goes first, then the
+        # bucket is emptied: otherwise a last delivery can land after emptying and the bucket delete fails.
+        self.stream.node.add_dependency(self.role, auto_delete)
+        Stack.of(self).node.try_remove_child(UNUSED_FIREHOSE_MAPPING_ID)

@@ -1,0 +1,214 @@
+"""The producing half of the lab: a small EC2 instance that runs `python -m producer` as a systemd service.
+
+Replaces the original lab's SSH key, AdministratorAccess role and `aws configure`: the instance is reached with
+SSM Session Manager, accepts no inbound traffic, and its role may only put records to the lab's own stream
+(granted by the stack), use Session Manager, and read its own code asset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kinesisfirehose as firehose
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3_assets as s3_assets
+from constructs import Construct
+
+from lab_stack.config import LabConfig
+
+PRODUCER_DIR = Path(__file__).resolve().parent.parent / "producer"
+SERVICE_NAME = "firehose-producer"
+INSTALL_DIR = "/opt/firehose-lab"
+STATE_DIR = "/var/lib/firehose-lab"
+# AL2023's own python3 is 3.9; the producer targets the 3.11 package that AL2023 also ships.
+INSTANCE_PYTHON = "python3.11"
+
+# AWS's documented minimal instance policy for Session Manager (no Run Command, no S3/KMS session logging).
+SESSION_MANAGER_ACTIONS = [
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+]
+
+
+class ProducerHost(Construct):
+    """Public-subnet VPC without NAT, an instance with no inbound rule, and the producer service on it."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LabConfig,
+        stream: firehose.IDeliveryStream,
+    ) -> None:
+        super().__init__(scope, construct_id)
+
+        flow_log_group = logs.LogGroup(
+            self,
+            "FlowLogs",
+            retention=logs.RetentionDays.ONE_WEEK,
+            removal_policy=RemovalPolicy.DESTROY,
+        )
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            max_azs=1,
+            nat_gateways=0,
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)
+            ],
+            # The default security group is never used here; restricting it costs a Lambda-backed custom resource.
+            restrict_default_security_group=False,
+            flow_logs={
+                "all": ec2.FlowLogOptions(
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+                    traffic_type=ec2.FlowLogTrafficType.ALL,
+                )
+            },
+        )
+
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=self.vpc,
+            description="firehose-lab producer: no inbound; outbound HTTPS only (Firehose, S3, SSM, package repos)",
+            allow_all_outbound=False,
+        )
+        self.security_group.add_egress_rule(ec2.Peer.any_ipv4(), ec2.Port.tcp(443), "HTTPS to AWS APIs and repos")
+
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="firehose-lab producer instance: Session Manager, its code asset, put records to one stream",
+        )
+        session_manager = iam.PolicyStatement(actions=SESSION_MANAGER_ACTIONS, resources=["*"])
+        self.role.add_to_principal_policy(session_manager)
+
+        self.code = s3_assets.Asset(
+            self, "ProducerCode", path=str(PRODUCER_DIR), exclude=["__pycache__", "*.pyc", "tests"]
+        )
+        # Exactly one object: the grant_read() of an asset would allow s3:GetObject*/List* on the whole bucket.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=["s3:GetObject"],
+                resources=[self.code.bucket.arn_for_objects(self.code.s3_object_key)],
+            )
+        )
+
+        instance_type = ec2.InstanceType(config.instance_type)
+        cpu_type = (
+            ec2.AmazonLinuxCpuType.ARM_64
+            if instance_type.architecture == ec2.InstanceArchitecture.ARM_64
+            else ec2.AmazonLinuxCpuType.X86_64
+        )
+        self.instance = ec2.Instance(
+            self,
+            "Instance",
+            vpc=self.vpc,
+            vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
+            instance_type=instance_type,
+            machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=cpu_type),
+            security_group=self.security_group,
+            role=self.role,
+            require_imdsv2=True,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        8,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+            user_data=self._user_data(config=config, stream=stream),
+            user_data_causes_replacement=True,
+        )
+        Validations.of(self.instance).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-EC28",
+                reason=(
+                    "Detailed (1-minute) monitoring is billed per metric per month; the lab instance lives for an "
+                    "hour or so and basic 5-minute metrics are enough to see it working."
+                ),
+            ),
+            Acknowledgment(
+                id="AwsSolutions-EC29",
+                reason=(
+                    "Termination protection would make `cdk destroy` fail; the lab must be removable with one "
+                    "command. The instance holds no state worth protecting (data lives in S3)."
+                ),
+            ),
+        )
+        Validations.of(self.role).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-IAM5[Resource::*]",
+                reason=(
+                    "Only the Session Manager actions (ssm:UpdateInstanceInformation, ssmmessages:*Channel) use "
+                    "Resource '*': AWS's minimal Session Manager policy; the instance id is not known before the "
+                    "role exists. Firehose and S3 access are scoped to one stream and one object."
+                ),
+            ),
+        )
+
+    def _user_data(self, *, config: LabConfig, stream: firehose.IDeliveryStream) -> ec2.UserData:
+        """Boot script: fetch the producer asset, install it in a venv, run it as a bounded systemd service."""
+        user_data = ec2.UserData.for_linux()
+        user_data.add_commands("set -euo pipefail")
+        archive = user_data.add_s3_download_command(
+            bucket=self.code.bucket,
+            bucket_key=self.code.s3_object_key,
+            local_file=f"{INSTALL_DIR}/producer.zip",
+            region=Aws.REGION,
+        )
+        seconds = config.producer_minutes * 60
+        # systemd stops the service a little after the producer's own deadline, whatever happens inside it.
+        runtime_max = seconds + int(Duration.minutes(2).to_seconds())
+        exec_start = " ".join(
+            [
+                f"{INSTALL_DIR}/venv/bin/python -m producer",
+                f"--stream {stream.delivery_stream_name}",
+                f"--region {Aws.REGION}",
+                f"--rate {config.producer_rate_per_second}",
+                f"--duration {seconds}",
+                f"--dead-letter {STATE_DIR}/dead-letter.jsonl",
+                f"--stats-json {STATE_DIR}/stats.json",
+            ]
+        )
+        user_data.add_commands(
+            f"dnf install -y {INSTANCE_PYTHON} {INSTANCE_PYTHON}-pip",
+            f"rm -rf {INSTALL_DIR}/producer {INSTALL_DIR}/venv",
+            f"{INSTANCE_PYTHON} -m zipfile -e {archive} {INSTALL_DIR}/producer",
+            f"{INSTANCE_PYTHON} -m venv {INSTALL_DIR}/venv",
+            f"{INSTALL_DIR}/venv/bin/pip install --quiet --no-cache-dir -r {INSTALL_DIR}/producer/requirements.txt",
+            f"cat > /etc/systemd/system/{SERVICE_NAME}.service <<'UNIT'",
+            "[Unit]",
+            f"Description=firehose-lab producer: sample events to Firehose stream {stream.delivery_stream_name}",
+            "Wants=network-online.target",
+            "After=network-online.target",
+            "",
+            "[Service]",
+            "Type=simple",
+            f"WorkingDirectory={INSTALL_DIR}",
+            f"ExecStart={exec_start}",
+            "DynamicUser=yes",
+            "StateDirectory=firehose-lab",
+            "Restart=no",
+            f"RuntimeMaxSec={runtime_max}",
+            "TimeoutStopSec=60",
+            "",
+            "[Install]",
+            "WantedBy=multi-user.target",
+            "UNIT",
+            "systemctl daemon-reload",
+            f"systemctl enable --now {SERVICE_NAME}.service",
+        )
+        return user_data

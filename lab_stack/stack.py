@@ -1,0 +1,60 @@
+"""LabStack wires the delivery pipeline to the producer host and tells the student where to look."""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, CfnOutput, RemovalPolicies, Stack
+from constructs import Construct
+
+from lab_stack.config import LabConfig
+from lab_stack.delivery import DATA_ROOT, DeliveryPipeline
+from lab_stack.producer_host import ProducerHost
+
+
+class LabStack(Stack):
+    def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig) -> None:
+        super().__init__(
+            scope,
+            construct_id,
+            description="firehose-lab: Kinesis Data Firehose Direct PUT to S3 with an EC2 producer (cdk destroy removes all)",
+        )
+        self.config = config
+
+        self.delivery = DeliveryPipeline(self, "Delivery", config=config)
+        self.producer_host = ProducerHost(
+            self, "ProducerHost", config=config, stream=self.delivery.stream
+        )
+        self.delivery.stream.grant_put_records(self.producer_host.role)
+        # Nothing outlives the lab, including children the L2s default to RETAIN (e.g. Firehose's log stream).
+        RemovalPolicies.of(self).destroy()
+
+        self._outputs()
+
+    def _outputs(self) -> None:
+        bucket = self.delivery.bucket.bucket_name
+        stream = self.delivery.stream.delivery_stream_name
+        instance_id = self.producer_host.instance.instance_id
+        region = Aws.REGION
+        outputs = {
+            "BucketName": (bucket, "S3 bucket where Firehose delivers the lab's events"),
+            "DeliveryStreamName": (stream, "Firehose Direct PUT stream the producer writes to"),
+            "InstanceId": (instance_id, "EC2 instance running the producer service"),
+            "DataPrefix": (f"s3://{bucket}/{DATA_ROOT}", "Where delivered objects land (date-partitioned)"),
+            "ListDataCommand": (
+                f"aws s3 ls s3://{bucket}/{DATA_ROOT} --recursive --human-readable --region {region}",
+                "List delivered objects (first ones appear after the buffer interval)",
+            ),
+            "SessionCommand": (
+                f"aws ssm start-session --target {instance_id} --region {region}",
+                "Shell on the producer instance (Session Manager; then: journalctl -u firehose-producer)",
+            ),
+            "StreamConsoleUrl": (
+                f"https://{region}.console.aws.amazon.com/firehose/home?region={region}#/details/{stream}/monitoring",
+                "Firehose console: monitoring of the delivery stream",
+            ),
+            "BucketConsoleUrl": (
+                f"https://s3.console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={DATA_ROOT}",
+                "S3 console: delivered objects",
+            ),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)

@@ -1,0 +1,43 @@
+"""Shared set-up: jsii must run on the venv's Node LTS, and stacks are synthesized once per session."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+# jsii starts `node` from PATH on first import of aws_cdk: put the venv's Node 24 first (no EOL banner).
+os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+sys.path.insert(0, str(ROOT))
+
+
+def cdk_json_context(**overrides) -> dict:
+    """The context the CDK CLI would pass: cdk.json (defaults + feature flags) plus `-c` overrides."""
+    context = json.loads((ROOT / "cdk.json").read_text())["context"]
+    context.update(overrides)
+    return context
+
+
+def synth(**overrides):
+    """(stack, Template) of the lab app as the CLI would build it with these `-c` settings."""
+    from aws_cdk.assertions import Template
+
+    from app import build_app
+
+    _, stack = build_app(cdk_json_context(**overrides))
+    return stack, Template.from_stack(stack)
+
+
+@pytest.fixture(scope="session")
+def default_lab():
+    """The lab with every setting at its default."""
+    return synth()
+
+
+@pytest.fixture(scope="session")
+def template(default_lab):
+    return default_lab[1]

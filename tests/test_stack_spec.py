@@ -1,0 +1,434 @@
+"""The lab's specification, read off the synthesized CloudFormation template (default settings)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import pytest
+from aws_cdk.assertions import Capture, Match
+
+from conftest import synth
+
+
+def resources_of(template, type_name):
+    return template.find_resources(type_name)
+
+
+def only(template, type_name):
+    found = resources_of(template, type_name)
+    assert len(found) == 1, f"expected one {type_name}, found {sorted(found)}"
+    return next(iter(found.items()))
+
+
+def logical_id(template, type_name):
+    return only(template, type_name)[0]
+
+
+def all_statements(template):
+    for policy in resources_of(template, "AWS::IAM::Policy").values():
+        yield from policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def statements_of_role(template, role_id):
+    for policy in resources_of(template, "AWS::IAM::Policy").values():
+        if {"Ref": role_id} in policy["Properties"]["Roles"]:
+            yield from policy["Properties"]["PolicyDocument"]["Statement"]
+
+
+def role_assumed_by(template, service):
+    roles = [
+        role_id
+        for role_id, role in resources_of(template, "AWS::IAM::Role").items()
+        if role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service") == service
+    ]
+    assert len(roles) == 1, f"expected one role for {service}, found {roles}"
+    return roles[0]
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+def render_user_data(template):
+    """The instance's boot script with CloudFormation references shown as ${Ref:X} / ${GetAtt:X.Attr}."""
+    _, instance = only(template, "AWS::EC2::Instance")
+    parts = instance["Properties"]["UserData"]["Fn::Base64"]["Fn::Join"][1]
+
+    def show(part):
+        if isinstance(part, str):
+            return part
+        if "Ref" in part:
+            return "${Ref:%s}" % part["Ref"]
+        if "Fn::GetAtt" in part:
+            return "${GetAtt:%s}" % ".".join(part["Fn::GetAtt"])
+        if "Fn::Sub" in part:
+            return part["Fn::Sub"]
+        raise AssertionError(f"unexpected intrinsic in user-data: {part}")
+
+    return "".join(show(part) for part in parts)
+
+
+# --- the bucket -------------------------------------------------------------------------------------------------
+
+
+def test_bucket_gets_a_generated_unique_name_by_default(template):
+    _, bucket = only(template, "AWS::S3::Bucket")
+    assert "BucketName" not in bucket["Properties"]
+
+
+def test_bucket_blocks_public_access_encrypts_and_disables_acls(template):
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+                ]
+            },
+            "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
+        },
+    )
+
+
+def test_bucket_policy_denies_every_request_without_tls(template):
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Effect": "Deny",
+                                "Action": "s3:*",
+                                "Principal": {"AWS": "*"},
+                                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            }
+                        )
+                    ]
+                )
+            }
+        },
+    )
+
+
+def test_lab_data_expires_after_seven_days_by_default(template):
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "LifecycleConfiguration": {
+                "Rules": Match.array_with(
+                    [Match.object_like({"ExpirationInDays": 7, "Status": "Enabled"})]
+                )
+            }
+        },
+    )
+
+
+def test_bucket_is_emptied_and_deleted_on_destroy(template):
+    template.has_resource("AWS::S3::Bucket", {"DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete"})
+    bucket_id = logical_id(template, "AWS::S3::Bucket")
+    template.has_resource_properties("Custom::S3AutoDeleteObjects", {"BucketName": {"Ref": bucket_id}})
+
+
+# --- the delivery stream ----------------------------------------------------------------------------------------
+
+
+def test_stream_is_direct_put_to_the_lab_bucket(template):
+    bucket_id = logical_id(template, "AWS::S3::Bucket")
+    template.has_resource_properties(
+        "AWS::KinesisFirehose::DeliveryStream",
+        {
+            "DeliveryStreamType": "DirectPut",
+            "ExtendedS3DestinationConfiguration": Match.object_like(
+                {"BucketARN": {"Fn::GetAtt": [bucket_id, "Arn"]}}
+            ),
+        },
+    )
+
+
+def test_stream_buffers_1_mib_or_60_seconds_whichever_comes_first(template):
+    template.has_resource_properties(
+        "AWS::KinesisFirehose::DeliveryStream",
+        {
+            "ExtendedS3DestinationConfiguration": Match.object_like(
+                {"BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60}}
+            )
+        },
+    )
+
+
+def test_stream_writes_date_partitioned_data_and_separate_errors(template):
+    _, stream = only(template, "AWS::KinesisFirehose::DeliveryStream")
+    destination = stream["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert destination["Prefix"].startswith("data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/")
+    assert destination["ErrorOutputPrefix"].startswith("errors/!{firehose:error-output-type}/")
+
+
+def test_stream_is_uncompressed_by_default_and_encrypted(template):
+    _, stream = only(template, "AWS::KinesisFirehose::DeliveryStream")
+    destination = stream["Properties"]["ExtendedS3DestinationConfiguration"]
+    assert destination.get("CompressionFormat", "UNCOMPRESSED") == "UNCOMPRESSED"
+    assert stream["Properties"]["DeliveryStreamEncryptionConfigurationInput"] == {"KeyType": "AWS_OWNED_CMK"}
+
+
+def test_delivery_errors_go_to_a_log_group_that_expires_and_is_destroyed(template):
+    log_group = Capture()
+    template.has_resource_properties(
+        "AWS::KinesisFirehose::DeliveryStream",
+        {
+            "ExtendedS3DestinationConfiguration": Match.object_like(
+                {"CloudWatchLoggingOptions": Match.object_like({"Enabled": True, "LogGroupName": {"Ref": log_group}})}
+            )
+        },
+    )
+    group = template.to_json()["Resources"][log_group.as_string()]
+    assert group["Properties"]["RetentionInDays"] == 7
+    assert group["DeletionPolicy"] == "Delete"
+
+
+def test_stream_is_deleted_before_the_bucket_is_emptied(template):
+    """A last delivery after emptying would make the bucket delete fail (aws-cdk #20660)."""
+    auto_delete_id = logical_id(template, "Custom::S3AutoDeleteObjects")
+    _, stream = only(template, "AWS::KinesisFirehose::DeliveryStream")
+    assert auto_delete_id in stream["DependsOn"]
+
+
+def test_firehose_role_can_only_deliver_to_the_lab_bucket_and_log_errors(template):
+    role_id = role_assumed_by(template, "firehose.amazonaws.com")
+    bucket_id = logical_id(template, "AWS::S3::Bucket")
+    statements = list(statements_of_role(template, role_id))
+    s3_statements = [s for s in statements if any(a.startswith("s3:") for a in as_list(s["Action"]))]
+    assert len(s3_statements) == 1
+    assert sorted(as_list(s3_statements[0]["Action"])) == [
+        "s3:AbortMultipartUpload",
+        "s3:GetBucketLocation",
+        "s3:GetObject",
+        "s3:ListBucket",
+        "s3:ListBucketMultipartUploads",
+        "s3:PutObject",
+    ]
+    assert s3_statements[0]["Resource"] == [
+        {"Fn::GetAtt": [bucket_id, "Arn"]},
+        {"Fn::Join": ["", [{"Fn::GetAtt": [bucket_id, "Arn"]}, "/*"]]},
+    ]
+    other_actions = {a for s in statements if s not in s3_statements for a in as_list(s["Action"])}
+    assert other_actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+
+
+def test_firehose_role_trusts_only_firehose_for_this_account(template):
+    role_id = role_assumed_by(template, "firehose.amazonaws.com")
+    role = template.to_json()["Resources"][role_id]
+    statement = role["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}}
+
+
+# --- IAM across the stack ---------------------------------------------------------------------------------------
+
+
+def test_no_policy_grants_a_wildcard_action(template):
+    actions = [a for s in all_statements(template) if s["Effect"] == "Allow" for a in as_list(s["Action"])]
+    assert actions, "no IAM actions found at all"
+    assert [a for a in actions if "*" in a] == []
+
+
+def test_no_admin_policy_no_iam_user_no_access_key_no_key_pair(template):
+    as_text = json.dumps(template.to_json())
+    assert "AdministratorAccess" not in as_text
+    for forbidden in ("AWS::IAM::User", "AWS::IAM::AccessKey", "AWS::EC2::KeyPair"):
+        assert resources_of(template, forbidden) == {}
+    _, instance = only(template, "AWS::EC2::Instance")
+    assert "KeyName" not in instance["Properties"]
+
+
+def test_instance_role_can_only_put_records_read_its_code_and_use_session_manager(template):
+    role_id = role_assumed_by(template, "ec2.amazonaws.com")
+    stream_id = logical_id(template, "AWS::KinesisFirehose::DeliveryStream")
+    statements = {tuple(sorted(as_list(s["Action"]))): s["Resource"] for s in statements_of_role(template, role_id)}
+    assert statements.pop(("firehose:PutRecord", "firehose:PutRecordBatch")) == {"Fn::GetAtt": [stream_id, "Arn"]}
+    code_object = statements.pop(("s3:GetObject",))
+    assert code_object["Fn::Join"][1][-1].endswith(".zip"), "must name one asset object, not a prefix"
+    assert statements == {
+        (
+            "ssm:UpdateInstanceInformation",
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ): "*"
+    }
+    role = template.to_json()["Resources"][role_id]
+    assert "ManagedPolicyArns" not in role["Properties"]
+
+
+# --- network and instance ---------------------------------------------------------------------------------------
+
+
+def test_vpc_has_public_subnets_only_and_no_nat_gateway(template):
+    assert resources_of(template, "AWS::EC2::NatGateway") == {}
+    subnets = resources_of(template, "AWS::EC2::Subnet")
+    assert subnets
+    assert all(s["Properties"]["MapPublicIpOnLaunch"] is True for s in subnets.values())
+    template.resource_count_is("AWS::EC2::InternetGateway", 1)
+
+
+def test_security_group_has_no_inbound_rule_and_only_https_out(template):
+    assert resources_of(template, "AWS::EC2::SecurityGroupIngress") == {}
+    _, group = only(template, "AWS::EC2::SecurityGroup")
+    assert "SecurityGroupIngress" not in group["Properties"]
+    (egress,) = group["Properties"]["SecurityGroupEgress"]
+    assert (egress["IpProtocol"], egress["FromPort"], egress["ToPort"]) == ("tcp", 443, 443)
+
+
+def test_vpc_traffic_is_logged_to_a_log_group_destroyed_with_the_lab(template):
+    log_group = Capture()
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog",
+        {"LogDestinationType": "cloud-watch-logs", "LogGroupName": {"Ref": log_group}, "TrafficType": "ALL"},
+    )
+    assert template.to_json()["Resources"][log_group.as_string()]["DeletionPolicy"] == "Delete"
+
+
+def test_instance_is_amazon_linux_2023_t3_micro(template):
+    _, instance = only(template, "AWS::EC2::Instance")
+    assert instance["Properties"]["InstanceType"] == "t3.micro"
+    image_parameter = instance["Properties"]["ImageId"]["Ref"]
+    parameter = template.to_json()["Parameters"][image_parameter]
+    assert parameter["Default"] == "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+
+
+def test_instance_requires_imdsv2(template):
+    template.has_resource_properties(
+        "AWS::EC2::LaunchTemplate",
+        {"LaunchTemplateData": {"MetadataOptions": {"HttpTokens": "required"}}},
+    )
+
+
+def test_instance_root_volume_is_encrypted_and_deleted_with_it(template):
+    template.has_resource_properties(
+        "AWS::EC2::Instance",
+        {
+            "BlockDeviceMappings": [
+                {
+                    "DeviceName": "/dev/xvda",
+                    "Ebs": Match.object_like({"Encrypted": True, "DeleteOnTermination": True, "VolumeType": "gp3"}),
+                }
+            ]
+        },
+    )
+
+
+# --- user-data --------------------------------------------------------------------------------------------------
+
+
+def test_user_data_is_valid_bash(template):
+    result = subprocess.run(["bash", "-n"], input=render_user_data(template), text=True, capture_output=True)
+    assert result.returncode == 0, result.stderr
+
+
+def test_user_data_installs_and_enables_the_producer_service(template):
+    script = render_user_data(template)
+    assert "aws s3 cp 's3://cdk-hnb659fds-assets-${AWS::AccountId}-${AWS::Region}/" in script
+    assert "python3.11 -m venv /opt/firehose-lab/venv" in script
+    assert "cat > /etc/systemd/system/firehose-producer.service <<'UNIT'" in script
+    assert "systemctl enable --now firehose-producer.service" in script
+    assert "DynamicUser=yes" in script
+
+
+def test_user_data_names_stream_and_region_from_the_stack(template):
+    stream_id = logical_id(template, "AWS::KinesisFirehose::DeliveryStream")
+    exec_start = next(line for line in render_user_data(template).splitlines() if line.startswith("ExecStart="))
+    assert f"--stream ${{Ref:{stream_id}}}" in exec_start
+    assert "--region ${Ref:AWS::Region}" in exec_start
+
+
+def test_producer_runs_for_a_bounded_time(template):
+    script = render_user_data(template)
+    assert "--duration 3600" in script
+    assert "RuntimeMaxSec=3720" in script
+
+
+# --- outputs and teardown ---------------------------------------------------------------------------------------
+
+
+def test_outputs_tell_the_student_where_to_look(template):
+    outputs = template.to_json()["Outputs"]
+    assert {
+        "BucketName",
+        "DeliveryStreamName",
+        "InstanceId",
+        "SessionCommand",
+        "ListDataCommand",
+        "StreamConsoleUrl",
+        "BucketConsoleUrl",
+    } <= set(outputs)
+    session = json.dumps(outputs["SessionCommand"]["Value"])
+    assert "aws ssm start-session --target " in session
+    listing = json.dumps(outputs["ListDataCommand"]["Value"])
+    assert "aws s3 ls s3://" in listing and "/data/" in listing
+
+
+def test_no_resource_is_retained_on_delete(template):
+    for resource_id, resource in template.to_json()["Resources"].items():
+        assert resource.get("DeletionPolicy", "Delete") == "Delete", resource_id
+        assert resource.get("UpdateReplacePolicy", "Delete") == "Delete", resource_id
+
+
+def test_every_log_group_is_deleted_and_expires(template):
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    assert len(groups) == 2
+    for group in groups.values():
+        assert group["DeletionPolicy"] == "Delete"
+        assert group["Properties"]["RetentionInDays"] >= 1
+
+
+# --- every setting flows into the template ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def custom_lab():
+    return synth(
+        labName="Lab2",
+        bufferSizeMiB="5",
+        bufferIntervalSeconds="0",
+        compression="gzip",
+        bucketName="my-firehose-lab-2",
+        instanceType="t4g.small",
+        producerRatePerSecond="50",
+        producerMinutes="15",
+        dataRetentionDays="30",
+    )
+
+
+def test_settings_reach_the_template(custom_lab):
+    stack, template = custom_lab
+    assert stack.stack_name == "Lab2"
+    template.has_resource_properties("AWS::S3::Bucket", {"BucketName": "my-firehose-lab-2"})
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {"LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({"ExpirationInDays": 30})])}},
+    )
+    template.has_resource_properties(
+        "AWS::KinesisFirehose::DeliveryStream",
+        {
+            "ExtendedS3DestinationConfiguration": Match.object_like(
+                {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 0}, "CompressionFormat": "GZIP"}
+            )
+        },
+    )
+    template.has_resource_properties("AWS::EC2::Instance", {"InstanceType": "t4g.small"})
+    script = render_user_data(template)
+    assert "--rate 50" in script and "--duration 900" in script
+
+
+def test_graviton_instance_types_get_the_arm64_image(custom_lab):
+    _, template = custom_lab
+    defaults = [p.get("Default", "") for p in template.to_json()["Parameters"].values()]
+    assert "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-arm64" in defaults

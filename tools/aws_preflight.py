@@ -1,0 +1,74 @@
+"""Before `make deploy`/`make destroy`: stop with one clear line when AWS credentials or a region are missing,
+and bootstrap the account/region for CDK when it is not yet bootstrapped (deploy only).
+
+Exit codes: 0 ready, 2 credentials/region missing or rejected, 3 `cdk bootstrap` failed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from pathlib import Path
+from typing import Optional
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+
+BOOTSTRAP_STACK = "CDKToolkit"
+CDK_CLI = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "cdk"
+HOW_TO_SET = (
+    "set AWS_PROFILE (after `aws configure` or `aws configure sso`) or AWS_ACCESS_KEY_ID and "
+    "AWS_SECRET_ACCESS_KEY, and AWS_REGION (e.g. AWS_REGION=us-east-1)"
+)
+
+
+class PreflightError(Exception):
+    """One line for the user."""
+
+
+def account_and_region(session: boto3.session.Session) -> tuple[str, str]:
+    """The account the caller's credentials belong to, and the region to deploy to."""
+    if session.get_credentials() is None:
+        raise PreflightError(f"no AWS credentials found: {HOW_TO_SET}")
+    if not session.region_name:
+        raise PreflightError(f"no AWS region set: {HOW_TO_SET}")
+    try:
+        identity = session.client("sts").get_caller_identity()
+    except (ClientError, BotoCoreError) as error:
+        raise PreflightError(f"AWS rejected the credentials ({error}): {HOW_TO_SET}") from None
+    return identity["Account"], session.region_name
+
+
+def is_bootstrapped(cloudformation) -> bool:
+    """True when the CDK bootstrap stack exists in a usable state in this account/region."""
+    try:
+        stacks = cloudformation.describe_stacks(StackName=BOOTSTRAP_STACK)["Stacks"]
+    except ClientError as error:
+        if "does not exist" in str(error):
+            return False
+        raise
+    return bool(stacks) and not stacks[0]["StackStatus"].startswith(("DELETE_", "ROLLBACK_"))
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--bootstrap", action="store_true", help="run `cdk bootstrap` when not yet bootstrapped")
+    args = parser.parse_args(argv)
+    session = boto3.session.Session()
+    try:
+        account, region = account_and_region(session)
+    except (PreflightError, NoCredentialsError) as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    print(f"firehose-lab: using account {account}, region {region}", file=sys.stderr)
+    if args.bootstrap and not is_bootstrapped(session.client("cloudformation")):
+        print(f"firehose-lab: bootstrapping aws://{account}/{region} for CDK (once per account/region)", file=sys.stderr)
+        if subprocess.run([str(CDK_CLI), "bootstrap", f"aws://{account}/{region}"], check=False).returncode:
+            print("firehose-lab: `cdk bootstrap` failed; see its output above", file=sys.stderr)
+            return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
