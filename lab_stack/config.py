@@ -63,7 +63,7 @@ class LabConfig:
             close = difflib.get_close_matches(key, DEFAULTS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
             raise ConfigError(
-                f"unknown setting {key!r}{hint}; known settings: {', '.join(DEFAULTS)}"
+                f"unknown setting {key}={context[key]!r}{hint}; known settings: {', '.join(DEFAULTS)}"
             )
         values = {key: context.get(key, default) for key, default in DEFAULTS.items()}
         return cls(

@@ -118,5 +118,5 @@ class DeliveryPipeline(Construct):
         )
         # Policy before stream (Firehose checks the role on create); on destroy the stream goes first, then the
         # bucket is emptied: otherwise a last delivery can land after emptying and the bucket delete fails.
-        self.stream.node.add_dependency(self.role, auto_delete)
+        self.stream.node.add_dependency(self.role.node.find_child("DefaultPolicy"), auto_delete)
         Stack.of(self).node.try_remove_child(UNUSED_FIREHOSE_MAPPING_ID)

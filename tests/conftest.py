@@ -41,3 +41,22 @@ def default_lab():
 @pytest.fixture(scope="session")
 def template(default_lab):
     return default_lab[1]
+
+
+# Every setting away from its default, so one synth shows each reaching the template.
+CUSTOM_SETTINGS = dict(
+    labName="Lab2",
+    bufferSizeMiB="5",
+    bufferIntervalSeconds="0",
+    compression="gzip",
+    bucketName="my-firehose-lab-2",
+    instanceType="t4g.small",
+    producerRatePerSecond="50",
+    producerMinutes="15",
+    dataRetentionDays="30",
+)
+
+
+@pytest.fixture(scope="session")
+def custom_lab():
+    return synth(**CUSTOM_SETTINGS)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import subprocess
 
-import pytest
 from aws_cdk.assertions import Capture, Match
 
 from conftest import synth
@@ -390,21 +389,6 @@ def test_every_log_group_is_deleted_and_expires(template):
 
 
 # --- every setting flows into the template ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def custom_lab():
-    return synth(
-        labName="Lab2",
-        bufferSizeMiB="5",
-        bufferIntervalSeconds="0",
-        compression="gzip",
-        bucketName="my-firehose-lab-2",
-        instanceType="t4g.small",
-        producerRatePerSecond="50",
-        producerMinutes="15",
-        dataRetentionDays="30",
-    )
 
 
 def test_settings_reach_the_template(custom_lab):

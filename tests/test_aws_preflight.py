@@ -1,0 +1,62 @@
+"""`make deploy`/`make destroy` without AWS credentials stop with one line saying what to set."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from conftest import ROOT
+from tools.aws_preflight import is_bootstrapped
+
+
+def run_preflight(tmp_path, **env_overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+        AWS_CONFIG_FILE=str(tmp_path / "none"),
+        AWS_EC2_METADATA_DISABLED="true",
+        **env_overrides,
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "tools.aws_preflight", "--bootstrap"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_no_credentials_gives_one_line_and_exit_2(tmp_path):
+    result = run_preflight(tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [result.stderr.strip()]
+    assert result.stderr.startswith("firehose-lab: no AWS credentials found: set AWS_PROFILE")
+
+
+def test_no_region_gives_one_line_and_exit_2(tmp_path):
+    result = run_preflight(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    assert result.returncode == 2
+    assert result.stderr.strip().startswith("firehose-lab: no AWS region set")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+@pytest.fixture
+def cloudformation(monkeypatch):
+    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}.items():
+        monkeypatch.setenv(key, value)
+    with mock_aws():
+        yield boto3.client("cloudformation", region_name="us-east-1")
+
+
+def test_an_account_without_the_cdk_toolkit_stack_needs_bootstrap(cloudformation):
+    assert is_bootstrapped(cloudformation) is False
+
+
+def test_an_account_with_the_cdk_toolkit_stack_is_bootstrapped(cloudformation):
+    cloudformation.create_stack(
+        StackName="CDKToolkit",
+        TemplateBody='{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
+    )
+    assert is_bootstrapped(cloudformation) is True

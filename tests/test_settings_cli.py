@@ -1,0 +1,90 @@
+"""Settings tried as a newcomer would, through the real CDK CLI: one clear line and a non-zero exit."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from concurrent.futures import ThreadPoolExecutor
+import subprocess
+
+import pytest
+
+from conftest import ROOT
+
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+# The only other line the CLI adds when the app exits non-zero.
+CLI_SUMMARY = re.compile(r"^.*app\.py: Subprocess exited with error \d+$")
+
+BAD_SETTINGS = {
+    # the original lab's bucket name: uppercase is not a valid S3 bucket name
+    "bucketName=aws-firehose-KSCC01": ("bucketName", "uppercase letters are not allowed"),
+    "bufferSizeMiB=0": ("bufferSizeMiB", "from 1 to 128"),
+    "bufferIntervalSeconds=901": ("bufferIntervalSeconds", "from 0 to 900"),
+    "compression=zip": ("compression", "one of none, gzip"),
+    "labName=1lab": ("labName", "must start with a letter"),
+    "instanceType=micro": ("instanceType", "such as t3.micro"),
+    "producerRatePerSecond=-5": ("producerRatePerSecond", "from 1 to 10000"),
+    "producerMinutes=abc": ("producerMinutes", "whole number of minutes"),
+    "dataRetentionDays=0": ("dataRetentionDays", "from 1 to 3650"),
+    "bufersize=3": ("bufersize", "did you mean bufferSizeMiB?"),
+}
+
+
+def offline_env(tmp_path):
+    """No credentials, no metadata service, the venv's Node first: what a newcomer without AWS has."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{env['PATH']}",
+        AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "no-credentials"),
+        AWS_CONFIG_FILE=str(tmp_path / "no-config"),
+        AWS_EC2_METADATA_DISABLED="true",
+        CDK_HOME=str(tmp_path / "cdk-home"),
+    )
+    return env
+
+
+def cdk_synth(setting, out_dir, env):
+    args = [str(CDK), "synth", "--quiet", "--output", str(out_dir)]
+    if setting:
+        args += ["-c", setting]
+    return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Every CLI run of this module, two at a time (each costs a jsii start-up)."""
+    base = tmp_path_factory.mktemp("cli")
+    env = offline_env(base)
+    settings = [None, *BAD_SETTINGS]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = pool.map(lambda s: cdk_synth(s, base / f"out-{settings.index(s)}", env), settings)
+        return dict(zip(settings, results)), base
+
+
+@pytest.mark.parametrize("setting", BAD_SETTINGS)
+def test_a_bad_setting_stops_synth_with_one_clear_line(runs, setting):
+    result = runs[0][setting]
+    key, allowed = BAD_SETTINGS[setting]
+    value = setting.split("=", 1)[1]
+    lines = [line for line in result.stderr.splitlines() if line.strip() and "npm warn" not in line]
+    ours = [line for line in lines if line.startswith("firehose-lab: ")]
+    assert result.returncode != 0
+    assert len(ours) == 1, result.stderr
+    assert key in ours[0] and value in ours[0] and allowed in ours[0]
+    assert [line for line in lines if line not in ours and not CLI_SUMMARY.match(line)] == [], result.stderr
+    assert "Traceback" not in result.stderr and "jsii" not in result.stderr
+
+
+def test_a_bad_setting_leaves_no_template_behind(runs):
+    results, base = runs
+    index = [None, *BAD_SETTINGS].index("bufferSizeMiB=0")
+    assert not list((base / f"out-{index}").glob("*.template.json"))
+
+
+def test_default_synth_works_offline_without_credentials_or_banner(runs):
+    results, base = runs
+    result = results[None]
+    assert result.returncode == 0, result.stderr
+    assert (base / "out-0" / "FirehoseLab.template.json").is_file()
+    assert "end-of-life" not in result.stderr + result.stdout
