@@ -1,0 +1,143 @@
+"""CloudFormation model for AWS::KinesisFirehose::DeliveryStream (moto 5.2.5 has none).
+
+Without it any Ref/GetAtt to the stream fails the stack. The model maps onto moto's own
+firehose backend, so the Firehose API (describe, put_record_batch) sees the stream.
+moto collects models via `CloudFormationModel.__subclasses__()` behind lru_caches, so defining
+the class registers it; `install()` clears those caches in case they were filled earlier.
+"""
+
+import copy
+from typing import Any
+
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+from moto.firehose.exceptions import ResourceNotFoundException
+from moto.firehose.models import firehose_backends
+
+# CloudFormation caps generated stream names at the API limit.
+MAX_NAME_LENGTH = 64
+
+# CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
+_DESTINATIONS = (
+    "S3DestinationConfiguration",
+    "ExtendedS3DestinationConfiguration",
+    "RedshiftDestinationConfiguration",
+    "ElasticsearchDestinationConfiguration",
+    "SplunkDestinationConfiguration",
+    "HttpEndpointDestinationConfiguration",
+    "SnowflakeDestinationConfiguration",
+    "IcebergDestinationConfiguration",
+)
+
+
+class FirehoseDeliveryStream(CloudFormationModel):
+    """Handle on a stream that lives in moto's firehose backend."""
+
+    def __init__(self, account_id: str, region_name: str, name: str, arn: str):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.name = name
+        self.arn = arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "DeliveryStreamName"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::KinesisFirehose::DeliveryStream"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "Arn":
+            return self.arn
+        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+        **kwargs: Any,
+    ) -> "FirehoseDeliveryStream":
+        props = copy.deepcopy(cloudformation_json["Properties"])
+        name = resource_name[:MAX_NAME_LENGTH]
+        arn = firehose_backends[account_id][region_name].create_delivery_stream(
+            region_name,
+            name,
+            props.get("DeliveryStreamType", "DirectPut"),
+            props.get("KinesisStreamSourceConfiguration"),
+            props.get("DeliveryStreamEncryptionConfigurationInput"),
+            *(props.get(key) for key in _DESTINATIONS),
+            props.get("Tags"),
+        )
+        return cls(account_id, region_name, name, arn)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: "FirehoseDeliveryStream",
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> "FirehoseDeliveryStream":
+        """Update the S3 destination in place; anything else is a replacement, as in CloudFormation."""
+        props = copy.deepcopy(cloudformation_json["Properties"])
+        backend = firehose_backends[account_id][region_name]
+        stream = backend.delivery_streams[original_resource.name]
+        same_name = props.get("DeliveryStreamName", original_resource.name) == original_resource.name
+        same_type = props.get("DeliveryStreamType", "DirectPut") == stream.delivery_stream_type
+        destinations = [key for key in _DESTINATIONS if key in props]
+        s3_only = destinations in (["S3DestinationConfiguration"], ["ExtendedS3DestinationConfiguration"])
+        if same_name and same_type and s3_only:
+            backend.update_destination(
+                delivery_stream_name=original_resource.name,
+                current_delivery_stream_version_id=stream.version_id,
+                destination_id=stream.destinations[0]["destination_id"],
+                s3_destination_update=props.get("S3DestinationConfiguration"),
+                extended_s3_destination_update=props.get("ExtendedS3DestinationConfiguration"),
+                s3_backup_mode=None,
+                redshift_destination_update=None,
+                elasticsearch_destination_update=None,
+                splunk_destination_update=None,
+                http_endpoint_destination_update=None,
+                snowflake_destination_configuration=None,
+                iceberg_destination_update=None,
+            )
+            return original_resource
+        original_resource.delete(account_id, region_name)
+        return cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """Called by moto's ResourceMap on stack delete; a stream already gone counts as deleted."""
+        try:
+            firehose_backends[self.account_id][self.region_name].delete_delivery_stream(
+                self.name
+            )
+        except ResourceNotFoundException:
+            pass
+
+
+def install() -> None:
+    """Make moto's cached model lists see FirehoseDeliveryStream (idempotent)."""
+    for cached in (
+        parsing.get_model_list,
+        parsing.get_model_map,
+        parsing.get_name_type_map,
+    ):
+        cached.cache_clear()

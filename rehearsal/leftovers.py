@@ -1,0 +1,51 @@
+"""After `cdk destroy`: list everything of the lab still present in the emulated account.
+
+The emulator starts empty, so anything found is a leftover, except the CDK bootstrap stack (shared by every
+CDK app of an account/region, kept on purpose) and what the emulator itself makes (default VPC).
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+BOOTSTRAP_STACK = "CDKToolkit"
+BOOTSTRAP_QUALIFIER = "cdk-hnb659fds-"
+
+
+def find_leftovers(client: Callable[[str], object]) -> dict:
+    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function and log group left."""
+    cloudformation = client("cloudformation")
+    stacks = [
+        s["StackName"]
+        for s in cloudformation.describe_stacks()["Stacks"]
+        if s["StackName"] != BOOTSTRAP_STACK and s["StackStatus"] != "DELETE_COMPLETE"
+    ]
+    buckets = [
+        b["Name"] for b in client("s3").list_buckets().get("Buckets", []) if not b["Name"].startswith(BOOTSTRAP_QUALIFIER)
+    ]
+    streams = client("firehose").list_delivery_streams()["DeliveryStreamNames"]
+    ec2 = client("ec2")
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    instances = [
+        i["InstanceId"]
+        for r in ec2.describe_instances()["Reservations"]
+        for i in r["Instances"]
+        if i["State"]["Name"] not in ("terminated", "shutting-down")
+    ]
+    iam = client("iam")
+    roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if not r["RoleName"].startswith(BOOTSTRAP_QUALIFIER)]
+    profiles = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
+    functions = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
+    log_groups = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]]
+    found = {
+        "stacks": stacks,
+        "buckets": buckets,
+        "delivery streams": streams,
+        "VPCs": vpcs,
+        "instances": instances,
+        "IAM roles": roles,
+        "instance profiles": profiles,
+        "Lambda functions": functions,
+        "log groups": log_groups,
+    }
+    return {kind: names for kind, names in found.items() if names}

@@ -1,0 +1,354 @@
+"""`make rehearse`: the lab's main job — deploy, see data land in S3, destroy — with no AWS account.
+
+The real CDK CLI bootstraps, deploys and destroys the real app against the emulator on 127.0.0.1; the
+instance's real user-data runs in a sandbox, so the real producer sends to the emulated stream with the
+instance role's own credentials (IAM enforced); the verify check proves every tagged event arrived; a leftovers
+check proves destroy removed everything. The emulator stops and the sandbox goes, whatever failed.
+
+Exit codes: 0 the rehearsal passed, 1 a phase failed (named on the last line), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import gzip
+import io
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterator, Optional
+
+import boto3
+
+from lab_stack.config import ConfigError, LabConfig
+from producer.firehose import make_client
+from rehearsal.emulator import ACCOUNT_ID, Emulator
+from rehearsal.leftovers import find_leftovers
+from rehearsal.sandbox import Sandbox, Service
+from tools import verify as verify_tool
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+SERVICE = "firehose-producer.service"
+STATE_DIR = "firehose-lab"
+STUDENT = "rehearsal-student"
+
+
+class PhaseFailed(Exception):
+    """A phase did not do its job; str() says what was seen."""
+
+
+@dataclass
+class LandedObject:
+    key: str
+    size: int
+    events: int
+    last_modified: float
+
+
+@dataclass
+class RehearsalResult:
+    """What the rehearsal saw, for the summary and for tests."""
+
+    phases: list = field(default_factory=list)  # (name, seconds, ok)
+    outputs: dict = field(default_factory=dict)
+    user_data_output: str = ""
+    verify_exit: Optional[int] = None
+    verify_report: str = ""
+    landed: list = field(default_factory=list)
+    producer_stats: dict = field(default_factory=dict)
+    leftovers: dict = field(default_factory=dict)
+    failed_phase: Optional[str] = None
+
+
+class Rehearsal:
+    def __init__(self, *, context: list, clock_scale: float, verify_count: int, out=sys.stderr) -> None:
+        self.context = context
+        self.clock_scale = clock_scale
+        self.verify_count = verify_count
+        self.out = out
+        self.result = RehearsalResult()
+        self.emulator = Emulator(clock_scale=clock_scale)
+        self.service: Optional[Service] = None
+
+    # --- plumbing -------------------------------------------------------------------------------------------
+
+    def say(self, message: str) -> None:
+        print(f"[rehearse] {message}", file=self.out, flush=True)
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        started = time.monotonic()
+        self.say(f"{name} ...")
+        try:
+            yield
+        except BaseException:
+            self.result.phases.append((name, time.monotonic() - started, False))
+            self.result.failed_phase = self.result.failed_phase or name
+            raise
+        seconds = time.monotonic() - started
+        self.result.phases.append((name, seconds, True))
+        self.say(f"{name}: done in {seconds:.1f}s")
+
+    def cdk(self, *args: str) -> None:
+        """Run the real CDK CLI against the emulator; its output is shown only when it fails."""
+        command = [str(CDK), *args, "--no-notices", *[a for c in self.context for a in ("-c", c)]]
+        run = subprocess.run(command, cwd=ROOT, env=self.cli_env, capture_output=True, text=True, timeout=900)
+        if run.returncode:
+            raise PhaseFailed(f"`cdk {args[0]}` exited {run.returncode}:\n{run.stdout}{run.stderr}")
+
+    def client(self, service: str, **kwargs):
+        return self.emulator.client(service, **kwargs)
+
+    # --- the phases -----------------------------------------------------------------------------------------
+
+    def run(self, workdir: Path) -> RehearsalResult:
+        # moto says so for every resource it only records (bucket policy, log stream, CDK metadata): known, listed
+        # in the README, and noise here.
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+        try:
+            with self.phase("start emulator"):
+                self.emulator.start()
+                self.cli_env = self._cli_env(workdir)
+                self.say(f"emulator on {self.emulator.endpoint_url} (buffer clock x{self.clock_scale:g})")
+            with self.phase("cdk bootstrap"):
+                self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
+            with self.phase("cdk deploy"):
+                self.cdk("deploy", "--require-approval", "never", "--output", str(workdir / "cdk.out"),
+                         "--outputs-file", str(workdir / "outputs.json"))
+                self.result.outputs = self._stack_outputs()
+            with self.phase("boot instance (user-data in sandbox)"):
+                self._boot(Sandbox(workdir / "instance"))
+            with self.phase("verify"):
+                self._verify()
+            with self.phase("stop producer"):
+                self._stop_producer()
+            with self.phase("show what landed"):
+                self._show_landed()
+            with self.phase("cdk destroy"):
+                self.cdk("destroy", "--force", "--output", str(workdir / "cdk.out"))
+            with self.phase("leftovers check"):
+                self.result.leftovers = find_leftovers(self.client)
+                if self.result.leftovers:
+                    raise PhaseFailed(f"left behind after destroy: {self.result.leftovers}")
+                self.say("nothing left but the CDK bootstrap stack (CDKToolkit)")
+        finally:
+            if self.service is not None:
+                self.service.stop(timeout=10)
+            self.emulator.stop()
+        return self.result
+
+    def _cli_env(self, workdir: Path) -> dict:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+        env.update(self.emulator.cli_env(workdir / "cdk-home"))
+        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+        env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+        return env
+
+    def _stack_name(self) -> str:
+        return verify_tool.stack_name_from(self.context)
+
+    def _stack_outputs(self) -> dict:
+        stack = self.client("cloudformation").describe_stacks(StackName=self._stack_name())["Stacks"][0]
+        outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+        if "InstanceId" not in outputs:
+            raise PhaseFailed(f"stack outputs are missing InstanceId: {outputs}")
+        for key in ("BucketName", "DeliveryStreamName", "InstanceId"):
+            self.say(f"  {key}: {outputs[key]}")
+        return outputs
+
+    def _boot(self, sandbox: Sandbox) -> None:
+        """Run the instance's own user-data with the instance role's credentials, IAM enforced."""
+        ec2 = self.client("ec2")
+        instance_id = self.result.outputs["InstanceId"]
+        user_data = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+        script = base64.b64decode(user_data["UserData"]["Value"]).decode()
+        profile_arn = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
+            "IamInstanceProfile"]["Arn"]
+        profile = self.client("iam").get_instance_profile(InstanceProfileName=profile_arn.split("/")[-1])
+        role_arn = profile["InstanceProfile"]["Roles"][0]["Arn"]
+        credentials = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=instance_id)["Credentials"]
+        env = {k: v for k, v in self.cli_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
+        env.update(
+            AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+            AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+            AWS_SESSION_TOKEN=credentials["SessionToken"],
+        )
+        self.buffer_interval = self._buffer_interval_seconds()
+        self.student = self._create_student()
+        self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
+        self.emulator.enforce_iam(True)
+        run = sandbox.run_user_data(script, env=env)
+        self.result.user_data_output = run.stdout + run.stderr
+        if run.returncode:
+            raise PhaseFailed(f"user-data exited {run.returncode}:\n{self.result.user_data_output}")
+        self.service = sandbox.service(SERVICE)
+        self.sandbox = sandbox
+        if self.service is None:
+            raise PhaseFailed(f"user-data did not start {SERVICE}:\n{self.result.user_data_output}")
+        time.sleep(1)
+        if not self.service.running():
+            raise PhaseFailed(f"{SERVICE} exited at once:\n{self.service.log.read_text()}")
+        self.say(f"  {SERVICE} running (pid {self.service.pid}), log {self.service.log.name}")
+
+    def _verify(self) -> None:
+        """Wait for the producer's data under IAM enforcement, then send tagged events as the student would."""
+        interval = self.buffer_interval
+        deadline = time.monotonic() + interval * self.clock_scale + 60
+        s3 = self.client("s3", **self.student)
+        bucket = self.result.outputs["BucketName"]
+        while not s3.list_objects_v2(Bucket=bucket, Prefix="data/").get("KeyCount"):
+            if time.monotonic() > deadline or not self.service.running():
+                raise PhaseFailed(f"no producer data landed in {bucket}:\n{self.service.log.read_text()}")
+            time.sleep(0.5)
+        self.say("  the producer's first object landed under the instance role's own permissions")
+
+        captured = io.StringIO()
+        self.result.verify_exit = verify_tool.verify(
+            cloudformation=self.client("cloudformation", **self.student),
+            s3=s3,
+            firehose=make_client(
+                region=self.emulator.region,
+                endpoint_url=self.emulator.endpoint_url,
+                session=boto3.session.Session(**self.student),
+            ),
+            stack_name=self._stack_name(),
+            count=self.verify_count,
+            timeout=interval * self.clock_scale + 60,
+            poll_seconds=min(5.0, max(0.2, interval * self.clock_scale / 10)),
+            out=captured,
+        )
+        self.result.verify_report = captured.getvalue()
+        for line in self.result.verify_report.splitlines():
+            self.say(f"  {line}")
+        if self.result.verify_exit:
+            raise PhaseFailed(f"verify exited {self.result.verify_exit}")
+
+    def _create_student(self) -> dict:
+        """An IAM user standing for the student's own credentials, allowed only what `make verify` needs.
+
+        The CLI's test keys are no IAM user in the emulator, so with IAM enforced they would be refused.
+        """
+        iam = self.client("iam")
+        iam.create_user(UserName=STUDENT)
+        iam.put_user_policy(UserName=STUDENT, PolicyName="verify", PolicyDocument=json.dumps({
+            "Version": "2012-10-17",
+            "Statement": [{
+                "Effect": "Allow",
+                "Action": ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket",
+                           "s3:GetObject"],
+                "Resource": "*",
+            }],
+        }))
+        key = iam.create_access_key(UserName=STUDENT)["AccessKey"]
+        return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+
+    def _delete_student(self) -> None:
+        iam = self.client("iam")
+        for key in iam.list_access_keys(UserName=STUDENT)["AccessKeyMetadata"]:
+            iam.delete_access_key(UserName=STUDENT, AccessKeyId=key["AccessKeyId"])
+        iam.delete_user_policy(UserName=STUDENT, PolicyName="verify")
+        iam.delete_user(UserName=STUDENT)
+
+    def _buffer_interval_seconds(self) -> int:
+        stream = self.client("firehose").describe_delivery_stream(
+            DeliveryStreamName=self.result.outputs["DeliveryStreamName"])["DeliveryStreamDescription"]
+        destination = stream["Destinations"][0]
+        hints = destination.get("ExtendedS3DestinationDescription", destination.get("S3DestinationDescription"))
+        return hints["BufferingHints"]["IntervalInSeconds"]
+
+    def _stop_producer(self) -> None:
+        """`systemctl stop`: SIGTERM, then the producer sends what it holds and writes its stats."""
+        self.service.stop(timeout=60)
+        stats = self.sandbox.state_file(STATE_DIR, "stats.json")
+        if not stats.exists():
+            raise PhaseFailed(f"the producer wrote no stats on stop:\n{self.service.log.read_text()}")
+        self.result.producer_stats = json.loads(stats.read_text())
+        self.say(f"  producer stats: {json.dumps(self.result.producer_stats, sort_keys=True)[:400]}")
+        self.emulator.enforce_iam(False)
+        self._delete_student()
+        failed = self.result.producer_stats.get("events_failed", 0)
+        if failed:
+            raise PhaseFailed(f"the producer could not deliver {failed} events:\n{self.service.log.read_text()}")
+        self.emulator.flush_firehose()  # what the producer sent on stop would otherwise wait for the interval
+
+    def _show_landed(self) -> None:
+        s3 = self.client("s3")
+        bucket = self.result.outputs["BucketName"]
+        objects = []
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+            objects.extend(page.get("Contents", []))
+        sample = None
+        for item in sorted(objects, key=lambda o: o["LastModified"]):
+            body = s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            if item["Key"].endswith(".gz"):
+                body = gzip.decompress(body)
+            lines = body.splitlines()
+            self.result.landed.append(
+                LandedObject(item["Key"], item["Size"], len(lines), item["LastModified"].timestamp())
+            )
+            if sample is None and lines and b"verify_id" not in lines[0]:
+                sample = lines[0].decode()
+        self.say(f"  {len(objects)} objects in s3://{bucket}/:")
+        for landed in self.result.landed:
+            self.say(f"    {landed.key}  {landed.size} bytes  {landed.events} events")
+        if sample:
+            self.say(f"  sample event: {sample}")
+        if not self.result.landed:
+            raise PhaseFailed("no objects landed")
+
+
+def summary(result: RehearsalResult) -> list:
+    lines = [f"  {name:<40} {seconds:6.1f}s  {'ok' if ok else 'FAILED'}" for name, seconds, ok in result.phases]
+    total = sum(seconds for _, seconds, _ in result.phases)
+    lines.append(f"  {'total':<40} {total:6.1f}s")
+    return lines
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings, exactly as for cdk deploy")
+    parser.add_argument("--clock-scale", type=float, default=1.0,
+                        help="speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s "
+                             "(default 1: real time)")
+    parser.add_argument("--verify-count", type=int, default=500, help="tagged events verify sends (default 500)")
+    args = parser.parse_args(argv)
+    if not 0 < args.clock_scale <= 1 or args.verify_count < 1:
+        print("rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1", file=sys.stderr)
+        return 2
+    settings = json.loads((ROOT / "cdk.json").read_text())["context"]
+    settings.update(c.partition("=")[::2] for c in args.context)
+    try:
+        LabConfig.from_context(settings)  # a bad setting stops here, before anything starts
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    rehearsal = Rehearsal(context=args.context, clock_scale=args.clock_scale, verify_count=args.verify_count)
+    with tempfile.TemporaryDirectory(prefix="firehose-rehearsal-") as workdir:
+        try:
+            rehearsal.run(Path(workdir))
+        except Exception as error:  # every failure ends in one named phase, never a traceback
+            rehearsal.say(str(error))
+            for line in summary(rehearsal.result):
+                rehearsal.say(line)
+            rehearsal.say(f"FAILED in phase: {rehearsal.result.failed_phase}")
+            return 1
+    for line in summary(rehearsal.result):
+        rehearsal.say(line)
+    rehearsal.say("PASSED: deployed, data landed, nothing lost, destroyed, nothing left behind")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
