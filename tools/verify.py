@@ -1,0 +1,214 @@
+"""Prove that nothing is lost: send tagged events through the deployed lab and find every one in its bucket.
+
+Finds the lab from its stack outputs, sends `--count` events carrying this run's id, reads the bucket until all
+are found or `--timeout` passes, and reports sent, found, lost, duplicated and delivery latency (send → object
+in S3). Works against AWS and against the rehearsal's emulator (AWS_ENDPOINT_URL).
+
+Exit codes: 0 nothing lost, 1 events lost or not accepted by Firehose, 2 bad arguments or no such lab.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Callable, Iterator, Optional
+from urllib.parse import urlparse
+
+import boto3
+from botocore.exceptions import BotoCoreError, ClientError
+
+from producer.firehose import make_client
+from producer.sender import send_events
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class LabNotFound(Exception):
+    """One line for the user."""
+
+
+@dataclass(frozen=True)
+class Lab:
+    stack_name: str
+    bucket: str
+    stream: str
+    data_prefix: str
+
+
+@dataclass
+class Findings:
+    """What the bucket held of this run: arrivals per sequence number and their delivery latencies."""
+
+    run_id: str
+    arrivals: Counter = field(default_factory=Counter)
+    latencies: list = field(default_factory=list)
+    objects_read: int = 0
+    seen_keys: set = field(default_factory=set)
+
+
+def find_lab(cloudformation, stack_name: str) -> Lab:
+    """The lab's bucket, stream and data prefix, from its stack outputs."""
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        raise LabNotFound(f"no deployed lab named {stack_name!r} ({error.response['Error']['Message']}); "
+                          "run `make deploy` first, or pass -c labName=NAME") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    missing = {"BucketName", "DeliveryStreamName", "DataPrefix"} - set(outputs)
+    if missing:
+        raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
+    prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
+    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix)
+
+
+def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.time) -> Iterator[bytes]:
+    """Events stamped with this run's id, their sequence number and the moment they were handed to the sender."""
+    for seq in range(count):
+        event = {"event_type": "verify", "verify_id": run_id, "seq": seq, "sent_at": clock()}
+        yield json.dumps(event, separators=(",", ":")).encode() + b"\n"
+
+
+def read_new_objects(s3, lab: Lab, findings: Findings, since: datetime) -> None:
+    """Read every data object delivered since `since` that was not read before, counting this run's events."""
+    paginator = s3.get_paginator("list_objects_v2")
+    for page in paginator.paginate(Bucket=lab.bucket, Prefix=lab.data_prefix):
+        for item in page.get("Contents", []):
+            if item["Key"] in findings.seen_keys or item["LastModified"] < since:
+                continue
+            findings.seen_keys.add(item["Key"])
+            body = s3.get_object(Bucket=lab.bucket, Key=item["Key"])["Body"].read()
+            if item["Key"].endswith(".gz"):
+                body = gzip.decompress(body)
+            findings.objects_read += 1
+            landed = item["LastModified"].timestamp()
+            for line in body.splitlines():
+                if findings.run_id.encode() not in line:
+                    continue
+                event = json.loads(line)
+                if event.get("verify_id") == findings.run_id:
+                    findings.arrivals[event["seq"]] += 1
+                    findings.latencies.append(max(0.0, landed - event["sent_at"]))
+
+
+def percentile(values: list, fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def histogram(values: list, bins: int = 8, width: int = 40) -> list:
+    """A small text histogram of latencies, one line per bin."""
+    if not values:
+        return []
+    low, high = min(values), max(values)
+    step = (high - low) / bins or 1.0
+    counts = Counter(min(bins - 1, int((value - low) / step)) for value in values)
+    peak = max(counts.values())
+    return [
+        f"  {low + i * step:7.1f}s – {low + (i + 1) * step:7.1f}s | {'#' * round(width * counts[i] / peak):<{width}} {counts[i]}"
+        for i in range(bins)
+    ]
+
+
+def report(sent: int, findings: Findings) -> tuple:
+    """(lines, lost) for the run."""
+    found = len(findings.arrivals)
+    lost = sent - found
+    duplicated = sum(n - 1 for n in findings.arrivals.values())
+    lines = [
+        f"verify {findings.run_id}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} "
+        f"({findings.objects_read} objects read)"
+    ]
+    if findings.latencies:
+        lat = findings.latencies
+        lines.append(
+            f"delivery latency: p50 {percentile(lat, 0.5):.1f}s, p95 {percentile(lat, 0.95):.1f}s, max {max(lat):.1f}s"
+        )
+        lines.extend(histogram(lat))
+    return lines, lost
+
+
+def verify(
+    *,
+    cloudformation,
+    s3,
+    firehose,
+    stack_name: str,
+    count: int,
+    timeout: float,
+    poll_seconds: float = 5.0,
+    out=sys.stderr,
+) -> int:
+    """Send, then read until every event is found or the timeout passes; the exit code."""
+    lab = find_lab(cloudformation, stack_name)
+    run_id = uuid.uuid4().hex
+    started = datetime.now(timezone.utc).replace(microsecond=0)
+    print(f"verify {run_id}: sending {count} events to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
+          file=out)
+    result = send_events(firehose, lab.stream, tagged_events(run_id, count), max_retry_seconds=60)
+    if not result.ok:
+        print(f"verify {run_id}: Firehose did not accept {result.events_failed} events: {result.failures}", file=out)
+        return 1
+    findings = Findings(run_id)
+    deadline = time.monotonic() + timeout
+    while True:
+        read_new_objects(s3, lab, findings, since=started)
+        if len(findings.arrivals) >= count or time.monotonic() >= deadline:
+            break
+        time.sleep(poll_seconds)
+    lines, lost = report(count, findings)
+    for line in lines:
+        print(line, file=out)
+    if lost:
+        print(f"verify {run_id}: {lost} events not found in S3 after {timeout:.0f}s", file=out)
+    return 1 if lost else 0
+
+
+def stack_name_from(settings: list) -> str:
+    """labName from `-c key=value` settings (the same ARGS as deploy/destroy), else cdk.json's default."""
+    for setting in settings:
+        key, _, value = setting.partition("=")
+        if key == "labName" and value:
+            return value
+    return json.loads((ROOT / "cdk.json").read_text())["context"]["labName"]
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings as for cdk; only labName is used (which stack to verify)")
+    parser.add_argument("--count", type=int, default=1000, help="tagged events to send (default 1000)")
+    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for delivery (default 300)")
+    parser.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.count < 1 or args.timeout <= 0:
+        print("verify: --count must be at least 1 and --timeout above 0", file=sys.stderr)
+        return 2
+    session = boto3.session.Session()
+    try:
+        return verify(
+            cloudformation=session.client("cloudformation"),
+            s3=session.client("s3"),
+            firehose=make_client(session=session),
+            stack_name=stack_name_from(args.context),
+            count=args.count,
+            timeout=args.timeout,
+            poll_seconds=args.poll_seconds,
+        )
+    except LabNotFound as error:
+        print(f"verify: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"verify: AWS refused or could not be reached: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
