@@ -68,6 +68,11 @@ class RehearsalResult:
     producer_stats: dict = field(default_factory=dict)
     leftovers: dict = field(default_factory=dict)
     failed_phase: Optional[str] = None
+    port: Optional[int] = None
+    buffer_interval_seconds: Optional[float] = None  # on the emulator's (scaled) clock, in real seconds
+    service_started_at: Optional[float] = None
+    first_object_at: Optional[float] = None
+    verify_started_at: Optional[float] = None
 
 
 class Rehearsal:
@@ -119,6 +124,7 @@ class Rehearsal:
         try:
             with self.phase("start emulator"):
                 self.emulator.start()
+                self.result.port = self.emulator.port
                 self.cli_env = self._cli_env(workdir)
                 self.say(f"emulator on {self.emulator.endpoint_url} (buffer clock x{self.clock_scale:g})")
             with self.phase("cdk bootstrap"):
@@ -185,10 +191,12 @@ class Rehearsal:
             AWS_SESSION_TOKEN=credentials["SessionToken"],
         )
         self.buffer_interval = self._buffer_interval_seconds()
+        self.result.buffer_interval_seconds = self.buffer_interval * self.clock_scale
         self.student = self._create_student()
         self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
         self.emulator.enforce_iam(True)
         run = sandbox.run_user_data(script, env=env)
+        self.result.service_started_at = time.time()  # the script's last step started the service
         self.result.user_data_output = run.stdout + run.stderr
         if run.returncode:
             raise PhaseFailed(f"user-data exited {run.returncode}:\n{self.result.user_data_output}")
@@ -207,13 +215,15 @@ class Rehearsal:
         deadline = time.monotonic() + interval * self.clock_scale + 60
         s3 = self.client("s3", **self.student)
         bucket = self.result.outputs["BucketName"]
-        while not s3.list_objects_v2(Bucket=bucket, Prefix="data/").get("KeyCount"):
+        while not (landed := s3.list_objects_v2(Bucket=bucket, Prefix="data/").get("Contents")):
             if time.monotonic() > deadline or not self.service.running():
                 raise PhaseFailed(f"no producer data landed in {bucket}:\n{self.service.log.read_text()}")
-            time.sleep(0.5)
+            time.sleep(0.2)
+        self.result.first_object_at = min(item["LastModified"].timestamp() for item in landed)
         self.say("  the producer's first object landed under the instance role's own permissions")
 
         captured = io.StringIO()
+        self.result.verify_started_at = time.time()
         self.result.verify_exit = verify_tool.verify(
             cloudformation=self.client("cloudformation", **self.student),
             s3=s3,

@@ -1,0 +1,113 @@
+"""The whole rehearsal, as `make rehearse` runs it but on a scaled buffer clock: the lab's main job, offline."""
+
+from __future__ import annotations
+
+import io
+import os
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from conftest import ROOT
+from rehearsal.rehearse import Rehearsal
+
+CLOCK_SCALE = 0.1  # the stream's 60 s interval passes in 6 s
+MIB = 1024 * 1024
+# Tagged verify events are ~85 bytes: this many make a burst of more than 1 MiB.
+BURST_EVENTS = 15_000
+
+
+def processes_mentioning(text: str) -> list:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as handle:
+                if text.encode() in handle.read():
+                    found.append(pid)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory):
+    workdir = tmp_path_factory.mktemp("rehearsal")
+    log = io.StringIO()
+    rehearsal = Rehearsal(context=[], clock_scale=CLOCK_SCALE, verify_count=BURST_EVENTS, out=log)
+    result = rehearsal.run(workdir)
+    return result, workdir, log.getvalue()
+
+
+def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
+    result, _, _ = rehearsal
+    assert {"BucketName", "DeliveryStreamName", "InstanceId", "SessionCommand"} <= set(result.outputs)
+    assert ("cdk deploy", result.phases[2][1], True) == result.phases[2]
+
+
+def test_the_real_user_data_ran_the_producer_under_the_instance_role(rehearsal):
+    result, _, log = rehearsal
+    assert "aws s3 cp s3://cdk-hnb659fds-assets-" in result.user_data_output
+    assert "systemctl enable --now firehose-producer.service: started pid" in result.user_data_output
+    assert "(IAM enforced)" in log
+    assert result.producer_stats["events_sent"] > 0
+    assert result.producer_stats["events_failed"] == 0
+
+
+def test_verify_found_every_event(rehearsal):
+    result, _, _ = rehearsal
+    assert result.verify_exit == 0
+    assert f"sent {BURST_EVENTS}, found {BURST_EVENTS}, lost 0" in result.verify_report
+
+
+def test_objects_landed_newline_delimited_under_the_date_prefix(rehearsal):
+    result, _, _ = rehearsal
+    assert result.landed
+    assert all(obj.key.startswith("data/year=") for obj in result.landed)
+    assert sum(obj.events for obj in result.landed) >= BURST_EVENTS + result.producer_stats["events_sent"]
+
+
+def test_a_trickle_flushes_at_the_buffer_interval(rehearsal):
+    """10 events/s never fill 1 MiB: the first object waits for the interval (6 s on this clock)."""
+    result, _, _ = rehearsal
+    waited = result.first_object_at - result.service_started_at
+    assert waited >= 0.8 * result.buffer_interval_seconds
+
+
+def test_a_1_mib_burst_flushes_before_the_interval(rehearsal):
+    result, _, _ = rehearsal
+    early = [
+        obj
+        for obj in result.landed
+        if obj.size >= MIB and obj.last_modified - result.verify_started_at < result.buffer_interval_seconds
+    ]
+    assert early, [(o.size, o.last_modified - result.verify_started_at) for o in result.landed]
+
+
+def test_destroy_left_nothing_behind(rehearsal):
+    result, _, _ = rehearsal
+    assert result.phases[-1] == ("leftovers check", result.phases[-1][1], True)
+    assert result.leftovers == {}
+
+
+def test_no_process_is_left_running_and_the_port_is_free(rehearsal):
+    result, workdir, _ = rehearsal
+    assert processes_mentioning(str(workdir)) == []
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", result.port), timeout=5):
+        pass
+    with socket.socket() as server:  # a new server can take the port (TIME_WAIT left by clients aside)
+        server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        server.bind(("127.0.0.1", result.port))
+        server.listen()
+
+
+def test_a_bad_setting_stops_the_rehearsal_before_anything_starts():
+    run = subprocess.run(
+        [sys.executable, "-m", "rehearsal", "-c", "bufferSizeMiB=0"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "firehose-lab: invalid bufferSizeMiB='0': must be a whole number of MiB from 1 to 128"
+    ]
