@@ -7,10 +7,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 ARGS ?=
+REHEARSE_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test deploy destroy clean
+.PHONY: setup synth test rehearse deploy verify destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -29,13 +30,25 @@ synth: setup
 test: setup
 	$(PY) -m pytest
 
+# The main job without an AWS account: real CDK CLI against a local emulator, real 60 s buffer by default.
+# Faster: make rehearse REHEARSE_ARGS="--clock-scale 0.1"
+rehearse: setup
+	$(PY) -m rehearsal $(ARGS) $(REHEARSE_ARGS)
+
 deploy: setup
+	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched
 	$(PY) -m tools.aws_preflight --bootstrap
 	$(CDK) deploy --require-approval never --outputs-file cdk-outputs.json $(ARGS)
+
+verify: setup
+	$(PY) -m tools.verify $(ARGS)
 
 destroy: setup
 	$(PY) -m tools.aws_preflight
 	$(CDK) destroy --force $(ARGS)
+
+bench: setup
+	$(PY) bench/bench_producer.py
 
 clean:
 	rm -rf cdk.out cdk-outputs.json .pytest_cache
