@@ -1,0 +1,392 @@
+"""`python -m producer`: send sample events, or the lines of a file, to a Firehose stream.
+
+Exit codes (the systemd unit relies on them):
+  0  every event was accepted by Firehose (also after a SIGTERM/SIGINT stop)
+  1  some events were not delivered: the summary says why, the dead-letter
+     file holds them byte for byte (resend with --input FILE); or reading
+     --input failed part way (the summary says at which line)
+  2  usage error: bad flag or value, unreadable input, no or unknown region;
+     nothing was sent
+  3  the delivery stream does not exist in that region (ResourceNotFoundException)
+  4  AWS credentials missing or rejected, or access denied
+
+Endpoint and credentials come from the standard AWS sources (AWS_REGION or
+AWS_DEFAULT_REGION, AWS_ENDPOINT_URL / AWS_ENDPOINT_URL_FIREHOSE, profiles, the
+instance profile), so the same command runs on EC2, against moto and against a
+test server. On EC2 pass --region: boto3 does not take it from the instance.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import signal
+import socket
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
+from typing import Any, BinaryIO, NoReturn
+
+from producer.deadletter import DeadLetter
+from producer.events import InputReader, open_input, sample_events
+
+EXIT_OK = 0
+EXIT_UNDELIVERED = 1
+EXIT_USAGE = 2
+EXIT_STREAM_NOT_FOUND = 3
+EXIT_ACCESS = 4
+
+_STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
+log = logging.getLogger("producer")
+
+
+class UsageError(Exception):
+    """Bad input: one line (what was wrong, what is allowed), exit 2."""
+
+
+class AccessError(Exception):
+    """No usable credentials: one line, exit 4."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        args = _parser().parse_args(argv)
+        _check(args)
+        source = None if args.input is None else _open_input(args.input)
+    except UsageError as err:
+        return _fail(EXIT_USAGE, err)
+    with _logging(), source or nullcontext():
+        try:
+            client, region = _connect(args)
+        except UsageError as err:
+            return _fail(EXIT_USAGE, err)
+        except AccessError as err:
+            return _fail(EXIT_ACCESS, err)
+        stop = threading.Event()
+        with _stop_on_signals(stop):
+            return _send(args, client, region, source, stop)
+
+
+def _fail(code: int, err: Exception) -> int:
+    print(f"producer: error: {err}", file=sys.stderr)
+    return code
+
+
+def _connect(args: argparse.Namespace) -> tuple[Any, str]:
+    """The Firehose client, with region and credentials checked before anything is read."""
+    # Imported here, not at the top, so that usage errors answer before boto3 loads.
+    import boto3
+    from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
+
+    from producer.firehose import make_client
+
+    try:
+        session = boto3.session.Session()
+        # boto3 reads AWS_DEFAULT_REGION but not AWS_REGION (the other SDKs' name): take both.
+        client = make_client(args.region or os.environ.get("AWS_REGION"), connections=args.senders, session=session)
+        credentials = session.get_credentials()
+    except NoRegionError:
+        raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
+    except ProfileNotFound as err:
+        raise AccessError(f"{err}; check AWS_PROFILE") from None
+    except BotoCoreError as err:
+        raise UsageError(str(err)) from None
+    region = client.meta.region_name
+    known = set()
+    for partition in session.get_available_partitions():
+        known.update(session.get_available_regions("firehose", partition_name=partition))
+    if ".amazonaws." in client.meta.endpoint_url and region not in known:
+        raise UsageError(f"--region {region} is not a region this boto3 knows for Firehose (e.g. us-east-1, eu-west-1)")
+    if credentials is None:
+        raise AccessError(
+            "no AWS credentials found: use an instance profile, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+        )
+    return client, region
+
+
+def _send(args: argparse.Namespace, client: Any, region: str, source: BinaryIO | None, stop: threading.Event) -> int:
+    """Send, report progress and the summary; return the exit code."""
+    from producer.report import Progress, fatal_line, summary_lines, write_stats
+    from producer.sender import STREAM_NOT_FOUND, Backoff, send_events
+
+    reader = None
+    if source is None:
+        events: Any = sample_events(
+            args.producer_id, rate=args.rate, count=args.count, duration=args.duration, stop=stop
+        )
+    else:
+        events = reader = InputReader(source, stop=stop)
+    progress = Progress()
+
+    def figures(result: Any, **extra: Any) -> dict[str, Any]:
+        out = dict(result.as_dict(), stream=args.stream, region=region, **extra)
+        if reader is not None:
+            out.update(input=args.input, input_line=reader.line, input_offset=reader.offset)
+        return out
+
+    def save(result: Any, **extra: Any) -> None:
+        if args.stats_json:
+            try:
+                write_stats(args.stats_json, figures(result, **extra))
+            except OSError as err:
+                log.warning("cannot write --stats-json %s: %s", args.stats_json, err)
+
+    def report(result: Any) -> None:
+        if not args.quiet:
+            log.info(progress.line(result))
+        save(result, finished=False)
+
+    result = send_events(
+        client,
+        args.stream,
+        events,
+        aggregate=args.aggregate,
+        max_retry_seconds=args.max_retry_seconds,
+        backoff=Backoff(args.backoff_base, args.backoff_cap),
+        dead_letter=DeadLetter(args.dead_letter),
+        senders=args.senders,
+        linger_seconds=args.linger,
+        stop=stop,
+        shutdown_seconds=args.shutdown_seconds,
+        progress=report,
+        progress_seconds=args.progress_seconds,
+    )
+    problem = fatal_line(result, args.stream, region)
+    if problem:
+        log.error(problem)
+    if result.source_error:
+        log.error("reading --input %s failed: %s", args.input, result.source_error)
+    stopped = None
+    if reader is not None and not reader.finished:
+        stopped = (
+            f"stopped reading {args.input} at line {reader.line:,} (byte {reader.offset:,}); "
+            "that line and the rest were not sent"
+        )
+    for line in summary_lines(result, stopped):
+        log.info(line)
+    if result.fatal is not None:
+        code = EXIT_STREAM_NOT_FOUND if result.fatal.kind == STREAM_NOT_FOUND else EXIT_ACCESS
+    else:
+        code = EXIT_OK if result.ok else EXIT_UNDELIVERED
+    save(result, finished=True, exit_code=code)
+    return code
+
+
+# Command line -------------------------------------------------------------
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message} (see --help)")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(
+        prog="python -m producer",
+        description="Send events to an Amazon Data Firehose stream: generated sample events, or every "
+        "non-empty line of --input. Exit codes: 0 all delivered, 1 some not delivered (see the "
+        "dead-letter file), 2 usage error, 3 stream not found, 4 credentials or access refused.",
+        allow_abbrev=False,
+    )
+    p.add_argument("--stream", required=True, metavar="NAME", help="delivery stream name")
+    p.add_argument("--region", metavar="R", help="AWS region (default: AWS_REGION, AWS_DEFAULT_REGION, profile)")
+    p.add_argument(
+        "--rate",
+        type=_number(0, "events per second; 0 = as fast as possible"),
+        metavar="N",
+        help="sample events per second (default 10; 0 = as fast as possible)",
+    )
+    p.add_argument("--count", type=_whole(1), metavar="N", help="stop after N sample events")
+    p.add_argument(
+        "--duration", type=_number(0, "seconds", strict=True), metavar="SECONDS", help="stop generating after SECONDS"
+    )
+    p.add_argument("--input", metavar="PATH|-", help="send every non-empty line of PATH (- = stdin) as one event")
+    p.add_argument(
+        "--no-aggregate",
+        dest="aggregate",
+        action="store_false",
+        help="one event per Firehose record (default: pack events into records up to ~1 MB)",
+    )
+    p.add_argument(
+        "--dead-letter",
+        default="dead-letter.jsonl",
+        metavar="PATH",
+        help="where undelivered events are appended (default: ./dead-letter.jsonl)",
+    )
+    p.add_argument("--stats-json", metavar="PATH", help="write the progress figures and the summary as JSON")
+    p.add_argument("--quiet", action="store_true", help="no progress lines (warnings and the summary remain)")
+    p.add_argument(
+        "--producer-id",
+        default=socket.gethostname(),
+        metavar="ID",
+        help="producer_id in sample events (default: host name)",
+    )
+    p.add_argument(
+        "--max-retry-seconds",
+        type=_number(0, "seconds"),
+        default=120.0,
+        metavar="S",
+        help="how long failed records are retried before they are dead-lettered (default 120)",
+    )
+    p.add_argument(
+        "--backoff-base",
+        type=_number(0, "seconds", strict=True),
+        default=0.1,
+        metavar="S",
+        help="first retry waits up to S, doubling each time (default 0.1)",
+    )
+    p.add_argument(
+        "--backoff-cap",
+        type=_number(0, "seconds", strict=True),
+        default=5.0,
+        metavar="S",
+        help="longest wait between retries (default 5)",
+    )
+    p.add_argument("--senders", type=_whole(1, 64), default=4, metavar="N", help="calls in flight at once (default 4)")
+    p.add_argument(
+        "--linger",
+        type=_number(0, "seconds", strict=True),
+        default=0.5,
+        metavar="S",
+        help="longest an event waits to be packed before it is sent (default 0.5)",
+    )
+    p.add_argument(
+        "--shutdown-seconds",
+        type=_number(0, "seconds"),
+        default=20.0,
+        metavar="S",
+        help="after SIGTERM/SIGINT, time allowed to deliver what is buffered (default 20)",
+    )
+    p.add_argument(
+        "--progress-seconds",
+        type=_number(0, "seconds", strict=True),
+        default=5.0,
+        metavar="S",
+        help="seconds between progress lines (default 5)",
+    )
+    return p
+
+
+def _number(low: float, unit: str, *, strict: bool = False) -> Callable[[str], float]:
+    allowed = f"a number {'>' if strict else '>='} {low:g} ({unit})"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'") from None
+        if not value == value or value in (float("inf"), float("-inf")) or value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'")
+        return value
+
+    return parse
+
+
+def _whole(low: int, high: int | None = None) -> Callable[[str], int]:
+    allowed = f"a whole number from {low} to {high}" if high else f"a whole number >= {low}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'")
+        return value
+
+    return parse
+
+
+def _check(args: argparse.Namespace) -> None:
+    """Checks that need more than one flag, or the file system."""
+    if not _STREAM_NAME.fullmatch(args.stream):
+        raise UsageError(
+            f"--stream '{args.stream}' is not a valid stream name (1-64 characters: letters, digits, '.', '_', '-')"
+        )
+    if args.input is not None:
+        given = [
+            flag
+            for flag, value in (("--rate", args.rate), ("--count", args.count), ("--duration", args.duration))
+            if value is not None
+        ]
+        if given:
+            raise UsageError(f"{', '.join(given)} apply to generated sample events, not to --input")
+    if args.rate is None:
+        args.rate = 10.0
+    if not args.producer_id or len(args.producer_id) > 128 or not args.producer_id.isprintable():
+        raise UsageError("--producer-id must be 1-128 printable characters")
+    if args.backoff_cap < args.backoff_base:
+        raise UsageError(f"--backoff-cap ({args.backoff_cap:g}) must be >= --backoff-base ({args.backoff_base:g})")
+    _check_writable("--dead-letter", args.dead_letter)
+    if args.stats_json is not None:
+        _check_writable("--stats-json", args.stats_json)
+    reading = args.input not in (None, "-")
+    if reading and os.path.exists(args.dead_letter) and os.path.samefile(args.input, args.dead_letter):
+        raise UsageError("--dead-letter must not be the --input file (write failures to a new file, then resend it)")
+
+
+def _check_writable(flag: str, path: str) -> None:
+    directory = os.path.dirname(os.path.abspath(path))
+    if os.path.isdir(path):
+        raise UsageError(f"{flag} {path} is a directory; give a file path")
+    if not os.path.isdir(directory):
+        raise UsageError(f"{flag} {path}: directory {directory} does not exist")
+    if not os.access(directory, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        raise UsageError(f"{flag} {path} is not writable")
+
+
+def _open_input(path: str) -> BinaryIO:
+    if path != "-" and os.path.isdir(path):
+        raise UsageError(f"--input {path} is a directory; give a file (or - for standard input)")
+    try:
+        return open_input(path)
+    except FileNotFoundError:
+        raise UsageError(f"--input {path} does not exist") from None
+    except OSError as err:
+        raise UsageError(f"--input {path} cannot be read: {err.strerror}") from None
+
+
+# Output -------------------------------------------------------------------
+
+
+class _Formatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
+        return f"producer: {prefix}{record.getMessage()}"
+
+
+@contextmanager
+def _logging() -> Iterator[None]:
+    """Route the producer's log to stderr for one run, then put things back."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(_Formatter())
+    saved = (log.level, log.propagate)
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(saved[0])
+        log.propagate = saved[1]
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM (systemd stop) and SIGINT set `stop` instead of killing the run."""
+
+    def handler(signum: int, frame: object) -> None:
+        if not stop.is_set():
+            log.info("%s: stopping; delivering what is buffered", signal.Signals(signum).name)
+        stop.set()
+
+    saved = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)

@@ -1,0 +1,1 @@
+"""Test helpers for the producer (a local Firehose endpoint, fixtures)."""
