@@ -20,6 +20,7 @@ from typing import Any
 
 import boto3
 import moto
+from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
@@ -45,6 +46,17 @@ def install_extensions() -> firehose_buffering.FirehoseBuffers:
     cfn_vpc_delete.install()
     firehose_iam.install()
     return firehose_buffering.install()
+
+
+def unmodelled_types(resource_types: set[str]) -> list[str]:
+    """CloudFormation types the emulator only records: it reports them created, but nothing exists behind them."""
+    quiet = logging.getLogger("moto")
+    level = quiet.level
+    quiet.setLevel(logging.ERROR)  # resource_class_from_type warns for each unknown type
+    try:
+        return sorted(t for t in resource_types if parsing.resource_class_from_type(t) is None)
+    finally:
+        quiet.setLevel(level)
 
 
 class Emulator:

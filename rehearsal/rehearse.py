@@ -31,7 +31,7 @@ import boto3
 
 from lab_stack.config import ConfigError, LabConfig
 from producer.firehose import make_client
-from rehearsal.emulator import ACCOUNT_ID, Emulator
+from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
 from tools import verify as verify_tool
@@ -67,6 +67,7 @@ class RehearsalResult:
     landed: list = field(default_factory=list)
     producer_stats: dict = field(default_factory=dict)
     leftovers: dict = field(default_factory=dict)
+    skipped_types: list = field(default_factory=list)
     failed_phase: Optional[str] = None
     port: Optional[int] = None
     buffer_interval_seconds: Optional[float] = None  # on the emulator's (scaled) clock, in real seconds
@@ -133,6 +134,7 @@ class Rehearsal:
                 self.cdk("deploy", "--require-approval", "never", "--output", str(workdir / "cdk.out"),
                          "--outputs-file", str(workdir / "outputs.json"))
                 self.result.outputs = self._stack_outputs()
+                self._say_what_is_skipped(workdir / "cdk.out")
             with self.phase("boot instance (user-data in sandbox)"):
                 self._boot(Sandbox(workdir / "instance"))
             with self.phase("verify"):
@@ -172,6 +174,14 @@ class Rehearsal:
         for key in ("BucketName", "DeliveryStreamName", "InstanceId"):
             self.say(f"  {key}: {outputs[key]}")
         return outputs
+
+    def _say_what_is_skipped(self, cloud_assembly: Path) -> None:
+        """Name the template's resource types the emulator lacks, so nobody mistakes them for checked."""
+        template = json.loads((cloud_assembly / f"{self._stack_name()}.template.json").read_text())
+        types = {resource["Type"] for resource in template["Resources"].values()}
+        self.result.skipped_types = unmodelled_types(types)
+        if self.result.skipped_types:
+            self.say(f"  the emulator lacks, so this rehearsal skips: {', '.join(self.result.skipped_types)}")
 
     def _boot(self, sandbox: Sandbox) -> None:
         """Run the instance's own user-data with the instance role's credentials, IAM enforced."""

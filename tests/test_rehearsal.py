@@ -111,3 +111,11 @@ def test_a_bad_setting_stops_the_rehearsal_before_anything_starts():
     assert run.stderr.strip().splitlines() == [
         "firehose-lab: invalid bufferSizeMiB='0': must be a whole number of MiB from 1 to 128"
     ]
+
+
+def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
+    result, _, log = rehearsal
+    assert "AWS::S3::BucketPolicy" in result.skipped_types
+    assert "AWS::KinesisFirehose::DeliveryStream" not in result.skipped_types
+    assert "Custom::S3AutoDeleteObjects" not in result.skipped_types
+    assert "the emulator lacks, so this rehearsal skips: " in log
