@@ -60,3 +60,12 @@ def test_an_account_with_the_cdk_toolkit_stack_is_bootstrapped(cloudformation):
         TemplateBody='{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}',
     )
     assert is_bootstrapped(cloudformation) is True
+
+
+def test_aws_region_is_honoured_like_the_cdk_cli_does(tmp_path):
+    """boto3 alone ignores AWS_REGION; without it preflight would claim no region is set."""
+    result = run_preflight(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                           AWS_REGION="eu-west-1", AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    assert "no AWS region set" not in result.stderr
+    assert result.returncode == 2 and "could not reach AWS to check the credentials" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

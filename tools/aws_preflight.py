@@ -15,6 +15,8 @@ from typing import Optional
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from tools.session import student_session
+
 BOOTSTRAP_STACK = "CDKToolkit"
 CDK_CLI = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "cdk"
 HOW_TO_SET = (
@@ -35,8 +37,10 @@ def account_and_region(session: boto3.session.Session) -> tuple[str, str]:
         raise PreflightError(f"no AWS region set: {HOW_TO_SET}")
     try:
         identity = session.client("sts").get_caller_identity()
-    except (ClientError, BotoCoreError) as error:
+    except ClientError as error:
         raise PreflightError(f"AWS rejected the credentials ({error}): {HOW_TO_SET}") from None
+    except BotoCoreError as error:
+        raise PreflightError(f"could not reach AWS to check the credentials: {error}") from None
     return identity["Account"], session.region_name
 
 
@@ -55,7 +59,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--bootstrap", action="store_true", help="run `cdk bootstrap` when not yet bootstrapped")
     args = parser.parse_args(argv)
-    session = boto3.session.Session()
+    session = student_session()
     try:
         account, region = account_and_region(session)
     except (PreflightError, NoCredentialsError) as error:

@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Callable, Iterator, Optional
 from urllib.parse import urlparse
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from producer.firehose import make_client
 from producer.sender import send_events
+from tools.session import student_session
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -191,7 +191,7 @@ def main(argv: Optional[list] = None) -> int:
     if args.count < 1 or args.timeout <= 0:
         print("verify: --count must be at least 1 and --timeout above 0", file=sys.stderr)
         return 2
-    session = boto3.session.Session()
+    session = student_session()
     try:
         return verify(
             cloudformation=session.client("cloudformation"),
