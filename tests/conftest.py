@@ -12,7 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # jsii starts `node` from PATH on first import of aws_cdk: put the venv's Node 24 first (no EOL banner).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
-sys.path.insert(0, str(ROOT))
 
 
 def cdk_json_context(**overrides) -> dict:
@@ -43,7 +42,8 @@ def template(default_lab):
     return default_lab[1]
 
 
-# Every setting away from its default, so one synth shows each reaching the template.
+# Every setting away from its default, so one synth shows each reaching the template. format=parquet has its own lab:
+# it refuses gzip and buffers below 64 MiB.
 CUSTOM_SETTINGS = dict(
     labName="Lab2",
     bufferSizeMiB="5",
@@ -60,3 +60,17 @@ CUSTOM_SETTINGS = dict(
 @pytest.fixture(scope="session")
 def custom_lab():
     return synth(**CUSTOM_SETTINGS)
+
+
+# The opt-in JSON-to-Parquet mode, every other setting at its default (bufferSizeMiB=auto).
+PARQUET_SETTINGS = dict(format="parquet")
+
+
+@pytest.fixture(scope="session")
+def parquet_lab():
+    return synth(**PARQUET_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def parquet_template(parquet_lab):
+    return parquet_lab[1]
