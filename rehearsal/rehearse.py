@@ -77,11 +77,11 @@ class RehearsalResult:
 
 
 class Rehearsal:
-    def __init__(self, *, context: list, clock_scale: float, verify_count: int, out=sys.stderr) -> None:
+    def __init__(self, *, context: list, clock_scale: float, verify_count: int, out=None) -> None:
         self.context = context
         self.clock_scale = clock_scale
         self.verify_count = verify_count
-        self.out = out
+        self.out = out or sys.stderr  # looked up now, so a redirected stderr is honoured
         self.result = RehearsalResult()
         self.emulator = Emulator(clock_scale=clock_scale)
         self.service: Optional[Service] = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -119,3 +120,19 @@ def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
     assert "AWS::KinesisFirehose::DeliveryStream" not in result.skipped_types
     assert "Custom::S3AutoDeleteObjects" not in result.skipped_types
     assert "the emulator lacks, so this rehearsal skips: " in log
+
+
+def test_a_failed_phase_is_named_and_everything_is_cleaned_up(monkeypatch, tmp_path, capsys):
+    """A CDK CLI that fails at once: the rehearsal stops at bootstrap, frees the port, removes its sandbox."""
+    import rehearsal.rehearse as rehearse_module
+
+    monkeypatch.setattr(rehearse_module, "CDK", ROOT / "tests" / "no-such-cdk-cli")
+    monkeypatch.setattr(rehearse_module.tempfile, "tempdir", str(tmp_path))
+    assert rehearse_module.main(["--clock-scale", "0.1"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip().splitlines()[-1] == "[rehearse] FAILED in phase: cdk bootstrap"
+    assert "Traceback" not in err
+    assert list(tmp_path.iterdir()) == []
+    port = int(re.search(r"emulator on http://127.0.0.1:(\d+)", err).group(1))
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass

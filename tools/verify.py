@@ -144,9 +144,10 @@ def verify(
     count: int,
     timeout: float,
     poll_seconds: float = 5.0,
-    out=sys.stderr,
+    out=None,
 ) -> int:
     """Send, then read until every event is found or the timeout passes; the exit code."""
+    out = out or sys.stderr
     lab = find_lab(cloudformation, stack_name)
     run_id = uuid.uuid4().hex
     started = datetime.now(timezone.utc).replace(microsecond=0)
