@@ -15,7 +15,8 @@ from typing import Any, Mapping, Optional
 
 DEFAULTS: Mapping[str, Any] = {
     "labName": "FirehoseLab",
-    "bufferSizeMiB": 1,
+    "format": "json",
+    "bufferSizeMiB": "auto",
     "bufferIntervalSeconds": 60,
     "compression": "none",
     "bucketName": "",
@@ -26,11 +27,17 @@ DEFAULTS: Mapping[str, Any] = {
 }
 
 COMPRESSIONS = ("none", "gzip")
+FORMATS = ("json", "parquet")
+
+# bufferSizeMiB=auto: the original lab's 1 MiB, or the service's minimum when Firehose converts records to Parquet
+# ("BufferingHints.SizeInMBs must be at least 64 when data format conversion is enabled").
+AUTO_BUFFER_SIZE_MIB = {"json": 1, "parquet": 64}
 
 # Context keys that belong to the CDK toolkit, not to the lab: feature flags (`@aws-cdk/...`),
 # toolkit switches (`aws:cdk:...`) and cached lookups (`availability-zones:account=...`).
 _TOOLKIT_KEY = re.compile(r"^(@|aws:|aws-cdk:|cdk-|cli-)|:")
 
+_WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
 _LAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
 _INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
@@ -45,6 +52,7 @@ class ConfigError(ValueError):
 @dataclass(frozen=True)
 class LabConfig:
     lab_name: str
+    record_format: str
     buffer_size_mib: int
     buffer_interval_seconds: int
     compression: str
@@ -66,13 +74,15 @@ class LabConfig:
                 f"unknown setting {key}={context[key]!r}{hint}; known settings: {', '.join(DEFAULTS)}"
             )
         values = {key: context.get(key, default) for key, default in DEFAULTS.items()}
+        record_format = _parse_choice("format", values["format"], FORMATS)
         return cls(
             lab_name=_parse_lab_name(values["labName"]),
-            buffer_size_mib=_parse_int("bufferSizeMiB", values["bufferSizeMiB"], 1, 128, "MiB"),
+            record_format=record_format,
+            buffer_size_mib=_parse_buffer_size(values["bufferSizeMiB"], record_format),
             buffer_interval_seconds=_parse_int(
                 "bufferIntervalSeconds", values["bufferIntervalSeconds"], 0, 900, "seconds"
             ),
-            compression=_parse_choice("compression", values["compression"], COMPRESSIONS),
+            compression=_parse_compression(values["compression"], record_format),
             bucket_name=_parse_bucket_name(values["bucketName"]),
             instance_type=_parse_instance_type(values["instanceType"]),
             producer_rate_per_second=_parse_int(
@@ -95,7 +105,7 @@ def _parse_int(key: str, value: Any, low: int, high: int, unit: str) -> int:
         raise _refuse(key, value, allowed)
     if isinstance(value, int):
         number = value
-    elif isinstance(value, str) and re.fullmatch(r"\s*[+-]?\d+\s*", value):
+    elif isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value):
         number = int(value)
     else:
         raise _refuse(key, value, allowed)
@@ -108,6 +118,37 @@ def _parse_choice(key: str, value: Any, choices: tuple) -> str:
     if not isinstance(value, str) or value.strip().lower() not in choices:
         raise _refuse(key, value, f"must be one of {', '.join(choices)}")
     return value.strip().lower()
+
+
+def _parse_buffer_size(value: Any, record_format: str) -> int:
+    """`auto` follows the format; a number is the user's, and Parquet conversion needs at least 64 MiB."""
+    if isinstance(value, str) and value.strip().lower() == "auto":
+        return AUTO_BUFFER_SIZE_MIB[record_format]
+    if isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(value):
+        raise _refuse("bufferSizeMiB", value, "must be auto or a whole number of MiB from 1 to 128")
+    size = _parse_int("bufferSizeMiB", value, 1, 128, "MiB")
+    minimum = AUTO_BUFFER_SIZE_MIB["parquet"]
+    if record_format == "parquet" and size < minimum:
+        raise _refuse(
+            "bufferSizeMiB",
+            value,
+            f"format=parquet needs at least {minimum} MiB (the service's minimum with record format conversion); "
+            f"use -c bufferSizeMiB={minimum} or leave it at auto",
+        )
+    return size
+
+
+def _parse_compression(value: Any, record_format: str) -> str:
+    """With Parquet, Firehose compresses inside the files (Snappy) and refuses S3-level compression on top."""
+    compression = _parse_choice("compression", value, COMPRESSIONS)
+    if record_format == "parquet" and compression != "none":
+        raise _refuse(
+            "compression",
+            value,
+            "format=parquet already compresses inside each Parquet file (Snappy) and Firehose cannot also "
+            "compress the whole object; leave compression at none",
+        )
+    return compression
 
 
 def _parse_lab_name(value: Any) -> str:

@@ -1,4 +1,8 @@
-"""The delivery half of the lab: the bucket where data lands and the Firehose stream that fills it."""
+"""The delivery half of the lab: the bucket where data lands, the schema of what lands, and the stream that fills it.
+
+The Glue table is made here, between bucket and stream, because it needs the bucket (its location) and the stream
+needs it (format=parquet converts by it).
+"""
 
 from __future__ import annotations
 
@@ -9,14 +13,16 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from lab_stack.analytics import EventCatalog
 from lab_stack.config import LabConfig
 
-# Hive-style date partitions (year=/month=/...) so Glue/Athena can partition on them later.
+# Hive-style date partitions (year=/month=/...): the Glue table projects its partitions from this pattern.
 DATA_PREFIX = "data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
 ERROR_PREFIX = (
     "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
 )
 DATA_ROOT = "data/"
+ERROR_ROOT = "errors/"
 
 # What Firehose needs to deliver to S3 (AWS: "Grant Firehose access to an Amazon S3 destination"). The L2's own
 # grant is bucket.grant_read_write(): s3:GetObject*, s3:List*, s3:DeleteObject*... which is more than delivery needs.
@@ -33,7 +39,7 @@ UNUSED_FIREHOSE_MAPPING_ID = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"
 
 
 class DeliveryPipeline(Construct):
-    """S3 bucket + Direct PUT delivery stream + its error log group, all removed by `cdk destroy`."""
+    """S3 bucket + event table + Direct PUT delivery stream + its error log group, all removed by `cdk destroy`."""
 
     def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig) -> None:
         super().__init__(scope, construct_id)
@@ -99,11 +105,28 @@ class DeliveryPipeline(Construct):
             )
         )
 
+        self.catalog = EventCatalog(self, "Catalog", config=config, bucket=self.bucket, data_root=DATA_ROOT)
+        conversion = None
+        if config.record_format == "parquet":
+            # The L2 would grant glue:GetSchemaVersion on "*" too (Schema Registry, unused): read of this table only.
+            self.catalog.grant_schema_read(self.role)
+            # OpenX JSON splits a record holding several JSON documents into as many rows (AWS: "Convert input data
+            # format in Amazon Data Firehose": {"a":1}{"a":2} is valid input), so the producer's packed records of
+            # newline-terminated events convert event by event. Snappy: the service's default codec, fast to read
+            # for Athena; GZIP would make smaller files that are slower to scan.
+            conversion = firehose.DataFormatConversionProps(
+                input_format=firehose.InputFormat.OPENX_JSON,
+                output_format=firehose.ParquetOutputFormat(compression=firehose.ParquetCompression.SNAPPY),
+                schema_configuration=self.catalog.schema_configuration(),
+            )
+
         destination = firehose.S3Bucket(
             self.bucket,
             buffering_size=Size.mebibytes(config.buffer_size_mib),
             buffering_interval=Duration.seconds(config.buffer_interval_seconds),
             compression=firehose.Compression.GZIP if config.compression == "gzip" else None,
+            data_format_conversion=conversion,
+            file_extension=".parquet" if conversion else None,
             data_output_prefix=DATA_PREFIX,
             error_output_prefix=ERROR_PREFIX,
             logging_config=firehose.EnableLogging(self.log_group),

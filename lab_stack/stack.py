@@ -1,12 +1,15 @@
-"""LabStack wires the delivery pipeline to the producer host and tells the student where to look."""
+"""LabStack wires the delivery pipeline to the producer host, the queries and the dashboard, and tells the student
+where to look."""
 
 from __future__ import annotations
 
 from aws_cdk import Aws, CfnOutput, RemovalPolicies, Stack
 from constructs import Construct
 
+from lab_stack.analytics import QueryWorkgroup
 from lab_stack.config import LabConfig
-from lab_stack.delivery import DATA_ROOT, DeliveryPipeline
+from lab_stack.dashboard import LabDashboard
+from lab_stack.delivery import DATA_ROOT, ERROR_ROOT, DeliveryPipeline
 from lab_stack.producer_host import ProducerHost
 
 # The construct id aws-cdk-lib gives the singleton provider behind `auto_delete_objects=True`.
@@ -27,6 +30,16 @@ class LabStack(Stack):
             self, "ProducerHost", config=config, stream=self.delivery.stream
         )
         self.delivery.stream.grant_put_records(self.producer_host.role)
+        self.queries = QueryWorkgroup(
+            self, "Queries", config=config, bucket=self.delivery.bucket, catalog=self.delivery.catalog
+        )
+        self.dashboard = LabDashboard(
+            self,
+            "Dashboard",
+            config=config,
+            stream=self.delivery.stream,
+            instance=self.producer_host.instance,
+        )
         # Nothing outlives the lab, including children the L2s default to RETAIN (e.g. Firehose's log stream).
         RemovalPolicies.of(self).destroy()
         self._quiet_redundant_provider_dependency()
@@ -43,6 +56,7 @@ class LabStack(Stack):
         bucket = self.delivery.bucket.bucket_name
         stream = self.delivery.stream.delivery_stream_name
         instance_id = self.producer_host.instance.instance_id
+        catalog = self.delivery.catalog
         region = Aws.REGION
         outputs = {
             "BucketName": (bucket, "S3 bucket where Firehose delivers the lab's events"),
@@ -64,6 +78,29 @@ class LabStack(Stack):
             "BucketConsoleUrl": (
                 f"https://s3.console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={DATA_ROOT}",
                 "S3 console: delivered objects",
+            ),
+            "ListErrorsCommand": (
+                f"aws s3 ls s3://{bucket}/{ERROR_ROOT} --recursive --region {region}",
+                "Records Firehose could not deliver or convert, by error type (e.g. format-conversion-failed/)",
+            ),
+            "DeliveryErrorLogGroup": (
+                self.delivery.log_group.log_group_name,
+                "CloudWatch log group where Firehose logs delivery and conversion errors",
+            ),
+            "DashboardUrl": (self.dashboard.url, "CloudWatch dashboard: records in, delivery to S3, freshness, CPU"),
+            # Names, not Refs: the local rehearsal's emulator records Glue/Athena resources but cannot resolve them.
+            "AthenaWorkgroup": (self.queries.workgroup_name, "Athena workgroup to pick in the query editor"),
+            "EventsTable": (
+                f"{catalog.database_name}.{catalog.table_name}",
+                f"Glue table over the delivered events ({self.config.record_format}), partitioned by date",
+            ),
+            "SavedQueries": (
+                ", ".join(self.queries.named_queries),
+                "Example queries saved in the workgroup (query editor: Saved queries)",
+            ),
+            "AthenaConsoleUrl": (
+                f"https://{region}.console.aws.amazon.com/athena/home?region={region}#/query-editor",
+                f"Athena query editor (choose workgroup {self.queries.workgroup_name})",
             ),
         }
         for output_id, (value, description) in outputs.items():

@@ -15,6 +15,7 @@ def test_cdk_json_documents_exactly_the_defaults_the_code_uses():
 
 def test_defaults_are_the_original_lab():
     config = LabConfig.from_context(cdk_json_context())
+    assert config.record_format == "json"
     assert (config.buffer_size_mib, config.buffer_interval_seconds) == (1, 60)
     assert (config.lab_name, config.instance_type, config.compression) == ("FirehoseLab", "t3.micro", "none")
     assert config.bucket_name is None
@@ -26,9 +27,41 @@ def test_command_line_strings_are_parsed_like_cdk_json_numbers():
     assert (config.buffer_size_mib, config.buffer_interval_seconds, config.compression) == (128, 0, "gzip")
 
 
+def test_auto_buffer_is_1_mib_for_json_and_the_services_64_mib_minimum_for_parquet():
+    assert LabConfig.from_context(cdk_json_context()).buffer_size_mib == 1
+    assert LabConfig.from_context(cdk_json_context(format="parquet")).buffer_size_mib == 64
+    assert LabConfig.from_context({"format": "PARQUET", "bufferSizeMiB": "Auto"}).buffer_size_mib == 64
+
+
+def test_an_explicit_buffer_size_is_kept_in_either_format():
+    assert LabConfig.from_context({"bufferSizeMiB": "5"}).buffer_size_mib == 5
+    assert LabConfig.from_context({"format": "parquet", "bufferSizeMiB": "64"}).buffer_size_mib == 64
+    assert LabConfig.from_context({"format": "parquet", "bufferSizeMiB": 128}).buffer_size_mib == 128
+
+
+def test_parquet_refuses_a_buffer_below_64_mib_and_says_what_to_use():
+    with pytest.raises(ConfigError) as refused:
+        LabConfig.from_context({"format": "parquet", "bufferSizeMiB": "1"})
+    assert str(refused.value) == (
+        "invalid bufferSizeMiB='1': format=parquet needs at least 64 MiB (the service's minimum with record format "
+        "conversion); use -c bufferSizeMiB=64 or leave it at auto"
+    )
+
+
+def test_parquet_refuses_gzip_because_parquet_files_are_compressed_inside():
+    with pytest.raises(ConfigError) as refused:
+        LabConfig.from_context({"format": "parquet", "compression": "gzip"})
+    message = str(refused.value)
+    assert message.startswith("invalid compression='gzip': format=parquet")
+    assert "leave compression at none" in message
+
+
 @pytest.mark.parametrize(
     "key, value",
     [
+        ("format", "csv"),
+        ("format", 1),
+        ("bufferSizeMiB", "big"),
         ("bufferSizeMiB", 129),
         ("bufferSizeMiB", "1.5"),
         ("bufferSizeMiB", True),

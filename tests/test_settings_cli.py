@@ -28,6 +28,15 @@ BAD_SETTINGS = {
     "producerMinutes=abc": ("producerMinutes", "whole number of minutes"),
     "dataRetentionDays=0": ("dataRetentionDays", "from 1 to 3650"),
     "bufersize=3": ("bufersize", "did you mean bufferSizeMiB?"),
+    "format=csv": ("format", "one of json, parquet"),
+    "bufferSizeMiB=big": ("bufferSizeMiB", "must be auto or a whole number of MiB"),
+    # Several settings to one run, space-separated: each becomes its own `-c`.
+    "format=parquet bufferSizeMiB=1": (
+        "bufferSizeMiB",
+        "format=parquet needs at least 64 MiB (the service's minimum with record format conversion); "
+        "use -c bufferSizeMiB=64",
+    ),
+    "format=parquet compression=gzip": ("compression", "leave compression at none"),
 }
 
 
@@ -46,8 +55,8 @@ def offline_env(tmp_path):
 
 def cdk_synth(setting, out_dir, env):
     args = [str(CDK), "synth", "--quiet", "--output", str(out_dir)]
-    if setting:
-        args += ["-c", setting]
+    for one in (setting or "").split():
+        args += ["-c", one]
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
 
 
@@ -66,7 +75,7 @@ def runs(tmp_path_factory):
 def test_a_bad_setting_stops_synth_with_one_clear_line(runs, setting):
     result = runs[0][setting]
     key, allowed = BAD_SETTINGS[setting]
-    value = setting.split("=", 1)[1]
+    value = dict(one.split("=", 1) for one in setting.split())[key]
     lines = [line for line in result.stderr.splitlines() if line.strip() and "npm warn" not in line]
     ours = [line for line in lines if line.startswith("firehose-lab: ")]
     assert result.returncode != 0
