@@ -12,12 +12,11 @@ import sys
 import pytest
 
 from conftest import ROOT
-from rehearsal.rehearse import Rehearsal
+from rehearsal.rehearse import VERIFY_BURST, Rehearsal
 
 CLOCK_SCALE = 0.1  # the stream's 60 s interval passes in 6 s
 MIB = 1024 * 1024
-# Tagged verify events are ~85 bytes: this many make a burst of more than 1 MiB.
-BURST_EVENTS = 15_000
+BURST_EVENTS = VERIFY_BURST  # what `make rehearse` sends: more than 1 MiB of tagged events
 
 
 def processes_mentioning(text: str) -> list:
