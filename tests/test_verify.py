@@ -10,7 +10,7 @@ import pytest
 from moto import mock_aws
 
 from producer.firehose import make_client
-from tools.verify import Findings, LabNotFound, find_lab, report, verify
+from tools.verify import Findings, LabNotFound, find_lab, report, rows_of, tagged_events, verify
 
 REGION = "us-east-1"
 
@@ -90,3 +90,22 @@ def test_duplicates_are_counted_but_are_not_losses():
     assert lines[0].startswith("verify run: sent 3, found 3, lost 0, duplicated 1")
     assert "max 60.0s" in lines[1]
     assert len(lines) == 2 + 8  # one histogram line per bin
+
+
+def test_verify_events_have_exactly_the_lab_tables_columns():
+    """So they convert to Parquet by the lab's Glue table like the producer's own events."""
+    from lab_stack.analytics import EVENT_COLUMNS
+
+    event = json.loads(next(tagged_events("run", 1)))
+    assert list(event) == [name for name, _ in EVENT_COLUMNS]
+
+
+def test_parquet_objects_are_read_too(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = [json.loads(line) for line in tagged_events("run", 3)]
+    table = pa.Table.from_pylist(rows)
+    sink = io.BytesIO()
+    pq.write_table(table, sink)
+    assert [row["seq"] for row in rows_of(sink.getvalue())] == [0, 1, 2]

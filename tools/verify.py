@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import io
 import json
 import sys
 import time
@@ -29,6 +30,8 @@ from producer.sender import send_events
 from tools.session import student_session
 
 ROOT = Path(__file__).resolve().parent.parent
+PARQUET_MAGIC = b"PAR1"
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 class LabNotFound(Exception):
@@ -70,14 +73,47 @@ def find_lab(cloudformation, stack_name: str) -> Lab:
 
 
 def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.time) -> Iterator[bytes]:
-    """Events stamped with this run's id, their sequence number and the moment they were handed to the sender."""
+    """Events shaped like the lab's sample events (so they also convert to Parquet by the lab's table), marked
+    by producer_id `verify-<run id>`, numbered by seq, and stamped with the moment they go to the sender."""
     for seq in range(count):
-        event = {"event_type": "verify", "verify_id": run_id, "seq": seq, "sent_at": clock()}
+        sent = datetime.fromtimestamp(clock(), timezone.utc).isoformat(timespec="milliseconds")
+        event = {
+            "event_time": sent.replace("+00:00", "Z"),
+            "event_id": f"{run_id}-{seq}",
+            "producer_id": f"verify-{run_id}",
+            "seq": seq,
+            "ticker": "VERIFY",
+            "exchange": "VERIFY",
+            "side": "buy",
+            "price": 0.0,
+            "quantity": 1,
+        }
         yield json.dumps(event, separators=(",", ":")).encode() + b"\n"
+
+
+def rows_of(body: bytes) -> Iterator[dict]:
+    """The events in one delivered object: Parquet (format=parquet), gzip'd or plain JSON lines."""
+    if body[:4] == PARQUET_MAGIC:
+        import pyarrow.parquet  # only Parquet labs need it
+
+        yield from pyarrow.parquet.read_table(io.BytesIO(body)).to_pylist()
+        return
+    if body[:2] == GZIP_MAGIC:
+        body = gzip.decompress(body)
+    for line in body.splitlines():
+        if line.strip():
+            yield json.loads(line)
+
+
+def _as_utc(event_time) -> datetime:
+    if isinstance(event_time, str):
+        return datetime.fromisoformat(event_time.replace("Z", "+00:00"))
+    return event_time if event_time.tzinfo else event_time.replace(tzinfo=timezone.utc)
 
 
 def read_new_objects(s3, lab: Lab, findings: Findings, since: datetime) -> None:
     """Read every data object delivered since `since` that was not read before, counting this run's events."""
+    marker = f"verify-{findings.run_id}"
     paginator = s3.get_paginator("list_objects_v2")
     for page in paginator.paginate(Bucket=lab.bucket, Prefix=lab.data_prefix):
         for item in page.get("Contents", []):
@@ -85,17 +121,12 @@ def read_new_objects(s3, lab: Lab, findings: Findings, since: datetime) -> None:
                 continue
             findings.seen_keys.add(item["Key"])
             body = s3.get_object(Bucket=lab.bucket, Key=item["Key"])["Body"].read()
-            if item["Key"].endswith(".gz"):
-                body = gzip.decompress(body)
             findings.objects_read += 1
-            landed = item["LastModified"].timestamp()
-            for line in body.splitlines():
-                if findings.run_id.encode() not in line:
-                    continue
-                event = json.loads(line)
-                if event.get("verify_id") == findings.run_id:
+            for event in rows_of(body):
+                if event.get("producer_id") == marker:
                     findings.arrivals[event["seq"]] += 1
-                    findings.latencies.append(max(0.0, landed - event["sent_at"]))
+                    latency = (item["LastModified"] - _as_utc(event["event_time"])).total_seconds()
+                    findings.latencies.append(max(0.0, latency))
 
 
 def percentile(values: list, fraction: float) -> float:
