@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import boto3
+import botocore.exceptions
 
 from lab_stack.config import ConfigError, LabConfig
 from producer.firehose import make_client
@@ -68,6 +69,7 @@ class RehearsalResult:
     producer_stats: dict = field(default_factory=dict)
     leftovers: dict = field(default_factory=dict)
     skipped_types: list = field(default_factory=list)
+    refused_to_instance_role: list = field(default_factory=list)
     failed_phase: Optional[str] = None
     port: Optional[int] = None
     buffer_interval_seconds: Optional[float] = None  # on the emulator's (scaled) clock, in real seconds
@@ -213,6 +215,7 @@ class Rehearsal:
         self.student = self._create_student()
         self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
         self.emulator.enforce_iam(True)
+        self._probe_least_privilege(credentials)
         run = sandbox.run_user_data(script, env=env)
         self.result.service_started_at = time.time()  # the script's last step started the service
         self.result.user_data_output = run.stdout + run.stderr
@@ -226,6 +229,32 @@ class Rehearsal:
         if not self.service.running():
             raise PhaseFailed(f"{SERVICE} exited at once:\n{self.service.log.read_text()}")
         self.say(f"  {SERVICE} running (pid {self.service.pid}), log {self.service.log.name}")
+
+    def _probe_least_privilege(self, credentials: dict) -> None:
+        """What the instance role must not do is refused: it can put records, but not read, list or delete."""
+        role = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+        bucket, stream = self.result.outputs["BucketName"], self.result.outputs["DeliveryStreamName"]
+        forbidden = {
+            f"s3:ListBucket on {bucket}": lambda: self.client("s3", **role).list_objects_v2(Bucket=bucket),
+            f"firehose:DeleteDeliveryStream on {stream}": lambda: self.client("firehose", **role)
+            .delete_delivery_stream(DeliveryStreamName=stream),
+            "iam:ListRoles": lambda: self.client("iam", **role).list_roles(),
+        }
+        for action, attempt in forbidden.items():
+            try:
+                attempt()
+            except botocore.exceptions.ClientError as error:
+                code = error.response["Error"]["Code"]
+                if code not in ("AccessDenied", "AccessDeniedException"):
+                    raise PhaseFailed(f"the instance role's {action} failed with {code}, not AccessDenied") from None
+                self.result.refused_to_instance_role.append(action)
+            else:
+                raise PhaseFailed(f"the instance role was allowed {action}: more than least privilege")
+        self.say(f"  instance role refused, as it should be: {'; '.join(self.result.refused_to_instance_role)}")
 
     def _wait_for_first_data(self) -> None:
         """The producer's own events land while IAM is enforced: its role's permissions are enough."""

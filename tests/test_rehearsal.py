@@ -55,6 +55,12 @@ def test_the_real_user_data_ran_the_producer_under_the_instance_role(rehearsal):
     assert result.producer_stats["events_failed"] == 0
 
 
+def test_the_instance_role_is_refused_what_it_does_not_need(rehearsal):
+    result, _, _ = rehearsal
+    refused = [action.split(" ")[0] for action in result.refused_to_instance_role]
+    assert refused == ["s3:ListBucket", "firehose:DeleteDeliveryStream", "iam:ListRoles"]
+
+
 def test_verify_found_every_event(rehearsal):
     result, _, _ = rehearsal
     assert result.verify_exit == 0
