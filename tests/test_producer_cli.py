@@ -296,6 +296,7 @@ def test_stop_signal_delivers_what_was_generated_and_exits_0(tmp_path, sig):
 
 def test_stop_while_firehose_refuses_everything_is_bounded_and_dead_letters(tmp_path):
     dead = tmp_path / "dead.jsonl"
+    stderr_file = open(tmp_path / "stderr", "wb")
     with LocalFirehose(faults=FaultPlan(chaos=1.0, kinds=("throttle",))) as server:
         proc = subprocess.Popen(
             producer_cmd(
@@ -313,7 +314,8 @@ def test_stop_while_firehose_refuses_everything_is_bounded_and_dead_letters(tmp_
                 str(dead),
                 *FAST_RETRY,
             ),
-            stderr=subprocess.PIPE,
+            # A file, not a pipe nobody reads while it runs: a full pipe would block the producer's writes.
+            stderr=stderr_file,
             cwd=ROOT,
             env=aws_env(server.url),
         )
@@ -323,7 +325,8 @@ def test_stop_while_firehose_refuses_everything_is_bounded_and_dead_letters(tmp_
             assert proc.wait(timeout=30) == cli.EXIT_UNDELIVERED
         finally:
             proc.kill()
-    stderr = proc.stderr.read().decode()
+    stderr_file.close()
+    stderr = (tmp_path / "stderr").read_text()
     seqs = [json.loads(line)["seq"] for line in dead.read_bytes().splitlines()]
     assert sorted(seqs) == list(range(len(seqs))) and seqs  # every generated event is in the file
     assert f"NOT DELIVERED: {len(seqs):,} events, written to {dead}" in stderr
