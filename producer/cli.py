@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import queue
 import re
 import signal
 import socket
@@ -377,16 +378,35 @@ def _logging() -> Iterator[None]:
 
 @contextmanager
 def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGTERM (systemd stop) and SIGINT set `stop` instead of killing the run."""
+    """SIGTERM (systemd stop) and SIGINT set `stop` instead of killing the run.
+
+    The handler only puts the signal number on a queue; a watcher thread logs
+    it and sets `stop`. Python runs a signal handler in the main thread between
+    any two bytecodes, so it must not take a lock the main thread may hold at
+    that moment: `stop.set()` takes the Event's own lock, which the main thread
+    holds for a few bytecodes of every `stop.wait()` (the sample generator's
+    pacing), and that lock is not reentrant, so setting `stop` right in the
+    handler hung the process forever now and then. Logging there could meet a
+    half-done write to stderr in the same way. `SimpleQueue.put` is reentrant.
+    """
+    signals: queue.SimpleQueue[int | None] = queue.SimpleQueue()
 
     def handler(signum: int, frame: object) -> None:
-        if not stop.is_set():
-            log.info("%s: stopping; delivering what is buffered", signal.Signals(signum).name)
-        stop.set()
+        signals.put(signum)  # nothing else here: see above
 
+    def watch() -> None:
+        while (signum := signals.get()) is not None:
+            if not stop.is_set():
+                log.info("%s: stopping; delivering what is buffered", signal.Signals(signum).name)
+            stop.set()
+
+    watcher = threading.Thread(target=watch, name="stop-signals", daemon=True)
+    watcher.start()
     saved = {sig: signal.signal(sig, handler) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         yield
     finally:
         for sig, old in saved.items():
             signal.signal(sig, old)
+        signals.put(None)  # after any signal already caught: that one is still logged
+        watcher.join()

@@ -7,6 +7,8 @@ import json
 import re
 import signal
 import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -331,6 +333,36 @@ def test_stop_while_firehose_refuses_everything_is_bounded_and_dead_letters(tmp_
     assert sorted(seqs) == list(range(len(seqs))) and seqs  # every generated event is in the file
     assert f"NOT DELIVERED: {len(seqs):,} events, written to {dead}" in stderr
     assert "not accepted within the 0.5 s allowed after a stop" in stderr
+
+
+def test_a_stop_signal_while_the_main_thread_holds_the_stop_events_lock_does_not_hang():
+    # Python runs the signal handler in the main thread between two bytecodes,
+    # also inside stop.wait() (the sample generator's pacing) while that thread
+    # holds the Event's own lock, which is not reentrant: a handler that set
+    # `stop` there deadlocked, and an unlucky SIGTERM left the producer hanging
+    # for good. Here the signal lands in exactly that spot; a fresh process,
+    # because the main thread of a hung one never gets out again.
+    script = textwrap.dedent(
+        """
+        import signal, threading
+        from producer import cli
+
+        stop = threading.Event()
+        with cli._logging(), cli._stop_on_signals(stop):
+            with stop._cond:  # what every stop.wait() holds for a few bytecodes
+                signal.raise_signal(signal.SIGTERM)  # runs the handler here, in this thread
+            assert stop.wait(timeout=10), "stop was never set"
+        print("stopped")
+        """
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT, env=aws_env(), timeout=30
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail("the SIGTERM handler deadlocked on the stop event's lock")
+    assert done.returncode == 0 and done.stdout == "stopped\n", done.stderr
+    assert done.stderr == "producer: SIGTERM: stopping; delivering what is buffered\n"
 
 
 def test_progress_lines_and_quiet(tmp_path, events_file):
