@@ -7,7 +7,6 @@ import subprocess
 
 from aws_cdk.assertions import Capture, Match
 
-from conftest import synth
 
 
 def resources_of(template, type_name):
