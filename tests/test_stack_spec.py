@@ -8,7 +8,6 @@ import subprocess
 from aws_cdk.assertions import Capture, Match
 
 
-
 def resources_of(template, type_name):
     return template.find_resources(type_name)
 
