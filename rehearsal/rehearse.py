@@ -380,7 +380,7 @@ def main(argv: Optional[list] = None) -> int:
                              "(default 1: real time)")
     parser.add_argument(
         "--verify-count", type=int, default=VERIFY_BURST,
-        help=f"tagged events verify sends (default {VERIFY_BURST}: ~1.4 MB, past the default 1 MiB buffer size, so "
+        help=f"tagged events verify sends (default {VERIFY_BURST}: ~3.5 MB, past the default 1 MiB buffer size, so "
              "they flush at once by size, while the producer's trickle showed the interval)",
     )
     args = parser.parse_args(argv)
