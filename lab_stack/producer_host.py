@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -18,13 +18,9 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from lab_stack.config import LabConfig
+from producer import service
 
-PRODUCER_DIR = Path(__file__).resolve().parent.parent / "producer"
-SERVICE_NAME = "firehose-producer"
-INSTALL_DIR = "/opt/firehose-lab"
-STATE_DIR = "/var/lib/firehose-lab"
-# AL2023's own python3 is 3.9; the producer targets the 3.11 package that AL2023 also ships.
-INSTANCE_PYTHON = "python3.11"
+PRODUCER_DIR = Path(service.__file__).resolve().parent
 
 # AWS's documented minimal instance policy for Session Manager (no Run Command, no S3/KMS session logging).
 SESSION_MANAGER_ACTIONS = [
@@ -160,55 +156,22 @@ class ProducerHost(Construct):
         )
 
     def _user_data(self, *, config: LabConfig, stream: firehose.IDeliveryStream) -> ec2.UserData:
-        """Boot script: fetch the producer asset, install it in a venv, run it as a bounded systemd service."""
+        """Boot script: fetch the producer asset, then install and start it as the service contract says."""
         user_data = ec2.UserData.for_linux()
         user_data.add_commands("set -euo pipefail")
         archive = user_data.add_s3_download_command(
             bucket=self.code.bucket,
             bucket_key=self.code.s3_object_key,
-            local_file=f"{INSTALL_DIR}/producer.zip",
+            local_file=service.ARCHIVE_PATH,
             region=Aws.REGION,
         )
-        seconds = config.producer_minutes * 60
-        # systemd stops the service a little after the producer's own deadline, whatever happens inside it.
-        runtime_max = seconds + int(Duration.minutes(2).to_seconds())
-        exec_start = " ".join(
-            [
-                f"{INSTALL_DIR}/venv/bin/python -m producer",
-                f"--stream {stream.delivery_stream_name}",
-                f"--region {Aws.REGION}",
-                f"--rate {config.producer_rate_per_second}",
-                f"--duration {seconds}",
-                f"--dead-letter {STATE_DIR}/dead-letter.jsonl",
-                f"--stats-json {STATE_DIR}/stats.json",
-            ]
-        )
         user_data.add_commands(
-            f"dnf install -y {INSTANCE_PYTHON} {INSTANCE_PYTHON}-pip",
-            f"rm -rf {INSTALL_DIR}/producer {INSTALL_DIR}/venv",
-            f"{INSTANCE_PYTHON} -m zipfile -e {archive} {INSTALL_DIR}/producer",
-            f"{INSTANCE_PYTHON} -m venv {INSTALL_DIR}/venv",
-            f"{INSTALL_DIR}/venv/bin/pip install --quiet --no-cache-dir -r {INSTALL_DIR}/producer/requirements.txt",
-            f"cat > /etc/systemd/system/{SERVICE_NAME}.service <<'UNIT'",
-            "[Unit]",
-            f"Description=firehose-lab producer: sample events to Firehose stream {stream.delivery_stream_name}",
-            "Wants=network-online.target",
-            "After=network-online.target",
-            "",
-            "[Service]",
-            "Type=simple",
-            f"WorkingDirectory={INSTALL_DIR}",
-            f"ExecStart={exec_start}",
-            "DynamicUser=yes",
-            "StateDirectory=firehose-lab",
-            "Restart=no",
-            f"RuntimeMaxSec={runtime_max}",
-            "TimeoutStopSec=60",
-            "",
-            "[Install]",
-            "WantedBy=multi-user.target",
-            "UNIT",
-            "systemctl daemon-reload",
-            f"systemctl enable --now {SERVICE_NAME}.service",
+            *service.boot_commands(
+                archive=archive,
+                stream=stream.delivery_stream_name,
+                region=Aws.REGION,
+                rate=config.producer_rate_per_second,
+                duration_seconds=config.producer_minutes * 60,
+            )
         )
         return user_data

@@ -11,6 +11,7 @@ from lab_stack.config import LabConfig
 from lab_stack.dashboard import LabDashboard
 from lab_stack.delivery import DATA_ROOT, ERROR_ROOT, DeliveryPipeline
 from lab_stack.producer_host import ProducerHost
+from producer import service
 
 # The construct id aws-cdk-lib gives the singleton provider behind `auto_delete_objects=True`.
 AUTO_DELETE_PROVIDER_ID = "Custom::S3AutoDeleteObjectsCustomResourceProvider"
@@ -69,7 +70,7 @@ class LabStack(Stack):
             ),
             "SessionCommand": (
                 f"aws ssm start-session --target {instance_id} --region {region}",
-                "Shell on the producer instance (Session Manager; then: journalctl -u firehose-producer)",
+                f"Shell on the producer instance (Session Manager; then: journalctl -u {service.SERVICE_NAME})",
             ),
             "StreamConsoleUrl": (
                 f"https://{region}.console.aws.amazon.com/firehose/home?region={region}#/details/{stream}/monitoring",

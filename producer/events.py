@@ -7,7 +7,6 @@ stop when the `stop` event is set.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import re
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO, NamedTuple
 
 from producer.batching import AGGREGATE_RECORD_BYTES, MAX_RECORD_BYTES
+from producer.schema import event_line
 
 TICK_SECONDS = 0.2
 """Longest a source waits before yielding control (a tick) to the sender."""
@@ -77,7 +77,6 @@ def sample_events(
     rng = random.Random()
     start = clock()
     end = None if duration is None else start + duration
-    producer = json.dumps(producer_id)
     seq = 0
     while not stop.is_set() and (count is None or seq < count):
         now = clock()
@@ -88,19 +87,23 @@ def sample_events(
             yield None
             continue
         symbol, base = _TICKERS[rng.randrange(len(_TICKERS))]
-        yield (
-            f'{{"event_time":"{_utc_now()}","event_id":"{uuid.uuid4()}",'
-            f'"producer_id":{producer},"seq":{seq},"ticker":"{symbol}",'
-            f'"exchange":"{_EXCHANGES[rng.randrange(2)]}",'
-            f'"side":"{"buy" if rng.random() < 0.5 else "sell"}",'
-            f'"price":{base * (0.9 + rng.random() * 0.2):.2f},'
-            f'"quantity":{rng.randrange(1, 1000)}}}\n'
-        ).encode()
+        yield event_line(
+            event_time=utc_timestamp(),
+            event_id=str(uuid.uuid4()),
+            producer_id=producer_id,
+            seq=seq,
+            ticker=symbol,
+            exchange=_EXCHANGES[rng.randrange(2)],
+            side="buy" if rng.random() < 0.5 else "sell",
+            price=round(base * (0.9 + rng.random() * 0.2), 2),
+            quantity=rng.randrange(1, 1000),
+        )
         seq += 1
 
 
-def _utc_now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+def utc_timestamp(moment: datetime | None = None) -> str:
+    """ISO-8601 UTC with milliseconds and a Z, the event_time format the table's timestamp column reads."""
+    return (moment or datetime.now(UTC)).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class InputReader:

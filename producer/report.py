@@ -7,7 +7,7 @@ import os
 import tempfile
 from typing import Any
 
-from producer.sender import STREAM_NOT_FOUND, SendResult
+from producer.results import STREAM_NOT_FOUND, SendResult
 
 MIB = 2**20
 

@@ -16,7 +16,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from typing import Any
 
 from botocore.exceptions import (
@@ -35,11 +34,9 @@ from producer.batching import MAX_RECORD_BYTES, Batcher, Record, billed_bytes
 from producer.deadletter import DeadLetter
 from producer.events import Block, Oversized
 from producer.firehose import put_record_batch
+from producer.results import ACCESS, DEFAULT_BACKOFF, STREAM_NOT_FOUND, Backoff, Fatal, SendResult
 
 log = logging.getLogger("producer")
-
-STREAM_NOT_FOUND = "stream-not-found"
-ACCESS = "credentials"
 
 _RETRY_CODES = frozenset(
     {
@@ -72,85 +69,6 @@ _ACCESS_CODES = frozenset(
     }
 )
 TOO_LARGE = f"event larger than Firehose's record limit of {MAX_RECORD_BYTES // 1024:,} KiB"
-
-
-@dataclass(frozen=True)
-class Backoff:
-    """Exponential backoff with full jitter: attempt n waits up to base·2ⁿ, at most cap."""
-
-    base: float = 0.1
-    cap: float = 5.0
-
-    def delay(self, attempt: int, rng: random.Random) -> float:
-        return rng.uniform(0, min(self.cap, self.base * 2**attempt))
-
-
-DEFAULT_BACKOFF = Backoff()
-
-
-@dataclass(frozen=True)
-class Fatal:
-    """A failure no retry can fix: the stream is missing or access is refused."""
-
-    kind: str  # STREAM_NOT_FOUND or ACCESS
-    code: str
-    message: str
-
-
-@dataclass
-class SendResult:
-    """What happened to the events, in the figures the progress line shows."""
-
-    events_read: int = 0
-    events_sent: int = 0
-    events_failed: int = 0
-    bytes_sent: int = 0
-    records_sent: int = 0
-    billed_bytes: int = 0
-    calls: int = 0
-    retries: int = 0
-    """Records sent again after a failure (a record resent twice counts 2)."""
-    elapsed_seconds: float = 0.0
-    failures: dict[str, int] = field(default_factory=dict)
-    """Undelivered events per reason."""
-    errors: dict[str, int] = field(default_factory=dict)
-    """Errors met on the way (retried or not): calls or records, per error code."""
-    dead_letter: str | None = None
-    dead_lettered: int = 0
-    """Undelivered events written to the dead-letter file (the rest are lost)."""
-    fatal: Fatal | None = None
-    stopped: bool = False
-    """A stop was requested (signal) before the source ran out."""
-    source_error: str | None = None
-    """Reading the events failed with this I/O error; what was read was still sent."""
-
-    @property
-    def ok(self) -> bool:
-        return self.events_failed == 0 and self.fatal is None and self.source_error is None
-
-    @property
-    def events_per_second(self) -> float:
-        return self.events_sent / self.elapsed_seconds if self.elapsed_seconds else 0.0
-
-    @property
-    def mib_per_second(self) -> float:
-        return self.bytes_sent / self.elapsed_seconds / 2**20 if self.elapsed_seconds else 0.0
-
-    @property
-    def billed_ratio(self) -> float:
-        return self.billed_bytes / self.bytes_sent if self.bytes_sent else 0.0
-
-    def as_dict(self) -> dict[str, Any]:
-        figures = {k: v for k, v in vars(self).items() if k != "fatal"}
-        figures["fatal"] = None if self.fatal is None else vars(self.fatal)
-        figures.update(
-            ok=self.ok,
-            events_per_second=round(self.events_per_second, 1),
-            mib_per_second=round(self.mib_per_second, 3),
-            billed_ratio=round(self.billed_ratio, 4),
-            elapsed_seconds=round(self.elapsed_seconds, 3),
-        )
-        return figures
 
 
 def send_events(

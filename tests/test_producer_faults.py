@@ -14,7 +14,8 @@ from producer.batching import MAX_RECORD_BYTES
 from producer.deadletter import DeadLetter
 from producer.events import sample_events
 from producer.firehose import make_client
-from producer.sender import ACCESS, STREAM_NOT_FOUND, Backoff, send_events
+from producer.results import ACCESS, STREAM_NOT_FOUND, Backoff
+from producer.sender import send_events
 
 FAST = dict(backoff=Backoff(base=0.002, cap=0.01))
 

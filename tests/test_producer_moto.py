@@ -19,7 +19,8 @@ from producer_support.cli import aws_env, run_producer
 from producer import cli
 from producer.deadletter import DeadLetter
 from producer.events import sample_events
-from producer.sender import STREAM_NOT_FOUND, send_events
+from producer.results import STREAM_NOT_FOUND
+from producer.sender import send_events
 
 REGION = "us-east-1"
 BUCKET = "firehose-lab-test-bucket"
