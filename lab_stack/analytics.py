@@ -1,7 +1,7 @@
 """SQL over what Firehose delivered: a Glue table that describes the events, and an Athena workgroup to query it.
 
-The table is the lab's one schema: Athena reads the delivered objects through it, and with format=parquet Firehose
-converts each JSON event to a Parquet row by it. Its partitions are *projected* from the stream's Hive-style date
+The table is the event's schema (producer/schema.py) in the catalog: Athena reads the delivered objects through it,
+and with format=parquet Firehose converts each JSON event to a Parquet row by it. Its partitions are *projected* from the stream's Hive-style date
 prefix (year=/month=/day=/hour=), so no crawler runs and no `MSCK REPAIR TABLE` is needed as new hours arrive.
 """
 
@@ -18,20 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lab_stack.config import LabConfig
-
-# The producer's sample event (producer/events.py), column by column: (name, Glue/Hive type). Firehose's OpenX JSON
-# deserializer parses ISO-8601 text such as "2026-11-26T12:50:15.293Z" into a timestamp.
-EVENT_COLUMNS: Tuple[Tuple[str, str], ...] = (
-    ("event_time", "timestamp"),
-    ("event_id", "string"),
-    ("producer_id", "string"),
-    ("seq", "bigint"),
-    ("ticker", "string"),
-    ("exchange", "string"),
-    ("side", "string"),
-    ("price", "double"),
-    ("quantity", "int"),
-)
+from producer.schema import EVENT_FIELDS
 
 # The stream's DATA_PREFIX written as partition projection: (column, projection range, digits in the S3 key).
 PARTITION_COLUMNS: Tuple[Tuple[str, str, int], ...] = (
@@ -113,7 +100,7 @@ class EventCatalog(Construct):
                 parameters={"classification": config.record_format, "EXTERNAL": "TRUE", **projection},
                 partition_keys=[glue.CfnTable.ColumnProperty(name=name, type="int") for name, *_ in PARTITION_COLUMNS],
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    columns=[glue.CfnTable.ColumnProperty(name=name, type=kind) for name, kind in EVENT_COLUMNS],
+                    columns=[glue.CfnTable.ColumnProperty(name=name, type=kind) for name, kind in EVENT_FIELDS],
                     location=location,
                     **storage,
                 ),

@@ -8,7 +8,8 @@ import re
 import pytest
 from aws_cdk.assertions import Match
 
-from lab_stack.analytics import EVENT_COLUMNS, PARTITION_COLUMNS
+from lab_stack.analytics import PARTITION_COLUMNS
+from producer.schema import EVENT_FIELDS
 from lab_stack.delivery import DATA_PREFIX
 from test_stack_spec import all_statements, as_list, logical_id, only, role_assumed_by, statements_of_role
 
@@ -48,7 +49,7 @@ def dashboard_metrics(template):
 def test_table_columns_are_the_event_fields_in_both_formats(lab, request):
     _, template = request.getfixturevalue(lab)
     columns = table_input(template)["StorageDescriptor"]["Columns"]
-    assert [(c["Name"], c["Type"]) for c in columns] == list(EVENT_COLUMNS)
+    assert [(c["Name"], c["Type"]) for c in columns] == list(EVENT_FIELDS)
     assert {"Name": "event_time", "Type": "timestamp"} in columns
 
 
@@ -216,7 +217,7 @@ def test_two_example_queries_are_saved_in_the_workgroup_over_todays_partitions(t
 
 
 def test_queries_use_only_columns_of_the_table(template):
-    columns = {name for name, _ in EVENT_COLUMNS} | {name for name, _, _ in PARTITION_COLUMNS}
+    columns = {name for name, _ in EVENT_FIELDS} | {name for name, _, _ in PARTITION_COLUMNS}
     sql_words = set(
         "select from where and group by order desc limit as count sum avg round date_trunc current_date "
         "minute events trades shares avg_price".split()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from lab_stack.analytics import EVENT_COLUMNS
+from producer.schema import EVENT_FIELDS
 from producer.events import sample_events
 
 # What Firehose's OpenX JSON deserializer turns into a timestamp: yyyy-MM-dd'T'HH:mm:ss[.fraction]'Z' (UTC).
@@ -25,12 +25,12 @@ def fits(glue_type, value):
         return isinstance(value, int) and not isinstance(value, bool) and -(2 ** (bits - 1)) <= value < 2 ** (bits - 1)
     if glue_type == "double":
         return isinstance(value, (int, float)) and not isinstance(value, bool)
-    raise AssertionError(f"no check for Glue type {glue_type!r}: add one before using it in EVENT_COLUMNS")
+    raise AssertionError(f"no check for Glue type {glue_type!r}: add one before using it in EVENT_FIELDS")
 
 
 def disagreements(event):
     """Each way this event and the table's columns differ, in words."""
-    columns = dict(EVENT_COLUMNS)
+    columns = dict(EVENT_FIELDS)
     found = [f"field {name!r} has no column" for name in event if name not in columns]
     found += [f"column {name!r} has no field" for name in columns if name not in event]
     found += [
@@ -53,7 +53,7 @@ def test_every_sample_event_has_exactly_the_tables_columns_with_fitting_types(ev
 
 def test_column_names_are_what_athena_accepts_unquoted():
     """Lowercase, no dots or hyphens: the OpenX deserializer lowercases keys, Hive forbids dots in names."""
-    for name, _ in EVENT_COLUMNS:
+    for name, _ in EVENT_FIELDS:
         assert re.fullmatch(r"[a-z][a-z0-9_]*", name), name
 
 

@@ -14,7 +14,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from lab_stack.analytics import EVENT_COLUMNS
+from producer.schema import EVENT_FIELDS
 from producer.batching import Batcher
 from producer.events import sample_events
 
@@ -26,7 +26,7 @@ ARROW_TYPES = {
     "double": pa.float64(),
     "timestamp": pa.timestamp("ms", tz="UTC"),
 }
-SCHEMA = pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in EVENT_COLUMNS])
+SCHEMA = pa.schema([pa.field(name, ARROW_TYPES[kind]) for name, kind in EVENT_FIELDS])
 EVENTS = 400
 
 
@@ -56,7 +56,7 @@ def to_parquet(records, path) -> pa.Table:
     """Convert records like the stream does (OpenX JSON in, Snappy Parquet out) and read the file back."""
     rows = [document for record in records for document in documents(record)]
     columns = [
-        pa.array([value(kind, row.get(name)) for row in rows], type=ARROW_TYPES[kind]) for name, kind in EVENT_COLUMNS
+        pa.array([value(kind, row.get(name)) for row in rows], type=ARROW_TYPES[kind]) for name, kind in EVENT_FIELDS
     ]
     pq.write_table(pa.Table.from_arrays(columns, schema=SCHEMA), path, compression="snappy")
     return pq.read_table(path)
@@ -75,7 +75,7 @@ def one_per_record(events, tmp_path_factory):
 def test_every_event_becomes_one_row_of_the_tables_types_without_nulls(one_per_record):
     assert one_per_record.schema == SCHEMA
     assert one_per_record.num_rows == EVENTS
-    assert [one_per_record.column(name).null_count for name, _ in EVENT_COLUMNS] == [0] * len(EVENT_COLUMNS)
+    assert [one_per_record.column(name).null_count for name, _ in EVENT_FIELDS] == [0] * len(EVENT_FIELDS)
 
 
 def test_values_read_back_equal_what_the_producer_sent(events, one_per_record):
