@@ -37,14 +37,14 @@ rehearse: setup
 
 deploy: setup
 	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched
-	$(PY) -m tools.aws_preflight --bootstrap
+	$(PY) -m labctl preflight --bootstrap
 	$(CDK) deploy --require-approval never --outputs-file cdk-outputs.json $(ARGS)
 
 verify: setup
-	$(PY) -m tools.verify $(ARGS)
+	$(PY) -m labctl verify $(ARGS)
 
 destroy: setup
-	$(PY) -m tools.aws_preflight
+	$(PY) -m labctl preflight
 	$(CDK) destroy --force $(ARGS)
 
 bench: setup

@@ -9,16 +9,13 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from pathlib import Path
-from typing import Optional
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from tools.session import student_session
+from labctl.session import student_session
+from labctl.toolkit import BOOTSTRAP_STACK, CDK_CLI
 
-BOOTSTRAP_STACK = "CDKToolkit"
-CDK_CLI = Path(__file__).resolve().parent.parent / "node_modules" / ".bin" / "cdk"
 HOW_TO_SET = (
     "set AWS_PROFILE (after `aws configure` or `aws configure sso`) or AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY, and AWS_REGION (e.g. AWS_REGION=us-east-1)"
@@ -55,10 +52,11 @@ def is_bootstrapped(cloudformation) -> bool:
     return bool(stacks) and not stacks[0]["StackStatus"].startswith(("DELETE_", "ROLLBACK_"))
 
 
-def main(argv: Optional[list[str]] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bootstrap", action="store_true", help="run `cdk bootstrap` when not yet bootstrapped")
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     session = student_session()
     try:
         account, region = account_and_region(session)
@@ -72,7 +70,3 @@ def main(argv: Optional[list[str]] = None) -> int:
             print("firehose-lab: `cdk bootstrap` failed; see its output above", file=sys.stderr)
             return 3
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,40 +10,25 @@ Exit codes: 0 nothing lost, 1 events lost or not accepted by Firehose, 2 bad arg
 from __future__ import annotations
 
 import argparse
-import gzip
-import io
-import json
 import sys
 import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Callable, Iterator, Optional
-from urllib.parse import urlparse
+from typing import Callable, Iterator
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from lab_stack.config import ConfigError
+from labctl.delivered import rows_of
+from labctl.lab import Lab, LabNotFound, find_lab
+from labctl.session import student_session
+from labctl.toolkit import lab_config
+from producer.events import utc_timestamp
 from producer.firehose import make_client
+from producer.schema import event_line
 from producer.sender import send_events
-from tools.session import student_session
-
-ROOT = Path(__file__).resolve().parent.parent
-PARQUET_MAGIC = b"PAR1"
-GZIP_MAGIC = b"\x1f\x8b"
-
-
-class LabNotFound(Exception):
-    """One line for the user."""
-
-
-@dataclass(frozen=True)
-class Lab:
-    stack_name: str
-    bucket: str
-    stream: str
-    data_prefix: str
 
 
 @dataclass
@@ -57,52 +42,21 @@ class Findings:
     seen_keys: set = field(default_factory=set)
 
 
-def find_lab(cloudformation, stack_name: str) -> Lab:
-    """The lab's bucket, stream and data prefix, from its stack outputs."""
-    try:
-        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
-    except ClientError as error:
-        raise LabNotFound(f"no deployed lab named {stack_name!r} ({error.response['Error']['Message']}); "
-                          "run `make deploy` first, or pass -c labName=NAME") from None
-    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
-    missing = {"BucketName", "DeliveryStreamName", "DataPrefix"} - set(outputs)
-    if missing:
-        raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
-    prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
-    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix)
-
-
 def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.time) -> Iterator[bytes]:
     """Events shaped like the lab's sample events (so they also convert to Parquet by the lab's table), marked
     by producer_id `verify-<run id>`, numbered by seq, and stamped with the moment they go to the sender."""
     for seq in range(count):
-        sent = datetime.fromtimestamp(clock(), timezone.utc).isoformat(timespec="milliseconds")
-        event = {
-            "event_time": sent.replace("+00:00", "Z"),
-            "event_id": f"{run_id}-{seq}",
-            "producer_id": f"verify-{run_id}",
-            "seq": seq,
-            "ticker": "VERIFY",
-            "exchange": "VERIFY",
-            "side": "buy",
-            "price": 0.0,
-            "quantity": 1,
-        }
-        yield json.dumps(event, separators=(",", ":")).encode() + b"\n"
-
-
-def rows_of(body: bytes) -> Iterator[dict]:
-    """The events in one delivered object: Parquet (format=parquet), gzip'd or plain JSON lines."""
-    if body[:4] == PARQUET_MAGIC:
-        import pyarrow.parquet  # only Parquet labs need it
-
-        yield from pyarrow.parquet.read_table(io.BytesIO(body)).to_pylist()
-        return
-    if body[:2] == GZIP_MAGIC:
-        body = gzip.decompress(body)
-    for line in body.splitlines():
-        if line.strip():
-            yield json.loads(line)
+        yield event_line(
+            event_time=utc_timestamp(datetime.fromtimestamp(clock(), timezone.utc)),
+            event_id=f"{run_id}-{seq}",
+            producer_id=f"verify-{run_id}",
+            seq=seq,
+            ticker="VERIFY",
+            exchange="VERIFY",
+            side="buy",
+            price=0.0,
+            quantity=1,
+        )
 
 
 def _as_utc(event_time) -> datetime:
@@ -203,25 +157,22 @@ def verify(
     return 1 if lost else 0
 
 
-def stack_name_from(settings: list) -> str:
-    """labName from `-c key=value` settings (the same ARGS as deploy/destroy), else cdk.json's default."""
-    for setting in settings:
-        key, _, value = setting.partition("=")
-        if key == "labName" and value:
-            return value
-    return json.loads((ROOT / "cdk.json").read_text())["context"]["labName"]
-
-
-def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings as for cdk; only labName is used (which stack to verify)")
+                        help="lab settings as for cdk deploy (the same ARGS); labName says which lab to verify")
     parser.add_argument("--count", type=int, default=1000, help="tagged events to send (default 1000)")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for delivery (default 300)")
     parser.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
-    args = parser.parse_args(argv)
+
+
+def run(args: argparse.Namespace) -> int:
     if args.count < 1 or args.timeout <= 0:
         print("verify: --count must be at least 1 and --timeout above 0", file=sys.stderr)
+        return 2
+    try:
+        stack_name = lab_config(args.context).lab_name
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
         return 2
     session = student_session()
     try:
@@ -229,7 +180,7 @@ def main(argv: Optional[list] = None) -> int:
             cloudformation=session.client("cloudformation"),
             s3=session.client("s3"),
             firehose=make_client(session=session),
-            stack_name=stack_name_from(args.context),
+            stack_name=stack_name,
             count=args.count,
             timeout=args.timeout,
             poll_seconds=args.poll_seconds,
@@ -240,7 +191,3 @@ def main(argv: Optional[list] = None) -> int:
     except (BotoCoreError, ClientError) as error:
         print(f"verify: AWS refused or could not be reached: {error}", file=sys.stderr)
         return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

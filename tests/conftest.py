@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+from labctl.toolkit import cdk_json_context
+
 # jsii starts `node` from PATH on first import of aws_cdk: put the venv's Node 24 first (no EOL banner).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
 
 
-def cdk_json_context(**overrides) -> dict:
+def lab_context(**overrides) -> dict:
     """The context the CDK CLI would pass: cdk.json (defaults + feature flags) plus `-c` overrides."""
-    context = json.loads((ROOT / "cdk.json").read_text())["context"]
-    context.update(overrides)
-    return context
+    return {**cdk_json_context(), **overrides}
 
 
 def synth(**overrides):
@@ -27,7 +25,7 @@ def synth(**overrides):
 
     from app import build_app
 
-    _, stack = build_app(cdk_json_context(**overrides))
+    _, stack = build_app(lab_context(**overrides))
     return stack, Template.from_stack(stack)
 
 

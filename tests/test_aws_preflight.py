@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from conftest import ROOT
-from tools.aws_preflight import is_bootstrapped
+from labctl.toolkit import ROOT
+from labctl.preflight import is_bootstrapped
 
 
 def run_preflight(tmp_path, **env_overrides):
@@ -23,7 +23,7 @@ def run_preflight(tmp_path, **env_overrides):
         **env_overrides,
     )
     return subprocess.run(
-        [sys.executable, "-m", "tools.aws_preflight", "--bootstrap"],
+        [sys.executable, "-m", "labctl", "preflight", "--bootstrap"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
     )
 

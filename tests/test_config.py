@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import cdk_json_context
+from conftest import lab_context
 from lab_stack.config import DEFAULTS, ConfigError, LabConfig
 
 
 def test_cdk_json_documents_exactly_the_defaults_the_code_uses():
-    context = cdk_json_context()
+    context = lab_context()
     assert {key: context[key] for key in DEFAULTS} == dict(DEFAULTS)
 
 
 def test_defaults_are_the_original_lab():
-    config = LabConfig.from_context(cdk_json_context())
+    config = LabConfig.from_context(lab_context())
     assert config.record_format == "json"
     assert (config.buffer_size_mib, config.buffer_interval_seconds) == (1, 60)
     assert (config.lab_name, config.instance_type, config.compression) == ("FirehoseLab", "t3.micro", "none")
@@ -28,8 +28,8 @@ def test_command_line_strings_are_parsed_like_cdk_json_numbers():
 
 
 def test_auto_buffer_is_1_mib_for_json_and_the_services_64_mib_minimum_for_parquet():
-    assert LabConfig.from_context(cdk_json_context()).buffer_size_mib == 1
-    assert LabConfig.from_context(cdk_json_context(format="parquet")).buffer_size_mib == 64
+    assert LabConfig.from_context(lab_context()).buffer_size_mib == 1
+    assert LabConfig.from_context(lab_context(format="parquet")).buffer_size_mib == 64
     assert LabConfig.from_context({"format": "PARQUET", "bufferSizeMiB": "Auto"}).buffer_size_mib == 64
 
 

@@ -7,7 +7,7 @@ import pytest
 from cdk_nag import AwsSolutionsChecks
 
 from app import build_app
-from conftest import cdk_json_context
+from conftest import lab_context
 
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 
@@ -30,7 +30,7 @@ def findings(app):
 
 @pytest.fixture(scope="module")
 def lab_app():
-    app, _ = build_app(cdk_json_context())
+    app, _ = build_app(lab_context())
     return app
 
 
@@ -39,7 +39,7 @@ def unacknowledged_findings():
     """What AwsSolutions reports on the same lab when no acknowledgment is recorded."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(cdk.Validations, "acknowledge", lambda self, *rules: None)
-        app, _ = build_app(cdk_json_context())
+        app, _ = build_app(lab_context())
         return findings(app)[1]
 
 

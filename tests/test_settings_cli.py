@@ -10,9 +10,8 @@ import subprocess
 
 import pytest
 
-from conftest import ROOT
+from labctl.toolkit import CDK_CLI, ROOT
 
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
 # The only other line the CLI adds when the app exits non-zero.
 CLI_SUMMARY = re.compile(r"^.*app\.py: Subprocess exited with error \d+$")
 
@@ -54,7 +53,7 @@ def offline_env(tmp_path):
 
 
 def cdk_synth(setting, out_dir, env):
-    args = [str(CDK), "synth", "--quiet", "--output", str(out_dir)]
+    args = [str(CDK_CLI), "synth", "--quiet", "--output", str(out_dir)]
     for one in (setting or "").split():
         args += ["-c", one]
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)

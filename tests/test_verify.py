@@ -10,7 +10,9 @@ import pytest
 from moto import mock_aws
 
 from producer.firehose import make_client
-from tools.verify import Findings, LabNotFound, find_lab, report, rows_of, tagged_events, verify
+from labctl.delivered import rows_of
+from labctl.lab import LabNotFound, find_lab
+from labctl.verify import Findings, report, tagged_events, verify
 
 REGION = "us-east-1"
 
@@ -94,10 +96,10 @@ def test_duplicates_are_counted_but_are_not_losses():
 
 def test_verify_events_have_exactly_the_lab_tables_columns():
     """So they convert to Parquet by the lab's Glue table like the producer's own events."""
-    from lab_stack.analytics import EVENT_COLUMNS
+    from producer.schema import EVENT_FIELDS
 
     event = json.loads(next(tagged_events("run", 1)))
-    assert list(event) == [name for name, _ in EVENT_COLUMNS]
+    assert list(event) == [name for name, _ in EVENT_FIELDS]
 
 
 def test_parquet_objects_are_read_too(tmp_path):

@@ -1,0 +1,47 @@
+"""The lab's commands, for a deployed lab on AWS or the local rehearsal; each is also a Makefile target."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from typing import NoReturn, Sequence
+
+from labctl import preflight, verify
+
+# name: (module with configure(parser) and run(args) -> exit code, one line for --help)
+COMMANDS = {
+    "preflight": (preflight, "check AWS credentials and region before deploy/destroy; bootstrap CDK if needed"),
+    "verify": (verify, "send tagged events through a deployed lab and find every one in S3"),
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """Bad arguments get one line (what was wrong, where to look) and exit 2, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    top = _Parser(prog="python -m labctl", description=__doc__.strip(), allow_abbrev=False)
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name, (module, summary) in COMMANDS.items():
+        command = commands.add_parser(
+            name,
+            help=summary,
+            description=module.__doc__,
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            allow_abbrev=False,
+        )
+        module.configure(command)
+        command.set_defaults(run=module.run)
+    return top
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+"""A deployed lab, found by its stack name: where its stream delivers, read from the stack's outputs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import urlparse
+
+from botocore.exceptions import ClientError
+
+
+class LabNotFound(Exception):
+    """One line for the user."""
+
+
+@dataclass(frozen=True)
+class Lab:
+    stack_name: str
+    bucket: str
+    stream: str
+    data_prefix: str
+
+
+def find_lab(cloudformation, stack_name: str) -> Lab:
+    """The lab's bucket, stream and data prefix, from its stack outputs."""
+    try:
+        stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
+    except ClientError as error:
+        raise LabNotFound(f"no deployed lab named {stack_name!r} ({error.response['Error']['Message']}); "
+                          "run `make deploy` first, or pass -c labName=NAME") from None
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
+    missing = {"BucketName", "DeliveryStreamName", "DataPrefix"} - set(outputs)
+    if missing:
+        raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
+    prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
+    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix)

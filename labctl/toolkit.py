@@ -1,0 +1,36 @@
+"""The CDK Toolkit as the lab's commands see it from outside the app: the pinned CLI, the settings it passes
+to the app (cdk.json's context with `-c KEY=VALUE` on top), and the bootstrap stack it leaves in an account.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Sequence
+
+from lab_stack.config import LabConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
+CDK_JSON = ROOT / "cdk.json"
+
+# `cdk bootstrap`'s stack, shared by every CDK app of an account/region, and the default qualifier of what it names.
+BOOTSTRAP_STACK = "CDKToolkit"
+BOOTSTRAP_QUALIFIER = "cdk-hnb659fds-"
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """cdk.json's context: the documented defaults of every setting, and the feature flags."""
+    return json.loads(CDK_JSON.read_text())["context"]
+
+
+def context_with(settings: Sequence[str] = ()) -> dict[str, Any]:
+    """The context the CDK CLI gives the app for these `-c KEY=VALUE` settings (on top of cdk.json)."""
+    context = cdk_json_context()
+    context.update(setting.partition("=")[::2] for setting in settings)
+    return context
+
+
+def lab_config(settings: Sequence[str] = ()) -> LabConfig:
+    """The lab these settings build; raises ConfigError (one line) on a bad one."""
+    return LabConfig.from_context(context_with(settings))
