@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-BOOTSTRAP_STACK = "CDKToolkit"
-BOOTSTRAP_QUALIFIER = "cdk-hnb659fds-"
+from labctl.toolkit import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
 
 
 def find_leftovers(client: Callable[[str], object]) -> dict:

@@ -27,20 +27,18 @@ from pathlib import Path
 from typing import Iterator, Optional
 
 import boto3
-import botocore.exceptions
 
-from lab_stack.config import ConfigError, LabConfig
+from lab_stack.config import ConfigError
+from labctl.delivered import rows_of
+from labctl.toolkit import BOOTSTRAP_STACK, CDK_CLI, ROOT, lab_config
+from labctl.verify import verify
+from producer import service
 from producer.firehose import make_client
+from rehearsal import student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
-from tools import verify as verify_tool
 
-ROOT = Path(__file__).resolve().parent.parent
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
-SERVICE = "firehose-producer.service"
-STATE_DIR = "firehose-lab"
-STUDENT = "rehearsal-student"
 VERIFY_BURST = 15_000
 
 
@@ -81,6 +79,7 @@ class RehearsalResult:
 class Rehearsal:
     def __init__(self, *, context: list, clock_scale: float, verify_count: int, out=None) -> None:
         self.context = context
+        self.stack_name = lab_config(context).lab_name
         self.clock_scale = clock_scale
         self.verify_count = verify_count
         self.out = out or sys.stderr  # looked up now, so a redirected stderr is honoured
@@ -109,7 +108,7 @@ class Rehearsal:
 
     def cdk(self, *args: str) -> None:
         """Run the real CDK CLI against the emulator; its output is shown only when it fails."""
-        command = [str(CDK), *args, "--no-notices", *[a for c in self.context for a in ("-c", c)]]
+        command = [str(CDK_CLI), *args, "--no-notices", *[a for c in self.context for a in ("-c", c)]]
         run = subprocess.run(command, cwd=ROOT, env=self.cli_env, capture_output=True, text=True, timeout=900)
         if run.returncode:
             raise PhaseFailed(f"`cdk {args[0]}` exited {run.returncode}:\n{run.stdout}{run.stderr}")
@@ -153,7 +152,7 @@ class Rehearsal:
                 self.result.leftovers = find_leftovers(self.client)
                 if self.result.leftovers:
                     raise PhaseFailed(f"left behind after destroy: {self.result.leftovers}")
-                self.say("nothing left but the CDK bootstrap stack (CDKToolkit)")
+                self.say(f"nothing left but the CDK bootstrap stack ({BOOTSTRAP_STACK})")
         finally:
             if self.service is not None:
                 self.service.stop(timeout=10)
@@ -167,11 +166,8 @@ class Rehearsal:
         env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
         return env
 
-    def _stack_name(self) -> str:
-        return verify_tool.stack_name_from(self.context)
-
     def _stack_outputs(self) -> dict:
-        stack = self.client("cloudformation").describe_stacks(StackName=self._stack_name())["Stacks"][0]
+        stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         if "InstanceId" not in outputs:
             raise PhaseFailed(f"stack outputs are missing InstanceId: {outputs}")
@@ -181,7 +177,7 @@ class Rehearsal:
 
     def _say_what_is_skipped(self, cloud_assembly: Path) -> None:
         """Name the template's resource types the emulator lacks, so nobody mistakes them for checked."""
-        template = json.loads((cloud_assembly / f"{self._stack_name()}.template.json").read_text())
+        template = json.loads((cloud_assembly / f"{self.stack_name}.template.json").read_text())
         resources = template["Resources"].values()
         self.result.skipped_types = unmodelled_types({resource["Type"] for resource in resources})
         if any(
@@ -195,65 +191,48 @@ class Rehearsal:
 
     def _boot(self, sandbox: Sandbox) -> None:
         """Run the instance's own user-data with the instance role's credentials, IAM enforced."""
-        ec2 = self.client("ec2")
         instance_id = self.result.outputs["InstanceId"]
-        user_data = ec2.describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+        user_data = self.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
         script = base64.b64decode(user_data["UserData"]["Value"]).decode()
-        profile_arn = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0][
-            "IamInstanceProfile"]["Arn"]
-        profile = self.client("iam").get_instance_profile(InstanceProfileName=profile_arn.split("/")[-1])
-        role_arn = profile["InstanceProfile"]["Roles"][0]["Arn"]
-        credentials = self.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=instance_id)["Credentials"]
+        role_arn, role = student.instance_role(self.client, instance_id)
         env = {k: v for k, v in self.cli_env.items() if k not in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")}
         env.update(
-            AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
-            AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
-            AWS_SESSION_TOKEN=credentials["SessionToken"],
+            AWS_ACCESS_KEY_ID=role["aws_access_key_id"],
+            AWS_SECRET_ACCESS_KEY=role["aws_secret_access_key"],
+            AWS_SESSION_TOKEN=role["aws_session_token"],
         )
         self.buffer_interval = self._buffer_interval_seconds()
         self.result.buffer_interval_seconds = self.buffer_interval * self.clock_scale
-        self.student = self._create_student()
+        self.student = student.create_student(self.client("iam"))
         self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
         self.emulator.enforce_iam(True)
-        self._probe_least_privilege(credentials)
+        self._probe_least_privilege(role)
         run = sandbox.run_user_data(script, env=env)
         self.result.service_started_at = time.time()  # the script's last step started the service
         self.result.user_data_output = run.stdout + run.stderr
         if run.returncode:
             raise PhaseFailed(f"user-data exited {run.returncode}:\n{self.result.user_data_output}")
-        self.service = sandbox.service(SERVICE)
+        self.service = sandbox.service(service.UNIT_NAME)
         self.sandbox = sandbox
         if self.service is None:
-            raise PhaseFailed(f"user-data did not start {SERVICE}:\n{self.result.user_data_output}")
+            raise PhaseFailed(f"user-data did not start {service.UNIT_NAME}:\n{self.result.user_data_output}")
         time.sleep(1)
         if not self.service.running():
-            raise PhaseFailed(f"{SERVICE} exited at once:\n{self.service.log.read_text()}")
-        self.say(f"  {SERVICE} running (pid {self.service.pid}), log {self.service.log.name}")
+            raise PhaseFailed(f"{service.UNIT_NAME} exited at once:\n{self.service.log.read_text()}")
+        self.say(f"  {service.UNIT_NAME} running (pid {self.service.pid}), log {self.service.log.name}")
 
-    def _probe_least_privilege(self, credentials: dict) -> None:
+    def _probe_least_privilege(self, role: dict) -> None:
         """What the instance role must not do is refused: it can put records, but not read, list or delete."""
-        role = {
-            "aws_access_key_id": credentials["AccessKeyId"],
-            "aws_secret_access_key": credentials["SecretAccessKey"],
-            "aws_session_token": credentials["SessionToken"],
-        }
-        bucket, stream = self.result.outputs["BucketName"], self.result.outputs["DeliveryStreamName"]
-        forbidden = {
-            f"s3:ListBucket on {bucket}": lambda: self.client("s3", **role).list_objects_v2(Bucket=bucket),
-            f"firehose:DeleteDeliveryStream on {stream}": lambda: self.client("firehose", **role)
-            .delete_delivery_stream(DeliveryStreamName=stream),
-            "iam:ListRoles": lambda: self.client("iam", **role).list_roles(),
-        }
-        for action, attempt in forbidden.items():
-            try:
-                attempt()
-            except botocore.exceptions.ClientError as error:
-                code = error.response["Error"]["Code"]
-                if code not in ("AccessDenied", "AccessDeniedException"):
-                    raise PhaseFailed(f"the instance role's {action} failed with {code}, not AccessDenied") from None
-                self.result.refused_to_instance_role.append(action)
-            else:
+        outcomes = student.probe_instance_role(
+            self.client, role, bucket=self.result.outputs["BucketName"],
+            stream=self.result.outputs["DeliveryStreamName"],
+        )
+        for action, outcome in outcomes.items():
+            if outcome == "allowed":
                 raise PhaseFailed(f"the instance role was allowed {action}: more than least privilege")
+            if outcome != "refused":
+                raise PhaseFailed(f"the instance role's {action} failed with {outcome}, not AccessDenied")
+        self.result.refused_to_instance_role = list(outcomes)
         self.say(f"  instance role refused, as it should be: {'; '.join(self.result.refused_to_instance_role)}")
 
     def _wait_for_first_data(self) -> None:
@@ -273,7 +252,7 @@ class Rehearsal:
         interval = self.buffer_interval
         captured = io.StringIO()
         self.result.verify_started_at = time.time()
-        self.result.verify_exit = verify_tool.verify(
+        self.result.verify_exit = verify(
             cloudformation=self.client("cloudformation", **self.student),
             s3=self.client("s3", **self.student),
             firehose=make_client(
@@ -281,7 +260,7 @@ class Rehearsal:
                 endpoint_url=self.emulator.endpoint_url,
                 session=boto3.session.Session(**self.student),
             ),
-            stack_name=self._stack_name(),
+            stack_name=self.stack_name,
             count=self.verify_count,
             timeout=interval * self.clock_scale + 60,
             poll_seconds=min(5.0, max(0.2, interval * self.clock_scale / 10)),
@@ -293,32 +272,6 @@ class Rehearsal:
         if self.result.verify_exit:
             raise PhaseFailed(f"verify exited {self.result.verify_exit}")
 
-    def _create_student(self) -> dict:
-        """An IAM user standing for the student's own credentials, allowed only what `make verify` needs.
-
-        The CLI's test keys are no IAM user in the emulator, so with IAM enforced they would be refused.
-        """
-        iam = self.client("iam")
-        iam.create_user(UserName=STUDENT)
-        iam.put_user_policy(UserName=STUDENT, PolicyName="verify", PolicyDocument=json.dumps({
-            "Version": "2012-10-17",
-            "Statement": [{
-                "Effect": "Allow",
-                "Action": ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket",
-                           "s3:GetObject"],
-                "Resource": "*",
-            }],
-        }))
-        key = iam.create_access_key(UserName=STUDENT)["AccessKey"]
-        return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
-
-    def _delete_student(self) -> None:
-        iam = self.client("iam")
-        for key in iam.list_access_keys(UserName=STUDENT)["AccessKeyMetadata"]:
-            iam.delete_access_key(UserName=STUDENT, AccessKeyId=key["AccessKeyId"])
-        iam.delete_user_policy(UserName=STUDENT, PolicyName="verify")
-        iam.delete_user(UserName=STUDENT)
-
     def _buffer_interval_seconds(self) -> int:
         stream = self.client("firehose").describe_delivery_stream(
             DeliveryStreamName=self.result.outputs["DeliveryStreamName"])["DeliveryStreamDescription"]
@@ -329,13 +282,13 @@ class Rehearsal:
     def _stop_producer(self) -> None:
         """`systemctl stop`: SIGTERM, then the producer sends what it holds and writes its stats."""
         self.service.stop(timeout=60)
-        stats = self.sandbox.state_file(STATE_DIR, "stats.json")
+        stats = self.sandbox.host_path(service.STATS_PATH)
         if not stats.exists():
             raise PhaseFailed(f"the producer wrote no stats on stop:\n{self.service.log.read_text()}")
         self.result.producer_stats = json.loads(stats.read_text())
         self.say(f"  producer stats: {json.dumps(self.result.producer_stats, sort_keys=True)[:400]}")
         self.emulator.enforce_iam(False)
-        self._delete_student()
+        student.delete_student(self.client("iam"))
         failed = self.result.producer_stats.get("events_failed", 0)
         if failed:
             raise PhaseFailed(f"the producer could not deliver {failed} events:\n{self.service.log.read_text()}")
@@ -349,7 +302,7 @@ class Rehearsal:
             objects.extend(page.get("Contents", []))
         sample = None
         for item in sorted(objects, key=lambda o: o["LastModified"]):
-            events = list(verify_tool.rows_of(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
+            events = list(rows_of(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
             self.result.landed.append(
                 LandedObject(item["Key"], item["Size"], len(events), item["LastModified"].timestamp())
             )
@@ -387,10 +340,8 @@ def main(argv: Optional[list] = None) -> int:
     if not 0 < args.clock_scale <= 1 or args.verify_count < 1:
         print("rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1", file=sys.stderr)
         return 2
-    settings = json.loads((ROOT / "cdk.json").read_text())["context"]
-    settings.update(c.partition("=")[::2] for c in args.context)
     try:
-        LabConfig.from_context(settings)  # a bad setting stops here, before anything starts
+        lab_config(args.context)  # a bad setting stops here, before anything starts
     except ConfigError as error:
         print(f"firehose-lab: {error}", file=sys.stderr)
         return 2

@@ -4,8 +4,9 @@ The script runs as written, with two changes only:
 - absolute paths under /opt, /etc and /var are moved under the sandbox root (a chroot made of text, so no root
   privileges or mount namespaces are needed);
 - OS-level commands are stood in for by shims first on PATH: `dnf` (packages are already here), `systemctl`
-  (starts the unit's ExecStart as a background process), `aws s3 cp` (boto3 against the emulator), and
-  `python3.11` (this interpreter; venvs it creates see this venv's packages, and pip may not download).
+  (starts the unit's ExecStart as a background process), `aws s3 cp` (boto3 against the emulator), and the
+  instance's Python (service.INSTANCE_PYTHON: this interpreter; venvs it creates see this venv's packages, and
+  pip may not download).
 Everything else — downloading the asset, unpacking it, creating the venv, writing the unit — really happens.
 """
 
@@ -21,6 +22,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
+
+from producer.service import INSTANCE_PYTHON
 
 _MOVED_ROOTS = re.compile(r"(?<![\w./$-])/(opt|etc|var)/")
 
@@ -89,7 +92,7 @@ with open(os.path.join(run_dir, unit_name + ".pid"), "w") as handle:
 print(f"[sandbox] systemctl enable --now {unit_name}: started pid {process.pid}", file=sys.stderr)
 """
 
-SHIMS = {"dnf": _DNF, "python3.11": _PYTHON, "aws": _AWS, "systemctl": _SYSTEMCTL}
+SHIMS = {"dnf": _DNF, INSTANCE_PYTHON: _PYTHON, "aws": _AWS, "systemctl": _SYSTEMCTL}
 
 
 def sandboxed_script(script: str, root: Path) -> str:
@@ -173,5 +176,6 @@ class Sandbox:
             return None
         return Service(unit_name, int(pid_file.read_text()), self.root / "var" / "log" / f"{unit_name}.log")
 
-    def state_file(self, state_dir: str, name: str) -> Path:
-        return self.root / "var" / "lib" / state_dir / name
+    def host_path(self, instance_path: str) -> Path:
+        """Where a file the script sees at `instance_path` (under /opt, /etc or /var) really is."""
+        return Path(sandboxed_script(instance_path, self.root))

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from labctl.toolkit import ROOT
 from rehearsal.rehearse import VERIFY_BURST, Rehearsal
 
 CLOCK_SCALE = 0.1  # the stream's 60 s interval passes in 6 s
@@ -131,7 +131,7 @@ def test_a_failed_phase_is_named_and_everything_is_cleaned_up(monkeypatch, tmp_p
     """A CDK CLI that fails at once: the rehearsal stops at bootstrap, frees the port, removes its sandbox."""
     import rehearsal.rehearse as rehearse_module
 
-    monkeypatch.setattr(rehearse_module, "CDK", ROOT / "tests" / "no-such-cdk-cli")
+    monkeypatch.setattr(rehearse_module, "CDK_CLI", ROOT / "tests" / "no-such-cdk-cli")
     monkeypatch.setattr(rehearse_module.tempfile, "tempdir", str(tmp_path))
     assert rehearse_module.main(["--clock-scale", "0.1"]) == 1
     err = capsys.readouterr().err

@@ -192,8 +192,7 @@ def _delete_delivery_stream(self: FirehoseBackend, delivery_stream_name: str) ->
     BUFFERS.discard(self.account_id, self.region_name, delivery_stream_name)
 
 
-def install() -> FirehoseBuffers:
-    """Route moto's S3 delivery through BUFFERS (idempotent); returns the buffers."""
+def install() -> None:
+    """Route moto's S3 delivery through BUFFERS (idempotent)."""
     FirehoseBackend.put_s3_records = _put_s3_records
     FirehoseBackend.delete_delivery_stream = _delete_delivery_stream
-    return BUFFERS

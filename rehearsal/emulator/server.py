@@ -1,4 +1,4 @@
-"""The rehearsal's AWS: moto's ThreadedMotoServer on 127.0.0.1 with the project's extensions.
+"""The rehearsal's AWS: moto's ThreadedMotoServer on 127.0.0.1 with the gap-fixes of this package installed.
 
 Usage:
     with Emulator(clock_scale=0.05) as emu:
@@ -24,7 +24,15 @@ from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from . import cfn_auto_delete, cfn_firehose, cfn_outputs, cfn_vpc_delete, firehose_buffering, firehose_iam
+from . import (
+    cfn_auto_delete,
+    cfn_firehose,
+    cfn_outputs,
+    cfn_vpc_delete,
+    firehose_buffering,
+    firehose_iam,
+)
+from .firehose_buffering import BUFFERS, FirehoseBuffers
 
 # Every extension patches moto internals as they are in this exact release.
 MOTO_PIN = "5.2.5"
@@ -33,19 +41,19 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-def install_extensions() -> firehose_buffering.FirehoseBuffers:
+# One module per moto gap, each with an idempotent install().
+GAP_FIXES = (cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_vpc_delete, firehose_iam, firehose_buffering)
+
+
+def install_extensions() -> None:
     """Patch moto (idempotent); refuses any moto but the pinned one."""
     if moto.__version__ != MOTO_PIN:
         raise RuntimeError(
             f"rehearsal extensions are written against moto=={MOTO_PIN}, found {moto.__version__}: "
             "re-check every patched internal before moving the pin"
         )
-    cfn_firehose.install()
-    cfn_auto_delete.install()
-    cfn_outputs.install()
-    cfn_vpc_delete.install()
-    firehose_iam.install()
-    return firehose_buffering.install()
+    for gap_fix in GAP_FIXES:
+        gap_fix.install()
 
 
 def unmodelled_types(resource_types: set[str]) -> list[str]:
@@ -67,10 +75,10 @@ class Emulator:
         self.clock_scale = clock_scale
         self.region = region
         self._server: ThreadedMotoServer | None = None
-        self._buffers: firehose_buffering.FirehoseBuffers | None = None
+        self._buffers: FirehoseBuffers = BUFFERS
 
     def start(self) -> "Emulator":
-        self._buffers = install_extensions()
+        install_extensions()
         logging.getLogger("werkzeug").setLevel(logging.WARNING)  # one access-log line per request
         moto_api_backend.reset()
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)

@@ -1,0 +1,74 @@
+"""Who acts in the rehearsal once IAM is enforced: the student, and the instance role whose limits are probed.
+
+The CDK CLI's test keys are no IAM user in the emulator, so with IAM enforced they would be refused: the student
+is an IAM user allowed only what `make verify` needs, and the producer runs with the instance role's own
+AssumeRole credentials. Plain functions over boto3 clients; the driver (rehearse.py) decides what a result means.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Callable
+
+from botocore.exceptions import ClientError
+
+STUDENT = "rehearsal-student"
+STUDENT_POLICY = "verify"
+# What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
+VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket", "s3:GetObject"]
+ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
+
+Credentials = dict  # boto3 client keyword arguments: aws_access_key_id, aws_secret_access_key[, aws_session_token]
+ClientFactory = Callable[..., Any]  # (service, **credentials) -> boto3 client on the emulator
+
+
+def create_student(iam: Any) -> Credentials:
+    """An IAM user standing for the student's own credentials, allowed only what `make verify` needs."""
+    iam.create_user(UserName=STUDENT)
+    iam.put_user_policy(UserName=STUDENT, PolicyName=STUDENT_POLICY, PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": VERIFY_ACTIONS, "Resource": "*"}],
+    }))
+    key = iam.create_access_key(UserName=STUDENT)["AccessKey"]
+    return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+
+
+def delete_student(iam: Any) -> None:
+    for key in iam.list_access_keys(UserName=STUDENT)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=STUDENT, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user_policy(UserName=STUDENT, PolicyName=STUDENT_POLICY)
+    iam.delete_user(UserName=STUDENT)
+
+
+def instance_role(client: ClientFactory, instance_id: str) -> tuple[str, Credentials]:
+    """(role ARN, AssumeRole credentials) of the instance's profile: what the producer runs with on EC2."""
+    reservation = client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]
+    profile_arn = reservation["Instances"][0]["IamInstanceProfile"]["Arn"]
+    profile = client("iam").get_instance_profile(InstanceProfileName=profile_arn.split("/")[-1])
+    role_arn = profile["InstanceProfile"]["Roles"][0]["Arn"]
+    answer = client("sts").assume_role(RoleArn=role_arn, RoleSessionName=instance_id)["Credentials"]
+    return role_arn, {
+        "aws_access_key_id": answer["AccessKeyId"],
+        "aws_secret_access_key": answer["SecretAccessKey"],
+        "aws_session_token": answer["SessionToken"],
+    }
+
+
+def probe_instance_role(client: ClientFactory, role: Credentials, *, bucket: str, stream: str) -> dict[str, str]:
+    """{action: outcome} for what the instance role must not do; outcome is "refused", "allowed" or the error code."""
+    attempts = {
+        f"s3:ListBucket on {bucket}": lambda: client("s3", **role).list_objects_v2(Bucket=bucket),
+        f"firehose:DeleteDeliveryStream on {stream}": lambda: client("firehose", **role)
+        .delete_delivery_stream(DeliveryStreamName=stream),
+        "iam:ListRoles": lambda: client("iam", **role).list_roles(),
+    }
+    outcomes = {}
+    for action, attempt in attempts.items():
+        try:
+            attempt()
+        except ClientError as error:
+            code = error.response["Error"]["Code"]
+            outcomes[action] = "refused" if code in ACCESS_DENIED else code
+        else:
+            outcomes[action] = "allowed"
+    return outcomes
