@@ -34,7 +34,14 @@ from producer.batching import MAX_RECORD_BYTES, Batcher, Record, billed_bytes
 from producer.deadletter import DeadLetter
 from producer.events import Block, Oversized
 from producer.firehose import put_record_batch
-from producer.results import ACCESS, DEFAULT_BACKOFF, STREAM_NOT_FOUND, Backoff, Fatal, SendResult
+from producer.results import (
+    ACCESS,
+    DEFAULT_BACKOFF,
+    STREAM_NOT_FOUND,
+    Backoff,
+    Fatal,
+    SendResult,
+)
 
 log = logging.getLogger("producer")
 

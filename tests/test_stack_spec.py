@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import configparser
 import json
+import shlex
 import subprocess
 
+import pytest
 from aws_cdk.assertions import Capture, Match
+
+from producer import options, service
 
 
 def resources_of(template, type_name):
@@ -344,6 +349,39 @@ def test_user_data_names_stream_and_region_from_the_stack(template):
     exec_start = next(line for line in render_user_data(template).splitlines() if line.startswith("ExecStart="))
     assert f"--stream ${{Ref:{stream_id}}}" in exec_start
     assert "--region ${Ref:AWS::Region}" in exec_start
+
+
+def rendered_unit(template) -> configparser.ConfigParser:
+    """The systemd unit the user-data writes, parsed as systemd reads its sections."""
+    script = render_user_data(template)
+    start = script.index(f"cat > {service.UNIT_PATH} <<'UNIT'\n")
+    body = script[script.index("\n", start) + 1 : script.index("\nUNIT\n", start)]
+    unit = configparser.ConfigParser(interpolation=None, strict=True)
+    unit.optionxform = str
+    unit.read_string(body)
+    return unit
+
+
+def test_the_units_exec_start_is_a_command_line_the_producer_accepts(template):
+    """The service contract and the producer's own parser cannot drift: every flag the unit passes is parsed."""
+    unit = rendered_unit(template)["Service"]
+    argv = shlex.split(unit["ExecStart"])
+    assert argv[:3] == [f"{service.VENV_DIR}/bin/python", "-m", "producer"]
+    args = options.parser().parse_args(argv[3:])
+    assert (args.rate, args.duration) == (10, 3600)
+    assert args.dead_letter == service.DEAD_LETTER_PATH and args.stats_json == service.STATS_PATH
+    # What the producer writes lies in the directory systemd makes writable for its DynamicUser.
+    assert {args.dead_letter.rsplit("/", 1)[0], args.stats_json.rsplit("/", 1)[0]} == {
+        f"/var/lib/{unit['StateDirectory']}"
+    }
+    assert unit["WorkingDirectory"] == service.INSTALL_DIR
+
+
+def test_a_flag_the_producer_does_not_know_is_caught(template):
+    """Guards the test above: the producer's parser refuses what it does not define."""
+    argv = shlex.split(rendered_unit(template)["Service"]["ExecStart"])
+    with pytest.raises(options.UsageError, match="unrecognized arguments: --no-such-flag"):
+        options.parser().parse_args([*argv[3:], "--no-such-flag", "1"])
 
 
 def test_producer_runs_for_a_bounded_time(template):
