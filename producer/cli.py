@@ -122,12 +122,16 @@ def _send(args: argparse.Namespace, client: Any, region: str, source: BinaryIO |
             out.update(input=args.input, input_line=reader.line, input_offset=reader.offset)
         return out
 
+    stats_problems: set[str] = set()
+
     def save(result: Any, **extra: Any) -> None:
         if args.stats_json:
             try:
                 write_stats(args.stats_json, figures(result, **extra))
             except OSError as err:
-                log.warning("cannot write --stats-json %s: %s", args.stats_json, err)
+                if str(err) not in stats_problems:  # once, not at every progress tick
+                    stats_problems.add(str(err))
+                    log.warning("cannot write --stats-json %s: %s", args.stats_json, err)
 
     def report(result: Any) -> None:
         if not args.quiet:

@@ -52,8 +52,7 @@ class DeadLetter:
                     shutil.copyfileobj(data, self._file)
                 self._file.flush()
             except OSError as err:
-                self._broken = err
-                log.error("cannot write dead-letter file %s: %s; undelivered events are lost", self.path, err)
+                self._fail(err)
                 return
             self.written += events
 
@@ -65,5 +64,14 @@ class DeadLetter:
     def close(self) -> None:
         with self._lock:
             if self._file is not None:
-                self._file.close()
+                try:
+                    self._file.close()  # flushes what a failed write left in the buffer, and fails again
+                except OSError as err:
+                    self._fail(err)
                 self._file = None
+
+    def _fail(self, err: OSError) -> None:
+        """Say once that events cannot be kept (a full disk, a device that refuses writes); count them as lost."""
+        if self._broken is None:
+            log.error("cannot keep undelivered events in %s: %s; they are lost", self.path, err)
+        self._broken = err

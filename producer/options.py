@@ -9,6 +9,7 @@ import argparse
 import os
 import re
 import socket
+import stat
 from collections.abc import Callable, Sequence
 from typing import BinaryIO, NoReturn
 
@@ -174,9 +175,48 @@ def check(args: argparse.Namespace) -> None:
     _check_writable("--dead-letter", args.dead_letter)
     if args.stats_json is not None:
         _check_writable("--stats-json", args.stats_json)
-    reading = args.input not in (None, "-")
-    if reading and os.path.exists(args.dead_letter) and os.path.samefile(args.input, args.dead_letter):
-        raise UsageError("--dead-letter must not be the --input file (write failures to a new file, then resend it)")
+        _check_regular_or_new("--stats-json", args.stats_json)
+    _check_distinct(args)
+
+
+# Each pair of files the producer reads or writes, and why one must not be the other.
+_CLASHES = (
+    ("--dead-letter", "dead_letter", "--input", "input", "write failures to a new file, then resend it"),
+    ("--stats-json", "stats_json", "--input", "input", "the stats would replace the events to send"),
+    ("--stats-json", "stats_json", "--dead-letter", "dead_letter", "the stats would replace the events kept there"),
+)
+
+
+def _check_distinct(args: argparse.Namespace) -> None:
+    """No two of --input, --dead-letter and --stats-json may name one file, through links or not."""
+    for flag, attr, other_flag, other_attr, why in _CLASHES:
+        path, other = getattr(args, attr), getattr(args, other_attr)
+        if path is None or other in (None, "-"):
+            continue
+        if _same_file(path, other):
+            raise UsageError(f"{flag} must not be the {other_flag} file {other} ({why})")
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    return os.path.exists(a) and os.path.exists(b) and os.path.samefile(a, b)
+
+
+def _check_regular_or_new(flag: str, path: str) -> None:
+    """Stats replace their file atomically (temp file + rename): only a regular file may be replaced that way."""
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(mode):
+        raise UsageError(f"{flag} {path} is a {_file_kind(mode)}; stats are written to a regular file or a new path")
+
+
+def _file_kind(mode: int) -> str:
+    kinds = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
+             (stat.S_ISSOCK, "socket"))
+    return next((name for test, name in kinds if test(mode)), "special file")
 
 
 def _check_writable(flag: str, path: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import tempfile
@@ -74,10 +75,19 @@ def _count(n: int, one: str, many: str | None = None) -> str:
 
 
 def write_stats(path: str, figures: dict[str, Any]) -> None:
-    """Replace `path` atomically, so a reader never sees half a file."""
-    directory = os.path.dirname(os.path.abspath(path))
-    with tempfile.NamedTemporaryFile("w", dir=directory, prefix=".stats-", suffix=".json", delete=False) as out:
-        json.dump(figures, out, indent=2, sort_keys=True)
-        out.write("\n")
-    os.chmod(out.name, 0o644)
-    os.replace(out.name, path)
+    """Replace `path` atomically, so a reader never sees half a file; through a link, its target is replaced.
+
+    A failed write (a full disk) removes its temporary file and raises OSError.
+    """
+    path = os.path.realpath(path)
+    out = tempfile.NamedTemporaryFile("w", dir=os.path.dirname(path), prefix=".stats-", suffix=".json", delete=False)
+    try:
+        with out:
+            json.dump(figures, out, indent=2, sort_keys=True)
+            out.write("\n")
+        os.chmod(out.name, 0o644)
+        os.replace(out.name, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(out.name)
+        raise

@@ -68,6 +68,13 @@ class SendResult:
         return self.events_failed == 0 and self.fatal is None and self.source_error is None
 
     @property
+    def events_in_flight(self) -> int:
+        """Read but neither accepted nor given up yet: queued, being packed, or in a call whose answer is awaited.
+        Firehose may already hold some of them, so a run killed now has delivered between events_sent and
+        events_sent + events_in_flight."""
+        return self.events_read - self.events_sent - self.events_failed
+
+    @property
     def events_per_second(self) -> float:
         return self.events_sent / self.elapsed_seconds if self.elapsed_seconds else 0.0
 
@@ -84,6 +91,7 @@ class SendResult:
         figures["fatal"] = None if self.fatal is None else vars(self.fatal)
         figures.update(
             ok=self.ok,
+            events_in_flight=self.events_in_flight,
             events_per_second=round(self.events_per_second, 1),
             mib_per_second=round(self.mib_per_second, 3),
             billed_ratio=round(self.billed_ratio, 4),
