@@ -37,14 +37,14 @@ rehearse: setup
 
 deploy: setup
 	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched
-	$(PY) -m labctl preflight --bootstrap
+	$(PY) -m labctl preflight --bootstrap $(ARGS)
 	$(CDK) deploy --require-approval never --outputs-file cdk-outputs.json $(ARGS)
 
 verify: setup
 	$(PY) -m labctl verify $(ARGS)
 
 destroy: setup
-	$(PY) -m labctl preflight
+	$(PY) -m labctl preflight $(ARGS)
 	$(CDK) destroy --force $(ARGS)
 
 bench: setup

@@ -18,6 +18,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lab_stack.config import LabConfig
+from lab_stack.names import DATABASE_OWNER_PARAMETER, database_name
 from producer.schema import EVENT_FIELDS
 
 # The stream's DATA_PREFIX written as partition projection: (column, projection range, digits in the S3 key).
@@ -52,11 +53,6 @@ _PARQUET_STORAGE = dict(
 SCHEMA_READ_ACTIONS = ["glue:GetTable", "glue:GetTableVersion", "glue:GetTableVersions"]
 
 
-def database_name(lab_name: str) -> str:
-    """Athena wants lowercase names without hyphens; lab names are letters, digits and hyphens."""
-    return lab_name.lower().replace("-", "_")
-
-
 class EventCatalog(Construct):
     """Glue database + `events` table over the delivered data (JSON lines or Parquet, as the stream writes)."""
 
@@ -74,7 +70,9 @@ class EventCatalog(Construct):
             "Database",
             catalog_id=Aws.ACCOUNT_ID,
             database_input=glue.CfnDatabase.DatabaseInputProperty(
-                name=self.database_name, description="firehose-lab: events delivered by the lab's stream"
+                name=self.database_name,
+                description="firehose-lab: events delivered by the lab's stream",
+                parameters={DATABASE_OWNER_PARAMETER: config.lab_name},
             ),
         )
         projection = {"projection.enabled": "true", "storage.location.template": template}

@@ -10,8 +10,11 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional
+
+from lab_stack.names import RESERVED_LAB_NAMES
 
 DEFAULTS: Mapping[str, Any] = {
     "labName": "FirehoseLab",
@@ -39,7 +42,13 @@ _TOOLKIT_KEY = re.compile(r"^(@|aws:|aws-cdk:|cdk-|cli-)|:")
 
 _WHOLE_NUMBER = re.compile(r"\s*[+-]?\d+\s*")
 _LAB_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
-_INSTANCE_TYPE = re.compile(r"^[a-z][a-z0-9-]*\.[a-z0-9]+$")
+# EC2's naming: a family (class letters, generation digits, option letters, and for some families a suffix such as
+# `-flex` or `-6tb1`) and a size. Graviton families carry `g` among their option letters (t4g, c7gn, is4gen), or
+# are the first generation a1 (EC2 User Guide, "Amazon EC2 instance type naming conventions").
+_INSTANCE_TYPE = re.compile(
+    r"(?P<family>(?P<letters>[a-z]+)(?P<generation>[0-9]*)(?P<options>[a-z]*)(?:-[a-z0-9]+)*)"
+    r"\.(?P<size>nano|micro|small|medium|large|[0-9]*xlarge|metal(?:-[0-9]+xl)?)"
+)
 _BUCKET_CHARS = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _BUCKET_RESERVED_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _BUCKET_RESERVED_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
@@ -58,6 +67,7 @@ class LabConfig:
     compression: str
     bucket_name: Optional[str]
     instance_type: str
+    instance_architecture: str  # "arm64" or "x86_64": which Amazon Linux image the instance boots
     producer_rate_per_second: int
     producer_minutes: int
     data_retention_days: int
@@ -74,7 +84,10 @@ class LabConfig:
                 f"unknown setting {key}={context[key]!r}{hint}; known settings: {', '.join(DEFAULTS)}"
             )
         values = {key: context.get(key, default) for key, default in DEFAULTS.items()}
+        for key, value in values.items():
+            _refuse_control_characters(key, value)
         record_format = _parse_choice("format", values["format"], FORMATS)
+        instance_type, instance_architecture = _parse_instance_type(values["instanceType"])
         return cls(
             lab_name=_parse_lab_name(values["labName"]),
             record_format=record_format,
@@ -84,7 +97,8 @@ class LabConfig:
             ),
             compression=_parse_compression(values["compression"], record_format),
             bucket_name=_parse_bucket_name(values["bucketName"]),
-            instance_type=_parse_instance_type(values["instanceType"]),
+            instance_type=instance_type,
+            instance_architecture=instance_architecture,
             producer_rate_per_second=_parse_int(
                 "producerRatePerSecond", values["producerRatePerSecond"], 1, 10_000, "events per second"
             ),
@@ -97,6 +111,12 @@ class LabConfig:
 
 def _refuse(key: str, value: Any, allowed: str) -> ConfigError:
     return ConfigError(f"invalid {key}={value!r}: {allowed}")
+
+
+def _refuse_control_characters(key: str, value: Any) -> None:
+    """A newline in labName would name the stack by the part before it: every setting is one printable line."""
+    if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
+        raise _refuse(key, value, "must be one line of printable text (no control characters)")
 
 
 def _parse_int(key: str, value: Any, low: int, high: int, unit: str) -> int:
@@ -159,13 +179,22 @@ def _parse_lab_name(value: Any) -> str:
             "must start with a letter and hold only letters, digits and hyphens, 1 to 40 characters "
             "(it becomes the CloudFormation stack name)",
         )
+    taken = RESERVED_LAB_NAMES.get(value.lower())
+    if taken:
+        raise _refuse("labName", value, f"it is {taken} in every AWS account; choose another lab name")
     return value
 
 
-def _parse_instance_type(value: Any) -> str:
-    if not isinstance(value, str) or not _INSTANCE_TYPE.fullmatch(value):
+def _parse_instance_type(value: Any) -> tuple[str, str]:
+    """(instance type, its architecture), from the name alone: CDK's own parser misses real names (u-6tb1.metal)."""
+    match = _INSTANCE_TYPE.fullmatch(value) if isinstance(value, str) else None
+    # Every family has a generation number but the high-memory `u-*` ones (u-6tb1, u-12tb1).
+    if not match or not match["generation"] and match["letters"] != "u":
         raise _refuse("instanceType", value, "must be an EC2 instance type such as t3.micro or t4g.micro")
-    return value
+    if match["letters"] == "mac":
+        raise _refuse("instanceType", value, "mac instances run only on a Dedicated Host, which the lab does not use")
+    graviton = "g" in match["options"] or match["family"] == "a1"
+    return value, "arm64" if graviton else "x86_64"
 
 
 def _parse_bucket_name(value: Any) -> Optional[str]:
@@ -192,6 +221,8 @@ def _bucket_name_problem(name: str) -> Optional[str]:
         return "it has a character other than a-z, 0-9, '-' and '.', or does not begin and end with a letter or digit"
     if ".." in name:
         return "two adjacent dots are not allowed"
+    if "-." in name or ".-" in name:
+        return "a dot next to a hyphen is not allowed"
     if _looks_like_ip(name):
         return "it is shaped like an IP address"
     if name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):

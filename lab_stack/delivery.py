@@ -6,7 +6,15 @@ needs it (format=parquet converts by it).
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, Aws, Duration, RemovalPolicy, Size, Stack, Validations
+from aws_cdk import (
+    Acknowledgment,
+    Aws,
+    Duration,
+    RemovalPolicy,
+    Size,
+    Stack,
+    Validations,
+)
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_logs as logs

@@ -100,9 +100,7 @@ class ProducerHost(Construct):
 
         instance_type = ec2.InstanceType(config.instance_type)
         cpu_type = (
-            ec2.AmazonLinuxCpuType.ARM_64
-            if instance_type.architecture == ec2.InstanceArchitecture.ARM_64
-            else ec2.AmazonLinuxCpuType.X86_64
+            ec2.AmazonLinuxCpuType.ARM_64 if config.instance_architecture == "arm64" else ec2.AmazonLinuxCpuType.X86_64
         )
         self.instance = ec2.Instance(
             self,

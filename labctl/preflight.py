@@ -1,7 +1,8 @@
-"""Before `make deploy`/`make destroy`: stop with one clear line when AWS credentials or a region are missing,
-and bootstrap the account/region for CDK when it is not yet bootstrapped (deploy only).
+"""Before `make deploy`/`make destroy`: stop with one clear line when a setting is bad or AWS credentials or a
+region are missing; before deploy also refuse a labName whose Glue database another lab already has, and bootstrap
+the account/region for CDK when it is not yet bootstrapped.
 
-Exit codes: 0 ready, 2 credentials/region missing or rejected, 3 `cdk bootstrap` failed.
+Exit codes: 0 ready, 2 bad setting, credentials/region missing or rejected, or name taken; 3 `cdk bootstrap` failed.
 """
 
 from __future__ import annotations
@@ -9,12 +10,15 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+from typing import Optional
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
+from lab_stack.config import ConfigError
+from lab_stack.names import BOOTSTRAP_STACK, DATABASE_OWNER_PARAMETER, database_name
 from labctl.session import student_session
-from labctl.toolkit import BOOTSTRAP_STACK, CDK_CLI
+from labctl.toolkit import CDK_CLI, lab_config
 
 HOW_TO_SET = (
     "set AWS_PROFILE (after `aws configure` or `aws configure sso`) or AWS_ACCESS_KEY_ID and "
@@ -52,11 +56,40 @@ def is_bootstrapped(cloudformation) -> bool:
     return bool(stacks) and not stacks[0]["StackStatus"].startswith(("DELETE_", "ROLLBACK_"))
 
 
+def name_clash(glue, lab_name: str) -> Optional[str]:
+    """Why this lab cannot take its Glue database in this account/region (another lab has it), or None."""
+    database = database_name(lab_name)
+    try:
+        found = glue.get_database(Name=database)["Database"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "EntityNotFoundException":
+            return None
+        raise
+    owner = found.get("Parameters", {}).get(DATABASE_OWNER_PARAMETER)
+    if owner == lab_name:
+        return None  # this lab's own database: a re-deploy
+    whose = f"lab {owner!r}" if owner else "something other than a firehose-lab"
+    return (
+        f"invalid labName={lab_name!r}: its Glue database {database!r} already belongs to {whose} in this account "
+        "and region (Glue names are lowercase, so lab names that differ only in case share one); "
+        "choose another labName"
+    )
+
+
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bootstrap", action="store_true", help="run `cdk bootstrap` when not yet bootstrapped")
+    parser.add_argument("--bootstrap", action="store_true",
+                        help="before deploy: bootstrap CDK when needed, and refuse a labName whose Glue database "
+                             "another lab has")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings as for cdk deploy (the same ARGS)")
 
 
 def run(args: argparse.Namespace) -> int:
+    try:
+        config = lab_config(args.context)
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
     session = student_session()
     try:
         account, region = account_and_region(session)
@@ -64,7 +97,17 @@ def run(args: argparse.Namespace) -> int:
         print(f"firehose-lab: {error}", file=sys.stderr)
         return 2
     print(f"firehose-lab: using account {account}, region {region}", file=sys.stderr)
-    if args.bootstrap and not is_bootstrapped(session.client("cloudformation")):
+    if not args.bootstrap:
+        return 0
+    try:
+        clash = name_clash(session.client("glue"), config.lab_name)
+    except (BotoCoreError, ClientError) as error:
+        print(f"firehose-lab: could not check the lab's Glue database name: {error}", file=sys.stderr)
+        return 2
+    if clash:
+        print(f"firehose-lab: {clash}", file=sys.stderr)
+        return 2
+    if not is_bootstrapped(session.client("cloudformation")):
         print(f"firehose-lab: bootstrapping aws://{account}/{region} for CDK (once per account/region)", file=sys.stderr)
         if subprocess.run([str(CDK_CLI), "bootstrap", f"aws://{account}/{region}"], check=False).returncode:
             print("firehose-lab: `cdk bootstrap` failed; see its output above", file=sys.stderr)

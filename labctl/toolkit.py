@@ -1,5 +1,5 @@
-"""The CDK Toolkit as the lab's commands see it from outside the app: the pinned CLI, the settings it passes
-to the app (cdk.json's context with `-c KEY=VALUE` on top), and the bootstrap stack it leaves in an account.
+"""The CDK Toolkit as the lab's commands see it from outside the app: the pinned CLI, and the settings it passes
+to the app (cdk.json's context with `-c KEY=VALUE` on top, the last of a repeated key winning, as the CLI does).
 """
 
 from __future__ import annotations
@@ -13,10 +13,6 @@ from lab_stack.config import LabConfig
 ROOT = Path(__file__).resolve().parent.parent
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
 CDK_JSON = ROOT / "cdk.json"
-
-# `cdk bootstrap`'s stack, shared by every CDK app of an account/region, and the default qualifier of what it names.
-BOOTSTRAP_STACK = "CDKToolkit"
-BOOTSTRAP_QUALIFIER = "cdk-hnb659fds-"
 
 
 def cdk_json_context() -> dict[str, Any]:

@@ -9,6 +9,7 @@ import pytest
 from aws_cdk.assertions import Match
 
 from lab_stack.analytics import PARTITION_COLUMNS
+from lab_stack.names import DATABASE_OWNER_PARAMETER
 from producer.schema import EVENT_FIELDS
 from lab_stack.delivery import DATA_PREFIX
 from test_stack_spec import all_statements, as_list, logical_id, only, role_assumed_by, statements_of_role
@@ -288,3 +289,9 @@ def test_glue_athena_and_dashboard_are_deleted_with_the_stack(lab, request):
 def test_parquet_lab_retains_nothing(parquet_template):
     for resource_id, resource in parquet_template.to_json()["Resources"].items():
         assert resource.get("DeletionPolicy", "Delete") == "Delete", resource_id
+
+
+def test_the_lab_database_names_its_lab(template):
+    """What the preflight reads to tell a lab's own database from another's."""
+    database = next(iter(template.find_resources("AWS::Glue::Database").values()))
+    assert database["Properties"]["DatabaseInput"]["Parameters"] == {DATABASE_OWNER_PARAMETER: "FirehoseLab"}

@@ -76,6 +76,8 @@ def test_parquet_refuses_gzip_because_parquet_files_are_compressed_inside():
         ("bucketName", "a" * 64),
         ("bucketName", "192.168.5.4"),
         ("bucketName", "my..bucket"),
+        ("bucketName", "a-.b"),
+        ("bucketName", "a.-b"),
         ("bucketName", "-starts-with-hyphen"),
         ("bucketName", "xn--reserved"),
         ("bucketName", "ends-s3alias"),
@@ -108,3 +110,52 @@ def test_config_is_frozen():
     config = LabConfig.from_context({})
     with pytest.raises(AttributeError):
         config.buffer_size_mib = 2
+
+
+@pytest.mark.parametrize(
+    "instance_type, architecture",
+    [
+        ("t3.micro", "x86_64"),
+        ("t4g.micro", "arm64"),
+        ("a1.medium", "arm64"),
+        ("c7gn.metal", "arm64"),
+        ("is4gen.medium", "arm64"),
+        ("r8g.metal-24xl", "arm64"),
+        ("m7i-flex.large", "x86_64"),
+        ("g5.xlarge", "x86_64"),
+        ("g5g.xlarge", "arm64"),
+        ("u-6tb1.metal", "x86_64"),
+        ("u7i-12tb.224xlarge", "x86_64"),
+        ("inf2.xlarge", "x86_64"),
+    ],
+)
+def test_real_instance_types_are_accepted_with_their_architecture(instance_type, architecture):
+    config = LabConfig.from_context({"instanceType": instance_type})
+    assert (config.instance_type, config.instance_architecture) == (instance_type, architecture)
+
+
+@pytest.mark.parametrize("value", ["x.y", "t.micro", "t3.", ".micro", "t3.micro.large", "t3.huge", "t3 .micro"])
+def test_names_shaped_unlike_an_instance_type_are_refused(value):
+    with pytest.raises(ConfigError, match="such as t3.micro"):
+        LabConfig.from_context({"instanceType": value})
+
+
+def test_mac_instances_are_refused_because_they_need_a_dedicated_host():
+    with pytest.raises(ConfigError, match="Dedicated Host"):
+        LabConfig.from_context({"instanceType": "mac2-m2pro.metal"})
+
+
+@pytest.mark.parametrize("name", ["CDKToolkit", "cdktoolkit", "primary", "Primary"])
+def test_lab_names_an_account_already_uses_are_refused(name):
+    with pytest.raises(ConfigError) as refused:
+        LabConfig.from_context({"labName": name})
+    assert str(refused.value).startswith(f"invalid labName={name!r}: it is ")
+
+
+@pytest.mark.parametrize("key", ["labName", "instanceType", "format", "bucketName", "bufferSizeMiB", "producerMinutes"])
+@pytest.mark.parametrize("control", ["\n", "\t", "\r", "\x00", "\x1b"])
+def test_control_characters_are_refused_in_every_setting(key, control):
+    value = f"{DEFAULTS[key] or 'abc'}{control}x"
+    with pytest.raises(ConfigError) as refused:
+        LabConfig.from_context({key: value})
+    assert str(refused.value) == f"invalid {key}={value!r}: must be one line of printable text (no control characters)"

@@ -38,3 +38,12 @@ def test_a_bad_lab_setting_is_refused_before_aws_is_asked():
         "firehose-lab: invalid labName='1lab': must start with a letter and hold only letters, digits and hyphens, "
         "1 to 40 characters (it becomes the CloudFormation stack name)"
     ]
+
+
+def test_a_control_character_in_a_setting_is_refused_not_cut():
+    """The CDK CLI would cut `Lab\nTwo` to `Lab`; verify must not look for a lab by another name."""
+    run = labctl("verify", "-c", "labName=Lab\nTwo")
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "firehose-lab: invalid labName='Lab\\nTwo': must be one line of printable text (no control characters)"
+    ]

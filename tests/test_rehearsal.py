@@ -119,6 +119,17 @@ def test_a_bad_setting_stops_the_rehearsal_before_anything_starts():
     ]
 
 
+def test_a_control_character_in_a_setting_stops_the_rehearsal_before_anything_starts():
+    run = subprocess.run(
+        [sys.executable, "-m", "rehearsal", "-c", "producerMinutes=5\n"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        "firehose-lab: invalid producerMinutes='5\\n': must be one line of printable text (no control characters)"
+    ]
+
+
 def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
     result, _, log = rehearsal
     assert "AWS::S3::BucketPolicy" in result.skipped_types

@@ -36,7 +36,16 @@ BAD_SETTINGS = {
         "use -c bufferSizeMiB=64",
     ),
     "format=parquet compression=gzip": ("compression", "leave compression at none"),
+    # Names an account already uses: the shared CDK bootstrap stack, Athena's built-in workgroup.
+    "labName=CDKToolkit": ("labName", "the CDK bootstrap stack's name"),
+    "labName=primary": ("labName", "Athena's built-in workgroup"),
+    # Each used to end in a 50-line jsii traceback from CDK's own checks.
+    "instanceType=x.y": ("instanceType", "such as t3.micro"),
+    "instanceType=t.micro": ("instanceType", "such as t3.micro"),
+    "bucketName=a-.b": ("bucketName", "a dot next to a hyphen"),
 }
+# Not here: a control character. The CLI itself cuts a `-c` value at a newline (its parser), so the app never sees
+# one; the commands that read `-c` themselves refuse it (tests/test_labctl.py, tests/test_rehearsal.py).
 
 
 def offline_env(tmp_path):
@@ -54,9 +63,15 @@ def offline_env(tmp_path):
 
 def cdk_synth(setting, out_dir, env):
     args = [str(CDK_CLI), "synth", "--quiet", "--output", str(out_dir)]
-    for one in (setting or "").split():
-        args += ["-c", one]
+    for one in (setting or "").split(" "):
+        if one:
+            args += ["-c", one]
     return subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+
+
+# Settings that must synthesize: real instance types CDK's own parser misses, and a key given twice (the CLI keeps
+# the last, as verify and the rehearsal do).
+GOOD_SETTINGS = ("instanceType=u-6tb1.metal", "labName=LabOne labName=LabTwo")
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +79,7 @@ def runs(tmp_path_factory):
     """Every CLI run of this module, two at a time (each costs a jsii start-up)."""
     base = tmp_path_factory.mktemp("cli")
     env = offline_env(base)
-    settings = [None, *BAD_SETTINGS]
+    settings = [None, *BAD_SETTINGS, *GOOD_SETTINGS]
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = pool.map(lambda s: cdk_synth(s, base / f"out-{settings.index(s)}", env), settings)
         return dict(zip(settings, results)), base
@@ -74,7 +89,7 @@ def runs(tmp_path_factory):
 def test_a_bad_setting_stops_synth_with_one_clear_line(runs, setting):
     result = runs[0][setting]
     key, allowed = BAD_SETTINGS[setting]
-    value = dict(one.split("=", 1) for one in setting.split())[key]
+    value = dict(one.split("=", 1) for one in setting.split(" "))[key]
     lines = [line for line in result.stderr.splitlines() if line.strip() and "npm warn" not in line]
     ours = [line for line in lines if line.startswith("firehose-lab: ")]
     assert result.returncode != 0
@@ -96,3 +111,24 @@ def test_default_synth_works_offline_without_credentials_or_banner(runs):
     assert result.returncode == 0, result.stderr
     assert (base / "out-0" / "FirehoseLab.template.json").is_file()
     assert "end-of-life" not in result.stderr + result.stdout
+
+
+def test_a_real_instance_type_cdk_cannot_parse_still_synthesizes(runs):
+    results, base = runs
+    result = results["instanceType=u-6tb1.metal"]
+    assert result.returncode == 0, result.stderr
+    index = [None, *BAD_SETTINGS, *GOOD_SETTINGS].index("instanceType=u-6tb1.metal")
+    template = (base / f"out-{index}" / "FirehoseLab.template.json").read_text()
+    assert '"InstanceType": "u-6tb1.metal"' in template
+    assert "al2023-ami-kernel-6.1-x86_64" in template
+
+
+def test_a_repeated_key_takes_the_last_value_as_verify_and_the_rehearsal_do(runs):
+    from labctl.toolkit import lab_config
+
+    results, base = runs
+    setting = "labName=LabOne labName=LabTwo"
+    assert results[setting].returncode == 0, results[setting].stderr
+    index = [None, *BAD_SETTINGS, *GOOD_SETTINGS].index(setting)
+    assert [p.name for p in (base / f"out-{index}").glob("*.template.json")] == ["LabTwo.template.json"]
+    assert lab_config(setting.split(" ")).lab_name == "LabTwo"
