@@ -1,25 +1,54 @@
-"""The events in one object Firehose delivered, whatever the lab's format: Parquet, gzip'd or plain JSON lines."""
+"""The events in one object Firehose delivered, whatever the lab's format: Parquet, gzip'd or plain JSON lines.
+
+Anything can be written to a Direct PUT stream (a student's `aws firehose put-record`, a test): lines that are not
+JSON objects are counted, never fatal.
+"""
 
 from __future__ import annotations
 
 import gzip
 import io
 import json
-from typing import Iterator
+from dataclasses import dataclass, field
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
 
 
-def rows_of(body: bytes) -> Iterator[dict]:
-    """Each event of one delivered object, as a dict."""
-    if body[:4] == PARQUET_MAGIC:
-        import pyarrow.parquet  # only Parquet labs need it
+@dataclass
+class DeliveredObject:
+    rows: list[dict] = field(default_factory=list)
+    foreign_lines: int = 0
+    """Lines that are not a JSON object (or a whole object that could not be read, counted as one)."""
 
-        yield from pyarrow.parquet.read_table(io.BytesIO(body)).to_pylist()
-        return
+
+def read_object(body: bytes) -> DeliveredObject:
+    """The events of one delivered object, and how many of its lines are something else."""
+    found = DeliveredObject()
+    if body[:4] == PARQUET_MAGIC:
+        import pyarrow  # only Parquet labs need it
+        import pyarrow.parquet
+
+        try:
+            found.rows = pyarrow.parquet.read_table(io.BytesIO(body)).to_pylist()
+        except pyarrow.ArrowException:
+            found.foreign_lines = 1
+        return found
     if body[:2] == GZIP_MAGIC:
-        body = gzip.decompress(body)
+        try:
+            body = gzip.decompress(body)
+        except (OSError, EOFError):
+            found.foreign_lines = 1
+            return found
     for line in body.splitlines():
-        if line.strip():
-            yield json.loads(line)
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except ValueError:
+            row = None
+        if isinstance(row, dict):
+            found.rows.append(row)
+        else:
+            found.foreign_lines += 1
+    return found

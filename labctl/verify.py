@@ -10,6 +10,7 @@ Exit codes: 0 nothing lost, 1 events lost or not accepted by Firehose, 2 bad arg
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 import uuid
@@ -21,7 +22,7 @@ from typing import Callable, Iterator
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lab_stack.config import ConfigError
-from labctl.delivered import rows_of
+from labctl.delivered import read_object
 from labctl.lab import Lab, LabNotFound, find_lab
 from labctl.session import student_session
 from labctl.toolkit import lab_config
@@ -39,6 +40,7 @@ class Findings:
     arrivals: Counter = field(default_factory=Counter)
     latencies: list = field(default_factory=list)
     objects_read: int = 0
+    foreign_lines: int = 0
     seen_keys: set = field(default_factory=set)
 
 
@@ -76,7 +78,9 @@ def read_new_objects(s3, lab: Lab, findings: Findings, since: datetime) -> None:
             findings.seen_keys.add(item["Key"])
             body = s3.get_object(Bucket=lab.bucket, Key=item["Key"])["Body"].read()
             findings.objects_read += 1
-            for event in rows_of(body):
+            delivered = read_object(body)
+            findings.foreign_lines += delivered.foreign_lines
+            for event in delivered.rows:
                 if event.get("producer_id") == marker:
                     findings.arrivals[event["seq"]] += 1
                     latency = (item["LastModified"] - _as_utc(event["event_time"])).total_seconds()
@@ -111,6 +115,9 @@ def report(sent: int, findings: Findings) -> tuple:
         f"verify {findings.run_id}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} "
         f"({findings.objects_read} objects read)"
     ]
+    if findings.foreign_lines:
+        lines.append(f"skipped {findings.foreign_lines} lines that are not JSON events "
+                     "(something else wrote them to the stream)")
     if findings.latencies:
         lat = findings.latencies
         lines.append(
@@ -160,15 +167,33 @@ def verify(
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                         help="lab settings as for cdk deploy (the same ARGS); labName says which lab to verify")
-    parser.add_argument("--count", type=int, default=1000, help="tagged events to send (default 1000)")
-    parser.add_argument("--timeout", type=float, default=300.0, help="seconds to wait for delivery (default 300)")
-    parser.add_argument("--poll-seconds", type=float, default=5.0, help=argparse.SUPPRESS)
+    parser.add_argument("--count", type=_whole_above_zero, default=1000, help="tagged events to send (default 1000)")
+    parser.add_argument("--timeout", type=_seconds, default=300.0, help="seconds to wait for delivery (default 300)")
+    parser.add_argument("--poll-seconds", type=_seconds, default=5.0, help=argparse.SUPPRESS)
+
+
+def _seconds(text: str) -> float:
+    """A positive, finite number: nan or inf would make verify wait for ever."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
+
+
+def _whole_above_zero(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of events, at least 1, got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
-    if args.count < 1 or args.timeout <= 0:
-        print("verify: --count must be at least 1 and --timeout above 0", file=sys.stderr)
-        return 2
     try:
         stack_name = lab_config(args.context).lab_name
     except ConfigError as error:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from labctl.toolkit import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
+from lab_stack.names import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
 
 
 def find_leftovers(client: Callable[[str], object]) -> dict:

@@ -29,8 +29,9 @@ from typing import Iterator, Optional
 import boto3
 
 from lab_stack.config import ConfigError
-from labctl.delivered import rows_of
-from labctl.toolkit import BOOTSTRAP_STACK, CDK_CLI, ROOT, lab_config
+from lab_stack.names import BOOTSTRAP_STACK
+from labctl.delivered import read_object
+from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from labctl.verify import verify
 from producer import service
 from producer.firehose import make_client
@@ -302,7 +303,7 @@ class Rehearsal:
             objects.extend(page.get("Contents", []))
         sample = None
         for item in sorted(objects, key=lambda o: o["LastModified"]):
-            events = list(rows_of(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()))
+            events = read_object(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()).rows
             self.result.landed.append(
                 LandedObject(item["Key"], item["Size"], len(events), item["LastModified"].timestamp())
             )

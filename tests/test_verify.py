@@ -4,29 +4,37 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import subprocess
+import sys
 
 import boto3
 import pytest
 from moto import mock_aws
 
 from producer.firehose import make_client
-from labctl.delivered import rows_of
+from labctl.delivered import read_object
 from labctl.lab import LabNotFound, find_lab
+from labctl.toolkit import ROOT
 from labctl.verify import Findings, report, tagged_events, verify
 
 REGION = "us-east-1"
 
 
-def deploy_fake_lab(delivery_prefix: str) -> None:
-    """A stack with the lab's outputs, and a stream delivering to `delivery_prefix` of its bucket."""
-    s3 = boto3.client("s3", region_name=REGION)
+def deploy_fake_lab(delivery_prefix: str, client=None, interval: int | None = None) -> None:
+    """A stack with the lab's outputs, and a stream delivering to `delivery_prefix` of its bucket (after
+    `interval` seconds where Firehose buffers: the rehearsal's emulator)."""
+    client = client or (lambda service: boto3.client(service, region_name=REGION))
+    s3 = client("s3")
     s3.create_bucket(Bucket="lab-bucket")
-    boto3.client("firehose", region_name=REGION).create_delivery_stream(
+    hints = {} if interval is None else {"BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": interval}}
+    client("firehose").create_delivery_stream(
         DeliveryStreamName="lab-stream",
         ExtendedS3DestinationConfiguration={
             "RoleARN": "arn:aws:iam::123456789012:role/firehose",
             "BucketARN": "arn:aws:s3:::lab-bucket",
             "Prefix": delivery_prefix,
+            **hints,
         },
     )
     outputs = {"BucketName": "lab-bucket", "DeliveryStreamName": "lab-stream", "DataPrefix": "s3://lab-bucket/data/"}
@@ -34,7 +42,7 @@ def deploy_fake_lab(delivery_prefix: str) -> None:
         "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
     }
-    boto3.client("cloudformation", region_name=REGION).create_stack(
+    client("cloudformation").create_stack(
         StackName="FirehoseLab", TemplateBody=json.dumps(template)
     )
 
@@ -110,4 +118,41 @@ def test_parquet_objects_are_read_too(tmp_path):
     table = pa.Table.from_pylist(rows)
     sink = io.BytesIO()
     pq.write_table(table, sink)
-    assert [row["seq"] for row in rows_of(sink.getvalue())] == [0, 1, 2]
+    assert [row["seq"] for row in read_object(sink.getvalue()).rows] == [0, 1, 2]
+
+
+# --- hardening: what a student may find in the bucket or type on the command line ----------------------------------
+
+
+def labctl_verify(*args: str, env: dict) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "labctl", "verify", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_lines_that_are_not_json_events_are_skipped_and_counted(tmp_path):
+    """Something else wrote to the stream (a student's `aws firehose put-record`, say): its lines share the
+    object with verify's events, which must all still be found."""
+    from rehearsal.emulator import Emulator
+
+    with Emulator(clock_scale=0.05) as emulator:  # the 60 s interval passes in 3 s: one object holds both
+        deploy_fake_lab("data/", client=emulator.client, interval=60)
+        emulator.client("firehose").put_record_batch(DeliveryStreamName="lab-stream", Records=[
+            {"Data": b"hello from the CLI\n"}, {"Data": b"[1, 2, 3]\n"}, {"Data": b'{"unfinished": \n'}])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ENDPOINT_URL=emulator.endpoint_url, AWS_ACCESS_KEY_ID="testing",
+                   AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION)
+        run = labctl_verify("--count", "40", "--timeout", "30", "--poll-seconds", "0.2", env=env)
+    assert run.returncode == 0, run.stderr
+    assert "Traceback" not in run.stderr
+    assert "sent 40, found 40, lost 0, duplicated 0" in run.stderr
+    assert "skipped 3 lines that are not JSON events (something else wrote them to the stream)" in run.stderr
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-inf", "-5", "0", "soon"])
+def test_a_timeout_that_is_not_a_positive_finite_number_is_refused(value):
+    run = labctl_verify(f"--timeout={value}", env=dict(os.environ))
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"python -m labctl verify: error: argument --timeout: must be a positive number of seconds, got {value!r} "
+        "(see --help)"
+    ]
