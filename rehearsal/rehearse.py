@@ -39,6 +39,12 @@ from rehearsal import student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
+from rehearsal.stopping import (
+    Stopped,
+    kill_process_group,
+    stop_on_signals,
+    stops_deferred,
+)
 
 VERIFY_BURST = 15_000
 
@@ -70,6 +76,7 @@ class RehearsalResult:
     skipped_types: list = field(default_factory=list)
     refused_to_instance_role: list = field(default_factory=list)
     failed_phase: Optional[str] = None
+    stopped_by: Optional[str] = None  # the signal that ended the run early
     port: Optional[int] = None
     buffer_interval_seconds: Optional[float] = None  # on the emulator's (scaled) clock, in real seconds
     service_started_at: Optional[float] = None
@@ -87,6 +94,7 @@ class Rehearsal:
         self.result = RehearsalResult()
         self.emulator = Emulator(clock_scale=clock_scale)
         self.service: Optional[Service] = None
+        self.sandbox: Optional[Sandbox] = None
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -96,23 +104,42 @@ class Rehearsal:
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         started = time.monotonic()
-        self.say(f"{name} ...")
         try:
+            self.say(f"{name} ...")
             yield
-        except BaseException:
+        except BaseException as error:
             self.result.phases.append((name, time.monotonic() - started, False))
             self.result.failed_phase = self.result.failed_phase or name
+            if isinstance(error, Stopped):
+                self.result.stopped_by = self.result.stopped_by or str(error)
             raise
         seconds = time.monotonic() - started
         self.result.phases.append((name, seconds, True))
         self.say(f"{name}: done in {seconds:.1f}s")
 
     def cdk(self, *args: str) -> None:
-        """Run the real CDK CLI against the emulator; its output is shown only when it fails."""
-        command = [str(CDK_CLI), *args, "--no-notices", *[a for c in self.context for a in ("-c", c)]]
-        run = subprocess.run(command, cwd=ROOT, env=self.cli_env, capture_output=True, text=True, timeout=900)
-        if run.returncode:
-            raise PhaseFailed(f"`cdk {args[0]}` exited {run.returncode}:\n{run.stdout}{run.stderr}")
+        """Run the real CDK CLI against the emulator; its output is shown only when it fails.
+
+        Each run writes its cloud assembly to its own directory: the CLI locks `cdk.out`, so two rehearsals in one
+        checkout would otherwise refuse each other. The CLI and the app it starts get a process group of their own,
+        killed whole if the rehearsal stops or times out.
+        """
+        command = [str(CDK_CLI), *args, "--output", str(self.workdir / "cdk.out"), "--no-notices",
+                   *[a for c in self.context for a in ("-c", c)]]
+        cli = None
+        try:
+            with stops_deferred():  # a stop between fork and the Popen's return would leave the CLI running
+                cli = subprocess.Popen(command, cwd=ROOT, env=self.cli_env, stdout=subprocess.PIPE,
+                                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+            stdout, stderr = cli.communicate(timeout=900)
+        except BaseException:
+            if cli is not None:
+                kill_process_group(cli)
+                cli.stdout.close()
+                cli.stderr.close()
+            raise
+        if cli.returncode:
+            raise PhaseFailed(f"`cdk {args[0]}` exited {cli.returncode}:\n{stdout}{stderr}")
 
     def client(self, service: str, **kwargs):
         return self.emulator.client(service, **kwargs)
@@ -120,6 +147,7 @@ class Rehearsal:
     # --- the phases -----------------------------------------------------------------------------------------
 
     def run(self, workdir: Path) -> RehearsalResult:
+        self.workdir = workdir
         # moto says so for every resource it only records (bucket policy, log stream, CDK metadata): known, listed
         # in the README, and noise here.
         logging.getLogger("moto").setLevel(logging.ERROR)
@@ -133,8 +161,7 @@ class Rehearsal:
             with self.phase("cdk bootstrap"):
                 self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
             with self.phase("cdk deploy"):
-                self.cdk("deploy", "--require-approval", "never", "--output", str(workdir / "cdk.out"),
-                         "--outputs-file", str(workdir / "outputs.json"))
+                self.cdk("deploy", "--require-approval", "never", "--outputs-file", str(workdir / "outputs.json"))
                 self.result.outputs = self._stack_outputs()
                 self._say_what_is_skipped(workdir / "cdk.out")
             with self.phase("boot instance (user-data in sandbox)"):
@@ -148,16 +175,19 @@ class Rehearsal:
             with self.phase("show what landed"):
                 self._show_landed()
             with self.phase("cdk destroy"):
-                self.cdk("destroy", "--force", "--output", str(workdir / "cdk.out"))
+                self.cdk("destroy", "--force")
             with self.phase("leftovers check"):
                 self.result.leftovers = find_leftovers(self.client)
                 if self.result.leftovers:
                     raise PhaseFailed(f"left behind after destroy: {self.result.leftovers}")
                 self.say(f"nothing left but the CDK bootstrap stack ({BOOTSTRAP_STACK})")
         finally:
-            if self.service is not None:
-                self.service.stop(timeout=10)
-            self.emulator.stop()
+            with stops_deferred():  # a stop signal now waits until the producer and the emulator are stopped
+                # The unit may have started even if the user-data was cut short after `systemctl enable --now`.
+                unit = self.service or (self.sandbox.service(service.UNIT_NAME) if self.sandbox else None)
+                if unit is not None:
+                    unit.stop(timeout=10)
+                self.emulator.stop()
         return self.result
 
     def _cli_env(self, workdir: Path) -> dict:
@@ -192,6 +222,7 @@ class Rehearsal:
 
     def _boot(self, sandbox: Sandbox) -> None:
         """Run the instance's own user-data with the instance role's credentials, IAM enforced."""
+        self.sandbox = sandbox
         instance_id = self.result.outputs["InstanceId"]
         user_data = self.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
         script = base64.b64decode(user_data["UserData"]["Value"]).decode()
@@ -214,7 +245,6 @@ class Rehearsal:
         if run.returncode:
             raise PhaseFailed(f"user-data exited {run.returncode}:\n{self.result.user_data_output}")
         self.service = sandbox.service(service.UNIT_NAME)
-        self.sandbox = sandbox
         if self.service is None:
             raise PhaseFailed(f"user-data did not start {service.UNIT_NAME}:\n{self.result.user_data_output}")
         time.sleep(1)
@@ -319,7 +349,8 @@ class Rehearsal:
 
 
 def summary(result: RehearsalResult) -> list:
-    lines = [f"  {name:<52} {seconds:6.1f}s  {'ok' if ok else 'FAILED'}" for name, seconds, ok in result.phases]
+    failed = "stopped" if result.stopped_by else "FAILED"
+    lines = [f"  {name:<52} {seconds:6.1f}s  {'ok' if ok else failed}" for name, seconds, ok in result.phases]
     total = sum(seconds for _, seconds, _ in result.phases)
     lines.append(f"  {'total':<52} {total:6.1f}s")
     return lines
@@ -347,9 +378,17 @@ def main(argv: Optional[list] = None) -> int:
         print(f"firehose-lab: {error}", file=sys.stderr)
         return 2
     rehearsal = Rehearsal(context=args.context, clock_scale=args.clock_scale, verify_count=args.verify_count)
-    with tempfile.TemporaryDirectory(prefix="firehose-rehearsal-") as workdir:
+    with stop_on_signals(), tempfile.TemporaryDirectory(prefix="firehose-rehearsal-") as workdir:
         try:
             rehearsal.run(Path(workdir))
+        except Stopped as stop:  # Ctrl-C, SIGTERM, SIGHUP: cleaned up like a failure, and said so
+            for line in summary(rehearsal.result):
+                rehearsal.say(line)
+            phases = rehearsal.result.phases
+            where = (f"in phase: {rehearsal.result.failed_phase}" if rehearsal.result.failed_phase
+                     else f"after phase: {phases[-1][0]}" if phases else "before the first phase")
+            rehearsal.say(f"STOPPED by {stop} {where}")
+            return 128 + stop.signum
         except Exception as error:  # every failure ends in one named phase, never a traceback
             rehearsal.say(str(error))
             for line in summary(rehearsal.result):

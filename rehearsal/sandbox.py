@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from producer.service import INSTANCE_PYTHON
+from rehearsal.stopping import kill_process_group, stops_deferred
 
 _MOVED_ROOTS = re.compile(r"(?<![\w./$-])/(opt|etc|var)/")
 
@@ -166,9 +167,20 @@ class Sandbox:
             "PIP_NO_INDEX": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
-        return subprocess.run(
-            ["bash", str(path)], env=run_env, capture_output=True, text=True, timeout=timeout, cwd=self.root
-        )
+        # Its own process group, killed whole if the rehearsal stops: pip or a shim must not outlive it.
+        script = None
+        try:
+            with stops_deferred():
+                script = subprocess.Popen(["bash", str(path)], env=run_env, stdout=subprocess.PIPE,
+                                          stderr=subprocess.PIPE, text=True, cwd=self.root, start_new_session=True)
+            stdout, stderr = script.communicate(timeout=timeout)
+        except BaseException:
+            if script is not None:
+                kill_process_group(script)
+                script.stdout.close()
+                script.stderr.close()
+            raise
+        return subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
 
     def service(self, unit_name: str) -> Optional[Service]:
         pid_file = self.root / "run" / f"{unit_name}.pid"

@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -31,23 +33,49 @@ def processes_mentioning(text: str) -> list:
     return found
 
 
+def start_rehearsal(tmpdir, *args: str) -> subprocess.Popen:
+    """`python -m rehearsal` (what `make rehearse` runs) with its sandbox under `tmpdir`."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "rehearsal", "--clock-scale", str(CLOCK_SCALE), *args],
+        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmpdir)}, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def describe(pid: str) -> str:
+    """A process as `ps` would show it: pid, parent, process group, command line."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+    except OSError:
+        return f"{pid} (gone)"
+    return f"{pid} state={stat[0]} ppid={stat[1]} pgid={stat[2]}: {cmdline[:300]}"
+
+
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory):
+    """One rehearsal in this process, and at the same time another one in the same checkout (as two students, or a
+    test and a student, would run them)."""
     workdir = tmp_path_factory.mktemp("rehearsal")
-    log = io.StringIO()
-    rehearsal = Rehearsal(context=[], clock_scale=CLOCK_SCALE, verify_count=BURST_EVENTS, out=log)
-    result = rehearsal.run(workdir)
-    return result, workdir, log.getvalue()
+    other_tmp = tmp_path_factory.mktemp("other-rehearsal")
+    other = start_rehearsal(other_tmp, "--verify-count", "2000")
+    try:
+        log = io.StringIO()
+        rehearsal = Rehearsal(context=[], clock_scale=CLOCK_SCALE, verify_count=BURST_EVENTS, out=log)
+        result = rehearsal.run(workdir)
+        _, other_log = other.communicate(timeout=600)
+    finally:
+        other.kill()
+    return result, workdir, log.getvalue(), (other.returncode, other_log)
 
 
 def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     assert {"BucketName", "DeliveryStreamName", "InstanceId", "SessionCommand"} <= set(result.outputs)
     assert ("cdk deploy", result.phases[2][1], True) == result.phases[2]
 
 
 def test_the_real_user_data_ran_the_producer_under_the_instance_role(rehearsal):
-    result, _, log = rehearsal
+    result, _, log, _ = rehearsal
     assert "aws s3 cp s3://cdk-hnb659fds-assets-" in result.user_data_output
     assert "systemctl enable --now firehose-producer.service: started pid" in result.user_data_output
     assert "(IAM enforced)" in log
@@ -56,19 +84,19 @@ def test_the_real_user_data_ran_the_producer_under_the_instance_role(rehearsal):
 
 
 def test_the_instance_role_is_refused_what_it_does_not_need(rehearsal):
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     refused = [action.split(" ")[0] for action in result.refused_to_instance_role]
     assert refused == ["s3:ListBucket", "firehose:DeleteDeliveryStream", "iam:ListRoles"]
 
 
 def test_verify_found_every_event(rehearsal):
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     assert result.verify_exit == 0
     assert f"sent {BURST_EVENTS}, found {BURST_EVENTS}, lost 0" in result.verify_report
 
 
 def test_objects_landed_newline_delimited_under_the_date_prefix(rehearsal):
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     assert result.landed
     assert all(obj.key.startswith("data/year=") for obj in result.landed)
     assert sum(obj.events for obj in result.landed) >= BURST_EVENTS + result.producer_stats["events_sent"]
@@ -76,13 +104,13 @@ def test_objects_landed_newline_delimited_under_the_date_prefix(rehearsal):
 
 def test_a_trickle_flushes_at_the_buffer_interval(rehearsal):
     """10 events/s never fill 1 MiB: the first object waits for the interval (6 s on this clock)."""
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     waited = result.first_object_at - result.service_started_at
     assert waited >= 0.8 * result.buffer_interval_seconds
 
 
 def test_a_1_mib_burst_flushes_before_the_interval(rehearsal):
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     early = [
         obj
         for obj in result.landed
@@ -92,13 +120,13 @@ def test_a_1_mib_burst_flushes_before_the_interval(rehearsal):
 
 
 def test_destroy_left_nothing_behind(rehearsal):
-    result, _, _ = rehearsal
+    result, *_ = rehearsal
     assert result.phases[-1] == ("leftovers check", result.phases[-1][1], True)
     assert result.leftovers == {}
 
 
 def test_no_process_is_left_running_and_the_port_is_free(rehearsal):
-    result, workdir, _ = rehearsal
+    result, workdir, *_ = rehearsal
     assert processes_mentioning(str(workdir)) == []
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", result.port), timeout=5):
         pass
@@ -131,7 +159,7 @@ def test_a_control_character_in_a_setting_stops_the_rehearsal_before_anything_st
 
 
 def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
-    result, _, log = rehearsal
+    result, _, log, _ = rehearsal
     assert "AWS::S3::BucketPolicy" in result.skipped_types
     assert "AWS::KinesisFirehose::DeliveryStream" not in result.skipped_types
     assert "Custom::S3AutoDeleteObjects" not in result.skipped_types
@@ -152,3 +180,54 @@ def test_a_failed_phase_is_named_and_everything_is_cleaned_up(monkeypatch, tmp_p
     port = int(re.search(r"emulator on http://127.0.0.1:(\d+)", err).group(1))
     with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
         pass
+
+
+def test_two_rehearsals_can_run_at_once_in_one_checkout(rehearsal):
+    result, *_, (other_code, other_log) = rehearsal
+    assert other_code == 0, other_log
+    assert other_log.strip().splitlines()[-1].startswith("[rehearse] PASSED")
+    assert result.leftovers == {}
+
+
+def read_until(proc: subprocess.Popen, text: str) -> str:
+    seen = []
+    for line in proc.stderr:
+        seen.append(line)
+        if text in line:
+            return "".join(seen)
+    raise AssertionError(f"the rehearsal ended before printing {text!r}:\n{''.join(seen)}")
+
+
+@pytest.mark.parametrize(
+    "signum, when, phases",
+    [
+        # the producer runs: the last lines of boot, or already the wait for its first object
+        (signal.SIGTERM, "firehose-producer.service running (pid",
+         ("boot instance (user-data in sandbox)", "first data lands (producer trickle, buffer interval)")),
+        (signal.SIGHUP, "[rehearse] cdk bootstrap ...", ("cdk bootstrap",)),
+        (signal.SIGINT, "[rehearse] cdk bootstrap ...", ("cdk bootstrap",)),
+    ],
+)
+def test_a_stop_signal_ends_the_rehearsal_cleanly(tmp_path, signum, when, phases):
+    """SIGTERM and SIGHUP (a closed terminal) are handled as Ctrl-C is: the producer's process group and the
+    emulator are stopped, the sandbox removed, the phases summed up; no traceback, no orphan."""
+    proc = start_rehearsal(tmp_path)
+    try:
+        seen = read_until(proc, when)
+        proc.send_signal(signum)
+        rest = proc.stderr.read()
+        proc.wait(timeout=120)
+    finally:
+        proc.kill()
+        for pid in processes_mentioning(str(tmp_path)):  # what a failing run would have orphaned
+            os.kill(int(pid), signal.SIGKILL)
+    output = seen + rest
+    name = signal.Signals(signum).name
+    assert proc.returncode == 128 + signum, output
+    assert "Traceback" not in output
+    last = output.strip().splitlines()[-1]
+    phase = last.removeprefix(f"[rehearse] STOPPED by {name} in phase: ")
+    assert phase in phases, last
+    assert re.search(rf"\[rehearse\]   {re.escape(phase)} +\d+\.\ds  stopped", output), output
+    assert [describe(pid) for pid in processes_mentioning(str(tmp_path))] == []
+    assert list(tmp_path.iterdir()) == []
