@@ -22,6 +22,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lab_stack.analytics import EventCatalog
+from lab_stack.auto_delete import CUSTOM_RESOURCE_ID, TidyAutoDelete
 from lab_stack.config import LabConfig
 
 # Hive-style date partitions (year=/month=/...): the Glue table projects its partitions from this pattern.
@@ -70,7 +71,8 @@ class DeliveryPipeline(Construct):
                 )
             ],
         )
-        auto_delete = self.bucket.node.find_child("AutoDeleteObjectsCustomResource")
+        auto_delete = self.bucket.node.find_child(CUSTOM_RESOURCE_ID)
+        TidyAutoDelete(self, "AutoDelete", bucket=self.bucket)
         Validations.of(self.bucket).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-S1",

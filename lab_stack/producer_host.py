@@ -51,6 +51,22 @@ class ProducerHost(Construct):
             retention=logs.RetentionDays.ONE_WEEK,
             removal_policy=RemovalPolicy.DESTROY,
         )
+        # The VPC User Guide ("IAM role for publishing flow logs to CloudWatch Logs") recommends both condition keys
+        # against the confused deputy: the flow log's owner and its ARN (its id is unknown until it exists).
+        flow_log_role = iam.Role(
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
+                    "ArnLike": {
+                        "aws:SourceArn": f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"
+                    },
+                },
+            ),
+            description="firehose-lab: VPC flow logs write to their log group",
+        )
         self.vpc = ec2.Vpc(
             self,
             "Vpc",
@@ -63,7 +79,7 @@ class ProducerHost(Construct):
             restrict_default_security_group=False,
             flow_logs={
                 "all": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group),
+                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group, flow_log_role),
                     traffic_type=ec2.FlowLogTrafficType.ALL,
                 )
             },

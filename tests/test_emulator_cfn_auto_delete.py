@@ -100,3 +100,50 @@ def test_untagged_bucket_is_not_emptied_and_its_delete_fails(emu):
         cfn.delete_stack(StackName="keep-objects")
 
     assert len(s3.list_object_versions(Bucket=bucket)["Versions"]) == 4
+
+
+def with_logging(body: str, *, declared_group: bool) -> str:
+    """The template as CDK makes it (the handler's role has AWSLambdaBasicExecutionRole), or as the lab makes it
+    (the handler's log group declared, and the role may only write to it)."""
+    resources = json.loads(body)
+    role = resources["Resources"]["ProviderRole"]["Properties"]
+    if declared_group:
+        resources["Resources"]["HandlerLogs"] = {"Type": "AWS::Logs::LogGroup", "Properties": {
+            "LogGroupName": {"Fn::Join": ["", ["/aws/lambda/", {"Ref": "ProviderHandler"}]]},
+            "RetentionInDays": 7}}
+        resources["Resources"]["HandlerLogsPolicy"] = {"Type": "AWS::IAM::Policy", "Properties": {
+            "PolicyName": "logs", "Roles": [{"Ref": "ProviderRole"}],
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
+                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                "Resource": {"Fn::GetAtt": ["HandlerLogs", "Arn"]}}]}}}
+        resources["Resources"]["AutoDelete"]["DependsOn"] = ["HandlerLogs", "HandlerLogsPolicy"]
+    else:
+        role["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]
+    return json.dumps(resources)
+
+
+def test_the_handler_leaves_its_own_log_group_behind_as_on_aws(emu):
+    """CDK's default: the handler's first run creates /aws/lambda/<function>, which nothing deletes (aws-cdk #26553)."""
+    cfn, lam, logs = emu.client("cloudformation"), emu.client("lambda"), emu.client("logs")
+    deploy(cfn, "default-logging", with_logging(template(), declared_group=False))
+    [function] = lam.list_functions()["Functions"]
+    assert logs.describe_log_groups()["logGroups"] == []
+
+    cfn.delete_stack(StackName="default-logging")
+
+    groups = [g["logGroupName"] for g in logs.describe_log_groups()["logGroups"]]
+    assert groups == [f"/aws/lambda/{function['FunctionName']}"]
+    events = logs.filter_log_events(logGroupName=groups[0])["events"]
+    assert [e["message"] for e in events] and "emptying bucket" in events[0]["message"]
+    logs.delete_log_group(logGroupName=groups[0])
+
+
+def test_a_declared_log_group_and_no_create_permission_leave_nothing(emu):
+    cfn, logs = emu.client("cloudformation"), emu.client("logs")
+    deploy(cfn, "declared-logging", with_logging(template(), declared_group=True))
+    assert len(logs.describe_log_groups()["logGroups"]) == 1
+
+    cfn.delete_stack(StackName="declared-logging")
+
+    assert logs.describe_log_groups()["logGroups"] == []
+    assert [r["RoleName"] for r in emu.client("iam").list_roles()["Roles"]] == []

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import configparser
 import json
+import re
 import shlex
 import subprocess
+from pathlib import Path
 
 import pytest
 from aws_cdk.assertions import Capture, Match
@@ -235,10 +237,53 @@ def test_firehose_role_trusts_only_firehose_for_this_account(template):
 # --- IAM across the stack ---------------------------------------------------------------------------------------
 
 
+def every_statement(template):
+    """Every policy statement in the template: IAM policies, roles' inline policies, bucket policies."""
+    for resource in template.to_json()["Resources"].values():
+        properties = resource.get("Properties", {})
+        documents = [properties.get("PolicyDocument")] + [p["PolicyDocument"] for p in properties.get("Policies", [])]
+        for document in filter(None, documents):
+            yield from as_list(document["Statement"])
+
+
 def test_no_policy_grants_a_wildcard_action(template):
-    actions = [a for s in all_statements(template) if s["Effect"] == "Allow" for a in as_list(s["Action"])]
-    assert actions, "no IAM actions found at all"
-    assert [a for a in actions if "*" in a] == []
+    """Anywhere: IAM policies, the bucket policy (CDK's auto-delete grant had s3:List*, s3:GetBucket*...)."""
+    allowed = [a for s in every_statement(template) if s["Effect"] == "Allow" for a in as_list(s["Action"])]
+    assert {"s3:PutObject", "firehose:PutRecordBatch", "s3:ListBucketVersions"} <= set(allowed)
+    assert [a for a in allowed if "*" in a] == []
+
+
+def test_no_role_carries_a_managed_policy(template):
+    """Every permission is written in the template (CDK's auto-delete provider had AWSLambdaBasicExecutionRole:
+    logs:CreateLogGroup and more on every resource)."""
+    for role_id, role in resources_of(template, "AWS::IAM::Role").items():
+        assert "ManagedPolicyArns" not in role["Properties"], role_id
+
+
+# service principal -> the confused-deputy conditions its trust policy must carry. None: the service assumes the
+# role only for a resource of this account that was handed the role (iam:PassRole) and gives no source account or
+# ARN to condition on (an EC2 instance's profile, a Lambda function's execution role).
+TRUSTED_SERVICES = {
+    "firehose.amazonaws.com": {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}},
+    "vpc-flow-logs.amazonaws.com": {
+        "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+        "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
+            "arn:", {"Ref": "AWS::Partition"}, ":ec2:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
+            ":vpc-flow-log/*"]]}},
+    },
+    "ec2.amazonaws.com": None,
+    "lambda.amazonaws.com": None,
+}
+
+
+def test_every_service_trust_policy_carries_its_confused_deputy_conditions(template):
+    trusts = {}
+    for role_id, role in resources_of(template, "AWS::IAM::Role").items():
+        for statement in role["Properties"]["AssumeRolePolicyDocument"]["Statement"]:
+            service = statement["Principal"]["Service"]
+            assert service in TRUSTED_SERVICES, f"{role_id} trusts {service}: add its conditions to TRUSTED_SERVICES"
+            trusts[service] = statement.get("Condition")
+    assert trusts == TRUSTED_SERVICES
 
 
 def test_no_admin_policy_no_iam_user_no_access_key_no_key_pair(template):
@@ -254,7 +299,8 @@ def test_instance_role_can_only_put_records_read_its_code_and_use_session_manage
     role_id = role_assumed_by(template, "ec2.amazonaws.com")
     stream_id = logical_id(template, "AWS::KinesisFirehose::DeliveryStream")
     statements = {tuple(sorted(as_list(s["Action"]))): s["Resource"] for s in statements_of_role(template, role_id)}
-    assert statements.pop(("firehose:PutRecord", "firehose:PutRecordBatch")) == {"Fn::GetAtt": [stream_id, "Arn"]}
+    # PutRecordBatch only: the producer never calls PutRecord.
+    assert statements.pop(("firehose:PutRecordBatch",)) == {"Fn::GetAtt": [stream_id, "Arn"]}
     code_object = statements.pop(("s3:GetObject",))
     assert code_object["Fn::Join"][1][-1].endswith(".zip"), "must name one asset object, not a prefix"
     assert statements == {
@@ -418,10 +464,57 @@ def test_no_resource_is_retained_on_delete(template):
 
 def test_every_log_group_is_deleted_and_expires(template):
     groups = resources_of(template, "AWS::Logs::LogGroup")
-    assert len(groups) == 2
+    assert len(groups) == 3  # Firehose's errors, VPC flow logs, the auto-delete handler's
     for group in groups.values():
         assert group["DeletionPolicy"] == "Delete"
         assert group["Properties"]["RetentionInDays"] >= 1
+
+
+def test_every_lambda_function_logs_to_a_declared_group_it_cannot_recreate(template):
+    """Lambda's runtime writes /aws/lambda/<function>; undeclared, that group outlives `cdk destroy` (aws-cdk #26553).
+    Declared, it must also outlive the function's last run (the custom resource's delete) and not come back."""
+    resources = template.to_json()["Resources"]
+    groups = resources_of(template, "AWS::Logs::LogGroup")
+    for function_id, function in resources_of(template, "AWS::Lambda::Function").items():
+        name = {"Fn::Join": ["", ["/aws/lambda/", {"Ref": function_id}]]}
+        [group_id] = [g for g, group in groups.items() if group["Properties"].get("LogGroupName") == name]
+        role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+        log_actions = {a for s in statements_of_role(template, role_id) for a in as_list(s["Action"])
+                       if a.startswith("logs:")}
+        assert log_actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
+        [policy_id] = [p for p, policy in resources_of(template, "AWS::IAM::Policy").items()
+                       if {"Ref": role_id} in policy["Properties"]["Roles"]]
+        users = [r for r in resources.values() if r["Properties"].get("ServiceToken") == {
+            "Fn::GetAtt": [function_id, "Arn"]}]
+        assert users
+        for user in users:
+            assert {group_id, policy_id} <= set(user.get("DependsOn", []))
+
+
+# The auto-delete handler's S3 calls (as they appear in its code) and what each needs (S3 API reference).
+S3_CALL_PERMISSIONS = {
+    "getBucketTagging": {"s3:GetBucketTagging"},
+    "getBucketPolicy": {"s3:GetBucketPolicy"},
+    "putBucketPolicy": {"s3:PutBucketPolicy"},
+    "listObjectVersions": {"s3:ListBucketVersions"},
+    "deleteObjects": {"s3:DeleteObject", "s3:DeleteObjectVersion"},  # with version ids: both
+}
+
+
+def test_the_auto_delete_handler_may_do_exactly_what_its_code_calls(default_lab):
+    """The bucket policy's grant to CDK's handler, read against the handler shipped with this aws-cdk-lib: a new call
+    after an upgrade fails here, before a `cdk destroy` on AWS could fail to empty the bucket."""
+    stack, template = default_lab
+    [function] = resources_of(template, "AWS::Lambda::Function").values()
+    asset = Path(stack.node.root.outdir) / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
+    calls = set(re.findall(r"\.([a-z]\w+)\(\{Bucket:", (asset / "index.js").read_text()))
+    assert calls and calls <= set(S3_CALL_PERMISSIONS), f"map the handler's new calls: {calls - set(S3_CALL_PERMISSIONS)}"
+    needed = set().union(*(S3_CALL_PERMISSIONS[call] for call in calls))
+    role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
+    _, bucket_policy = only(template, "AWS::S3::BucketPolicy")
+    [granted] = [set(as_list(s["Action"])) for s in bucket_policy["Properties"]["PolicyDocument"]["Statement"]
+                 if s["Effect"] == "Allow" and s["Principal"] == {"AWS": {"Fn::GetAtt": [role_id, "Arn"]}}]
+    assert granted == needed
 
 
 # --- every setting flows into the template ----------------------------------------------------------------------

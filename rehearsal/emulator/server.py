@@ -26,8 +26,10 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import (
     cfn_auto_delete,
+    cfn_delete_order,
     cfn_firehose,
     cfn_outputs,
+    cfn_role_managed_policies,
     cfn_vpc_delete,
     firehose_buffering,
     firehose_iam,
@@ -42,7 +44,16 @@ TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 
 
 # One module per moto gap, each with an idempotent install().
-GAP_FIXES = (cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_vpc_delete, firehose_iam, firehose_buffering)
+GAP_FIXES = (
+    cfn_firehose,
+    cfn_auto_delete,
+    cfn_delete_order,
+    cfn_outputs,
+    cfn_role_managed_policies,
+    cfn_vpc_delete,
+    firehose_iam,
+    firehose_buffering,
+)
 
 
 def install_extensions() -> None:
