@@ -14,9 +14,6 @@ from moto.core.common_models import CloudFormationModel
 from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
-# CloudFormation caps generated stream names at the API limit.
-MAX_NAME_LENGTH = 64
-
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
 _DESTINATIONS = (
     "S3DestinationConfiguration",
@@ -73,7 +70,7 @@ class FirehoseDeliveryStream(CloudFormationModel):
         **kwargs: Any,
     ) -> "FirehoseDeliveryStream":
         props = copy.deepcopy(cloudformation_json["Properties"])
-        name = resource_name[:MAX_NAME_LENGTH]
+        name = resource_name  # generated names fit the API limit already (cfn_generated_names)
         arn = firehose_backends[account_id][region_name].create_delivery_stream(
             region_name,
             name,

@@ -26,7 +26,12 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import (
     cfn_auto_delete,
+    cfn_create_failure,
+    cfn_delete_failure,
+    cfn_deleted_stacks,
     cfn_firehose,
+    cfn_generated_names,
+    cfn_kms_keys,
     cfn_outputs,
     cfn_vpc_delete,
     firehose_buffering,
@@ -41,8 +46,20 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-# One module per moto gap, each with an idempotent install().
-GAP_FIXES = (cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_vpc_delete, firehose_iam, firehose_buffering)
+# One module per moto gap, each with an idempotent install(). cfn_create_failure wraps what cfn_outputs wrapped.
+GAP_FIXES = (
+    cfn_firehose,
+    cfn_auto_delete,
+    cfn_outputs,
+    cfn_vpc_delete,
+    cfn_kms_keys,
+    cfn_generated_names,
+    cfn_delete_failure,
+    cfn_deleted_stacks,
+    cfn_create_failure,
+    firehose_iam,
+    firehose_buffering,
+)
 
 
 def install_extensions() -> None:
