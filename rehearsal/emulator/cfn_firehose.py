@@ -14,6 +14,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
+from . import firehose_buffering, firehose_settings
+
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
 _DESTINATIONS = (
     "S3DestinationConfiguration",
@@ -71,6 +73,8 @@ class FirehoseDeliveryStream(CloudFormationModel):
     ) -> "FirehoseDeliveryStream":
         props = copy.deepcopy(cloudformation_json["Properties"])
         name = resource_name  # generated names fit the API limit already (cfn_generated_names)
+        if firehose_buffering.active():  # names what the emulator cannot honour: the resource's CREATE_FAILED reason
+            firehose_settings.check({**props, "DeliveryStreamName": name}, account_id, region_name)
         arn = firehose_backends[account_id][region_name].create_delivery_stream(
             region_name,
             name,

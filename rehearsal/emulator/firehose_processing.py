@@ -213,8 +213,11 @@ def process(destination: dict[str, Any], records: list[Record], *, stream_arn: s
                 split.extend(Record(part, record.arrival) for part in deaggregate(record.data,
                                                                                   steps["RecordDeAggregation"]))
             except ValueError as error:
-                failed.append(Failure(PROCESSING_FAILED, "DeAggregation.Failed", str(error), record.data,
-                                      record.arrival))
+                # Deaggregation is dynamic partitioning's parsing step: "If Firehose is not able to parse data
+                # records ... these data records are delivered to the S3 error bucket prefix" ("Dynamic partitioning
+                # error handling").
+                failed.append(Failure(PARTITIONING_FAILED, "DynamicPartitioning.DeAggregationFailed", str(error),
+                                      record.data, record.arrival))
         records = split
     if "Lambda" in steps:
         params = steps["Lambda"]

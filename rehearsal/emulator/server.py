@@ -36,6 +36,8 @@ from . import (
     cfn_vpc_delete,
     firehose_buffering,
     firehose_iam,
+    firehose_lambda,
+    firehose_settings,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
 
@@ -59,6 +61,7 @@ GAP_FIXES = (
     cfn_create_failure,
     firehose_iam,
     firehose_buffering,
+    firehose_settings,
 )
 
 
@@ -101,6 +104,7 @@ class Emulator:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
+        firehose_lambda.ENDPOINT_URL = self.endpoint_url  # a transformation Lambda's AWS calls come here
         self._buffers.start(self.clock_scale)
         self.enforce_iam(False)
         return self
