@@ -36,6 +36,11 @@ BAD_SETTINGS = {
         "use -c bufferSizeMiB=64",
     ),
     "format=parquet compression=gzip": ("compression", "leave compression at none"),
+    "partitionBy=exchange": ("partitionBy", "one of none, ticker"),
+    "partitionBy=ticker bufferIntervalSeconds=30": (
+        "bufferIntervalSeconds",
+        "partitionBy=ticker needs at least 60 seconds (the service's minimum with dynamic partitioning)",
+    ),
 }
 
 
