@@ -41,9 +41,15 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     bootstrap_keys = set()
     if BOOTSTRAP_STACK in [s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]]:
         bootstrap_keys = {r["PhysicalResourceId"] for r in cloudformation.describe_stack_resources(
-            StackName=BOOTSTRAP_STACK)["StackResources"] if r["ResourceType"] == "AWS::KMS::Key"}
-    keys = [k["KeyId"] for k in kms.list_keys()["Keys"] if k["KeyId"] not in bootstrap_keys
-            and kms.describe_key(KeyId=k["KeyId"])["KeyMetadata"]["KeyState"] != "PendingDeletion"]
+            StackName=BOOTSTRAP_STACK)["StackResources"] if r.get("ResourceType") == "AWS::KMS::Key"}
+    # AWS managed keys (alias/aws/s3...) are the service's own, made on first use, not billed: not leftovers.
+    aws_managed = {a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/aws/")}
+    keys = []
+    for key in kms.list_keys()["Keys"]:
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if (key["KeyId"] not in bootstrap_keys | aws_managed and metadata["KeyManager"] == "CUSTOMER"
+                and metadata["KeyState"] != "PendingDeletion"):
+            keys.append(key["KeyId"])
     found = {
         "stacks": stacks,
         "buckets": buckets,
