@@ -19,6 +19,7 @@ from constructs import Construct
 
 from lab_stack.config import LabConfig
 from lab_stack.names import DATABASE_OWNER_PARAMETER, database_name
+from producer.events import TICKER_SYMBOLS
 from producer.schema import EVENT_FIELDS
 
 # The stream's DATA_PREFIX written as partition projection: (column, projection range, digits in the S3 key).
@@ -28,6 +29,11 @@ PARTITION_COLUMNS: Tuple[Tuple[str, str, int], ...] = (
     ("day", "1,31", 2),
     ("hour", "0,23", 2),
 )
+
+# partitionBy: the partition column first in the key (data/ticker=AAPL/year=...), projected as an enum of the values
+# the producer sends, so Athena reads only the tickers a query names ("Partition projection with Amazon Athena": enum
+# type). Events with other values (verify's tagged ones use ticker=VERIFY) land in S3 but are not projected.
+PARTITION_VALUES = {"ticker": TICKER_SYMBOLS}
 
 TABLE_NAME = "events"
 RESULTS_PREFIX = "athena-results/"
@@ -63,7 +69,10 @@ class EventCatalog(Construct):
         self.database_name = database_name(config.lab_name)
         self.table_name = TABLE_NAME
         location = f"s3://{bucket.bucket_name}/{data_root}"
-        template = location + "".join(f"{name}=${{{name}}}/" for name, _, _ in PARTITION_COLUMNS)
+        partition_by = [] if config.partition_by == "none" else [config.partition_by]
+        template = location + "".join(
+            f"{name}=${{{name}}}/" for name in [*partition_by, *(name for name, _, _ in PARTITION_COLUMNS)]
+        )
 
         self.database = glue.CfnDatabase(
             self,
@@ -76,6 +85,10 @@ class EventCatalog(Construct):
             ),
         )
         projection = {"projection.enabled": "true", "storage.location.template": template}
+        for name in partition_by:
+            projection.update(
+                {f"projection.{name}.type": "enum", f"projection.{name}.values": ",".join(PARTITION_VALUES[name])}
+            )
         for name, value_range, digits in PARTITION_COLUMNS:
             projection.update(
                 {
@@ -96,9 +109,18 @@ class EventCatalog(Construct):
                 description=f"firehose-lab sample trade events, delivered as {config.record_format}",
                 table_type="EXTERNAL_TABLE",
                 parameters={"classification": config.record_format, "EXTERNAL": "TRUE", **projection},
-                partition_keys=[glue.CfnTable.ColumnProperty(name=name, type="int") for name, *_ in PARTITION_COLUMNS],
+                partition_keys=[
+                    *(glue.CfnTable.ColumnProperty(name=name, type="string") for name in partition_by),
+                    *(glue.CfnTable.ColumnProperty(name=name, type="int") for name, *_ in PARTITION_COLUMNS),
+                ],
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
-                    columns=[glue.CfnTable.ColumnProperty(name=name, type=kind) for name, kind in EVENT_FIELDS],
+                    # A partition column is not also a data column (Glue/Athena refuse duplicate names): the
+                    # partition value is the event's own field, taken from the key.
+                    columns=[
+                        glue.CfnTable.ColumnProperty(name=name, type=kind)
+                        for name, kind in EVENT_FIELDS
+                        if name not in partition_by
+                    ],
                     location=location,
                     **storage,
                 ),

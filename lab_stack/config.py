@@ -27,10 +27,17 @@ DEFAULTS: Mapping[str, Any] = {
     "producerRatePerSecond": 10,
     "producerMinutes": 60,
     "dataRetentionDays": 7,
+    "partitionBy": "none",
 }
 
 COMPRESSIONS = ("none", "gzip")
 FORMATS = ("json", "parquet")
+# Firehose dynamic partitioning by an event field (JQ inline parsing), or none.
+PARTITIONS = ("none", "ticker")
+# The service's minimums with dynamic partitioning: "BufferingHints.SizeInMBs must be at least 64" and an interval of
+# at least 60 s (CloudFormation refuses less; aws-cdk-lib's S3Bucket validates both).
+PARTITIONED_MIN_BUFFER_SIZE_MIB = 64
+PARTITIONED_MIN_INTERVAL_SECONDS = 60
 
 # bufferSizeMiB=auto: the original lab's 1 MiB, or the service's minimum when Firehose converts records to Parquet
 # ("BufferingHints.SizeInMBs must be at least 64 when data format conversion is enabled").
@@ -71,6 +78,15 @@ class LabConfig:
     producer_rate_per_second: int
     producer_minutes: int
     data_retention_days: int
+    partition_by: str = "none"
+
+    @property
+    def packed_records(self) -> bool:
+        """Whether producers may pack many events into one Firehose record. Dynamic partitioning deaggregates at most
+        500 sub-records per record (AWS: "Record deaggregation by JSON or by delimiter is capped at 500 per record";
+        beyond that "the record de-aggregation doesn't work as expected"), and a packed record holds thousands of
+        events, so a partitioned lab sends one event per record."""
+        return self.partition_by == "none"
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> "LabConfig":
@@ -88,13 +104,12 @@ class LabConfig:
             _refuse_control_characters(key, value)
         record_format = _parse_choice("format", values["format"], FORMATS)
         instance_type, instance_architecture = _parse_instance_type(values["instanceType"])
+        partition_by = _parse_choice("partitionBy", values["partitionBy"], PARTITIONS)
         return cls(
             lab_name=_parse_lab_name(values["labName"]),
             record_format=record_format,
-            buffer_size_mib=_parse_buffer_size(values["bufferSizeMiB"], record_format),
-            buffer_interval_seconds=_parse_int(
-                "bufferIntervalSeconds", values["bufferIntervalSeconds"], 0, 900, "seconds"
-            ),
+            buffer_size_mib=_parse_buffer_size(values["bufferSizeMiB"], record_format, partition_by),
+            buffer_interval_seconds=_parse_buffer_interval(values["bufferIntervalSeconds"], partition_by),
             compression=_parse_compression(values["compression"], record_format),
             bucket_name=_parse_bucket_name(values["bucketName"]),
             instance_type=instance_type,
@@ -106,6 +121,7 @@ class LabConfig:
             data_retention_days=_parse_int(
                 "dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"
             ),
+            partition_by=partition_by,
         )
 
 
@@ -140,9 +156,12 @@ def _parse_choice(key: str, value: Any, choices: tuple) -> str:
     return value.strip().lower()
 
 
-def _parse_buffer_size(value: Any, record_format: str) -> int:
-    """`auto` follows the format; a number is the user's, and Parquet conversion needs at least 64 MiB."""
+def _parse_buffer_size(value: Any, record_format: str, partition_by: str = "none") -> int:
+    """`auto` follows the format (and partitioning); a number is the user's, and Parquet conversion and dynamic
+    partitioning need at least 64 MiB."""
     if isinstance(value, str) and value.strip().lower() == "auto":
+        if partition_by != "none":
+            return max(AUTO_BUFFER_SIZE_MIB[record_format], PARTITIONED_MIN_BUFFER_SIZE_MIB)
         return AUTO_BUFFER_SIZE_MIB[record_format]
     if isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(value):
         raise _refuse("bufferSizeMiB", value, "must be auto or a whole number of MiB from 1 to 128")
@@ -155,7 +174,28 @@ def _parse_buffer_size(value: Any, record_format: str) -> int:
             f"format=parquet needs at least {minimum} MiB (the service's minimum with record format conversion); "
             f"use -c bufferSizeMiB={minimum} or leave it at auto",
         )
+    if partition_by != "none" and size < PARTITIONED_MIN_BUFFER_SIZE_MIB:
+        raise _refuse(
+            "bufferSizeMiB",
+            value,
+            f"partitionBy={partition_by} needs at least {PARTITIONED_MIN_BUFFER_SIZE_MIB} MiB (the service's minimum "
+            f"with dynamic partitioning); use -c bufferSizeMiB={PARTITIONED_MIN_BUFFER_SIZE_MIB} or leave it at auto",
+        )
     return size
+
+
+def _parse_buffer_interval(value: Any, partition_by: str) -> int:
+    """0-900 s; dynamic partitioning needs at least 60 s."""
+    interval = _parse_int("bufferIntervalSeconds", value, 0, 900, "seconds")
+    if partition_by != "none" and interval < PARTITIONED_MIN_INTERVAL_SECONDS:
+        raise _refuse(
+            "bufferIntervalSeconds",
+            value,
+            f"partitionBy={partition_by} needs at least {PARTITIONED_MIN_INTERVAL_SECONDS} seconds (the service's "
+            f"minimum with dynamic partitioning); use -c bufferIntervalSeconds={PARTITIONED_MIN_INTERVAL_SECONDS} "
+            "or more",
+        )
+    return interval
 
 
 def _parse_compression(value: Any, record_format: str) -> str:

@@ -186,6 +186,7 @@ class ProducerHost(Construct):
                 region=Aws.REGION,
                 rate=config.producer_rate_per_second,
                 duration_seconds=config.producer_minutes * 60,
+                packed=config.packed_records,
             )
         )
         return user_data

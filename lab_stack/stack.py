@@ -54,7 +54,15 @@ class LabStack(Stack):
             "BucketName": (bucket, "S3 bucket where Firehose delivers the lab's events"),
             "DeliveryStreamName": (stream, "Firehose Direct PUT stream the producer writes to"),
             "InstanceId": (instance_id, "EC2 instance running the producer service"),
-            "DataPrefix": (f"s3://{bucket}/{DATA_ROOT}", "Where delivered objects land (date-partitioned)"),
+            "DataPrefix": (
+                f"s3://{bucket}/{DATA_ROOT}",
+                "Where delivered objects land (partitioned by date"
+                + ("" if self.config.partition_by == "none" else f", {self.config.partition_by} first") + ")",
+            ),
+            "PackedRecords": (
+                str(self.config.packed_records).lower(),
+                "Whether a Firehose record may hold many events (false: dynamic partitioning, one event per record)",
+            ),
             "ListDataCommand": (
                 f"aws s3 ls s3://{bucket}/{DATA_ROOT} --recursive --human-readable --region {region}",
                 "List delivered objects (first ones appear after the buffer interval)",

@@ -18,6 +18,7 @@ class Lab:
     bucket: str
     stream: str
     data_prefix: str
+    packed_records: bool = True  # PackedRecords output; labs deployed before it existed always packed
 
 
 def find_lab(cloudformation, stack_name: str) -> Lab:
@@ -32,4 +33,5 @@ def find_lab(cloudformation, stack_name: str) -> Lab:
     if missing:
         raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
     prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
-    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix)
+    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix,
+               packed_records=outputs.get("PackedRecords", "true") != "false")

@@ -145,7 +145,8 @@ def verify(
     started = datetime.now(timezone.utc).replace(microsecond=0)
     print(f"verify {run_id}: sending {count} events to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
           file=out)
-    result = send_events(firehose, lab.stream, tagged_events(run_id, count), max_retry_seconds=60)
+    result = send_events(firehose, lab.stream, tagged_events(run_id, count), aggregate=lab.packed_records,
+                         max_retry_seconds=60)
     if not result.ok:
         print(f"verify {run_id}: Firehose did not accept {result.events_failed} events: {result.failures}", file=out)
         return 1

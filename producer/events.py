@@ -39,6 +39,8 @@ _TICKERS = (
     ("TSLA", 250.0),
     ("ORCL", 140.0),
 )
+TICKER_SYMBOLS = tuple(symbol for symbol, _ in _TICKERS)
+"""Every ticker the sample events use (the Glue table projects its ticker partition from them)."""
 _EXCHANGES = ("NASDAQ", "NYSE")
 
 

@@ -34,8 +34,8 @@ RUNTIME_MARGIN_SECONDS = 120
 TIMEOUT_STOP_SECONDS = 60
 
 
-def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int) -> list[str]:
-    """The producer's command line on the instance."""
+def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int, packed: bool = True) -> list[str]:
+    """The producer's command line on the instance (`packed=False`: one event per Firehose record)."""
     return [
         f"{VENV_DIR}/bin/python", "-m", "producer",
         "--stream", stream,
@@ -44,12 +44,14 @@ def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: in
         "--duration", str(duration_seconds),
         "--dead-letter", DEAD_LETTER_PATH,
         "--stats-json", STATS_PATH,
+        *([] if packed else ["--no-aggregate"]),
     ]
 
 
-def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int) -> str:
+def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, packed: bool = True) -> str:
     """The systemd unit: an unprivileged, bounded run of the producer, started at boot."""
-    exec_start = " ".join(exec_start_args(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds))
+    exec_start = " ".join(exec_start_args(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds,
+                                          packed=packed))
     lines = [
         "[Unit]",
         f"Description=firehose-lab producer: sample events to Firehose stream {stream}",
@@ -72,9 +74,10 @@ def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int) -> 
     return "\n".join(lines)
 
 
-def boot_commands(*, archive: str, stream: str, region: str, rate: int, duration_seconds: int) -> list[str]:
+def boot_commands(*, archive: str, stream: str, region: str, rate: int, duration_seconds: int,
+                  packed: bool = True) -> list[str]:
     """Shell lines after the asset download to `archive`: install the producer in a venv, write the unit, start it."""
-    unit = unit_text(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds)
+    unit = unit_text(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, packed=packed)
     return [
         f"dnf install -y {INSTANCE_PYTHON} {INSTANCE_PYTHON}-pip",
         f"rm -rf {CODE_DIR} {VENV_DIR}",

@@ -12,7 +12,8 @@ from lab_stack.names import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
 
 
 def find_leftovers(client: Callable[[str], object]) -> dict:
-    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function and log group left."""
+    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group and KMS key
+    (not pending deletion) left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -36,6 +37,19 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     profiles = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
     functions = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
     log_groups = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]]
+    kms = client("kms")  # a deleted stack's keys are scheduled for deletion (PendingDeletion), not left enabled
+    bootstrap_keys = set()
+    if BOOTSTRAP_STACK in [s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]]:
+        bootstrap_keys = {r["PhysicalResourceId"] for r in cloudformation.describe_stack_resources(
+            StackName=BOOTSTRAP_STACK)["StackResources"] if r.get("ResourceType") == "AWS::KMS::Key"}
+    # AWS managed keys (alias/aws/s3...) are the service's own, made on first use, not billed: not leftovers.
+    aws_managed = {a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/aws/")}
+    keys = []
+    for key in kms.list_keys()["Keys"]:
+        metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
+        if (key["KeyId"] not in bootstrap_keys | aws_managed and metadata["KeyManager"] == "CUSTOMER"
+                and metadata["KeyState"] != "PendingDeletion"):
+            keys.append(key["KeyId"])
     found = {
         "stacks": stacks,
         "buckets": buckets,
@@ -46,5 +60,6 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         "instance profiles": profiles,
         "Lambda functions": functions,
         "log groups": log_groups,
+        "KMS keys": keys,
     }
     return {kind: names for kind, names in found.items() if names}

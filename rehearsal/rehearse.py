@@ -16,6 +16,7 @@ import io
 import json
 import logging
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -37,6 +38,7 @@ from producer import service
 from producer.firehose import make_client
 from rehearsal import student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
+from rehearsal.emulator.firehose_settings import skipped_in_template
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
 from rehearsal.stopping import (
@@ -211,12 +213,8 @@ class Rehearsal:
         template = json.loads((cloud_assembly / f"{self.stack_name}.template.json").read_text())
         resources = template["Resources"].values()
         self.result.skipped_types = unmodelled_types({resource["Type"] for resource in resources})
-        if any(
-            r["Properties"].get("ExtendedS3DestinationConfiguration", {}).get("DataFormatConversionConfiguration")
-            for r in resources
-            if r["Type"] == "AWS::KinesisFirehose::DeliveryStream"
-        ):
-            self.result.skipped_types.append("Firehose record format conversion (JSON lines land as they are)")
+        # Firehose settings the emulator goes on without (the ones it cannot honour fail the deploy instead).
+        self.result.skipped_types += skipped_in_template(template)
         if self.result.skipped_types:
             self.say(f"  the emulator lacks, so this rehearsal skips: {', '.join(self.result.skipped_types)}")
 
@@ -342,10 +340,25 @@ class Rehearsal:
         self.say(f"  {len(objects)} objects in s3://{bucket}/:")
         for landed in self.result.landed:
             self.say(f"    {landed.key}  {landed.size} bytes  {landed.events} events")
+        per_partition = objects_per_partition(self.result.landed)
+        if per_partition:
+            self.say("  objects (events) per partition: " + ", ".join(
+                f"{value} {count} ({events})" for value, (count, events) in sorted(per_partition.items())))
         if sample:
             self.say(f"  sample event: {json.dumps(sample, default=str)}")
         if not self.result.landed:
             raise PhaseFailed("no objects landed")
+
+
+def objects_per_partition(landed: list) -> dict:
+    """{partition value: (objects, events)} of data objects under a `data/<field>=<value>/` partition prefix."""
+    counts: dict = {}
+    for item in landed:
+        match = re.match(r"data/\w+=([^/]+)/", item.key)
+        if match:
+            objects, events = counts.get(match.group(1), (0, 0))
+            counts[match.group(1)] = (objects + 1, events + item.events)
+    return counts
 
 
 def summary(result: RehearsalResult) -> list:

@@ -72,3 +72,12 @@ def parquet_lab():
 @pytest.fixture(scope="session")
 def parquet_template(parquet_lab):
     return parquet_lab[1]
+
+
+# Firehose dynamic partitioning by the event's ticker, every other setting at its default (bufferSizeMiB=auto).
+PARTITIONED_SETTINGS = dict(partitionBy="ticker")
+
+
+@pytest.fixture(scope="session")
+def partitioned_lab():
+    return synth(**PARTITIONED_SETTINGS)

@@ -49,5 +49,10 @@ def test_a_managed_policy_is_attached_and_evaluated(emu):
 
 def test_a_policy_that_does_not_exist_fails_the_stack(emu):
     cfn = emu.client("cloudformation")
-    with pytest.raises(ClientError, match="Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist"):
-        cfn.create_stack(StackName="missing", TemplateBody=role_template("arn:aws:iam::aws:policy/NoSuchPolicy"))
+    cfn.create_stack(StackName="missing", TemplateBody=role_template("arn:aws:iam::aws:policy/NoSuchPolicy"))
+    stack = cfn.describe_stacks(StackName="missing")["Stacks"][0]
+    assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
+    reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="missing")["StackEvents"]
+               if e["ResourceStatus"] == "CREATE_FAILED"]
+    assert any("Policy arn:aws:iam::aws:policy/NoSuchPolicy does not exist" in reason for reason in reasons), reasons
+    assert emu.client("iam").list_roles()["Roles"] == []

@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 import pytest
 
 from rehearsal.emulator import ACCOUNT_ID, Emulator
-from rehearsal.emulator.firehose_buffering import render_prefix
+from rehearsal.emulator.firehose_prefix import render_prefix
 
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/firehose"
 KIB = 1024

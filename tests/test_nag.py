@@ -56,6 +56,13 @@ def test_parquet_mode_reports_nothing_unacknowledged_either(parquet_lab):
     assert report.success is True
 
 
+def test_partitioned_mode_reports_nothing_unacknowledged_either(partitioned_lab):
+    """Dynamic partitioning's processors add no finding of their own."""
+    report, rules = findings(partitioned_lab[0].node.root)
+    assert rules == []
+    assert report.success is True
+
+
 def test_the_lab_does_have_findings_without_acknowledgments(unacknowledged_findings):
     """Guards the test above: nag really runs over this lab, and acknowledgments are what silence it."""
     assert "AwsSolutions-EC29" in unacknowledged_findings

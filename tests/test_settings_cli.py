@@ -43,6 +43,11 @@ BAD_SETTINGS = {
     "instanceType=x.y": ("instanceType", "such as t3.micro"),
     "instanceType=t.micro": ("instanceType", "such as t3.micro"),
     "bucketName=a-.b": ("bucketName", "a dot next to a hyphen"),
+    "partitionBy=exchange": ("partitionBy", "one of none, ticker"),
+    "partitionBy=ticker bufferIntervalSeconds=30": (
+        "bufferIntervalSeconds",
+        "partitionBy=ticker needs at least 60 seconds (the service's minimum with dynamic partitioning)",
+    ),
 }
 # Not here: a control character. The CLI itself cuts a `-c` value at a newline (its parser), so the app never sees
 # one; the commands that read `-c` themselves refuse it (tests/test_labctl.py, tests/test_rehearsal.py).

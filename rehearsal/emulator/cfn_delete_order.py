@@ -3,13 +3,25 @@
 CloudFormation deletes a resource only after every resource that depends on it (DependsOn, Ref, Fn::GetAtt,
 Fn::Sub): a custom resource is deleted while its provider function and role still exist, and the lab's stream goes
 before its bucket is emptied. moto walks a set and retries failures until nothing moves, so a custom resource can
-find its function already gone. The replacement keeps moto's loop (skip Retain, retry while anything is deleted,
-raise the last error) but each pass takes only resources nothing remaining depends on, in logical-id order.
+find its function already gone. The replacement keeps moto's loop (skip Retain, retry while anything is deleted)
+but each pass takes only resources nothing remaining depends on, in logical-id order; what cannot be deleted in the
+end is raised as ResourceDeleteFailed, naming each resource and why (cfn_delete_failure turns it into the stack's
+DELETE_FAILED).
 """
 
 from typing import Any
 
 from moto.cloudformation.parsing import ResourceMap
+
+from .cfn_events import handler_message
+
+
+class ResourceDeleteFailed(Exception):
+    """Some resources could not be deleted: {logical id: reason}."""
+
+    def __init__(self, failures: dict[str, str]):
+        super().__init__(f"could not delete {', '.join(sorted(failures))}")
+        self.failures = failures
 
 
 def dependencies(resource_json: dict[str, Any], resource_ids: set[str]) -> set[str]:
@@ -42,10 +54,10 @@ def _delete(self: ResourceMap) -> None:
     resource_ids = set(self._resource_json_map)
     depends = {key: dependencies(value, resource_ids) for key, value in self._resource_json_map.items()}
     remaining = {key for key, value in self._resource_json_map.items() if value.get("DeletionPolicy") != "Retain"}
-    last_error: Exception | None = None
+    failures: dict[str, str] = {}
     progress = True
     while remaining and progress:
-        progress = False
+        progress, failures = False, {}
         needed = {dependency for key in remaining for dependency in depends[key]}
         ready = sorted(remaining - needed) or sorted(remaining)  # a cycle (none in a valid template): try all
         for logical_id in ready:
@@ -54,13 +66,13 @@ def _delete(self: ResourceMap) -> None:
                 if resource is not None and not isinstance(resource, str):
                     self._delete_resource(resource, self._resource_json_map[logical_id])
                     self._parsed_resources.pop(logical_id)
-            except Exception as error:  # retried in a later pass, as moto does
-                last_error = error
+            except Exception as error:  # a dependency not yet deleted, or a real failure: retried, then reported
+                failures[logical_id] = handler_message(error)
             else:
                 remaining.discard(logical_id)
                 progress = True
-    if remaining and last_error is not None:
-        raise last_error
+    if remaining:
+        raise ResourceDeleteFailed(failures or {key: "not deleted" for key in remaining})
 
 
 def install() -> None:

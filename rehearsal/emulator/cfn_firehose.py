@@ -14,8 +14,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
-# CloudFormation caps generated stream names at the API limit.
-MAX_NAME_LENGTH = 64
+from . import firehose_buffering, firehose_settings
 
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
 _DESTINATIONS = (
@@ -73,7 +72,9 @@ class FirehoseDeliveryStream(CloudFormationModel):
         **kwargs: Any,
     ) -> "FirehoseDeliveryStream":
         props = copy.deepcopy(cloudformation_json["Properties"])
-        name = resource_name[:MAX_NAME_LENGTH]
+        name = resource_name  # generated names fit the API limit already (cfn_generated_names)
+        if firehose_buffering.active():  # names what the emulator cannot honour: the resource's CREATE_FAILED reason
+            firehose_settings.check({**props, "DeliveryStreamName": name}, account_id, region_name)
         arn = firehose_backends[account_id][region_name].create_delivery_stream(
             region_name,
             name,

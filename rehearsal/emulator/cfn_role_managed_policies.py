@@ -64,7 +64,11 @@ def _attach(role: Role, cloudformation_json: dict[str, Any], account_id: str, re
 def _create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
             region_name: str, **kwargs: Any) -> Role:
     role = _original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
-    _attach(role, cloudformation_json, account_id, region_name)
+    try:
+        _attach(role, cloudformation_json, account_id, region_name)
+    except ValidationError:  # a failed create leaves nothing, as CloudFormation's handler does
+        _delete(cls, role.name, cloudformation_json, account_id, region_name)
+        raise
     return role
 
 

@@ -26,13 +26,20 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import (
     cfn_auto_delete,
+    cfn_create_failure,
+    cfn_delete_failure,
     cfn_delete_order,
+    cfn_deleted_stacks,
     cfn_firehose,
+    cfn_generated_names,
+    cfn_kms_keys,
     cfn_outputs,
     cfn_role_managed_policies,
     cfn_vpc_delete,
     firehose_buffering,
     firehose_iam,
+    firehose_lambda,
+    firehose_settings,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
 
@@ -43,16 +50,23 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-# One module per moto gap, each with an idempotent install().
+# One module per moto gap, each with an idempotent install(). cfn_create_failure wraps what cfn_outputs wrapped;
+# cfn_delete_failure wraps the stack delete whose resource loop cfn_delete_order replaces.
 GAP_FIXES = (
     cfn_firehose,
     cfn_auto_delete,
-    cfn_delete_order,
     cfn_outputs,
     cfn_role_managed_policies,
     cfn_vpc_delete,
+    cfn_kms_keys,
+    cfn_generated_names,
+    cfn_delete_order,
+    cfn_delete_failure,
+    cfn_deleted_stacks,
+    cfn_create_failure,
     firehose_iam,
     firehose_buffering,
+    firehose_settings,
 )
 
 
@@ -95,6 +109,7 @@ class Emulator:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
+        firehose_lambda.ENDPOINT_URL = self.endpoint_url  # a transformation Lambda's AWS calls come here
         self._buffers.start(self.clock_scale)
         self.enforce_iam(False)
         return self

@@ -1,0 +1,80 @@
+"""One flushed Firehose buffer → the S3 objects to write: key, body, compression, server-side encryption.
+
+The single place where a buffer's records become objects, so format conversion (issue 11) hooks in here too.
+AWS, "Configure Amazon S3 object name format", "Understand custom prefixes", "Data protection in Amazon Data
+Firehose" / ExtendedS3DestinationConfiguration:
+- records are concatenated as they are (no delimiter unless a processor added one);
+- CompressionFormat GZIP compresses the whole object (`.gz`); UNCOMPRESSED leaves it; the others are refused at
+  creation (firehose_settings);
+- EncryptionConfiguration.KMSEncryptionConfig.AWSKMSKeyARN: Firehose writes the object with SSE-KMS under that key
+  (the object's ServerSideEncryption is aws:kms, SSEKMSKeyId the key); NoEncryption leaves the bucket's default;
+- data objects go under Prefix, failed records under ErrorOutputPrefix with `!{firehose:error-output-type}`
+  (unset: `<Prefix><error-output-type>/` and the time prefix), source-record backups under the backup
+  configuration's own Prefix (its ErrorOutputPrefix is ignored: "Semantic rules");
+- FileExtension replaces the default extension of data objects.
+"""
+
+import gzip
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .firehose_prefix import COMPRESSION_EXTENSIONS, file_extension, object_name, render_prefix
+
+DATA, ERRORS, BACKUP = "data", "errors", "backup"
+
+
+@dataclass
+class FlushedBuffer:
+    """What one buffer held when it was flushed."""
+
+    kind: str  # DATA, ERRORS or BACKUP
+    stream_name: str
+    version_id: str
+    destination: dict[str, Any]  # the S3 configuration this buffer is written with
+    arrival: datetime  # approximate arrival of its oldest record
+    records: list[bytes] = field(default_factory=list)
+    partition_keys: dict[str, str] = field(default_factory=dict)
+    error_output_type: str | None = None
+
+
+@dataclass
+class S3Object:
+    bucket: str
+    key: str
+    body: bytes
+    kms_key_id: str | None = None
+
+
+def kms_key(destination: dict[str, Any]) -> str | None:
+    """The destination's SSE-KMS key ARN, if it has one."""
+    encryption = destination.get("EncryptionConfiguration") or {}
+    return (encryption.get("KMSEncryptionConfig") or {}).get("AWSKMSKeyARN")
+
+
+def prefix_of(flushed: FlushedBuffer) -> str:
+    destination, time_zone = flushed.destination, flushed.destination.get("CustomTimeZone")
+    if flushed.kind == ERRORS:
+        template = destination.get("ErrorOutputPrefix") or (
+            destination.get("Prefix", "") + "!{firehose:error-output-type}/"
+        )
+        return render_prefix(template, flushed.arrival, time_zone=time_zone,
+                             error_output_type=flushed.error_output_type)
+    return render_prefix(destination.get("Prefix", ""), flushed.arrival, time_zone=time_zone,
+                         partition_keys=flushed.partition_keys)
+
+
+def objects_for(flushed: FlushedBuffer) -> list[S3Object]:
+    """The objects one flushed buffer becomes (the hook point for record format conversion)."""
+    destination = flushed.destination
+    compression = destination.get("CompressionFormat", "UNCOMPRESSED")
+    body = b"".join(flushed.records)
+    if flushed.kind == DATA:
+        extension = file_extension(destination)
+    else:
+        extension = COMPRESSION_EXTENSIONS.get(compression, "")
+    if compression == "GZIP":
+        body = gzip.compress(body)
+    key = prefix_of(flushed) + object_name(flushed.stream_name, flushed.version_id, flushed.arrival, extension,
+                                           destination.get("CustomTimeZone"))
+    return [S3Object(destination["BucketARN"].split(":")[-1], key, body, kms_key(destination))]
