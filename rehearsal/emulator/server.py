@@ -27,6 +27,7 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from . import (
     cfn_auto_delete,
     cfn_firehose,
+    cfn_glue,
     cfn_outputs,
     cfn_vpc_delete,
     firehose_buffering,
@@ -42,7 +43,15 @@ TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 
 
 # One module per moto gap, each with an idempotent install().
-GAP_FIXES = (cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_vpc_delete, firehose_iam, firehose_buffering)
+GAP_FIXES = (
+    cfn_firehose,
+    cfn_auto_delete,
+    cfn_outputs,
+    cfn_vpc_delete,
+    firehose_iam,
+    firehose_buffering,
+    cfn_glue,
+)
 
 
 def install_extensions() -> None:
