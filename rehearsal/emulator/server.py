@@ -26,12 +26,14 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import (
     cfn_auto_delete,
+    cfn_bucket_policy,
     cfn_firehose,
     cfn_glue,
     cfn_outputs,
     cfn_vpc_delete,
     firehose_buffering,
     firehose_iam,
+    s3_policy_evaluation,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
 
@@ -51,6 +53,8 @@ GAP_FIXES = (
     firehose_iam,
     firehose_buffering,
     cfn_glue,
+    cfn_bucket_policy,
+    s3_policy_evaluation,
 )
 
 
