@@ -23,6 +23,8 @@ from moto.firehose.models import FirehoseBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
+from . import firehose_conversion
+
 logger = logging.getLogger(__name__)
 
 MIB = 1024 * 1024
@@ -163,15 +165,39 @@ def _deliver(account_id: str, region_name: str, stream_name: str, version_id: st
     destination = buffer.destination
     bucket = destination["BucketARN"].split(":")[-1]
     gzipped = destination.get("CompressionFormat") == "GZIP"
-    body = b"".join(buffer.records)
+    body: bytes | None = b"".join(buffer.records)
+    extension = ""
     try:
+        if firehose_conversion.enabled(destination):  # Parquet by a Glue table: see firehose_conversion.py
+            body, extension = _convert(account_id, region_name, stream_name, version_id, buffer)
+        if body is None:
+            return
         prefix = render_prefix(destination.get("Prefix", ""), buffer.arrival)
-        key = object_key(prefix, stream_name, version_id, buffer.arrival, gzipped)
+        key = object_key(prefix, stream_name, version_id, buffer.arrival, gzipped) + extension
         s3_backends[account_id][get_partition(region_name)].put_object(
             bucket, key, gzip.compress(body) if gzipped else body
         )
     except Exception:  # the service retries, then gives up; keep the flusher alive and say why
-        logger.exception("Firehose %s could not deliver %d bytes to s3://%s", stream_name, len(body), bucket)
+        logger.exception("Firehose %s could not deliver %d bytes to s3://%s", stream_name, len(body or b""), bucket)
+
+
+def _convert(account_id: str, region_name: str, stream_name: str, version_id: str,
+             buffer: _Buffer) -> tuple[bytes | None, str]:
+    """(Parquet object or None, its key suffix); records that do not fit the table go to the error prefix first."""
+    destination = buffer.destination
+    converted = firehose_conversion.convert(
+        buffer.records, destination, account_id=account_id, region_name=region_name, arrival=buffer.arrival
+    )
+    if converted.errors:
+        prefix = render_prefix(
+            destination.get("ErrorOutputPrefix") or "!{firehose:error-output-type}/",
+            buffer.arrival,
+            error_output_type=firehose_conversion.ERROR_OUTPUT_TYPE,
+        )
+        key = object_key(prefix, stream_name, version_id, buffer.arrival, gzipped=False)
+        bucket = destination["BucketARN"].split(":")[-1]
+        s3_backends[account_id][get_partition(region_name)].put_object(bucket, key, converted.errors)
+    return converted.data, converted.extension
 
 
 BUFFERS = FirehoseBuffers()

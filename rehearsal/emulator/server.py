@@ -32,6 +32,7 @@ from . import (
     cfn_outputs,
     cfn_vpc_delete,
     firehose_buffering,
+    firehose_conversion,
     firehose_iam,
     s3_policy_evaluation,
 )
@@ -55,6 +56,7 @@ GAP_FIXES = (
     cfn_glue,
     cfn_bucket_policy,
     s3_policy_evaluation,
+    firehose_conversion,
 )
 
 
