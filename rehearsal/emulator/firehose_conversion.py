@@ -3,14 +3,9 @@
 Without it, a stream with `DataFormatConversionConfiguration` delivers the JSON it was sent and the rehearsal
 cannot show what the lab teaches. Here, as the Firehose developer guide describes ("Convert input data format in
 Amazon Data Firehose"):
-- each record is read with the OpenX JSON SerDe rules the stream configures: one JSON document after another,
-  newline-separated or not (`{"a":1}{"a":2}` is valid input, an array of documents is not), keys case-insensitive
-  unless `CaseInsensitive` is false, `ColumnToJsonKeyMappings`, `ConvertDotsInJsonKeysToUnderscores`;
-  timestamps in the formats the guide lists for OpenX (`yyyy-MM-dd'T'HH:mm:ss[.S]'Z'`, `yyyy-[M]M-[d]d
-  HH:mm:ss[.S]`, epoch seconds, epoch milliseconds, fractional epoch seconds; OpenX tells seconds from
-  milliseconds by the number of digits, 13 or more being milliseconds), numbers given as strings parsed as OpenX
-  does. Where a SerDe would wrap or truncate (an int column given 2**31 or 1.5), the record fails instead: the
-  emulator never writes a row that differs from what was sent;
+- each record is read with the OpenX JSON SerDe rules (openx_json.py) and the options the stream configures
+  (`CaseInsensitive`, `ColumnToJsonKeyMappings`, `ConvertDotsInJsonKeysToUnderscores`): one JSON document after
+  another, newline-separated or not (`{"a":1}{"a":2}` is valid input, an array of documents is not);
 - every document becomes a row typed by the Glue table's columns, looked up at flush time (SchemaConfiguration:
   catalog, database, table, region, version), and one flush of a buffer becomes one Parquet object written with
   pyarrow: ParquetSerDe `Compression` (SNAPPY by default), `EnableDictionaryCompression`, `PageSizeBytes` and
@@ -26,7 +21,7 @@ Amazon Data Firehose"):
   `DataFormatConversion.ParseError`, data that does not fit is `DataFormatConversion.MalformedData`. Record
   sequence numbers are the service's own and are left out. Nothing is dropped.
 What the emulator cannot do is refused when the stream is created or updated, naming the setting: ORC output
-(its Athena, DuckDB, cannot read ORC), the Hive JSON deserializer, a table that does not exist (as Firehose
+(the emulator writes Parquet only), the Hive JSON deserializer, a table that does not exist (as Firehose
 refuses it), column types other than primitive ones, and the service's own rules for converting streams
 (CompressionFormat UNCOMPRESSED; BufferingHints.SizeInMBs at least 64).
 """
@@ -36,11 +31,9 @@ from __future__ import annotations
 import base64
 import io
 import json
-import re
 import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from datetime import datetime
 from typing import Any, Callable
 
 import pyarrow as pa
@@ -51,6 +44,8 @@ from moto.glue.exceptions import EntityNotFoundException
 from moto.glue.models import glue_backends
 from moto.utilities.utils import get_partition
 
+from .openx_json import DocumentError, FieldError, Reader, arrow_type, documents
+
 ERROR_OUTPUT_TYPE = "format-conversion-failed"
 PARSE_ERROR = "DataFormatConversion.ParseError"
 MALFORMED_DATA = "DataFormatConversion.MalformedData"
@@ -59,14 +54,6 @@ DEFAULT_EXTENSION = ".parquet"
 MIN_BUFFER_MIB = 64  # "BufferingHints.SizeInMBs must be at least 64 when data format conversion is enabled"
 _COMPRESSION = {"SNAPPY": "snappy", "GZIP": "gzip", "UNCOMPRESSED": "none"}
 _DATA_PAGE_VERSION = {"V1": "1.0", "V2": "2.0"}
-_EPOCH = datetime(1970, 1, 1)
-_OPENX_TIMESTAMP = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z?)")
-_SIMPLE_TYPES = {
-    "string": pa.string(), "boolean": pa.bool_(), "tinyint": pa.int8(), "smallint": pa.int16(), "int": pa.int32(),
-    "integer": pa.int32(), "bigint": pa.int64(), "float": pa.float32(), "double": pa.float64(),
-    "date": pa.date32(), "timestamp": pa.timestamp("ns"),
-}
-_SIZED = re.compile(r"(varchar|char)\(\d+\)|decimal\((\d+),\s*(\d+)\)|decimal")
 
 
 class RecordError(ValueError):
@@ -93,22 +80,6 @@ def enabled(destination: dict[str, Any]) -> bool:
     return bool(configuration) and configuration.get("Enabled", True) is not False
 
 
-# --- the table --------------------------------------------------------------------------------------------------
-
-
-def arrow_type(glue_type: str) -> pa.DataType:
-    """The Parquet column type for a primitive Glue/Hive type; ValueError for the others (array, map...)."""
-    kind = glue_type.strip().lower()
-    if kind in _SIMPLE_TYPES:
-        return _SIMPLE_TYPES[kind]
-    sized = _SIZED.fullmatch(kind)
-    if sized and sized.group(1):
-        return pa.string()
-    if sized:
-        return pa.decimal128(int(sized.group(2) or 10), int(sized.group(3) or 0))
-    raise ValueError(f"column type {glue_type!r} (the emulator converts primitive types only)")
-
-
 def _schema_configuration(destination: dict[str, Any], account_id: str, region_name: str) -> dict[str, str]:
     schema = destination["DataFormatConversionConfiguration"].get("SchemaConfiguration") or {}
     return {
@@ -130,155 +101,35 @@ def _table_columns(schema: dict[str, str]) -> list[tuple[str, str]]:
     return [(column["Name"].lower(), column["Type"]) for column in columns]
 
 
-# --- OpenX JSON ---------------------------------------------------------------------------------------------------
+def _reader(columns: list[tuple[str, pa.DataType]], openx: dict[str, Any]) -> Reader:
+    return Reader(
+        columns,
+        case_insensitive=openx.get("CaseInsensitive", True),
+        dots_to_underscores=openx.get("ConvertDotsInJsonKeysToUnderscores", False),
+        mappings={column.lower(): key for column, key in (openx.get("ColumnToJsonKeyMappings") or {}).items()},
+    )
 
 
-def documents(record: bytes) -> list[dict[str, Any]]:
-    """The JSON objects in one record, one after another; RecordError if it is not such a sequence."""
+def _rows(record: bytes, reader: Reader) -> list[list[Any]]:
+    """The record's documents as rows; RecordError for the whole record if it cannot be read or one does not fit."""
     try:
         text = record.decode("utf-8")
     except UnicodeDecodeError as error:
         raise RecordError(PARSE_ERROR, f"Encountered malformed JSON: the record is not UTF-8 ({error})") from None
     if not text.strip():
         raise RecordError(MALFORMED_DATA, "The record was empty or contained only whitespace.")
-    decoder, position, found = json.JSONDecoder(), 0, []
-    while True:
-        while position < len(text) and text[position].isspace():
-            position += 1
-        if position == len(text):
-            return found
-        try:
-            document, position = decoder.raw_decode(text, position)
-        except json.JSONDecodeError as error:
-            raise RecordError(PARSE_ERROR, f"Encountered malformed JSON: {error}") from None
-        if not isinstance(document, dict):
-            raise RecordError(PARSE_ERROR, f"Encountered malformed JSON: expected a JSON object, found "
-                                           f"{type(document).__name__} (an array of documents is not valid input)")
-        found.append(document)
-
-
-def _keyed(document: dict[str, Any], openx: dict[str, Any]) -> dict[str, Any]:
-    """The document's keys as OpenX matches them to column names."""
-    keyed = {}
-    for key, value in document.items():
-        if openx.get("ConvertDotsInJsonKeysToUnderscores"):
-            key = key.replace(".", "_")
-        keyed[key.lower() if openx.get("CaseInsensitive", True) else key] = value
-    return keyed
-
-
-def _integer(value: Any, bits: int) -> int:
-    if isinstance(value, bool):
-        raise ValueError("a boolean is not a number")
-    if isinstance(value, str):
-        value = int(value.strip(), 0 if value.strip().lower().startswith(("0x", "-0x")) else 10)
-    elif isinstance(value, float):
-        if not value.is_integer():
-            raise ValueError(f"{value!r} is not a whole number")
-        value = int(value)
-    elif not isinstance(value, int):
-        raise ValueError(f"{type(value).__name__} is not a number")
-    if not -(2 ** (bits - 1)) <= value < 2 ** (bits - 1):
-        raise ValueError(f"{value} does not fit in {bits} bits")
-    return value
-
-
-def _floating(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{type(value).__name__} is not a number")
-    return float(value)
-
-
-def _boolean(value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-        return value.strip().lower() == "true"
-    raise ValueError(f"{value!r} is not a boolean")
-
-
-def _text(value: Any) -> str:
-    return value if isinstance(value, str) else json.dumps(value, separators=(",", ":"))
-
-
-def timestamp(value: Any) -> datetime:
-    """A timestamp as OpenX reads it (rcongiu/Hive-JSON-Serde ParsePrimitiveUtils.parseTimestamp), in UTC."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{type(value).__name__} is not a timestamp")
-    text = value.strip() if isinstance(value, str) else json.dumps(value)
-    if ":" in text:
-        match = _OPENX_TIMESTAMP.fullmatch(text)
-        if not match or (match.group(8) and "T" not in text) or ("T" in text and not match.group(8)):
-            raise ValueError(f"{text!r} is not yyyy-MM-dd'T'HH:mm:ss[.S]'Z' nor yyyy-[M]M-[d]d HH:mm:ss[.S]")
-        year, month, day, hour, minute, second = (int(g) for g in match.group(1, 2, 3, 4, 5, 6))
-        nanos = int((match.group(7) or "0").ljust(9, "0"))
-        return datetime(year, month, day, hour, minute, second, nanos // 1000)
-    if "." in text:
-        return _EPOCH + timedelta(milliseconds=int(float(text) * 1000))
-    digits = text.lstrip("-")
-    if not digits.isdigit():
-        raise ValueError(f"{text!r} is not a timestamp")
-    return _EPOCH + (timedelta(milliseconds=int(text)) if len(digits) >= 13 else timedelta(seconds=int(text)))
-
-
-def _decimal(value: Any, arrow: pa.Decimal128Type) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"{type(value).__name__} is not a number")
     try:
-        number = Decimal(str(value).strip()).quantize(Decimal(1).scaleb(-arrow.scale), rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        raise ValueError(f"{value!r} is not a decimal number") from None
-    if len(number.as_tuple().digits) > arrow.precision:
-        raise ValueError(f"{value} does not fit decimal({arrow.precision},{arrow.scale})")
-    return number
-
-
-def _coercer(arrow: pa.DataType) -> Callable[[Any], Any]:
-    if pa.types.is_string(arrow):
-        return _text
-    if pa.types.is_boolean(arrow):
-        return _boolean
-    if pa.types.is_integer(arrow):
-        return lambda value: _integer(value, arrow.bit_width)
-    if pa.types.is_floating(arrow):
-        return _floating
-    if pa.types.is_decimal(arrow):
-        return lambda value: _decimal(value, arrow)
-    if pa.types.is_date(arrow):
-        return lambda value: date.fromisoformat(value.strip()) if isinstance(value, str) else _refuse(value)
-    return timestamp
-
-
-def _refuse(value: Any) -> Any:
-    raise ValueError(f"{value!r} is not a date (yyyy-MM-dd)")
-
-
-def _rows(record: bytes, columns: list[tuple[str, pa.DataType]], openx: dict[str, Any]) -> list[list[Any]]:
-    """The record's documents as rows of the columns' types; RecordError for the whole record if one does not fit."""
-    mappings = {column.lower(): key for column, key in (openx.get("ColumnToJsonKeyMappings") or {}).items()}
-    case_insensitive = openx.get("CaseInsensitive", True)
-    rows = []
-    for document in documents(record):
-        keyed = _keyed(document, openx)
-        row = []
-        for name, arrow in columns:
-            key = mappings.get(name, name)
-            value = keyed.get(key.lower() if case_insensitive else key)
-            try:
-                row.append(None if value is None else _coercer(arrow)(value))
-            except (ValueError, OverflowError) as error:
-                raise RecordError(MALFORMED_DATA, f"Data does not match the schema: column {name} ({arrow}): "
-                                                  f"{error}") from None
-        rows.append(row)
-    return rows
+        return [reader.row(document) for document in documents(text)]
+    except DocumentError as error:
+        raise RecordError(PARSE_ERROR, str(error)) from None
+    except FieldError as error:
+        raise RecordError(MALFORMED_DATA, f"Data does not match the schema: {error}") from None
 
 
 # --- one flush ------------------------------------------------------------------------------------------------------
 
 
-def _parquet(rows: list[list[Any]], columns: list[tuple[str, pa.DataType]], serde: dict[str, Any]) -> bytes:
-    arrays = [pa.array([row[i] for row in rows], type=arrow) for i, (_, arrow) in enumerate(columns)]
-    table = pa.Table.from_arrays(arrays, schema=pa.schema([pa.field(name, arrow) for name, arrow in columns]))
+def _parquet(table: pa.Table, serde: dict[str, Any]) -> bytes:
     sink = io.BytesIO()
     pq.write_table(
         table,
@@ -288,7 +139,7 @@ def _parquet(rows: list[list[Any]], columns: list[tuple[str, pa.DataType]], serd
         data_page_size=serde.get("PageSizeBytes", 1024 * 1024),
         data_page_version=_DATA_PAGE_VERSION[serde.get("WriterVersion", "V1")],
         use_deprecated_int96_timestamps=True,
-        row_group_size=max(1, len(rows)),
+        row_group_size=max(1, table.num_rows),
     )
     return sink.getvalue()
 
@@ -316,7 +167,7 @@ def convert(records: list[bytes], destination: dict[str, Any], *, account_id: st
     schema = _schema_configuration(destination, account_id, region_name)
     extension = destination.get("FileExtension") or DEFAULT_EXTENSION
     try:
-        columns = [(name, arrow_type(kind)) for name, kind in _table_columns(schema)]
+        reader = _reader([(name, arrow_type(kind)) for name, kind in _table_columns(schema)], openx)
     except (EntityNotFoundException, ValueError) as error:  # the table changed after the stream was created
         reason = RecordError(TABLE_NOT_FOUND if isinstance(error, EntityNotFoundException) else MALFORMED_DATA,
                              f"The schema cannot be read from the Glue table: {error}")
@@ -326,10 +177,10 @@ def convert(records: list[bytes], destination: dict[str, Any], *, account_id: st
     errors = []
     for record in records:
         try:
-            rows.extend(_rows(record, columns, openx))
+            rows.extend(_rows(record, reader))
         except RecordError as error:
             errors.append(_error_document(record, error, schema, arrival))
-    data = _parquet(rows, columns, serde) if rows else None
+    data = _parquet(reader.table(rows), serde) if rows else None
     return Converted(data, extension, b"".join(errors) or None, len(rows), len(errors))
 
 
@@ -345,8 +196,8 @@ def validate(destination: dict[str, Any] | None, account_id: str, region_name: s
     serializer = (configuration.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
     deserializer = (configuration.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
     if "OrcSerDe" in serializer:
-        raise InvalidArgumentException(f"{where}: OrcSerDe is not emulated (the emulator's Athena, DuckDB, cannot "
-                                       "read ORC); use ParquetSerDe")
+        raise InvalidArgumentException(f"{where}: OrcSerDe is not emulated (the emulator writes Parquet only); "
+                                       "use ParquetSerDe")
     if "ParquetSerDe" not in serializer:
         raise InvalidArgumentException(f"{where}.OutputFormatConfiguration needs a Serializer")
     if "HiveJsonSerDe" in deserializer or "OpenXJsonSerDe" not in deserializer:
