@@ -25,6 +25,8 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import (
+    athena_queries,
+    cfn_athena,
     cfn_auto_delete,
     cfn_bucket_policy,
     cfn_firehose,
@@ -57,6 +59,8 @@ GAP_FIXES = (
     cfn_bucket_policy,
     s3_policy_evaluation,
     firehose_conversion,
+    cfn_athena,
+    athena_queries,
 )
 
 
