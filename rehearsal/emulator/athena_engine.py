@@ -162,7 +162,7 @@ def _parse(sql: str) -> exp.Expression:
     return statement
 
 
-def _tables(statement: exp.Expression, database: str | None, catalog: Catalog) -> dict[tuple[str, str], _Table]:
+def _tables(statement: exp.Expression, sql: str, database: str | None, catalog: Catalog) -> dict[tuple[str, str], _Table]:
     """The catalog tables the statement reads (CTE names aside)."""
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     found: dict[tuple[str, str], _Table] = {}
@@ -172,7 +172,7 @@ def _tables(statement: exp.Expression, database: str | None, catalog: Catalog) -
         name, schema, catalog_name = node.name.lower(), node.db.lower(), node.catalog.lower()
         if not schema and name in ctes:
             continue
-        where = _position(node)
+        where = _position(node, sql)
         if catalog_name and catalog_name != CATALOG:
             raise QueryFailed(f"CATALOG_NOT_FOUND: {where}Catalog '{catalog_name}' does not exist (the emulator "
                               f"has the {CATALOG} catalog only)")
@@ -190,12 +190,18 @@ def _tables(statement: exp.Expression, database: str | None, catalog: Catalog) -
     return found
 
 
-def _position(node: exp.Expression) -> str:
+def _position(node: exp.Expression, sql: str) -> str:
+    """Where the node starts, as Trino says it: "line 1:20: " (1-based)."""
     meta = node.this.meta if isinstance(node.this, exp.Expression) else {}
-    return f"line {meta['line']}:{meta['col']}: " if "line" in meta else ""
+    if "start" not in meta:
+        return ""
+    start = meta["start"]
+    return f"line {sql.count(chr(10), 0, start) + 1}:{start - sql.rfind(chr(10), 0, start)}: "
 
 
 def _sqlglot_schema(tables: dict[tuple[str, str], _Table]) -> MappingSchema:
+    if not tables:
+        return MappingSchema()
     mapping: dict[str, Any] = {CATALOG: {}}
     for table in tables.values():
         mapping[CATALOG].setdefault(table.database, {})[table.name] = dict(table.columns + table.partition_keys)
@@ -364,7 +370,7 @@ def _static_values(con: duckdb.DuckDBPyConnection, conjunct: exp.Expression, col
         return []
     for target, others in sides:
         if isinstance(target, exp.Column) and target.name == column and not any(o.find(exp.Column) for o in others):
-            return [str(con.sql(f"SELECT CAST(({o.sql('duckdb')}) AS VARCHAR)").fetchone()[0]) for o in others]
+            return [str(con.execute(f"SELECT CAST(({o.sql('duckdb')}) AS VARCHAR)").fetchall()[0][0]) for o in others]
     return []
 
 
@@ -588,7 +594,7 @@ def run(sql: str, *, database: str | None, catalog: Catalog, storage: Storage,
         bytes_cutoff: int | None = None) -> Result:
     """Run one Athena query; QueryFailed says why not."""
     statement = _parse(sql)
-    tables = _tables(statement, database, catalog)
+    tables = _tables(statement, sql, database, catalog)
     typed = _typed(statement, tables, database)
     con = duckdb.connect(config={"threads": 1})
     try:

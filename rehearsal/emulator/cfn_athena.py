@@ -14,12 +14,11 @@ import copy
 import time
 from typing import Any
 
-from moto.athena.exceptions import AthenaClientError
 from moto.athena.models import WorkGroup, athena_backends
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
-PRIMARY = "primary"
+from .athena_queries import PRIMARY, InvalidRequest
 
 
 class AthenaWorkGroup(CloudFormationModel):
@@ -69,7 +68,7 @@ class AthenaWorkGroup(CloudFormationModel):
             name, props.get("WorkGroupConfiguration", {}), props.get("Description", ""), props.get("Tags", [])
         )
         if workgroup is None:
-            raise AthenaClientError("InvalidRequestException", f"WorkGroup {name} already exists")
+            raise InvalidRequest(f"WorkGroup {name} already exists")
         workgroup.state = props.get("State", "ENABLED")
         workgroup.creation_time = time.time()
         return cls(account_id, region_name, name, bool(props.get("RecursiveDeleteOption")))
@@ -109,8 +108,7 @@ class AthenaWorkGroup(CloudFormationModel):
         queries = [i for i, q in backend.named_queries.items() if q.workgroup.name == self.name]
         executions = [i for i, e in backend.executions.items() if e.workgroup and e.workgroup.name == self.name]
         if (queries or executions) and not self.recursive_delete:
-            raise AthenaClientError(
-                "InvalidRequestException",
+            raise InvalidRequest(
                 f"WorkGroup {self.name} is not empty: {len(queries)} saved queries, {len(executions)} query "
                 "executions (RecursiveDeleteOption is false)",
             )
@@ -162,7 +160,7 @@ class AthenaNamedQuery(CloudFormationModel):
         backend = athena_backends[account_id][region_name]
         workgroup = props.get("WorkGroup", PRIMARY)
         if workgroup not in backend.work_groups:
-            raise AthenaClientError("InvalidRequestException", f"WorkGroup {workgroup} does not exist")
+            raise InvalidRequest(f"WorkGroup {workgroup} does not exist")
         query_id = backend.create_named_query(
             props.get("Name", resource_name), props.get("Description", ""), props["Database"],
             props["QueryString"], workgroup,
