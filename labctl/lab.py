@@ -18,6 +18,8 @@ class Lab:
     bucket: str
     stream: str
     data_prefix: str
+    workgroup: str = ""  # Athena workgroup (output AthenaWorkgroup)
+    events_table: str = ""  # "database.table" in Glue (output EventsTable)
 
 
 def find_lab(cloudformation, stack_name: str) -> Lab:
@@ -32,4 +34,5 @@ def find_lab(cloudformation, stack_name: str) -> Lab:
     if missing:
         raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
     prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
-    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix)
+    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix,
+               outputs.get("AthenaWorkgroup", ""), outputs.get("EventsTable", ""))

@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
+from queryable_lab import stack_template
 from rehearsal.emulator import ACCOUNT_ID, REGION, Emulator
 from rehearsal.emulator import firehose_conversion
 
 BUCKET = "lab-query-bucket"
-SAVED_TYPES = ("AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup", "AWS::Athena::NamedQuery")
 TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
 # (time of day, ticker, price, quantity): AAA 4 trades, CCC 2, BBB 1; minutes 01:05 x3, 01:06 x2, 02:00 x2.
 EVENTS = [
@@ -42,17 +42,6 @@ def partition(at: datetime) -> str:
     return at.strftime("data/year=%Y/month=%m/day=%d/hour=%H/")
 
 
-def lab_stack(template) -> str:
-    """The lab's bucket, Glue database and table, workgroup and saved queries, exactly as synthesized."""
-    resources = template.to_json()["Resources"]
-    (table,) = [r for r in resources.values() if r["Type"] == "AWS::Glue::Table"]
-    location = table["Properties"]["TableInput"]["StorageDescriptor"]["Location"]["Fn::Join"][1]
-    bucket_id = next(part["Ref"] for part in location if isinstance(part, dict))
-    kept = {k: r for k, r in resources.items() if r["Type"] in SAVED_TYPES}
-    kept[bucket_id] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": BUCKET}}
-    return json.dumps({"Resources": kept})
-
-
 def stream_conversion(template) -> dict:
     """The stream's destination as Firehose sees it, its Glue table named as CloudFormation resolves the Ref."""
     (stream,) = template.find_resources("AWS::KinesisFirehose::DeliveryStream").values()
@@ -74,7 +63,7 @@ def lab(request, emu):
     """The lab's catalog and queries in one format, with the known events delivered in that format."""
     template = request.getfixturevalue("template" if request.param == "json" else "parquet_template")
     cfn, s3 = emu.client("cloudformation"), emu.client("s3")
-    cfn.create_stack(StackName=f"queries-{request.param}", TemplateBody=lab_stack(template))
+    cfn.create_stack(StackName=f"queries-{request.param}", TemplateBody=stack_template(template, BUCKET))
     by_partition: dict[str, list[bytes]] = {}
     for seq, (offset, ticker, price, quantity) in enumerate(EVENTS):
         line = json.dumps(event(TODAY + offset, ticker, price, quantity, seq)).encode() + b"\n"
