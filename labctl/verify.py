@@ -30,6 +30,8 @@ from producer.firehose import make_client
 from producer.schema import event_line
 from producer.sender import send_events
 
+# The ticker of verify's tagged events: a query grouping by ticker shows them apart from the producer's.
+VERIFY_TICKER = "VERIFY"
 
 @dataclass
 class Findings:
@@ -51,7 +53,7 @@ def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.tim
             event_id=f"{run_id}-{seq}",
             producer_id=f"verify-{run_id}",
             seq=seq,
-            ticker="VERIFY",
+            ticker=VERIFY_TICKER,
             exchange="VERIFY",
             side="buy",
             price=0.0,

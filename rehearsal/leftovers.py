@@ -10,9 +10,13 @@ from typing import Callable
 
 from labctl.toolkit import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
 
+# Every account has Athena's "primary" workgroup; it cannot be deleted.
+ATHENA_PRIMARY = "primary"
+
 
 def find_leftovers(client: Callable[[str], object]) -> dict:
-    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function and log group left."""
+    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group, Glue
+    database and Athena workgroup left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -36,6 +40,8 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     profiles = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
     functions = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
     log_groups = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]]
+    databases = [d["Name"] for d in client("glue").get_databases()["DatabaseList"]]
+    workgroups = [w["Name"] for w in client("athena").list_work_groups()["WorkGroups"] if w["Name"] != ATHENA_PRIMARY]
     found = {
         "stacks": stacks,
         "buckets": buckets,
@@ -46,5 +52,7 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         "instance profiles": profiles,
         "Lambda functions": functions,
         "log groups": log_groups,
+        "Glue databases": databases,
+        "Athena workgroups": workgroups,
     }
     return {kind: names for kind, names in found.items() if names}

@@ -101,7 +101,10 @@ def _integer(value: Any, bits: int) -> int:
         raise ValueError("a boolean is not a number")
     if isinstance(value, str):
         text = value.strip()
-        value = int(text, 16) if text.lower().lstrip("-").startswith("0x") else int(text)
+        try:
+            value = int(text, 16) if text.lower().lstrip("-").startswith("0x") else int(text)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a whole number") from None
     elif isinstance(value, float):
         if not value.is_integer():
             raise ValueError(f"{value!r} is not a whole number")
@@ -116,7 +119,10 @@ def _integer(value: Any, bits: int) -> int:
 def _floating(value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError(f"{type(value).__name__} is not a number")
-    return float(value)
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{value!r} is not a number") from None
 
 
 def _boolean(value: Any) -> bool:
