@@ -2,8 +2,10 @@
 
 The real CDK CLI bootstraps, deploys and destroys the real app against the emulator on 127.0.0.1; the
 instance's real user-data runs in a sandbox, so the real producer sends to the emulated stream with the
-instance role's own credentials (IAM enforced); the verify check proves every tagged event arrived; a leftovers
-check proves destroy removed everything. The emulator stops and the sandbox goes, whatever failed.
+instance role's own credentials (IAM enforced); the verify check proves every tagged event arrived; the lab's
+saved Athena queries answer over what landed (with format=parquet, a record that does not fit the table is shown
+kept with its error); a leftovers check proves destroy removed everything. The emulator stops and the sandbox
+goes, whatever failed.
 
 Exit codes: 0 the rehearsal passed, 1 a phase failed (named on the last line), 2 bad arguments.
 """
@@ -385,7 +387,8 @@ class Rehearsal:
         problems = analytics.saved_query_problems(self.result.query_results, tally, VERIFY_TICKER, self.verify_count)
         if problems:
             raise PhaseFailed("; ".join(problems))
-        self.say(f"  both agree with the {tally.events} events delivered today and the {self.verify_count} verify found")
+        self.say(f"  both agree with the {tally.events} events delivered today and the {self.verify_count} verify "
+                 "found")
 
 
 def summary(result: RehearsalResult) -> list:

@@ -3,6 +3,10 @@ result pages, NULLs, limits, and Trino semantics that a naive translation to Duc
 
 from __future__ import annotations
 
+import io
+
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
@@ -170,3 +174,20 @@ def test_a_table_in_another_format_is_refused(emu):
 def test_no_output_location_is_refused_as_athena_refuses_it(emu):
     with pytest.raises(ClientError, match="No output location provided"):
         emu.client("athena").start_query_execution(QueryString="SELECT 1")
+
+
+def test_parquet_is_read_by_column_name_and_a_mistyped_column_is_bad_data(emu):
+    table(emu, "pq", serde={"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+          columns=(("n", "bigint"), ("s", "string"), ("missing", "double")))
+
+    def put_parquet(key, data):
+        sink = io.BytesIO()
+        pq.write_table(data, sink)
+        emu.client("s3").put_object(Bucket=BUCKET, Key=key, Body=sink.getvalue())
+
+    put_parquet("pq/a.parquet", pa.table({"s": ["x"], "N": pa.array([7], pa.int32())}))  # int widens to bigint
+    _, rows = query(emu, "SELECT n, s, missing FROM pq")
+    assert rows == [["7", "x", None]]
+    put_parquet("pq/b.parquet", pa.table({"n": ["8"], "s": ["y"]}))  # a string is not read as a number
+    execution, _ = query(emu, "SELECT n FROM pq")
+    assert execution["Status"]["StateChangeReason"].startswith("HIVE_BAD_DATA: Field n's type string")

@@ -162,7 +162,8 @@ def _parse(sql: str) -> exp.Expression:
     return statement
 
 
-def _tables(statement: exp.Expression, sql: str, database: str | None, catalog: Catalog) -> dict[tuple[str, str], _Table]:
+def _tables(statement: exp.Expression, sql: str, database: str | None,
+            catalog: Catalog) -> dict[tuple[str, str], _Table]:
     """The catalog tables the statement reads (CTE names aside)."""
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     found: dict[tuple[str, str], _Table] = {}
@@ -186,6 +187,9 @@ def _tables(statement: exp.Expression, sql: str, database: str | None, catalog: 
         glue = catalog.table(schema, name)
         if glue is None:
             raise QueryFailed(f"TABLE_NOT_FOUND: {where}Table '{CATALOG}.{schema}.{name}' does not exist")
+        kind = glue.get("TableType") or (glue.get("Parameters") or {}).get("table_type") or ""
+        if kind.upper() in ("VIRTUAL_VIEW", "ICEBERG"):  # reading their files as they lie would answer wrongly
+            raise QueryFailed(f"NOT_SUPPORTED: {where}{CATALOG}.{schema}.{name} is a {kind} table, not emulated")
         found[(schema, name)] = _Table(schema, name, glue)
     return found
 
@@ -385,7 +389,8 @@ def _prune(con: duckdb.DuckDBPyConnection, table: _Table, partitions: list[_Part
         condition = " AND ".join(f"({c.sql('duckdb')})" for c in conjuncts)
         con.register("__partitions", values)
         try:
-            kept.update(i for (i,) in con.sql(f'SELECT __i FROM __partitions AS "{alias}" WHERE {condition}').fetchall())
+            selected = con.sql(f'SELECT __i FROM __partitions AS "{alias}" WHERE {condition}').fetchall()
+            kept.update(i for (i,) in selected)
         except duckdb.Error:
             return partitions  # a condition the engine cannot evaluate alone: read everything, as is always correct
         finally:
@@ -485,13 +490,26 @@ def _read_parquet(table: _Table, body: bytes, key: str, schema: list[tuple[str, 
         if column is None:
             arrays.append(pa.nulls(data.num_rows, arrow))
             continue
-        try:
-            arrays.append(_to_milliseconds(column, arrow) if pa.types.is_timestamp(column.type)
-                          else column.cast(arrow))
-        except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+        if not _readable_as(column.type, arrow):
             raise QueryFailed(f"HIVE_BAD_DATA: Field {name}'s type {column.type} in parquet file {key} is "
-                              f"incompatible with type {arrow} defined in table schema ({error})") from None
+                              f"incompatible with type {arrow} defined in table schema")
+        arrays.append(_to_milliseconds(column, arrow) if pa.types.is_timestamp(arrow) else column.cast(arrow))
     return pa.Table.from_arrays(arrays, schema=pa.schema([pa.field(n, a) for n, a in schema]))
+
+
+def _readable_as(stored: pa.DataType, declared: pa.DataType) -> bool:
+    """The Parquet type reads as the table's type: the same kind, or a widening (int to bigint, float to double),
+    as the Hive connector allows; anything else (a string read as a number, say) is a bad-data error."""
+    if pa.types.is_dictionary(stored):
+        stored = stored.value_type
+    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_date,
+             pa.types.is_timestamp, pa.types.is_decimal)
+    if pa.types.is_integer(stored) and pa.types.is_integer(declared):
+        return stored.bit_width <= declared.bit_width
+    if pa.types.is_floating(stored) and pa.types.is_floating(declared):
+        return stored.bit_width <= declared.bit_width
+    return any(kind(stored) and (kind(declared) or (kind is pa.types.is_large_string and
+                                                    pa.types.is_string(declared))) for kind in kinds)
 
 
 def _load(table: _Table, partitions: list[_Partition], storage: Storage) -> pa.Table:

@@ -176,7 +176,9 @@ class AthenaNamedQuery(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> "AthenaNamedQuery":
-        replacement = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
         original_resource.delete(account_id, region_name)
         return replacement
 

@@ -75,7 +75,9 @@ class S3BucketPolicy(CloudFormationModel):
         if props["Bucket"] == original_resource.bucket_name:
             cls._put(account_id, region_name, props)
             return original_resource
-        replacement = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
         original_resource.delete(account_id, region_name)
         return replacement
 

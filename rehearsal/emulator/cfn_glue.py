@@ -76,7 +76,9 @@ class GlueDatabase(CloudFormationModel):
             database_input = {**props.get("DatabaseInput", {}), "Name": name}
             glue_backends[account_id][region_name].update_database(name, database_input)
             return original_resource
-        replacement = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
         original_resource.delete(account_id, region_name)
         return replacement
 
@@ -146,7 +148,9 @@ class GlueTable(CloudFormationModel):
         if (database, name) == (original_resource.database_name, original_resource.name):
             glue_backends[account_id][region_name].update_table(database, name, table_input)
             return original_resource
-        replacement = cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
         original_resource.delete(account_id, region_name)
         return replacement
 
