@@ -26,10 +26,12 @@ BAD_TICKER = "REHEARSAL-BAD"
 EVENTS_PER_MINUTE, TOP_TICKERS = "events per minute", "top tickers"
 
 
-def objects(s3: Any, bucket: str, prefix: str) -> Iterator[tuple[str, bytes]]:
+def objects(s3: Any, bucket: str, prefix: str, within: str = "") -> Iterator[tuple[str, bytes]]:
+    """(key, body) of the objects under `prefix` whose key contains `within`."""
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for item in page.get("Contents", []):
-            yield item["Key"], s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+            if within in item["Key"]:
+                yield item["Key"], s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
 
 
 # --- Parquet --------------------------------------------------------------------------------------------------------
@@ -79,9 +81,10 @@ class Tally:
 
 
 def delivered_on(s3: Any, bucket: str, data_prefix: str, day: date) -> Tally:
+    """The events in that day's date partitions, wherever they sit among other partitions (ticker=..., say)."""
     tally = Tally()
-    partition = f"{data_prefix}year={day:%Y}/month={day:%m}/day={day:%d}/"
-    for _, body in objects(s3, bucket, partition):
+    partition = f"year={day:%Y}/month={day:%m}/day={day:%d}/"
+    for _, body in objects(s3, bucket, data_prefix, within=partition):
         for event in rows_of(body):
             tally.events += 1
             tally.trades[event["ticker"]] += 1
