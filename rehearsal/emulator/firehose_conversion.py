@@ -19,7 +19,8 @@ Amazon Data Firehose"):
   conversion" (Firehose developer guide). That page's editions spell the error fields `lastErrorCode` /
   `lastErrorMessage` and `ErrorCode` / `ErrorMessage`; the first is written here. Codes: unreadable JSON is
   `DataFormatConversion.ParseError`, data that does not fit is `DataFormatConversion.MalformedData`. Record
-  sequence numbers are the service's own and are left out. Nothing is dropped.
+  sequence numbers are the service's own and are left out, and `arrivalTimestamp` is that of the buffer's oldest
+  record (the emulator keeps no per-record arrival). Nothing is dropped.
 What the emulator cannot do is refused when the stream is created or updated, naming the setting: ORC output
 (the emulator writes Parquet only), the Hive JSON deserializer, a table that does not exist (as Firehose
 refuses it), column types other than primitive ones, and the service's own rules for converting streams
