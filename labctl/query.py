@@ -109,7 +109,8 @@ def run_query(athena, *, sql: str, database: str, workgroup: str, timeout: float
             if not result.columns:
                 result.columns = [(c["Name"], c["Type"]) for c in result_set["ResultSetMetadata"]["ColumnInfo"]]
             result.rows.extend([d.get("VarCharValue") for d in row["Data"]] for row in result_set["Rows"])
-        result.rows = result.rows[1:]  # the first row of a SELECT's results repeats the column names
+        if result.rows and result.rows[0] == [name for name, _ in result.columns]:
+            result.rows = result.rows[1:]  # a SELECT's first row repeats the column names (SHOW, DESCRIBE: none)
     result.seconds = clock() - started
     return result
 
