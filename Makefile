@@ -11,7 +11,7 @@ REHEARSE_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse deploy verify destroy bench clean
+.PHONY: setup synth test rehearse deploy verify query destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,13 @@ deploy: setup
 
 verify: setup
 	$(PY) -m labctl verify $(ARGS)
+
+# make query (lists the saved queries) | make query QUERY="top tickers" | make query SQL="SELECT ..."
+# Passed through the environment, so quotes in the SQL reach labctl as written.
+query: export QUERY_NAME := $(QUERY)
+query: export QUERY_SQL := $(SQL)
+query: setup
+	$(PY) -m labctl query $(ARGS) $${QUERY_NAME:+"$$QUERY_NAME"} $${QUERY_SQL:+--sql "$$QUERY_SQL"}
 
 destroy: setup
 	$(PY) -m labctl preflight $(ARGS)

@@ -20,7 +20,7 @@ from constructs import Construct
 from lab_stack.config import LabConfig
 from lab_stack.names import DATABASE_OWNER_PARAMETER, database_name
 from producer.events import TICKER_SYMBOLS
-from producer.schema import EVENT_FIELDS
+from producer.schema import EVENT_FIELDS, VERIFY_TICKER
 
 # The stream's DATA_PREFIX written as partition projection: (column, projection range, digits in the S3 key).
 PARTITION_COLUMNS: Tuple[Tuple[str, str, int], ...] = (
@@ -31,9 +31,9 @@ PARTITION_COLUMNS: Tuple[Tuple[str, str, int], ...] = (
 )
 
 # partitionBy: the partition column first in the key (data/ticker=AAPL/year=...), projected as an enum of the values
-# the producer sends, so Athena reads only the tickers a query names ("Partition projection with Amazon Athena": enum
-# type). Events with other values (verify's tagged ones use ticker=VERIFY) land in S3 but are not projected.
-PARTITION_VALUES = {"ticker": TICKER_SYMBOLS}
+# the producer and `labctl verify` send, so Athena reads only the tickers a query names ("Partition projection with
+# Amazon Athena": enum type). Events with other values land in S3 but are not projected.
+PARTITION_VALUES = {"ticker": (*TICKER_SYMBOLS, VERIFY_TICKER)}
 
 TABLE_NAME = "events"
 RESULTS_PREFIX = "athena-results/"

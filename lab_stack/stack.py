@@ -88,7 +88,7 @@ class LabStack(Stack):
                 "CloudWatch log group where Firehose logs delivery and conversion errors",
             ),
             "DashboardUrl": (self.dashboard.url, "CloudWatch dashboard: records in, delivery to S3, freshness, CPU"),
-            # Names, not Refs: the local rehearsal's emulator records Glue/Athena resources but cannot resolve them.
+            # Names, as the saved queries and the Firehose role's policy write them (labctl query reads these two).
             "AthenaWorkgroup": (self.queries.workgroup_name, "Athena workgroup to pick in the query editor"),
             "EventsTable": (
                 f"{catalog.database_name}.{catalog.table_name}",

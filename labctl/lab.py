@@ -19,6 +19,8 @@ class Lab:
     stream: str
     data_prefix: str
     packed_records: bool = True  # PackedRecords output; labs deployed before it existed always packed
+    workgroup: str = ""  # Athena workgroup (output AthenaWorkgroup)
+    events_table: str = ""  # "database.table" in Glue (output EventsTable)
 
 
 def find_lab(cloudformation, stack_name: str) -> Lab:
@@ -34,4 +36,5 @@ def find_lab(cloudformation, stack_name: str) -> Lab:
         raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
     prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
     return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix,
-               packed_records=outputs.get("PackedRecords", "true") != "false")
+               packed_records=outputs.get("PackedRecords", "true") != "false",
+               workgroup=outputs.get("AthenaWorkgroup", ""), events_table=outputs.get("EventsTable", ""))

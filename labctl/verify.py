@@ -28,9 +28,10 @@ from labctl.session import student_session
 from labctl.toolkit import lab_config
 from producer.events import utc_timestamp
 from producer.firehose import make_client
-from producer.schema import event_line
+from producer.schema import VERIFY_TICKER, event_line
 from producer.sender import send_events
 
+# The ticker of verify's tagged events: a query grouping by ticker shows them apart from the producer's.
 
 @dataclass
 class Findings:
@@ -53,7 +54,7 @@ def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.tim
             event_id=f"{run_id}-{seq}",
             producer_id=f"verify-{run_id}",
             seq=seq,
-            ticker="VERIFY",
+            ticker=VERIFY_TICKER,
             exchange="VERIFY",
             side="buy",
             price=0.0,

@@ -24,6 +24,9 @@ EVENT_FIELDS: tuple[tuple[str, str], ...] = (
     ("quantity", "int"),
 )
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _ in EVENT_FIELDS)
+
+# The ticker of `labctl verify`'s tagged events: no sample event has it, so they are easy to tell apart in a query.
+VERIFY_TICKER = "VERIFY"
 _FIELD_SET = frozenset(FIELD_NAMES)
 
 

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 from typing import Callable
 
-from lab_stack.names import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
+from lab_stack.names import (
+    ATHENA_BUILTIN_WORKGROUP,
+    BOOTSTRAP_QUALIFIER,
+    BOOTSTRAP_STACK,
+)
 
 
 def find_leftovers(client: Callable[[str], object]) -> dict:
-    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group and KMS key
-    (not pending deletion) left."""
+    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group, KMS key
+    (not pending deletion), Glue database and Athena workgroup left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -50,6 +54,8 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         if (key["KeyId"] not in bootstrap_keys | aws_managed and metadata["KeyManager"] == "CUSTOMER"
                 and metadata["KeyState"] != "PendingDeletion"):
             keys.append(key["KeyId"])
+    databases = [d["Name"] for d in client("glue").get_databases()["DatabaseList"]]
+    workgroups = [w["Name"] for w in client("athena").list_work_groups()["WorkGroups"] if w["Name"] != ATHENA_BUILTIN_WORKGROUP]
     found = {
         "stacks": stacks,
         "buckets": buckets,
@@ -61,5 +67,7 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         "Lambda functions": functions,
         "log groups": log_groups,
         "KMS keys": keys,
+        "Glue databases": databases,
+        "Athena workgroups": workgroups,
     }
     return {kind: names for kind, names in found.items() if names}

@@ -2,8 +2,10 @@
 
 The real CDK CLI bootstraps, deploys and destroys the real app against the emulator on 127.0.0.1; the
 instance's real user-data runs in a sandbox, so the real producer sends to the emulated stream with the
-instance role's own credentials (IAM enforced); the verify check proves every tagged event arrived; a leftovers
-check proves destroy removed everything. The emulator stops and the sandbox goes, whatever failed.
+instance role's own credentials (IAM enforced); the verify check proves every tagged event arrived; the lab's
+saved Athena queries answer over what landed (with format=parquet, a record that does not fit the table is shown
+kept with its error); a leftovers check proves destroy removed everything. The emulator stops and the sandbox
+goes, whatever failed.
 
 Exit codes: 0 the rehearsal passed, 1 a phase failed (named on the last line), 2 bad arguments.
 """
@@ -21,9 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -32,11 +36,15 @@ import boto3
 from lab_stack.config import ConfigError
 from lab_stack.names import BOOTSTRAP_STACK
 from labctl.delivered import read_object
+from labctl.lab import find_lab
+from labctl.query import QUERY_ACTIONS, run_query, saved_queries, table_lines
+from labctl.query import summary as query_summary
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from labctl.verify import verify
 from producer import service
 from producer.firehose import make_client
-from rehearsal import student
+from producer.schema import VERIFY_TICKER
+from rehearsal import analytics, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.emulator.firehose_settings import skipped_in_template
 from rehearsal.leftovers import find_leftovers
@@ -49,6 +57,7 @@ from rehearsal.stopping import (
 )
 
 VERIFY_BURST = 15_000
+QUERY_STUDENT = "rehearsal-query-student"
 
 
 class PhaseFailed(Exception):
@@ -84,12 +93,15 @@ class RehearsalResult:
     service_started_at: Optional[float] = None
     first_object_at: Optional[float] = None
     verify_started_at: Optional[float] = None
+    query_results: dict = field(default_factory=dict)  # saved query name -> labctl.query.QueryResult
+    conversion_error: Optional[dict] = None  # error document of the rehearsal's bad record (format=parquet)
 
 
 class Rehearsal:
     def __init__(self, *, context: list, clock_scale: float, verify_count: int, out=None) -> None:
         self.context = context
         self.stack_name = lab_config(context).lab_name
+        self.parquet = lab_config(context).record_format == "parquet"
         self.clock_scale = clock_scale
         self.verify_count = verify_count
         self.out = out or sys.stderr  # looked up now, so a redirected stderr is honoured
@@ -174,8 +186,13 @@ class Rehearsal:
                 self._verify()
             with self.phase("stop producer"):
                 self._stop_producer()
+            if self.parquet:
+                with self.phase("conversion error (a record not fitting the table)"):
+                    self._send_bad_record()
             with self.phase("show what landed"):
                 self._show_landed()
+            with self.phase("saved queries (Athena on the emulator)"):
+                self._run_saved_queries()
             with self.phase("cdk destroy"):
                 self.cdk("destroy", "--force")
             with self.phase("leftovers check"):
@@ -325,36 +342,100 @@ class Rehearsal:
 
     def _show_landed(self) -> None:
         s3 = self.client("s3")
-        bucket = self.result.outputs["BucketName"]
+        lab = find_lab(self.client("cloudformation"), self.stack_name)
         objects = []
-        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket=lab.bucket, Prefix=lab.data_prefix):
             objects.extend(page.get("Contents", []))
-        sample = None
+        sample, problems = None, []
+        columns = self._table_columns(lab) if self.parquet else []
         for item in sorted(objects, key=lambda o: o["LastModified"]):
-            events = read_object(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()).rows
+            body = s3.get_object(Bucket=lab.bucket, Key=item["Key"])["Body"].read()
+            events = read_object(body).rows
             self.result.landed.append(
                 LandedObject(item["Key"], item["Size"], len(events), item["LastModified"].timestamp())
             )
+            if self.parquet:  # Parquet of the table's columns and types, named as the stream says
+                problems += analytics.parquet_schema_problems(body, item["Key"], columns)
+                problems += [] if item["Key"].endswith(".parquet") else [f"{item['Key']} does not end in .parquet"]
             if sample is None:
                 sample = next((e for e in events if not e["producer_id"].startswith("verify-")), None)
-        self.say(f"  {len(objects)} objects in s3://{bucket}/:")
+        self.say(f"  {len(objects)} objects in s3://{lab.bucket}/{lab.data_prefix}:")
         for landed in self.result.landed:
             self.say(f"    {landed.key}  {landed.size} bytes  {landed.events} events")
         per_partition = objects_per_partition(self.result.landed)
         if per_partition:
             self.say("  objects (events) per partition: " + ", ".join(
                 f"{value} {count} ({events})" for value, (count, events) in sorted(per_partition.items())))
+        if self.parquet and not problems:
+            self.say(f"  every object is Parquet with the table's columns: {', '.join(f'{n} {t}' for n, t in columns)}")
         if sample:
             self.say(f"  sample event: {json.dumps(sample, default=str)}")
         if not self.result.landed:
             raise PhaseFailed("no objects landed")
+        if problems:
+            raise PhaseFailed("delivered objects do not match the table: " + "; ".join(problems[:5]))
+
+    def _table_columns(self, lab) -> list:
+        database, table = lab.events_table.split(".")
+        described = self.client("glue").get_table(DatabaseName=database, Name=table)["Table"]
+        return [(c["Name"], c["Type"]) for c in described["StorageDescriptor"]["Columns"]]
+
+    def _send_bad_record(self) -> None:
+        """A record that cannot become a row of the table goes, with its error, to the conversion-error prefix."""
+        lab = find_lab(self.client("cloudformation"), self.stack_name)
+        firehose = self.client("firehose")
+        destination = firehose.describe_delivery_stream(DeliveryStreamName=lab.stream)[
+            "DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
+        record = analytics.bad_record(uuid.uuid4().hex[:12])
+        firehose.put_record(DeliveryStreamName=lab.stream, Record={"Data": record})
+        self.emulator.flush_firehose()
+        errors_root = destination.get("ErrorOutputPrefix", "").split("!{")[0]
+        found = analytics.find_failed_record(analytics.conversion_errors(self.client("s3"), lab.bucket, errors_root),
+                                             record)
+        if found is None:
+            raise PhaseFailed(f"the bad record {record!r} is not under the conversion-error prefix")
+        key, document = found
+        self.result.conversion_error = document
+        self.say(f"  sent {record.decode().strip()}")
+        self.say(f"  it landed in s3://{lab.bucket}/{key}")
+        self.say(f"  {document['lastErrorCode']}: {document['lastErrorMessage']}")
+
+    def _run_saved_queries(self) -> None:
+        """Both saved queries, run as `make query` runs them by a student allowed only what it needs, IAM enforced;
+        their counts must be those of the delivered objects and of verify."""
+        credentials = student.create_student(self.client("iam"), actions=QUERY_ACTIONS, name=QUERY_STUDENT)
+        self.emulator.enforce_iam(True)
+        try:
+            lab = find_lab(self.client("cloudformation", **credentials), self.stack_name)
+            athena = self.client("athena", **credentials)
+            database = lab.events_table.split(".")[0]
+            for name, saved in sorted(saved_queries(athena, lab.workgroup).items()):
+                result = run_query(athena, sql=saved["QueryString"], database=saved.get("Database") or database,
+                                   workgroup=lab.workgroup)
+                self.result.query_results[name] = result
+                self.say(f"  {name}: {query_summary(result)}")
+                for line in table_lines(result.columns, result.rows):
+                    self.say(f"    {line}")
+        finally:
+            self.emulator.enforce_iam(False)
+            student.delete_student(self.client("iam"), name=QUERY_STUDENT)
+        failed = [f"{n}: {r.state} {r.reason}" for n, r in self.result.query_results.items() if r.state != "SUCCEEDED"]
+        if failed or set(self.result.query_results) != {analytics.EVENTS_PER_MINUTE, analytics.TOP_TICKERS}:
+            raise PhaseFailed(f"the saved queries did not both succeed: {failed or list(self.result.query_results)}")
+        tally = analytics.delivered_on(self.client("s3"), lab.bucket, lab.data_prefix,
+                                       datetime.now(timezone.utc).date())
+        problems = analytics.saved_query_problems(self.result.query_results, tally, VERIFY_TICKER, self.verify_count)
+        if problems:
+            raise PhaseFailed("; ".join(problems))
+        self.say(f"  both agree with the {tally.events} events delivered today and the {self.verify_count} verify "
+                 "found")
 
 
 def objects_per_partition(landed: list) -> dict:
     """{partition value: (objects, events)} of data objects under a `data/<field>=<value>/` partition prefix."""
     counts: dict = {}
     for item in landed:
-        match = re.match(r"data/\w+=([^/]+)/", item.key)
+        match = re.match(r"data/(?!year=)\w+=([^/]+)/", item.key)  # a partition before the date ones
         if match:
             objects, events = counts.get(match.group(1), (0, 0))
             counts[match.group(1)] = (objects + 1, events + item.events)
@@ -410,7 +491,7 @@ def main(argv: Optional[list] = None) -> int:
             return 1
     for line in summary(rehearsal.result):
         rehearsal.say(line)
-    rehearsal.say("PASSED: deployed, data landed, nothing lost, destroyed, nothing left behind")
+    rehearsal.say("PASSED: deployed, data landed, nothing lost, queried, destroyed, nothing left behind")
     return 0
 
 

@@ -8,7 +8,7 @@ AssumeRole credentials. Plain functions over boto3 clients; the driver (rehearse
 from __future__ import annotations
 
 import json
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from botocore.exceptions import ClientError
 
@@ -22,22 +22,23 @@ Credentials = dict  # boto3 client keyword arguments: aws_access_key_id, aws_sec
 ClientFactory = Callable[..., Any]  # (service, **credentials) -> boto3 client on the emulator
 
 
-def create_student(iam: Any) -> Credentials:
-    """An IAM user standing for the student's own credentials, allowed only what `make verify` needs."""
-    iam.create_user(UserName=STUDENT)
-    iam.put_user_policy(UserName=STUDENT, PolicyName=STUDENT_POLICY, PolicyDocument=json.dumps({
+def create_student(iam: Any, actions: Sequence[str] = VERIFY_ACTIONS, name: str = STUDENT) -> Credentials:
+    """An IAM user standing for the student's own credentials, allowed only `actions` (default: what `make verify`
+    needs)."""
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName=STUDENT_POLICY, PolicyDocument=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": VERIFY_ACTIONS, "Resource": "*"}],
+        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
     }))
-    key = iam.create_access_key(UserName=STUDENT)["AccessKey"]
+    key = iam.create_access_key(UserName=name)["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
 
 
-def delete_student(iam: Any) -> None:
-    for key in iam.list_access_keys(UserName=STUDENT)["AccessKeyMetadata"]:
-        iam.delete_access_key(UserName=STUDENT, AccessKeyId=key["AccessKeyId"])
-    iam.delete_user_policy(UserName=STUDENT, PolicyName=STUDENT_POLICY)
-    iam.delete_user(UserName=STUDENT)
+def delete_student(iam: Any, name: str = STUDENT) -> None:
+    for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
+        iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
+    iam.delete_user_policy(UserName=name, PolicyName=STUDENT_POLICY)
+    iam.delete_user(UserName=name)
 
 
 def instance_role(client: ClientFactory, instance_id: str) -> tuple[str, Credentials]:

@@ -144,6 +144,5 @@ def test_settings_the_rehearsal_goes_on_without_are_named():
         "DynamicPartitioningConfiguration": {"Enabled": True, "RetryOptions": {"DurationInSeconds": 300}}}})
     assert names == [
         "Firehose DynamicPartitioningConfiguration.RetryOptions",
-        "Firehose record format conversion (JSON lines land as they are)",
         "the Firehose delivery role's permissions (not evaluated)",
     ]

@@ -5,7 +5,7 @@ import pytest
 
 from lab_stack.config import ConfigError, LabConfig
 from producer.events import TICKER_SYMBOLS
-from producer.schema import EVENT_FIELDS
+from producer.schema import EVENT_FIELDS, VERIFY_TICKER
 from rehearsal.emulator.firehose_processing import deaggregate, extract_keys
 
 
@@ -56,7 +56,7 @@ def test_glue_table_projects_a_ticker_partition_from_the_producers_tickers(parti
         ("ticker", "string"), ("year", "int"), ("month", "int"), ("day", "int"), ("hour", "int")]
     parameters = table_input["Parameters"]
     assert parameters["projection.ticker.type"] == "enum"
-    assert parameters["projection.ticker.values"].split(",") == list(TICKER_SYMBOLS)
+    assert parameters["projection.ticker.values"].split(",") == [*TICKER_SYMBOLS, VERIFY_TICKER]
     assert "/data/ticker=${ticker}/year=${year}/" in str(parameters["storage.location.template"])
     columns = [c["Name"] for c in table_input["StorageDescriptor"]["Columns"]]
     assert columns == [name for name, _ in EVENT_FIELDS if name != "ticker"]

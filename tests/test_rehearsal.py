@@ -160,10 +160,22 @@ def test_a_control_character_in_a_setting_stops_the_rehearsal_before_anything_st
 
 def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
     result, _, log, _ = rehearsal
-    assert "AWS::S3::BucketPolicy" in result.skipped_types
-    assert "AWS::KinesisFirehose::DeliveryStream" not in result.skipped_types
-    assert "Custom::S3AutoDeleteObjects" not in result.skipped_types
+    assert "AWS::CDK::Metadata" in result.skipped_types
+    modelled = {"AWS::KinesisFirehose::DeliveryStream", "Custom::S3AutoDeleteObjects", "AWS::S3::BucketPolicy",
+                "AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup", "AWS::Athena::NamedQuery"}
+    assert modelled.isdisjoint(result.skipped_types)
     assert "the emulator lacks, so this rehearsal skips: " in log
+
+
+def test_the_saved_queries_answer_and_their_counts_agree_with_verify(rehearsal):
+    result, _, log, _ = rehearsal
+    assert set(result.query_results) == {"events per minute", "top tickers"}
+    assert {r.state for r in result.query_results.values()} == {"SUCCEEDED"}
+    per_minute = sum(int(events) for _, events in result.query_results["events per minute"].rows)
+    assert per_minute == sum(obj.events for obj in result.landed)
+    assert result.query_results["top tickers"].rows[0][:2] == ["VERIFY", str(BURST_EVENTS)]
+    assert "    ticker | trades | shares | avg_price" in log
+    assert f"both agree with the {per_minute} events delivered today and the {BURST_EVENTS} verify found" in log
 
 
 def test_a_failed_phase_is_named_and_everything_is_cleaned_up(monkeypatch, tmp_path, capsys):
@@ -231,3 +243,9 @@ def test_a_stop_signal_ends_the_rehearsal_cleanly(tmp_path, signum, when, phases
     assert re.search(rf"\[rehearse\]   {re.escape(phase)} +\d+\.\ds  stopped", output), output
     assert [describe(pid) for pid in processes_mentioning(str(tmp_path))] == []
     assert list(tmp_path.iterdir()) == []
+
+
+def test_an_unpartitioned_lab_lists_no_partitions(rehearsal):
+    """The date prefix is not a partition of its own: only a partition before it (ticker=) is summed up."""
+    _, _, log, _ = rehearsal
+    assert "per partition" not in log

@@ -15,7 +15,11 @@ import threading
 from typing import Any
 
 from moto.cloudformation import parsing
-from moto.cloudformation.models import CloudFormationBackend, Stack, cloudformation_backends
+from moto.cloudformation.models import (
+    CloudFormationBackend,
+    Stack,
+    cloudformation_backends,
+)
 from moto.cloudformation.responses import CloudFormationResponse
 
 from .cfn_deleted_stacks import close

@@ -16,7 +16,6 @@ from moto.cloudformation.models import CloudFormationBackend, Stack
 from .cfn_delete_order import ResourceDeleteFailed
 from .cfn_events import add_resource_event, set_stack_status
 
-
 _original_delete_stack = CloudFormationBackend.delete_stack
 
 

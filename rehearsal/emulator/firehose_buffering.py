@@ -228,7 +228,7 @@ def _is_due(buffer: _Buffer, now: float) -> bool:
 
 def _deliver(account_id: str, region_name: str, flushed: FlushedBuffer) -> None:
     s3 = s3_backends[account_id][get_partition(region_name)]
-    for obj in objects_for(flushed):
+    for obj in objects_for(flushed, account_id, region_name):
         if obj.kms_key_id:
             s3.put_object(obj.bucket, obj.key, obj.body, encryption="aws:kms", kms_key_id=obj.kms_key_id)
         else:

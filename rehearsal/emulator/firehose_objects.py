@@ -1,6 +1,7 @@
 """One flushed Firehose buffer → the S3 objects to write: key, body, compression, server-side encryption.
 
-The single place where a buffer's records become objects, so format conversion (issue 11) hooks in here too.
+The single place where a buffer's records become objects: record format conversion (firehose_conversion) too,
+whose records that do not fit the table become an error object under `format-conversion-failed`.
 AWS, "Configure Amazon S3 object name format", "Understand custom prefixes", "Data protection in Amazon Data
 Firehose" / ExtendedS3DestinationConfiguration:
 - records are concatenated as they are (no delimiter unless a processor added one);
@@ -19,7 +20,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .firehose_prefix import COMPRESSION_EXTENSIONS, file_extension, object_name, render_prefix
+from . import firehose_conversion
+from .firehose_prefix import (
+    COMPRESSION_EXTENSIONS,
+    file_extension,
+    object_name,
+    render_prefix,
+)
 
 DATA, ERRORS, BACKUP = "data", "errors", "backup"
 
@@ -64,9 +71,11 @@ def prefix_of(flushed: FlushedBuffer) -> str:
                          partition_keys=flushed.partition_keys)
 
 
-def objects_for(flushed: FlushedBuffer) -> list[S3Object]:
-    """The objects one flushed buffer becomes (the hook point for record format conversion)."""
+def objects_for(flushed: FlushedBuffer, account_id: str, region_name: str) -> list[S3Object]:
+    """The objects one flushed buffer becomes."""
     destination = flushed.destination
+    if flushed.kind == DATA and firehose_conversion.enabled(destination):
+        return _converted_objects(flushed, account_id, region_name)
     compression = destination.get("CompressionFormat", "UNCOMPRESSED")
     body = b"".join(flushed.records)
     if flushed.kind == DATA:
@@ -75,6 +84,26 @@ def objects_for(flushed: FlushedBuffer) -> list[S3Object]:
         extension = COMPRESSION_EXTENSIONS.get(compression, "")
     if compression == "GZIP":
         body = gzip.compress(body)
+    return [_object(flushed, body, extension)]
+
+
+def _converted_objects(flushed: FlushedBuffer, account_id: str, region_name: str) -> list[S3Object]:
+    """One Parquet object of the records that fit the Glue table (none if no record did), and one error object of
+    those that did not (conversion compresses inside the file: CompressionFormat is UNCOMPRESSED, firehose_settings)."""
+    converted = firehose_conversion.convert(flushed.records, flushed.destination, account_id=account_id,
+                                            region_name=region_name, arrival=flushed.arrival)
+    objects = []
+    if converted.errors:
+        errors = FlushedBuffer(ERRORS, flushed.stream_name, flushed.version_id, flushed.destination, flushed.arrival,
+                               error_output_type=firehose_conversion.ERROR_OUTPUT_TYPE)
+        objects.append(_object(errors, converted.errors, ""))
+    if converted.data is not None:
+        objects.append(_object(flushed, converted.data, file_extension(flushed.destination, converted.extension)))
+    return objects
+
+
+def _object(flushed: FlushedBuffer, body: bytes, extension: str) -> S3Object:
+    destination = flushed.destination
     key = prefix_of(flushed) + object_name(flushed.stream_name, flushed.version_id, flushed.arrival, extension,
                                            destination.get("CustomTimeZone"))
-    return [S3Object(destination["BucketARN"].split(":")[-1], key, body, kms_key(destination))]
+    return S3Object(destination["BucketARN"].split(":")[-1], key, body, kms_key(destination))

@@ -23,7 +23,11 @@ from moto.firehose.models import FirehoseBackend
 from moto.kms.models import kms_backends
 
 from . import firehose_buffering, firehose_lambda
-from .firehose_prefix import NAMESPACE, PARTITION_KEY_FROM_LAMBDA, PARTITION_KEY_FROM_QUERY
+from .firehose_prefix import (
+    NAMESPACE,
+    PARTITION_KEY_FROM_LAMBDA,
+    PARTITION_KEY_FROM_QUERY,
+)
 from .firehose_processing import compile_query, processors
 
 IMPLEMENTED, REFUSED, SKIPPED = "implemented", "refused at create", "named as skipped"
@@ -68,7 +72,9 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
     ("Processor Decompression, CloudWatchLogProcessing", REFUSED, "CloudWatch Logs subscription payloads not modelled"),
     ("S3BackupMode Enabled + S3BackupConfiguration", IMPLEMENTED,
      "source records, before processing, with the backup's own buffering, prefix, compression and key"),
-    ("DataFormatConversionConfiguration", SKIPPED, "records land as they are (issue 11 adds the conversion)"),
+    ("DataFormatConversionConfiguration (OpenX JSON in, Parquet out)", IMPLEMENTED,
+     "typed by the Glue table at flush, one Parquet object per flush; misfits to format-conversion-failed/"),
+    ("DataFormatConversionConfiguration (ORC out, Hive JSON in)", REFUSED, "the emulator converts OpenX JSON to Parquet"),
     ("RoleARN (destination, backup, processors)", SKIPPED, "the delivery role's permissions are not evaluated"),
 )
 
@@ -173,10 +179,7 @@ def _check_destination(setting: str, destination: dict[str, Any], account_id: st
     steps = processors(destination)
     _check_processors(f"{setting}.ProcessingConfiguration", steps, account_id, region)
     _check_partitioning(setting, destination, steps)
-    conversion = destination.get("DataFormatConversionConfiguration")
-    if conversion and _enabled(conversion) and _size_mb(destination) < MIN_PARTITIONED_SIZE_MB:
-        raise _refuse(f"{setting}.BufferingHints.SizeInMBs",
-                      "must be at least 64 when data format conversion is enabled")
+    # DataFormatConversionConfiguration is checked by firehose_conversion.validate.
     if destination.get("S3BackupMode", "Disabled") not in ("Disabled", "Enabled"):
         raise _refuse(f"{setting}.S3BackupMode", "must be Disabled or Enabled")
     if destination.get("S3BackupMode") == "Enabled":
@@ -307,9 +310,6 @@ def skipped(props: dict[str, Any]) -> list[str]:
         partitioning = destination.get("DynamicPartitioningConfiguration")
         if isinstance(partitioning, dict) and partitioning.get("RetryOptions"):
             names.append("Firehose DynamicPartitioningConfiguration.RetryOptions")
-        conversion = destination.get("DataFormatConversionConfiguration")
-        if conversion and _enabled(conversion):
-            names.append("Firehose record format conversion (JSON lines land as they are)")
         roles = [destination.get("RoleARN"), (destination.get("S3BackupConfiguration") or {}).get("RoleARN")]
         if any(roles):
             names.append("the Firehose delivery role's permissions (not evaluated)")

@@ -25,21 +25,27 @@ from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from . import (
+    athena_queries,
+    cfn_athena,
     cfn_auto_delete,
+    cfn_bucket_policy,
     cfn_create_failure,
     cfn_delete_failure,
     cfn_delete_order,
     cfn_deleted_stacks,
     cfn_firehose,
     cfn_generated_names,
+    cfn_glue,
     cfn_kms_keys,
     cfn_outputs,
     cfn_role_managed_policies,
     cfn_vpc_delete,
     firehose_buffering,
+    firehose_conversion,
     firehose_iam,
     firehose_lambda,
     firehose_settings,
+    s3_policy_evaluation,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
 
@@ -67,6 +73,12 @@ GAP_FIXES = (
     firehose_iam,
     firehose_buffering,
     firehose_settings,
+    cfn_glue,
+    cfn_bucket_policy,
+    s3_policy_evaluation,
+    firehose_conversion,
+    cfn_athena,
+    athena_queries,
 )
 
 

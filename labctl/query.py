@@ -1,0 +1,201 @@
+"""Query the lab's events with Athena: a saved query by name, or SQL of your own, printed as a table.
+
+  make query                               lists the lab's saved queries
+  make query QUERY="top tickers"           runs one (its name as in the Athena console)
+  make query SQL="SELECT count(*) FROM events WHERE year = 2026"
+                                           runs SQL in the lab's database, in the lab's workgroup
+
+The query runs in the lab's workgroup (results in the lab bucket, cut off at 1 GiB scanned) with your own
+credentials, against AWS or against the rehearsal's emulator (AWS_ENDPOINT_URL). Ctrl-C stops the query.
+
+Exit codes: 0 the query succeeded (or the saved queries were listed), 1 it failed, was cancelled or timed out (the
+reason is printed), 2 bad arguments, no such lab or saved query, AWS unreachable, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lab_stack.config import ConfigError
+from labctl.lab import LabNotFound, find_lab
+from labctl.session import student_session
+from labctl.toolkit import lab_config
+
+# What `make query` needs on AWS: Athena runs a query with the caller's permissions, so besides the workgroup's
+# Athena actions it needs to read the table in Glue and its data in S3, and to write the results (Athena user guide,
+# "Identity and access management in Athena"). The rehearsal's student gets exactly these.
+QUERY_ACTIONS = (
+    "cloudformation:DescribeStacks",
+    "athena:ListNamedQueries",
+    "athena:GetNamedQuery",
+    "athena:StartQueryExecution",
+    "athena:GetQueryExecution",
+    "athena:GetQueryResults",
+    "athena:StopQueryExecution",
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:GetPartitions",
+    "s3:GetBucketLocation",
+    "s3:ListBucket",
+    "s3:GetObject",
+    "s3:PutObject",
+    "s3:AbortMultipartUpload",
+    "s3:ListMultipartUploadParts",
+)
+FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
+NUMERIC_TYPES = ("tinyint", "smallint", "integer", "bigint", "real", "double", "decimal")
+NULL = "NULL"
+
+
+class QueryError(Exception):
+    """One line for the user: the query could not be started, or a saved query does not exist."""
+
+
+@dataclass
+class QueryResult:
+    query_id: str
+    state: str
+    reason: str = ""
+    columns: list[tuple[str, str]] = field(default_factory=list)  # (name, Athena type)
+    rows: list[list[str | None]] = field(default_factory=list)
+    scanned_bytes: int = 0
+    seconds: float = 0.0
+
+
+def saved_queries(athena, workgroup: str) -> dict[str, dict]:
+    """The workgroup's saved queries by name."""
+    found = {}
+    for page in athena.get_paginator("list_named_queries").paginate(WorkGroup=workgroup):
+        for query_id in page.get("NamedQueryIds", []):
+            query = athena.get_named_query(NamedQueryId=query_id)["NamedQuery"]
+            found[query["Name"]] = query
+    return found
+
+
+def run_query(athena, *, sql: str, database: str, workgroup: str, timeout: float = 120.0,
+              sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> QueryResult:
+    """Start the query, wait until it ends (stopping it after `timeout` seconds), and read all its rows."""
+    started = clock()
+    query_id = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=workgroup
+    )["QueryExecutionId"]
+    pause = 0.2
+    try:
+        while True:
+            execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+            state = execution["Status"]["State"]
+            if state in FINAL_STATES:
+                break
+            if clock() - started > timeout:
+                athena.stop_query_execution(QueryExecutionId=query_id)
+                return QueryResult(query_id, "TIMED OUT", f"still {state} after {timeout:.0f}s; stopped",
+                                   seconds=clock() - started)
+            sleep(pause)
+            pause = min(pause * 2, 2.0)
+    except KeyboardInterrupt:
+        athena.stop_query_execution(QueryExecutionId=query_id)
+        raise
+    result = QueryResult(query_id, state, execution["Status"].get("StateChangeReason", ""),
+                         scanned_bytes=execution.get("Statistics", {}).get("DataScannedInBytes", 0))
+    if state == "SUCCEEDED":
+        for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=query_id):
+            result_set = page["ResultSet"]
+            if not result.columns:
+                result.columns = [(c["Name"], c["Type"]) for c in result_set["ResultSetMetadata"]["ColumnInfo"]]
+            result.rows.extend([d.get("VarCharValue") for d in row["Data"]] for row in result_set["Rows"])
+        if result.rows and result.rows[0] == [name for name, _ in result.columns]:
+            result.rows = result.rows[1:]  # a SELECT's first row repeats the column names (SHOW, DESCRIBE: none)
+    result.seconds = clock() - started
+    return result
+
+
+def table_lines(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> list[str]:
+    """An aligned text table: numbers to the right, NULL spelled out."""
+    cells = [[NULL if value is None else value for value in row] for row in rows]
+    widths = [max([len(name)] + [len(row[i]) for row in cells]) for i, (name, _) in enumerate(columns)]
+    numeric = [kind.split("(")[0] in NUMERIC_TYPES for _, kind in columns]
+
+    def line(values: list[str]) -> str:
+        return " | ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric)).rstrip()
+
+    return [line([name for name, _ in columns]), "-+-".join("-" * w for w in widths)] + [line(r) for r in cells]
+
+
+def summary(result: QueryResult) -> str:
+    if result.state != "SUCCEEDED":
+        return f"query {result.state}: {result.reason or 'no reason given'} (query id {result.query_id})"
+    rows = f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}"
+    return f"{rows}, {result.scanned_bytes:,} bytes scanned, {result.seconds:.1f}s (query id {result.query_id})"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("name", nargs="?", help="saved query to run, by its name (e.g. 'top tickers'); without it "
+                                                "and without --sql the saved queries are listed")
+    parser.add_argument("--sql", help="SQL to run instead, in the lab's database (Athena's SQL: Trino)")
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings as for cdk deploy (the same ARGS); labName says which lab to query")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the query (default 120)")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.name and args.sql:
+        print("query: give a saved query's name or --sql, not both", file=sys.stderr)
+        return 2
+    if args.timeout <= 0:
+        print("query: --timeout must be above 0", file=sys.stderr)
+        return 2
+    try:
+        stack_name = lab_config(args.context).lab_name
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    session = student_session()
+    try:
+        return _query(session, stack_name, args)
+    except (LabNotFound, QueryError) as error:
+        print(f"query: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"query: AWS refused or could not be reached: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("query: interrupted; the query was stopped", file=sys.stderr)
+        return 130
+
+
+def _query(session, stack_name: str, args: argparse.Namespace) -> int:
+    lab = find_lab(session.client("cloudformation"), stack_name)
+    if not lab.workgroup or not lab.events_table:
+        raise QueryError(f"stack {stack_name!r} has no AthenaWorkgroup/EventsTable output: deploy this version of "
+                         "the lab first (`make deploy`)")
+    athena = session.client("athena")
+    database = lab.events_table.split(".")[0]
+    if args.sql:
+        sql = args.sql
+    else:
+        queries = saved_queries(athena, lab.workgroup)
+        if not args.name:
+            print(f"saved queries in workgroup {lab.workgroup} (run one: make query QUERY=\"<name>\"):")
+            for name, query in sorted(queries.items()):
+                print(f"  {name}: {query.get('Description', '')}")
+            return 0
+        chosen = {name.lower(): query for name, query in queries.items()}.get(args.name.strip().lower())
+        if chosen is None:
+            raise QueryError(f"no saved query {args.name!r} in workgroup {lab.workgroup}; saved: "
+                             f"{', '.join(sorted(queries)) or 'none'}")
+        sql, database = chosen["QueryString"], chosen.get("Database") or database
+        print(f"-- {chosen['Name']}: {chosen.get('Description', '')}\n{sql}\n", file=sys.stderr)
+    result = run_query(athena, sql=sql, database=database, workgroup=lab.workgroup, timeout=args.timeout)
+    if result.state != "SUCCEEDED":
+        print(summary(result), file=sys.stderr)
+        return 1
+    for line in table_lines(result.columns, result.rows):
+        print(line)
+    print(summary(result), file=sys.stderr)
+    return 0

@@ -1,0 +1,264 @@
+"""Athena queries that really run (moto 5.2.5 answers every StartQueryExecution with canned, empty results).
+
+StartQueryExecution runs the query with athena_engine.py over the Glue catalog and the S3 objects of moto's own
+backends, then, as Athena does:
+- writes the result to `<output location>/<QueryExecutionId>.csv` (every value quoted, NULL as nothing), with the
+  workgroup's result configuration when it is enforced (`EnforceWorkGroupConfiguration`) and its SSE-S3/KMS
+  encryption; with no output location at all the call is refused with Athena's message;
+- ends the execution SUCCEEDED, or FAILED with the reason in `Status.StateChangeReason` and `Status.AthenaError`
+  (a query the emulator cannot translate or run is a failed query, not an emulator error), or CANCELLED when it
+  would scan more than the workgroup's `BytesScannedCutoffPerQuery`; `Statistics` carry the bytes read and times;
+- answers GetQueryResults from that CSV object (a header row of column names first, then the rows, paged by
+  MaxResults/NextToken, at most 1,000 a page) with the column types kept from the run, as Athena keeps them
+  beside the CSV.
+A disabled workgroup refuses queries. The query runs inside the StartQueryExecution call, so GetQueryExecution
+never sees QUEUED or RUNNING.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable
+
+from moto.athena.models import AthenaBackend, Execution
+from moto.athena.responses import AthenaResponse
+from moto.core.exceptions import ServiceException
+from moto.glue.exceptions import EntityNotFoundException
+from moto.glue.models import glue_backends
+from moto.s3.models import s3_backends
+from moto.s3.utils import bucket_and_name_from_url
+from moto.utilities.utils import get_partition
+
+from . import athena_engine
+from .athena_engine import QueryFailed
+
+logger = logging.getLogger(__name__)
+
+PRIMARY = "primary"
+MAX_RESULTS = 1000  # GetQueryResults' largest page
+NO_OUTPUT_LOCATION = ("No output location provided. An output location is required either through the Workgroup "
+                      "result configuration setting or as an API input.")
+_ENCRYPTION = {"SSE_S3": "AES256", "SSE_KMS": "aws:kms", "CSE_KMS": None}
+
+
+@dataclass
+class Outcome:
+    """What the emulator did with one execution, beside moto's Execution."""
+
+    columns: list[tuple[str, str]]
+    scanned_bytes: int
+    engine_ms: int
+    failure: str = ""
+    category: int = athena_engine.USER_ERROR
+
+
+class InvalidRequest(ServiceException):
+    code = "InvalidRequestException"
+
+
+class MotoCatalog:
+    """The Glue catalog of moto's backend, as athena_engine reads it."""
+
+    def __init__(self, account_id: str, region_name: str):
+        self.glue = glue_backends[account_id][region_name]
+
+    def has_database(self, database: str) -> bool:
+        return database in {name.lower() for name in self.glue.databases}
+
+    def table(self, database: str, name: str) -> dict[str, Any] | None:
+        for db_name, db in self.glue.databases.items():
+            if db_name.lower() == database:
+                for table_name, table in db.tables.items():
+                    if table_name.lower() == name:
+                        return table.as_dict()
+        return None
+
+    def partitions(self, database: str, name: str) -> list[dict[str, Any]]:
+        try:
+            return [p.as_dict() for p in self.glue.get_table(database, name).partitions.values()]
+        except EntityNotFoundException:
+            return []
+
+
+class MotoStorage:
+    """The objects of moto's S3 backend, as athena_engine reads them."""
+
+    def __init__(self, account_id: str, region_name: str):
+        self.s3 = s3_backends[account_id][get_partition(region_name)]
+
+    def list(self, bucket: str, prefix: str) -> Iterable[tuple[str, int]]:
+        keys, _, _, _ = self.s3.list_objects(self.s3.get_bucket(bucket), prefix, None, None, None)
+        return [(key.name, key.size) for key in keys]
+
+    def get(self, bucket: str, key: str) -> bytes:
+        return self.s3.get_object(bucket, key).value
+
+
+def result_csv(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> bytes:
+    """Athena's result file: a header of column names, every value double-quoted, NULL as an empty field."""
+
+    def cell(value: str | None) -> str:
+        return "" if value is None else '"' + value.replace('"', '""') + '"'
+
+    lines = [",".join(cell(name) for name, _ in columns)] + [",".join(cell(v) for v in row) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def parse_result_csv(text: str) -> list[list[str | None]]:
+    """The rows of a result file, telling NULL (nothing) from the empty string ("")."""
+    rows: list[list[str | None]] = []
+    row: list[str | None] = []
+    i = 0
+    while i < len(text):
+        if text[i] == '"':
+            parts, j = [], i + 1
+            while True:
+                end = text.index('"', j)
+                parts.append(text[j:end])
+                if text[end + 1:end + 2] == '"':
+                    parts.append('"')
+                    j = end + 2
+                    continue
+                i = end + 1
+                break
+            row.append("".join(parts))
+        else:
+            row.append(None)
+        if text[i:i + 1] == ",":
+            i += 1
+            continue
+        rows.append(row)
+        row = []
+        i += 1  # the newline
+    return rows
+
+
+def _result_configuration(workgroup: Any, requested: dict[str, Any] | None) -> dict[str, Any]:
+    """The workgroup's result configuration when enforced, else the request's over the workgroup's."""
+    own = dict((workgroup.configuration.get("ResultConfiguration") or {}) if workgroup else {})
+    if workgroup and workgroup.configuration.get("EnforceWorkGroupConfiguration", True):
+        return own
+    return {**own, **(requested or {})}
+
+
+def _run(backend: AthenaBackend, execution: Execution, workgroup: Any) -> None:
+    started = time.monotonic()
+    configuration = workgroup.configuration if workgroup else {}
+    try:
+        result = athena_engine.run(
+            execution.query,
+            database=(execution.context or {}).get("Database"),
+            catalog=MotoCatalog(backend.account_id, backend.region_name),
+            storage=MotoStorage(backend.account_id, backend.region_name),
+            bytes_cutoff=configuration.get("BytesScannedCutoffPerQuery"),
+        )
+        _write_result(backend, execution, result)
+        execution.status = "SUCCEEDED"
+        execution.emulated = Outcome(result.columns, result.scanned_bytes, _ms(started))
+    except QueryFailed as failure:
+        execution.status = failure.state
+        execution.emulated = Outcome([], 0, _ms(started), str(failure), failure.category)
+    except Exception as error:  # an engine bug still ends the query, named, instead of breaking the API call
+        logger.exception("the emulator's Athena engine failed on %r", execution.query)
+        execution.status = "FAILED"
+        execution.emulated = Outcome([], 0, _ms(started), f"INTERNAL_ERROR_QUERY_ENGINE: {error}",
+                                     athena_engine.SYSTEM_ERROR)
+    execution.end_time = time.time()
+
+
+def _ms(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _write_result(backend: AthenaBackend, execution: Execution, result: athena_engine.Result) -> None:
+    bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
+    encryption = (execution.config.get("EncryptionConfiguration") or {})
+    s3_backends[backend.account_id][backend.partition].put_object(
+        bucket, key, result_csv(result.columns, result.rows),
+        encryption=_ENCRYPTION.get(encryption.get("EncryptionOption", "")),
+        kms_key_id=encryption.get("KmsKey"),
+    )
+
+
+_original_start: Callable[..., str] = AthenaBackend.start_query_execution
+_original_get_execution: Callable[..., str] = AthenaResponse.get_query_execution
+
+
+def _start_query_execution(self: AthenaBackend, query: str, context: Any, config: dict[str, Any] | None,
+                           workgroup: str | None, execution_parameters: list[str] | None) -> str:
+    group = self.work_groups.get(workgroup or PRIMARY)
+    if group is not None and getattr(group, "state", "ENABLED") == "DISABLED":
+        raise InvalidRequest(f"Unable to submit query: WorkGroup {group.name} is disabled")
+    effective = _result_configuration(group, config)
+    if not effective.get("OutputLocation"):
+        raise InvalidRequest(NO_OUTPUT_LOCATION)
+    execution_id = _original_start(self, query, context, effective, workgroup or PRIMARY, execution_parameters)
+    _run(self, self.executions[execution_id], group)
+    return execution_id
+
+
+def _get_query_execution(self: AthenaResponse) -> str:
+    answer = json.loads(_original_get_execution(self))
+    execution = self.athena_backend.executions[self._get_param("QueryExecutionId")]
+    outcome: Outcome | None = getattr(execution, "emulated", None)
+    if outcome is None:
+        return json.dumps(answer)
+    described = answer["QueryExecution"]
+    described["EngineVersion"] = {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"}
+    described["Statistics"].update(
+        DataScannedInBytes=outcome.scanned_bytes,
+        EngineExecutionTimeInMillis=outcome.engine_ms,
+        TotalExecutionTimeInMillis=outcome.engine_ms,
+    )
+    if outcome.failure:
+        described["Status"]["StateChangeReason"] = outcome.failure
+        described["Status"]["AthenaError"] = {
+            "ErrorCategory": outcome.category,
+            "Retryable": False,
+            "ErrorMessage": outcome.failure,
+        }
+    return json.dumps(answer)
+
+
+def _get_query_results(self: AthenaResponse) -> str:
+    execution_id = self._get_param("QueryExecutionId")
+    execution = self.athena_backend.executions.get(execution_id)
+    if execution is None:
+        raise InvalidRequest(f"QueryExecution {execution_id} was not found")
+    outcome: Outcome | None = getattr(execution, "emulated", None)
+    if outcome is None or execution.status != "SUCCEEDED":
+        reason = f": {outcome.failure}" if outcome and outcome.failure else ""
+        raise InvalidRequest(f"Query did not finish successfully. Final query state: {execution.status}{reason}")
+    bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
+    stored = s3_backends[self.current_account][get_partition(self.region)].get_object(bucket, key)
+    if stored is None:
+        raise InvalidRequest(f"Unable to read the query result {execution.config['OutputLocation']}: it was deleted")
+    rows = parse_result_csv(stored.value.decode())
+    size = min(int(self._get_param("MaxResults") or MAX_RESULTS), MAX_RESULTS)
+    start = int(self._get_param("NextToken") or 0)
+    page = rows[start:start + size]
+    answer: dict[str, Any] = {
+        "UpdateCount": 0,
+        "ResultSet": {
+            "Rows": [{"Data": [{} if v is None else {"VarCharValue": v} for v in row]} for row in page],
+            "ResultSetMetadata": {"ColumnInfo": [_column_info(name, kind) for name, kind in outcome.columns]},
+        },
+    }
+    if start + size < len(rows):
+        answer["NextToken"] = str(start + size)
+    return json.dumps(answer)
+
+
+def _column_info(name: str, kind: str) -> dict[str, Any]:
+    return {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name, "Type": kind,
+            "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
+
+
+def install() -> None:
+    """Run queries in StartQueryExecution and answer from their results (idempotent)."""
+    AthenaBackend.start_query_execution = _start_query_execution
+    AthenaResponse.get_query_execution = _get_query_execution
+    AthenaResponse.get_query_results = _get_query_results

@@ -1,0 +1,193 @@
+"""CloudFormation models for AWS::Athena::WorkGroup and AWS::Athena::NamedQuery (moto 5.2.5 has none).
+
+moto's Athena API works, but a template's workgroup and saved queries were only recorded: `aws athena
+list-named-queries` found nothing and no query could run in the lab's workgroup. These models keep both in moto's
+Athena backend, so the API, `make query` and the emulator's query engine (athena_queries.py) see what the stack
+declared. Deleting a workgroup follows `RecursiveDeleteOption`: true deletes its saved queries and query history
+with it, false refuses while it holds any (AWS Athena API, DeleteWorkGroup). Every NamedQuery property, and a
+workgroup's Name, replaces the resource when changed, as in CloudFormation.
+"""
+
+from __future__ import annotations
+
+import copy
+import time
+from typing import Any
+
+from moto.athena.models import WorkGroup, athena_backends
+from moto.cloudformation import parsing
+from moto.core.common_models import CloudFormationModel
+
+from .athena_queries import PRIMARY, InvalidRequest
+
+
+class AthenaWorkGroup(CloudFormationModel):
+    """Handle on a workgroup that lives in moto's Athena backend; Ref is its name."""
+
+    def __init__(self, account_id: str, region_name: str, name: str, recursive_delete: bool):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.name = name
+        self.recursive_delete = recursive_delete
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Athena::WorkGroup"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr in ("CreationTime", "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion")
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        workgroup = athena_backends[self.account_id][self.region_name].work_groups[self.name]
+        if attribute_name == "CreationTime":
+            return str(workgroup.creation_time)
+        if attribute_name == "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion":
+            return workgroup.configuration["EngineVersion"]["EffectiveEngineVersion"]
+        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> "AthenaWorkGroup":
+        props = copy.deepcopy(cloudformation_json["Properties"])
+        backend = athena_backends[account_id][region_name]
+        name = props.get("Name", resource_name)
+        workgroup = backend.create_work_group(
+            name, props.get("WorkGroupConfiguration", {}), props.get("Description", ""), props.get("Tags", [])
+        )
+        if workgroup is None:
+            raise InvalidRequest(f"WorkGroup {name} already exists")
+        workgroup.state = props.get("State", "ENABLED")
+        workgroup.creation_time = time.time()
+        return cls(account_id, region_name, name, bool(props.get("RecursiveDeleteOption")))
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: "AthenaWorkGroup",
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> "AthenaWorkGroup":
+        props = copy.deepcopy(cloudformation_json["Properties"])
+        if props.get("Name", original_resource.name) != original_resource.name:
+            replacement = cls.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+            original_resource.delete(account_id, region_name)
+            return replacement
+        backend = athena_backends[account_id][region_name]
+        previous = backend.work_groups[original_resource.name]
+        workgroup = WorkGroup(backend, previous.name, props.get("WorkGroupConfiguration", {}),
+                              props.get("Description", ""), props.get("Tags", []))
+        workgroup.state = props.get("State", "ENABLED")
+        workgroup.creation_time = previous.creation_time
+        backend.work_groups[previous.name] = workgroup
+        original_resource.recursive_delete = bool(props.get("RecursiveDeleteOption"))
+        return original_resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """DeleteWorkGroup: with RecursiveDeleteOption its saved queries and history go too, without it a
+        workgroup holding any is kept (moto's delete loop retries once the saved queries are deleted)."""
+        backend = athena_backends[self.account_id][self.region_name]
+        if self.name not in backend.work_groups:
+            return
+        queries = [i for i, q in backend.named_queries.items() if q.workgroup.name == self.name]
+        executions = [i for i, e in backend.executions.items() if e.workgroup and e.workgroup.name == self.name]
+        if (queries or executions) and not self.recursive_delete:
+            raise InvalidRequest(
+                f"WorkGroup {self.name} is not empty: {len(queries)} saved queries, {len(executions)} query "
+                "executions (RecursiveDeleteOption is false)",
+            )
+        for query_id in queries:
+            del backend.named_queries[query_id]
+        for execution_id in executions:
+            backend.executions.pop(execution_id)
+            backend.query_results.pop(execution_id, None)
+        backend.delete_work_group(self.name)
+
+
+class AthenaNamedQuery(CloudFormationModel):
+    """Handle on a saved query in moto's Athena backend; Ref and NamedQueryId are its id."""
+
+    def __init__(self, account_id: str, region_name: str, query_id: str):
+        self.account_id = account_id
+        self.region_name = region_name
+        self.query_id = query_id
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return ""  # Name is a label, not the physical id
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Athena::NamedQuery"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.query_id
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "NamedQueryId"
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "NamedQueryId":
+            return self.query_id
+        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
+
+    def is_created(self) -> bool:
+        return True
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+    ) -> "AthenaNamedQuery":
+        props = cloudformation_json["Properties"]
+        backend = athena_backends[account_id][region_name]
+        workgroup = props.get("WorkGroup", PRIMARY)
+        if workgroup not in backend.work_groups:
+            raise InvalidRequest(f"WorkGroup {workgroup} does not exist")
+        query_id = backend.create_named_query(
+            props.get("Name", resource_name), props.get("Description", ""), props["Database"],
+            props["QueryString"], workgroup,
+        )
+        return cls(account_id, region_name, query_id)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls,
+        original_resource: "AthenaNamedQuery",
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> "AthenaNamedQuery":
+        replacement = cls.create_from_cloudformation_json(
+            new_resource_name, cloudformation_json, account_id, region_name
+        )
+        original_resource.delete(account_id, region_name)
+        return replacement
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """DeleteNamedQuery; one already gone with its workgroup counts as deleted."""
+        athena_backends[self.account_id][self.region_name].named_queries.pop(self.query_id, None)
+
+
+def install() -> None:
+    """Make moto's cached model lists see the Athena models (idempotent)."""
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
