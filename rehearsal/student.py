@@ -16,18 +16,30 @@ STUDENT = "rehearsal-student"
 STUDENT_POLICY = "verify"
 # What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
 VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket", "s3:GetObject"]
+# What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, plus
+# the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
+# describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
+# A guide command that calls anything else is refused there, and tests/test_guide.py fails: add it here.
+GUIDE_ACTIONS = [
+    *VERIFY_ACTIONS,
+    "cloudformation:ListStackResources",
+    "firehose:DescribeDeliveryStream",
+    "firehose:PutRecord",
+    "s3:ListAllMyBuckets",
+]
 ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
 
 Credentials = dict  # boto3 client keyword arguments: aws_access_key_id, aws_secret_access_key[, aws_session_token]
 ClientFactory = Callable[..., Any]  # (service, **credentials) -> boto3 client on the emulator
 
 
-def create_student(iam: Any) -> Credentials:
-    """An IAM user standing for the student's own credentials, allowed only what `make verify` needs."""
+def create_student(iam: Any, actions: list[str] = VERIFY_ACTIONS) -> Credentials:
+    """An IAM user standing for the student's own credentials, allowed only `actions` (default: what `make verify`
+    needs)."""
     iam.create_user(UserName=STUDENT)
     iam.put_user_policy(UserName=STUDENT, PolicyName=STUDENT_POLICY, PolicyDocument=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": VERIFY_ACTIONS, "Resource": "*"}],
+        "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}],
     }))
     key = iam.create_access_key(UserName=STUDENT)["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
