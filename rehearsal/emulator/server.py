@@ -28,6 +28,7 @@ from . import (
     cfn_auto_delete,
     cfn_firehose,
     cfn_outputs,
+    cfn_resource_list,
     cfn_vpc_delete,
     firehose_buffering,
     firehose_iam,
@@ -42,7 +43,9 @@ TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 
 
 # One module per moto gap, each with an idempotent install().
-GAP_FIXES = (cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_vpc_delete, firehose_iam, firehose_buffering)
+GAP_FIXES = (
+    cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_resource_list, cfn_vpc_delete, firehose_iam, firehose_buffering,
+)
 
 
 def install_extensions() -> None:
