@@ -93,7 +93,10 @@ def histogram(values: list, bins: int = 8, width: int = 40) -> list:
     if not values:
         return []
     low, high = min(values), max(values)
-    step = (high - low) / bins or 1.0
+    # Bars narrower than the printed tenth of a second would all read alike ("5.6s – 5.6s"): the events of one
+    # object, which share its LastModified, make one bar.
+    step = max((high - low) / bins, 0.1)
+    bins = min(bins, int((high - low) / step) + 1)
     counts = Counter(min(bins - 1, int((value - low) / step)) for value in values)
     peak = max(counts.values())
     return [
