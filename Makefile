@@ -11,7 +11,7 @@ REHEARSE_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse deploy verify destroy bench clean
+.PHONY: setup synth test rehearse deploy verify watch destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -42,6 +42,10 @@ deploy: setup
 
 verify: setup
 	$(PY) -m labctl verify $(ARGS)
+
+# Each object as it lands in S3 and why it was flushed, live; on AWS or the offline lab. Ctrl-C ends it.
+watch: setup
+	$(PY) -m labctl watch $(ARGS)
 
 destroy: setup
 	$(PY) -m labctl preflight

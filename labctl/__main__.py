@@ -6,12 +6,13 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
-from labctl import preflight, verify
+from labctl import preflight, verify, watch
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
     "preflight": (preflight, "check AWS credentials and region before deploy/destroy; bootstrap CDK if needed"),
     "verify": (verify, "send tagged events through a deployed lab and find every one in S3"),
+    "watch": (watch, "see each object land in S3 and why Firehose flushed it (size hint or interval)"),
 }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import json
+from datetime import datetime, timezone
 from typing import Iterator
 
 PARQUET_MAGIC = b"PAR1"
@@ -23,3 +24,11 @@ def rows_of(body: bytes) -> Iterator[dict]:
     for line in body.splitlines():
         if line.strip():
             yield json.loads(line)
+
+
+def event_time(event: dict) -> datetime:
+    """An event's `event_time` as an aware UTC datetime: ISO-8601 text in JSON lines, a timestamp in Parquet."""
+    value = event["event_time"]
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
