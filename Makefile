@@ -8,10 +8,11 @@ PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 ARGS ?=
 REHEARSE_ARGS ?=
+LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse deploy verify watch destroy bench clean
+.PHONY: setup synth test rehearse lab-local deploy verify watch destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -34,6 +35,11 @@ test: setup
 # Faster: make rehearse REHEARSE_ARGS="--clock-scale 0.1"
 rehearse: setup
 	$(PY) -m rehearsal $(ARGS) $(REHEARSE_ARGS)
+
+# The lab offline until Ctrl-C, for the guide (docs/): the rehearsal's deploy and boot, then env lines to source.
+# Settings as for deploy (ARGS="-c producerRatePerSecond=2000"); faster buffer clock: LAB_LOCAL_ARGS="--clock-scale 0.1"
+lab-local: setup
+	$(PY) -m rehearsal.lab_local $(ARGS) $(LAB_LOCAL_ARGS)
 
 deploy: setup
 	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched

@@ -99,8 +99,8 @@ class Rehearsal:
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
         started = time.monotonic()
-        self.say(f"{name} ...")
         try:
+            self.say(f"{name} ...")
             yield
         except BaseException:
             self.result.phases.append((name, time.monotonic() - started, False))
