@@ -18,6 +18,7 @@ import pytest
 from labctl.lab import CLOCK_SCALE_ENV
 from labctl.toolkit import ROOT
 from guide_runner import BACKGROUND, CTRL_C, RUN, GuideError, Session, parse, scratch_checkout
+from test_rehearsal import processes_mentioning
 
 GUIDES = {"es": ROOT / "docs" / "guia-es.md", "en": ROOT / "docs" / "guide-en.md"}
 WALKED = "es"
@@ -110,3 +111,11 @@ def test_each_step_prints_what_the_guide_says_to_look_for(walk, step):
     elif step.kind == BACKGROUND:
         assert outcome.exit_code is None, f"ended with {outcome.exit_code}:\n{outcome.output}"
     assert outcome.missing() == [], outcome.output
+
+
+def test_the_walk_leaves_no_process_or_sandbox_behind(walk):
+    up = next(step for step in STEPS if step.kind == BACKGROUND)
+    assert up in walk and next(step for step in STEPS if step.kind == CTRL_C) in walk, "the walk did not finish"
+    sandbox = re.search(r"its log: (/\S+?)/instance/", walk[up].output).group(1)
+    assert not Path(sandbox).exists()
+    assert processes_mentioning(sandbox) == []
