@@ -91,7 +91,8 @@ class Watch:
 
     def _listing(self) -> list[dict]:
         items = []
-        for page in self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.lab.bucket, Prefix=self.lab.data_prefix):
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.lab.bucket, Prefix=self.lab.data_prefix)
+        for page in pages:
             items.extend(page.get("Contents", []))
         return sorted(items, key=lambda item: (item["LastModified"], item["Key"]))
 
@@ -108,7 +109,8 @@ def header(watch: Watch) -> str:
     hints = watch.hints
     clock = ""
     if hints.clock_scale != 1:
-        clock = f"; the emulator's buffer clock runs x{hints.clock_scale:g}, so the interval is {seconds(hints.interval_seconds)} here"
+        clock = (f"; the emulator's buffer clock runs x{hints.clock_scale:g}, "
+                 f"so the interval is {seconds(hints.interval_seconds)} here")
     interval = hints.interval_seconds / hints.clock_scale
     return (f"watching {watch.lab.stack_name}: {watch.lab.stream} -> s3://{watch.lab.bucket}/{watch.lab.data_prefix}\n"
             f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first{clock}")

@@ -1,4 +1,4 @@
-"""`make lab-local`: the whole lab offline, kept up until you stop it — for the guide's exercises, with no AWS account.
+"""`make lab-local`: the whole lab offline, kept up until you stop it, for the guide's exercises with no AWS account.
 
 It brings the lab up as the rehearsal does (the emulator, the real `cdk bootstrap` and `cdk deploy`, the
 instance's user-data in a sandbox, the producer sending under the instance role with IAM enforced), then writes

@@ -24,7 +24,8 @@ from rehearsal.lab_local import EnvFile, EnvFileTaken, LocalLab, signals_as_inte
 
 def lab_local(*args: str, cwd, **env: str) -> subprocess.Popen:
     """`make lab-local` run from `cwd` (where it writes its env file)."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}, "PYTHONPATH": str(ROOT), **env}
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))},
+           "PYTHONPATH": str(ROOT), **env}
     return subprocess.Popen([sys.executable, "-m", "rehearsal.lab_local", *args], cwd=cwd, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
