@@ -8,10 +8,11 @@ PY := $(VENV)/bin/python
 CDK := node_modules/.bin/cdk
 ARGS ?=
 REHEARSE_ARGS ?=
+LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse deploy verify query destroy bench clean
+.PHONY: setup synth test rehearse lab-local deploy verify query watch destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -35,6 +36,11 @@ test: setup
 rehearse: setup
 	$(PY) -m rehearsal $(ARGS) $(REHEARSE_ARGS)
 
+# The lab offline until Ctrl-C, for the guide (docs/): the rehearsal's deploy and boot, then env lines to source.
+# Settings as for deploy (ARGS="-c producerRatePerSecond=2000"); faster buffer clock: LAB_LOCAL_ARGS="--clock-scale 0.1"
+lab-local: setup
+	$(PY) -m rehearsal.lab_local $(ARGS) $(LAB_LOCAL_ARGS)
+
 deploy: setup
 	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched
 	$(PY) -m labctl preflight --bootstrap $(ARGS)
@@ -49,6 +55,10 @@ query: export QUERY_NAME := $(QUERY)
 query: export QUERY_SQL := $(SQL)
 query: setup
 	$(PY) -m labctl query $(ARGS) $${QUERY_NAME:+"$$QUERY_NAME"} $${QUERY_SQL:+--sql "$$QUERY_SQL"}
+
+# Each object as it lands in S3 and why it was flushed, live; on AWS or the offline lab. Ctrl-C ends it.
+watch: setup
+	$(PY) -m labctl watch $(ARGS)
 
 destroy: setup
 	$(PY) -m labctl preflight $(ARGS)

@@ -10,6 +10,8 @@ import gzip
 import io
 import json
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Optional
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -20,6 +22,8 @@ class DeliveredObject:
     rows: list[dict] = field(default_factory=list)
     foreign_lines: int = 0
     """Lines that are not a JSON object (or a whole object that could not be read, counted as one)."""
+    data_bytes: Optional[int] = None
+    """Size of the records Firehose concatenated, before any gzip (what its size hint counts); None for Parquet."""
 
 
 def read_object(body: bytes) -> DeliveredObject:
@@ -40,6 +44,7 @@ def read_object(body: bytes) -> DeliveredObject:
         except (OSError, EOFError):
             found.foreign_lines = 1
             return found
+    found.data_bytes = len(body)
     for line in body.splitlines():
         if not line.strip():
             continue
@@ -52,3 +57,11 @@ def read_object(body: bytes) -> DeliveredObject:
         else:
             found.foreign_lines += 1
     return found
+
+
+def event_time(event: dict) -> datetime:
+    """An event's `event_time` as an aware UTC datetime: ISO-8601 text in JSON lines, a timestamp in Parquet."""
+    value = event["event_time"]
+    if isinstance(value, str):
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

@@ -7,6 +7,10 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
+# Set by the offline lab (`make lab-local`) when its emulator's buffer clock runs faster than real time (0.1: a 60 s
+# interval passes in 6 s), so commands that reason about time (`make watch`) read the stream's hints at that speed.
+CLOCK_SCALE_ENV = "FIREHOSE_LAB_CLOCK_SCALE"
+
 
 class LabNotFound(Exception):
     """One line for the user."""

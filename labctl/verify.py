@@ -22,7 +22,7 @@ from typing import Callable, Iterator
 from botocore.exceptions import BotoCoreError, ClientError
 
 from lab_stack.config import ConfigError
-from labctl.delivered import read_object
+from labctl.delivered import event_time, read_object
 from labctl.lab import Lab, LabNotFound, find_lab
 from labctl.session import student_session
 from labctl.toolkit import lab_config
@@ -62,12 +62,6 @@ def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.tim
         )
 
 
-def _as_utc(event_time) -> datetime:
-    if isinstance(event_time, str):
-        return datetime.fromisoformat(event_time.replace("Z", "+00:00"))
-    return event_time if event_time.tzinfo else event_time.replace(tzinfo=timezone.utc)
-
-
 def read_new_objects(s3, lab: Lab, findings: Findings, since: datetime) -> None:
     """Read every data object delivered since `since` that was not read before, counting this run's events."""
     marker = f"verify-{findings.run_id}"
@@ -84,7 +78,7 @@ def read_new_objects(s3, lab: Lab, findings: Findings, since: datetime) -> None:
             for event in delivered.rows:
                 if event.get("producer_id") == marker:
                     findings.arrivals[event["seq"]] += 1
-                    latency = (item["LastModified"] - _as_utc(event["event_time"])).total_seconds()
+                    latency = (item["LastModified"] - event_time(event)).total_seconds()
                     findings.latencies.append(max(0.0, latency))
 
 
@@ -98,7 +92,10 @@ def histogram(values: list, bins: int = 8, width: int = 40) -> list:
     if not values:
         return []
     low, high = min(values), max(values)
-    step = (high - low) / bins or 1.0
+    # Bars narrower than the printed tenth of a second would all read alike ("5.6s – 5.6s"): the events of one
+    # object, which share its LastModified, make one bar.
+    step = max((high - low) / bins, 0.1)
+    bins = min(bins, int((high - low) / step) + 1)
     counts = Counter(min(bins - 1, int((value - low) / step)) for value in values)
     peak = max(counts.values())
     return [

@@ -98,7 +98,11 @@ class RehearsalResult:
 
 
 class Rehearsal:
-    def __init__(self, *, context: list, clock_scale: float, verify_count: int, out=None) -> None:
+    label = "rehearse"  # each line it prints starts with [label]
+    # What the student's credentials may do once IAM is enforced: here, what `make verify` needs.
+    student_actions = student.VERIFY_ACTIONS
+
+    def __init__(self, *, context: list, clock_scale: float, verify_count: int = VERIFY_BURST, out=None) -> None:
         self.context = context
         self.stack_name = lab_config(context).lab_name
         self.parquet = lab_config(context).record_format == "parquet"
@@ -113,7 +117,7 @@ class Rehearsal:
     # --- plumbing -------------------------------------------------------------------------------------------
 
     def say(self, message: str) -> None:
-        print(f"[rehearse] {message}", file=self.out, flush=True)
+        print(f"[{self.label}] {message}", file=self.out, flush=True)
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
@@ -161,25 +165,8 @@ class Rehearsal:
     # --- the phases -----------------------------------------------------------------------------------------
 
     def run(self, workdir: Path) -> RehearsalResult:
-        self.workdir = workdir
-        # moto says so for every resource it only records (bucket policy, log stream, CDK metadata): known, listed
-        # in the README, and noise here.
-        logging.getLogger("moto").setLevel(logging.ERROR)
-        warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
         try:
-            with self.phase("start emulator"):
-                self.emulator.start()
-                self.result.port = self.emulator.port
-                self.cli_env = self._cli_env(workdir)
-                self.say(f"emulator on {self.emulator.endpoint_url} (buffer clock x{self.clock_scale:g})")
-            with self.phase("cdk bootstrap"):
-                self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
-            with self.phase("cdk deploy"):
-                self.cdk("deploy", "--require-approval", "never", "--outputs-file", str(workdir / "outputs.json"))
-                self.result.outputs = self._stack_outputs()
-                self._say_what_is_skipped(workdir / "cdk.out")
-            with self.phase("boot instance (user-data in sandbox)"):
-                self._boot(Sandbox(workdir / "instance"))
+            self.bring_up(workdir)
             with self.phase("first data lands (producer trickle, buffer interval)"):
                 self._wait_for_first_data()
             with self.phase("verify (tagged burst)"):
@@ -193,21 +180,50 @@ class Rehearsal:
                 self._show_landed()
             with self.phase("saved queries (Athena on the emulator)"):
                 self._run_saved_queries()
-            with self.phase("cdk destroy"):
-                self.cdk("destroy", "--force")
-            with self.phase("leftovers check"):
-                self.result.leftovers = find_leftovers(self.client)
-                if self.result.leftovers:
-                    raise PhaseFailed(f"left behind after destroy: {self.result.leftovers}")
-                self.say(f"nothing left but the CDK bootstrap stack ({BOOTSTRAP_STACK})")
+            self.tear_down()
         finally:
-            with stops_deferred():  # a stop signal now waits until the producer and the emulator are stopped
-                # The unit may have started even if the user-data was cut short after `systemctl enable --now`.
-                unit = self.service or (self.sandbox.service(service.UNIT_NAME) if self.sandbox else None)
-                if unit is not None:
-                    unit.stop(timeout=10)
-                self.emulator.stop()
+            self.close()
         return self.result
+
+    def bring_up(self, workdir: Path) -> None:
+        """Start the emulator, bootstrap and deploy the app, boot the instance: the lab is up, its producer sending."""
+        self.workdir = workdir
+        # moto says so for every resource it only records (bucket policy, log stream, CDK metadata): known, listed
+        # in the README, and noise here.
+        logging.getLogger("moto").setLevel(logging.ERROR)
+        warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
+        with self.phase("start emulator"):
+            self.emulator.start()
+            self.result.port = self.emulator.port
+            self.cli_env = self._cli_env(workdir)
+            self.say(f"emulator on {self.emulator.endpoint_url} (buffer clock x{self.clock_scale:g})")
+        with self.phase("cdk bootstrap"):
+            self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
+        with self.phase("cdk deploy"):
+            self.cdk("deploy", "--require-approval", "never", "--outputs-file", str(workdir / "outputs.json"))
+            self.result.outputs = self._stack_outputs()
+            self._say_what_is_skipped(workdir / "cdk.out")
+        with self.phase("boot instance (user-data in sandbox)"):
+            self._boot(Sandbox(workdir / "instance"))
+
+    def tear_down(self) -> None:
+        """Destroy the stack with the real CDK CLI and prove that nothing of the lab is left."""
+        with self.phase("cdk destroy"):
+            self.cdk("destroy", "--force")
+        with self.phase("leftovers check"):
+            self.result.leftovers = find_leftovers(self.client)
+            if self.result.leftovers:
+                raise PhaseFailed(f"left behind after destroy: {self.result.leftovers}")
+            self.say(f"nothing left but the CDK bootstrap stack ({BOOTSTRAP_STACK})")
+
+    def close(self) -> None:
+        """Stop the producer and the emulator, whatever state the lab is in (the emulator's state goes with it)."""
+        with stops_deferred():  # a stop signal now waits until the producer and the emulator are stopped
+            # The unit may have started even if the user-data was cut short after `systemctl enable --now`.
+            unit = self.service or (self.sandbox.service(service.UNIT_NAME) if self.sandbox else None)
+            if unit is not None:
+                unit.stop(timeout=10)
+            self.emulator.stop()
 
     def _cli_env(self, workdir: Path) -> dict:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
@@ -250,7 +266,7 @@ class Rehearsal:
         )
         self.buffer_interval = self._buffer_interval_seconds()
         self.result.buffer_interval_seconds = self.buffer_interval * self.clock_scale
-        self.student = student.create_student(self.client("iam"))
+        self.student = student.create_student(self.client("iam"), self.student_actions)
         self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
         self.emulator.enforce_iam(True)
         self._probe_least_privilege(role)

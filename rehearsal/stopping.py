@@ -12,7 +12,7 @@ import signal
 import subprocess
 import time
 from contextlib import contextmanager
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 
 class Stopped(BaseException):
@@ -30,12 +30,15 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class _Stops:
     """The first stop signal, raised as Stopped at once, or held while a `stops_deferred()` section runs."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_hangup: Optional[Callable[[], None]] = None) -> None:
         self.deferring = 0
         self.pending: Optional[int] = None
         self.seen = False
+        self.on_hangup = on_hangup
 
     def handle(self, signum: int, frame: object) -> None:
+        if signum == signal.SIGHUP and self.on_hangup is not None:
+            self.on_hangup()  # the terminal is gone: what is left to say must not fail the clean-up
         if self.seen:
             return  # one stop is enough; the next ones must not break the clean-up
         self.seen = True
@@ -49,14 +52,16 @@ _stops = _Stops()
 
 
 @contextmanager
-def stop_on_signals() -> Iterator[None]:
+def stop_on_signals(on_hangup: Optional[Callable[[], None]] = None) -> Iterator[None]:
     """Turn the first stop signal into Stopped in the main thread; ignore the next ones while cleaning up.
 
-    SIGHUP comes when the terminal closes; SIGTERM from `kill` or from make (which passes it to its children). The
-    default action of either kills Python without running a `finally`, orphaning the producer and the sandbox.
+    SIGHUP comes when the terminal closes (`on_hangup` is called then, e.g. to stop printing to it); SIGTERM from
+    `kill` or from make (which passes it to its children). The default action of either kills Python without running
+    a `finally`, orphaning the producer and the sandbox. SIGINT is caught even where it was ignored (a background job
+    of a script).
     """
     global _stops
-    _stops = _Stops()
+    _stops = _Stops(on_hangup)
     saved = {sig: signal.signal(sig, _stops.handle) for sig in STOP_SIGNALS}
     try:
         yield

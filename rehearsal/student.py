@@ -16,6 +16,17 @@ STUDENT = "rehearsal-student"
 STUDENT_POLICY = "verify"
 # What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
 VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket", "s3:GetObject"]
+# What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, plus
+# the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
+# describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
+# A guide command that calls anything else is refused there, and tests/test_guide.py fails: add it here.
+GUIDE_ACTIONS = [
+    *VERIFY_ACTIONS,
+    "cloudformation:ListStackResources",
+    "firehose:DescribeDeliveryStream",
+    "firehose:PutRecord",
+    "s3:ListAllMyBuckets",
+]
 ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
 
 Credentials = dict  # boto3 client keyword arguments: aws_access_key_id, aws_secret_access_key[, aws_session_token]

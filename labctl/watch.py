@@ -1,0 +1,351 @@
+"""See the buffer work: each object as it lands in the lab's bucket, and why Firehose flushed it.
+
+Finds the lab from its stack outputs, reads the stream's buffering hints (DescribeDeliveryStream) and polls the
+bucket. Each object is shown with the time it landed, its size, its events and why it was flushed: the size hint
+or the interval, inferred from its size and its spacing from the object before. Also shown: the producer's rate
+(from the events' own timestamps), the time since the last flush and until the next expected one, and a chart of
+object sizes and arrival gaps. On a terminal the view refreshes in place; otherwise one line is printed per object.
+Ctrl-C (or --objects N) ends it with a summary.
+
+Works against AWS and against the offline lab: `make lab-local`'s env lines point it at the emulator and, when
+the emulator's buffer clock runs faster than real time, say so in FIREHOSE_LAB_CLOCK_SCALE.
+
+Exit codes: 0 ended by Ctrl-C or after --objects N, 2 bad arguments, no such lab, or AWS refused or went away.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from datetime import datetime
+from typing import Any, Callable, Optional, TextIO
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lab_stack.config import ConfigError
+from labctl.buffering import (
+    REASONS,
+    SIZE,
+    BufferingHints,
+    Delivery,
+    classify,
+    human_bytes,
+    next_flush,
+    read_delivery,
+    seconds,
+    sparkline,
+    why,
+)
+from labctl.lab import CLOCK_SCALE_ENV, Lab, LabNotFound, find_lab
+from labctl.session import student_session
+from labctl.toolkit import lab_config
+
+HISTORY = 5  # objects already in the bucket shown at start
+CHART_WIDTH = 40  # objects in the size and gap charts
+TABLE_ROWS = 12  # objects in the live table
+FIXED_COLUMNS_WIDTH = 90  # the live table's columns but the object's name, with their padding
+
+
+class Watch:
+    """The lab's delivered objects, read once each, in the order they landed."""
+
+    def __init__(self, lab: Lab, s3: Any, hints: BufferingHints, clock: Callable[[], float] = time.time) -> None:
+        self.lab = lab
+        self.s3 = s3
+        self.hints = hints
+        self.clock = clock
+        self.started_at = clock()
+        self.seen: set[str] = set()
+        self.shown: list[Delivery] = []  # the history, then every new object
+        self.new: list[Delivery] = []
+        self.last_landed_at: Optional[float] = None  # of the newest object known, shown or not
+
+    def start(self, history: int = HISTORY) -> list[Delivery]:
+        """Read the last `history` objects already there; the rest are only noted."""
+        listing = self._listing()
+        for index, item in enumerate(listing):
+            if index >= len(listing) - history:
+                previous = listing[index - 1]["LastModified"].timestamp() if index else None
+                self.shown.append(self._read(item, previous))
+            self.seen.add(item["Key"])
+        if listing:
+            self.last_landed_at = listing[-1]["LastModified"].timestamp()
+        return list(self.shown)
+
+    def poll(self) -> list[Delivery]:
+        """Objects that landed since the last look, oldest first."""
+        arrived = []
+        for item in self._listing():
+            if item["Key"] in self.seen:
+                continue
+            self.seen.add(item["Key"])
+            delivery = self._read(item, self.last_landed_at)
+            self.last_landed_at = max(self.last_landed_at or 0.0, delivery.landed_at)
+            arrived.append(delivery)
+        self.shown.extend(arrived)
+        self.new.extend(arrived)
+        return arrived
+
+    def _listing(self) -> list[dict]:
+        items = []
+        pages = self.s3.get_paginator("list_objects_v2").paginate(Bucket=self.lab.bucket, Prefix=self.lab.data_prefix)
+        for page in pages:
+            items.extend(page.get("Contents", []))
+        return sorted(items, key=lambda item: (item["LastModified"], item["Key"]))
+
+    def _read(self, item: dict, previous_landed_at: Optional[float]) -> Delivery:
+        body = self.s3.get_object(Bucket=self.lab.bucket, Key=item["Key"])["Body"].read()
+        delivery = read_delivery(item["Key"], item["LastModified"].timestamp(), body)
+        return classify(delivery, previous_landed_at, self.hints)
+
+
+# --- what is shown ----------------------------------------------------------------------------------------------
+
+
+def header(watch: Watch) -> str:
+    hints = watch.hints
+    clock = ""
+    if hints.clock_scale != 1:
+        clock = (f"; the emulator's buffer clock runs x{hints.clock_scale:g}, "
+                 f"so the interval is {seconds(hints.interval_seconds)} here")
+    interval = hints.interval_seconds / hints.clock_scale
+    return (f"watching {watch.lab.stack_name}: {watch.lab.stream} -> s3://{watch.lab.bucket}/{watch.lab.data_prefix}\n"
+            f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first{clock}")
+
+
+def events_text(delivery: Delivery) -> str:
+    text = f"{delivery.events:,} events"
+    if delivery.foreign_lines:
+        text += f" +{delivery.foreign_lines} not JSON"
+    return text
+
+
+def rate_text(delivery: Delivery) -> str:
+    rate = delivery.events_per_second
+    return f"{rate:,.0f} events/s" if rate is not None else "- events/s"
+
+
+def line(delivery: Delivery, hints: BufferingHints) -> str:
+    """One object, as printed when not on a terminal."""
+    landed = datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S")
+    return (f"{landed}  {human_bytes(delivery.stored_bytes):>9}  {events_text(delivery)}  {rate_text(delivery)}  "
+            f"flush: {delivery.reason} ({why(delivery, hints)})  {delivery.key}")
+
+
+def charts(deliveries: list[Delivery], hints: BufferingHints) -> list[str]:
+    recent = deliveries[-CHART_WIDTH:]
+    if not recent:
+        return []
+    sizes = [d.data_bytes if d.data_bytes is not None else d.stored_bytes for d in recent]
+    gaps = [d.waited or 0.0 for d in recent]
+    return [
+        f"sizes  {sparkline(sizes, max(max(sizes), hints.size_bytes)):<{CHART_WIDTH}}  "
+        f"largest {human_bytes(max(sizes))}, size hint {human_bytes(hints.size_bytes)}",
+        f"gaps   {sparkline(gaps, max(max(gaps), hints.interval_seconds)):<{CHART_WIDTH}}  "
+        f"longest {seconds(max(gaps))}, interval {seconds(hints.interval_seconds)}",
+    ]
+
+
+def status(watch: Watch, now: float) -> list[str]:
+    """Rate, time since the last flush and until the next expected one."""
+    if not watch.shown:
+        return [f"no object yet: the first lands about {seconds(watch.hints.interval_seconds)} after the first record"]
+    last = watch.shown[-1]
+    lines = [f"producer rate   {rate_text(last)} (events in the last object)",
+             f"last flush      {seconds(max(0.0, now - last.landed_at))} ago ({last.reason})"]
+    expected = next_flush(last, now, watch.hints)
+    rate = f", data at {human_bytes(expected.bytes_per_second)}/s" if expected.bytes_per_second else ""
+    if expected.in_seconds > 0:
+        lines.append(f"next flush      in ~{seconds(expected.in_seconds)} ({expected.reason}{rate})")
+    else:
+        lines.append(f"next flush      due ({expected.reason}{rate}), once data comes in")
+    return lines
+
+
+def summary(watch: Watch, now: float, with_objects: bool) -> list[str]:
+    """The closing screen: what landed while watching (each object too, unless already printed), why, the charts."""
+    new = watch.new
+    took = seconds(now - watch.started_at)
+    if not new:
+        lines = [f"watched {took}: no new object (the interval is {seconds(watch.hints.interval_seconds)})"]
+    else:
+        total = sum(d.data_bytes if d.data_bytes is not None else d.stored_bytes for d in new)
+        lines = [f"watched {took}: {len(new)} new object{'s' * (len(new) != 1)}, {human_bytes(total)}, "
+                 f"{sum(d.events for d in new):,} events"]
+        for reason, (flushed, meaning) in REASONS.items():
+            count = sum(d.reason == reason for d in new)
+            if count:
+                lines.append(f"  {flushed}: {count} object{'s' * (count != 1)} ({meaning})")
+        foreign = [d for d in new if d.foreign_lines]
+        if foreign:
+            lines.append(f"  not JSON events: {sum(d.foreign_lines for d in foreign)} line(s) in {len(foreign)} "
+                         "object(s): a record sent without its newline runs into the next one")
+        if with_objects:
+            lines.extend(f"  {line(delivery, watch.hints)}" for delivery in new[-TABLE_ROWS:])
+    lines.extend(f"  {text}" for text in status(watch, now))
+    lines.extend(f"  {text}" for text in charts(watch.shown, watch.hints))
+    return lines
+
+
+class PlainView:
+    """Not a terminal: one line per object, as they land."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+
+    def begin(self, watch: Watch) -> None:
+        print(header(watch), file=self.out, flush=True)
+
+    def show(self, watch: Watch, arrived: list[Delivery], before: bool = False) -> None:
+        if before:
+            if arrived:
+                print(f"already there (the last {len(arrived)}):", file=self.out)
+            for delivery in arrived:
+                print(f"  {line(delivery, watch.hints)}", file=self.out)
+            print("waiting for new objects (Ctrl-C to stop)", file=self.out, flush=True)
+            return
+        for delivery in arrived:
+            print(f"new {line(delivery, watch.hints)}", file=self.out, flush=True)
+
+    def end(self, watch: Watch) -> None:
+        print("\n".join(summary(watch, watch.clock(), with_objects=False)), file=self.out, flush=True)
+
+
+class LiveView:
+    """A terminal: a table of the last objects, the status and the charts, redrawn in place."""
+
+    def __init__(self, out: TextIO) -> None:
+        from rich.console import Console  # only on a terminal
+
+        self.console = Console(file=out)
+        self.live = None
+
+    def begin(self, watch: Watch) -> None:
+        from rich.live import Live
+
+        self.live = Live(self._render(watch), console=self.console, auto_refresh=False, transient=True)
+        self.live.start()
+
+    def show(self, watch: Watch, arrived: list[Delivery], before: bool = False) -> None:
+        self.live.update(self._render(watch), refresh=True)
+
+    def end(self, watch: Watch) -> None:
+        if self.live is not None:
+            self.live.stop()
+        self.console.print("\n".join(summary(watch, watch.clock(), with_objects=True)), highlight=False, markup=False)
+
+    def _render(self, watch: Watch):
+        from rich.console import Group
+        from rich.table import Table
+        from rich.text import Text
+
+        table = Table(box=None, header_style="bold", pad_edge=False)
+        for column, justify in (("landed", "left"), ("size", "right"), ("events", "right"), ("not JSON", "right"),
+                                ("events/s", "right"), ("flush", "left"), ("why", "left")):
+            table.add_column(column, justify=justify, no_wrap=True)
+        # rich squeezes no-wrap columns to nothing when a row is too wide: the object's name gets only what is left.
+        room = self.console.width - FIXED_COLUMNS_WIDTH
+        if room >= 12:
+            table.add_column("object", no_wrap=True)
+        new_keys = {delivery.key for delivery in watch.new}
+        for delivery in watch.shown[-TABLE_ROWS:]:
+            rate = delivery.events_per_second
+            cells = (
+                datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S"),
+                human_bytes(delivery.stored_bytes),
+                f"{delivery.events:,}",
+                f"{delivery.foreign_lines:,}" if delivery.foreign_lines else "",
+                f"{rate:,.0f}" if rate is not None else "-",
+                Text(delivery.reason, style="bold green" if delivery.reason == SIZE else "bold cyan"),
+                why(delivery, watch.hints),
+                _tail(delivery.key.rsplit("/", 1)[-1], room),
+            )
+            table.add_row(*cells[:len(table.columns)], style=None if delivery.key in new_keys else "dim")
+        now = watch.clock()
+        lines = [header(watch), ""]
+        lines += status(watch, now) + [""] + charts(watch.shown, watch.hints)
+        lines.append(f"{len(watch.new)} new object(s) in {seconds(now - watch.started_at)}; Ctrl-C to stop")
+        return Group(table, Text("\n".join(lines)))
+
+
+def _tail(name: str, room: int) -> str:
+    """The end of a long name (where Firehose puts the time and a random id), to fit `room` characters."""
+    return name if len(name) <= room else "…" + name[-(room - 1):]
+
+
+def watch_lab(*, watch: Watch, view, objects: int, poll_seconds: float, refresh_seconds: float = 0.5) -> None:
+    """Poll until `objects` new ones landed (0: until Ctrl-C); the view is ended in every case."""
+    view.begin(watch)
+    try:
+        view.show(watch, watch.start(), before=True)
+        next_poll = time.monotonic() + poll_seconds
+        while not objects or len(watch.new) < objects:
+            if time.monotonic() >= next_poll:
+                arrived = watch.poll()
+                next_poll = time.monotonic() + poll_seconds
+                view.show(watch, arrived)
+                if objects and len(watch.new) >= objects:
+                    break
+            elif isinstance(view, LiveView):
+                view.show(watch, [])
+            time.sleep(min(refresh_seconds, poll_seconds))
+    except KeyboardInterrupt:
+        pass
+    finally:
+        view.end(watch)
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings as for cdk deploy (the same ARGS); labName says which lab to watch")
+    parser.add_argument("--objects", type=int, default=0, metavar="N",
+                        help="stop after N new objects (default 0: until Ctrl-C)")
+    parser.add_argument("--poll-seconds", type=float, default=2.0, help="how often to list the bucket (default 2)")
+    parser.add_argument("--plain", action="store_true", help="print one line per object even on a terminal")
+    parser.add_argument(
+        "--clock-scale", type=float, default=None,
+        help=f"how fast the offline lab's buffer clock runs (default: ${CLOCK_SCALE_ENV}, set by make lab-local, "
+             "else 1 = real time, as on AWS)",
+    )
+
+
+def _clock_scale(args: argparse.Namespace) -> float:
+    if args.clock_scale is not None:
+        return args.clock_scale
+    text = os.environ.get(CLOCK_SCALE_ENV, "1")
+    try:
+        return float(text)
+    except ValueError:
+        return math.nan
+
+
+def run(args: argparse.Namespace) -> int:
+    clock_scale = _clock_scale(args)
+    if args.objects < 0 or not 0 < args.poll_seconds <= 3600 or not 0 < clock_scale <= 1:
+        print(f"watch: --objects must be 0 or more, --poll-seconds in (0, 3600] and the clock scale "
+              f"(--clock-scale or ${CLOCK_SCALE_ENV}) in (0, 1]", file=sys.stderr)
+        return 2
+    try:
+        stack_name = lab_config(args.context).lab_name
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    session = student_session()
+    try:
+        lab = find_lab(session.client("cloudformation"), stack_name)
+        stream = session.client("firehose").describe_delivery_stream(DeliveryStreamName=lab.stream)
+        hints = BufferingHints.of_stream(stream["DeliveryStreamDescription"], clock_scale)
+        watch = Watch(lab, session.client("s3"), hints)
+        on_terminal = sys.stdout.isatty() and not args.plain
+        view = LiveView(sys.stdout) if on_terminal else PlainView(sys.stdout)
+        watch_lab(watch=watch, view=view, objects=args.objects, poll_seconds=args.poll_seconds)
+    except LabNotFound as error:
+        print(f"watch: {error}", file=sys.stderr)
+        return 2
+    except (BotoCoreError, ClientError) as error:
+        print(f"watch: AWS refused or could not be reached: {error}", file=sys.stderr)
+        return 2
+    return 0

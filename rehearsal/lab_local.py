@@ -1,0 +1,236 @@
+"""`make lab-local`: the whole lab offline, kept up until you stop it, for the guide's exercises with no AWS account.
+
+It brings the lab up as the rehearsal does (the emulator, the real `cdk bootstrap` and `cdk deploy`, the
+instance's user-data in a sandbox, the producer sending under the instance role with IAM enforced), then writes
+and prints the env lines that point the AWS CLI, boto3 and this project's commands (`make verify`, `make watch`)
+at it, and keeps the emulator and the producer running until Ctrl-C, SIGTERM or SIGHUP. Then, as the rehearsal
+does, it stops the producer, runs the real `cdk destroy`, checks that nothing is left, and removes the emulator
+and the sandbox.
+
+Credentials while the lab is up: IAM stays enforced, as in the rehearsal's producer phase, for the whole time.
+The producer keeps the instance role's own credentials, so it can never do more than on EC2; the env lines give
+the student an IAM user allowed exactly the actions the guide's commands call (student.GUIDE_ACTIONS), so a
+guide command that needs more fails here as it would for a student with least-privilege credentials, and the
+guide's test shows it. The CDK CLI's test keys (no IAM user) are used again only once enforcement is off, to
+destroy.
+
+Exit codes: 0 up, then torn down with nothing left; 1 a phase failed (named on the last line); 2 bad arguments,
+or the env file belongs to something else; 128 + the signal's number when stopped while coming up or going down
+(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shlex
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Optional
+
+from lab_stack.config import ConfigError
+from labctl.lab import CLOCK_SCALE_ENV
+from labctl.toolkit import lab_config
+from rehearsal import student
+from rehearsal.rehearse import Rehearsal, summary
+from rehearsal.stopping import Stopped, stop_on_signals
+
+ENV_FILE = "lab-local.env"
+# The env file's first line: it names the process that owns the file, so a second lab never takes it over and a
+# file left by a killed one can be replaced. A file without it is not ours and is never overwritten.
+_OWNER = re.compile(r"^# firehose-lab offline lab, pid (\d+)\b")
+
+
+class EnvFileTaken(Exception):
+    """One line for the user."""
+
+
+class EnvFile:
+    """The env lines in a file the student can `source`; ours only while our pid heads it."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    def owner(self) -> Optional[int]:
+        """The pid that wrote it, or None when there is no such file; EnvFileTaken when it is not ours to replace."""
+        try:
+            first = self.path.read_text().split("\n", 1)[0]
+        except FileNotFoundError:
+            return None
+        except (OSError, UnicodeDecodeError) as error:
+            raise EnvFileTaken(f"{self.path} exists and is unreadable ({error}): pass --env-file PATH") from None
+        match = _OWNER.match(first)
+        if not match:
+            raise EnvFileTaken(f"{self.path} exists and was not written by make lab-local: remove it, or pass "
+                               "--env-file PATH")
+        return int(match.group(1))
+
+    def claim(self) -> None:
+        """Refuse when another offline lab that is still running owns the file."""
+        pid = self.owner()
+        if pid is not None and pid != os.getpid() and _alive(pid):
+            raise EnvFileTaken(f"another offline lab (pid {pid}) is running and owns {self.path}: stop it with "
+                               "Ctrl-C in its terminal, or pass --env-file PATH")
+
+    def write(self, lines: list[str]) -> None:
+        self.claim()
+        head = (f"# firehose-lab offline lab, pid {os.getpid()}: written by `make lab-local`, removed when it stops.\n"
+                "# Points the AWS CLI, boto3 and make verify/watch at the emulator; a new terminal is back on AWS.\n")
+        self.path.write_text(head + "\n".join(lines) + "\n")
+
+    def remove(self) -> None:
+        try:
+            if self.owner() == os.getpid():
+                self.path.unlink()
+        except EnvFileTaken:
+            pass  # replaced by someone else meanwhile: theirs now
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class LocalLab(Rehearsal):
+    """The rehearsal's lab, up until stopped, with a student who may do what the guide does."""
+
+    label = "lab-local"
+    student_actions = student.GUIDE_ACTIONS
+
+    def __init__(self, *, context: list, clock_scale: float, out=None) -> None:
+        super().__init__(context=context, clock_scale=clock_scale, out=out)
+        self.config = lab_config(context)
+
+    def student_env(self) -> list[str]:
+        """Shell lines: the emulator's endpoint, the student's keys, the region, the buffer clock if scaled, and the
+        venv's bin (the pinned AWS CLI) on PATH."""
+        variables = {
+            "AWS_ENDPOINT_URL": self.emulator.endpoint_url,
+            "AWS_ACCESS_KEY_ID": self.student["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": self.student["aws_secret_access_key"],
+            "AWS_REGION": self.emulator.region,
+            "AWS_DEFAULT_REGION": self.emulator.region,
+        }
+        if self.clock_scale != 1:
+            variables[CLOCK_SCALE_ENV] = f"{self.clock_scale:g}"
+        # A profile or session token from the student's own AWS set-up would win over, or spoil, these keys.
+        return ["unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN",
+                *(f"export {name}={shlex.quote(value)}" for name, value in variables.items()),
+                # The project's pinned AWS CLI (and Python) first on PATH: the guide's `aws ...` commands are its.
+                f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"']
+
+    def live(self, workdir: Path, env_file: EnvFile) -> None:
+        """Up, serve until interrupted, down; the emulator and the producer are stopped whatever happens."""
+        try:
+            self.bring_up(workdir)
+            up_since = time.monotonic()
+            try:
+                lines = self.student_env()
+                env_file.write(lines)
+                self._announce(env_file, lines)
+                self._serve()
+            except Stopped as stop:
+                self.result.phases.append(("lab up, until Ctrl-C", time.monotonic() - up_since, True))
+                self.say(f"{stop}: taking the lab down")
+            finally:
+                env_file.remove()
+            self.take_down()
+        finally:
+            self.close()
+
+    def take_down(self) -> None:
+        """Stop the producer as systemd would, then destroy and check, even if the producer's stop went wrong."""
+        try:
+            with self.phase("stop producer"):
+                self._stop_producer()
+        finally:
+            self.emulator.enforce_iam(False)  # the CDK CLI's test keys are no IAM user
+            self.tear_down()
+
+    def _announce(self, env_file: EnvFile, lines: list[str]) -> None:
+        config = self.config
+        path = str(env_file.path)
+        shown = path if "/" in path else f"./{path}"  # `source NAME` would look in PATH first
+        self.say(f"the lab is up: stack {config.lab_name} on the emulator at {self.emulator.endpoint_url} "
+                 f"(buffer clock x{self.clock_scale:g})")
+        self.say(f"  producer: {config.producer_rate_per_second} events/s for {config.producer_minutes} min, as on the "
+                 f"instance; its log: {self.service.log}")
+        self.say("in another terminal, in this folder, point the AWS CLI, boto3 and make verify/watch at it:")
+        self.say(f"  source {shown}")
+        self.say(f"which holds (the keys are IAM user {student.STUDENT}'s, allowed only what the guide does):")
+        for line in lines:
+            self.say(f"  {line}")
+        self.say("then: make watch, make verify, aws s3 ls ... (see docs/guide-en.md, docs/guia-es.md)")
+        self.say("Ctrl-C here takes the lab down: real cdk destroy, then a check that nothing is left")
+
+    def _serve(self) -> None:
+        """Keep the lab up until a stop signal (Ctrl-C, SIGTERM, SIGHUP) raises Stopped."""
+        ended = False
+        while True:
+            if not ended and not self.service.running():
+                ended = True
+                self.say(f"the producer ended by itself (producerMinutes, or see its log {self.service.log}); "
+                         "the lab stays up until Ctrl-C")
+            time.sleep(0.5)
+
+
+def main(argv: Optional[list] = None) -> int:
+    parser = argparse.ArgumentParser(prog="make lab-local", description=__doc__.splitlines()[0])
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings, exactly as for cdk deploy (e.g. -c producerRatePerSecond=2000)")
+    parser.add_argument("--clock-scale", type=float, default=1.0,
+                        help="speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s "
+                             "(default 1: real time)")
+    parser.add_argument("--env-file", default=ENV_FILE,
+                        help=f"where to write the env lines to source in another terminal (default ./{ENV_FILE})")
+    args = parser.parse_args(argv)
+    if not 0 < args.clock_scale <= 1:
+        print("lab-local: --clock-scale must be in (0, 1]", file=sys.stderr)
+        return 2
+    try:
+        lab_config(args.context)  # a bad setting stops here, before anything starts
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    env_file = EnvFile(Path(args.env_file))
+    try:
+        env_file.claim()
+    except EnvFileTaken as error:
+        print(f"lab-local: {error}", file=sys.stderr)
+        return 2
+    lab = LocalLab(context=args.context, clock_scale=args.clock_scale)
+    code = 0
+    def hung_up() -> None:  # no terminal left to print to
+        lab.out = open(os.devnull, "w")
+
+    with stop_on_signals(on_hangup=hung_up), tempfile.TemporaryDirectory(prefix="firehose-lab-local-") as workdir:
+        try:
+            lab.live(Path(workdir), env_file)
+        except Stopped as stop:  # while coming up or going down
+            phases = lab.result.phases
+            where = f"in phase {lab.result.failed_phase}" if lab.result.failed_phase else \
+                f"after phase {phases[-1][0]}" if phases else "at start"
+            lab.say(f"{stop} {where}: stopped; the emulator, its resources and the sandbox are gone with it")
+            code = 128 + stop.signum
+        except Exception as error:  # every failure ends in one named phase, never a traceback
+            lab.say(str(error))
+            code = 1
+    for line in summary(lab.result):
+        lab.say(line)
+    if code == 1:
+        lab.say(f"FAILED in phase: {lab.result.failed_phase}")
+    elif code == 0:
+        lab.say("the lab was up, then destroyed; nothing left behind")
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

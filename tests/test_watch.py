@@ -1,0 +1,234 @@
+"""`make watch`: each object as it lands and why Firehose flushed it, the size hint or the interval.
+
+The flush reasons are worked out from an object's size (before compression) and its spacing against the stream's
+BufferingHints; the command is driven here without a terminal (and once with one) against the emulator's
+Firehose, on a buffer clock twenty times faster than real time.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import pty
+import re
+import select
+import signal
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+
+import pytest
+
+from labctl.buffering import EARLY, INTERVAL, MIB, SIZE, BufferingHints, classify, flush_reason, read_delivery
+from labctl.lab import CLOCK_SCALE_ENV
+from labctl.toolkit import ROOT
+from rehearsal.emulator import ACCOUNT_ID, Emulator
+
+HINTS = BufferingHints(size_bytes=MIB, interval_seconds=60.0)
+
+
+@pytest.mark.parametrize("data_bytes, waited, reason", [
+    (MIB, 2.0, SIZE),  # full: the size hint, however soon
+    (3 * MIB, 60.0, SIZE),
+    (int(0.95 * MIB), 20.0, SIZE),  # nearly full well before the interval: records are whole, it was the size
+    (140_000, 60.0, INTERVAL),  # small after the interval
+    (140_000, 50.0, INTERVAL),  # a little early: S3's LastModified has one-second precision
+    (140_000, None, INTERVAL),  # the first object: small, so only the interval can have flushed it
+    (140_000, 10.0, EARLY),  # small and early: neither hint (a parallel buffer, or a stop)
+])
+def test_the_flush_reason_is_the_hint_that_explains_the_object(data_bytes, waited, reason):
+    assert flush_reason(data_bytes, waited, HINTS) == reason
+
+
+def test_a_scaled_clock_scales_the_interval_not_the_size():
+    description = {"Destinations": [{"ExtendedS3DestinationDescription": {
+        "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300}}}]}
+    hints = BufferingHints.of_stream(description, clock_scale=0.1)
+    assert (hints.size_bytes, hints.interval_seconds) == (5 * MIB, 30.0)
+    assert flush_reason(1000, 30.0, hints) == INTERVAL
+
+
+def event(seq: int, at: float) -> bytes:
+    stamp = datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return json.dumps({"event_time": stamp, "seq": seq, "pad": "x" * 200}).encode() + b"\n"
+
+
+def test_the_size_hint_counts_the_data_before_compression():
+    """AWS applies the hints before compression: a gzip'd object of the hint's worth of events is a size flush."""
+    body = b"".join(event(seq, 1_000_000 + seq / 1000) for seq in range(5000))
+    packed = read_delivery("k.gz", 1_000_010.0, gzip.compress(body))
+    assert packed.stored_bytes < MIB <= packed.data_bytes
+    assert classify(packed, 1_000_008.0, HINTS).reason == SIZE
+
+
+def test_lines_that_are_not_events_are_counted_not_fatal():
+    body = event(0, 1_000_000.0) + b"lab-broken-record" + event(1, 1_000_000.5) + event(2, 1_000_001.0)
+    delivery = read_delivery("k", 1_000_060.0, body)
+    assert (delivery.events, delivery.foreign_lines) == (2, 1)
+    assert delivery.events_per_second == pytest.approx(1.0)
+
+
+# --- against the emulator -----------------------------------------------------------------------------------------
+
+CLOCK_SCALE = 0.05  # the stream's 60 s interval passes in 3 s
+LAB = "WatchLab"
+TEMPLATE = json.dumps({
+    "Resources": {
+        "Bucket": {"Type": "AWS::S3::Bucket"},
+        "Stream": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
+            "DeliveryStreamType": "DirectPut",
+            "ExtendedS3DestinationConfiguration": {
+                "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]},
+                "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
+                "Prefix": "data/",
+                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+            },
+        }},
+    },
+    "Outputs": {
+        "BucketName": {"Value": {"Ref": "Bucket"}},
+        "DeliveryStreamName": {"Value": {"Ref": "Stream"}},
+        "DataPrefix": {"Value": {"Fn::Sub": "s3://${Bucket}/data/"}},
+    },
+})
+
+
+class Producer:
+    """A trickle of events into the stream from a thread (10 a second), and bursts on demand."""
+
+    def __init__(self, firehose, stream: str) -> None:
+        self.firehose, self.stream = firehose, stream
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        seq = 0
+        while not self._stop.is_set():
+            self.firehose.put_record(DeliveryStreamName=self.stream, Record={"Data": event(seq, time.time())})
+            seq += 1
+            self._stop.wait(0.1)
+
+    def burst(self, events: int) -> None:
+        """`events` at once, packed into records of ~400 KiB as the lab's producer packs them: a rate no interval
+        can keep up with, however loaded the machine."""
+        now = time.time()
+        lines = [event(seq, now + seq / 100_000) for seq in range(events)]
+        records = [{"Data": b"".join(lines[i:i + 1800])} for i in range(0, events, 1800)]
+        self.firehose.put_record_batch(DeliveryStreamName=self.stream, Records=records)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    with Emulator(clock_scale=CLOCK_SCALE) as emulator:
+        cloudformation = emulator.client("cloudformation")
+        cloudformation.create_stack(StackName=LAB, TemplateBody=TEMPLATE)
+        outputs = {o["OutputKey"]: o["OutputValue"]
+                   for o in cloudformation.describe_stacks(StackName=LAB)["Stacks"][0]["Outputs"]}
+        producer = Producer(emulator.client("firehose"), outputs["DeliveryStreamName"])
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(emulator.cli_env(tmp_path_factory.mktemp("cdk-home")), **{CLOCK_SCALE_ENV: str(CLOCK_SCALE)})
+        try:
+            yield producer, env
+        finally:
+            producer.stop()
+
+
+def watch(env, *args, **popen):
+    return subprocess.Popen(
+        [sys.executable, "-m", "labctl", "watch", "-c", f"labName={LAB}", "--poll-seconds", "0.2", *args],
+        cwd=ROOT, env=env, text=True, **popen)
+
+
+def new_objects(output: str) -> list[tuple[float, str]]:
+    """(size in KiB, flush reason) of each `new ...` line."""
+    found = []
+    for text in output.splitlines():
+        match = re.match(r"new \S+\s+([\d.]+) (B|KiB|MiB)\s.*flush: (size hint|interval|early) ", text)
+        if match:
+            size = float(match.group(1)) * {"B": 1 / 1024, "KiB": 1, "MiB": 1024}[match.group(2)]
+            found.append((size, match.group(3)))
+    return found
+
+
+def test_a_trickle_is_flushed_by_the_interval_then_a_faster_rate_by_the_size_hint(lab):
+    producer, env = lab
+    trickle = watch(env, "--objects", "2", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    out, err = trickle.communicate(timeout=60)
+    assert trickle.returncode == 0, err
+    assert [reason for _, reason in new_objects(out)] == [INTERVAL, INTERVAL], out
+    assert "flushed by the interval: 2 objects" in out and "flushed by the size hint" not in out
+    assert "the interval is 3.0 s here" in out  # the scaled clock is taken into account
+
+    fast = watch(env, "--objects", "4", stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for line in fast.stdout:  # the bursts come once it has seen what is already there
+        if "waiting for new objects" in line:
+            break
+    for _ in range(3):
+        producer.burst(5000)  # ~1.2 MiB in one call: the buffer is full at once
+    out, err = fast.communicate(timeout=60)
+    assert fast.returncode == 0, err
+    sized = [size for size, reason in new_objects(out) if reason == SIZE]
+    assert sized and all(size >= 1024 for size in sized), out
+    assert "flushed by the size hint:" in out
+
+
+def test_ctrl_c_ends_with_a_summary_and_no_traceback(lab):
+    _, env = lab
+    process = watch(env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    for line in process.stdout:
+        if "waiting for new objects" in line:
+            break
+    process.send_signal(signal.SIGINT)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0
+    assert re.search(r"^watched [\d.]+ s: ", out, re.MULTILINE), out
+    assert "producer rate" in out and "Traceback" not in err
+
+
+def test_on_a_terminal_the_view_is_redrawn_in_place_and_ends_with_the_summary(lab):
+    _, env = lab
+    controller, terminal = pty.openpty()
+    process = watch({**env, "COLUMNS": "160", "TERM": "xterm"}, "--objects", "1",
+                    stdin=terminal, stdout=terminal, stderr=terminal)
+    os.close(terminal)
+    screen = b""
+    while process.poll() is None or select.select([controller], [], [], 0.1)[0]:
+        if select.select([controller], [], [], 0.2)[0]:
+            try:
+                screen += os.read(controller, 65536)
+            except OSError:
+                break
+    os.close(controller)
+    process.wait(timeout=30)
+    text = screen.decode(errors="replace")
+    assert process.returncode == 0, text
+    assert "\x1b[" in text  # cursor movement: the table is redrawn, not scrolled
+    assert all(column in text for column in ("landed", "events", "flush", "why"))  # the table's columns
+    assert "flushed by the interval: 1 object" in text  # the summary after the live view
+
+
+def test_no_such_lab_is_one_line_and_exit_2(lab):
+    _, env = lab
+    run = subprocess.run([sys.executable, "-m", "labctl", "watch", "-c", "labName=NoSuchLab"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()]
+    assert "no deployed lab named 'NoSuchLab'" in run.stderr
+
+
+@pytest.mark.parametrize("args, scale", [(["--objects", "-1"], "0.1"), ([], "10"), ([], "fast")])
+def test_bad_arguments_are_one_line_and_exit_2(args, scale):
+    env = {**os.environ, CLOCK_SCALE_ENV: scale}
+    run = subprocess.run([sys.executable, "-m", "labctl", "watch", *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()]
+    assert "--objects must be 0 or more" in run.stderr
