@@ -24,9 +24,15 @@ DEFAULTS: Mapping[str, Any] = {
     "producerRatePerSecond": 10,
     "producerMinutes": 60,
     "dataRetentionDays": 7,
+    "stopWhenDone": True,
+    "expiresAfterHours": 24,
 }
 
 COMPRESSIONS = ("none", "gzip")
+BOOLEANS = {"true": True, "false": False}
+
+# expiresAfterHours: a lab lives at most a week; 0 means it never deletes itself.
+MAX_EXPIRY_HOURS = 168
 FORMATS = ("json", "parquet")
 
 # bufferSizeMiB=auto: the original lab's 1 MiB, or the service's minimum when Firehose converts records to Parquet
@@ -61,6 +67,8 @@ class LabConfig:
     producer_rate_per_second: int
     producer_minutes: int
     data_retention_days: int
+    stop_when_done: bool
+    expires_after_hours: int  # 0: never
 
     @classmethod
     def from_context(cls, context: Mapping[str, Any]) -> "LabConfig":
@@ -92,6 +100,8 @@ class LabConfig:
             data_retention_days=_parse_int(
                 "dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"
             ),
+            stop_when_done=_parse_bool("stopWhenDone", values["stopWhenDone"]),
+            expires_after_hours=_parse_expiry(values["expiresAfterHours"]),
         )
 
 
@@ -118,6 +128,25 @@ def _parse_choice(key: str, value: Any, choices: tuple) -> str:
     if not isinstance(value, str) or value.strip().lower() not in choices:
         raise _refuse(key, value, f"must be one of {', '.join(choices)}")
     return value.strip().lower()
+
+
+def _parse_bool(key: str, value: Any) -> bool:
+    """cdk.json gives a JSON boolean, `-c key=value` a string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in BOOLEANS:
+        return BOOLEANS[value.strip().lower()]
+    raise _refuse(key, value, "must be true or false")
+
+
+def _parse_expiry(value: Any) -> int:
+    """0 keeps the lab until `make destroy`; otherwise it deletes itself this many hours after deploy."""
+    allowed = f"must be a whole number of hours from 1 to {MAX_EXPIRY_HOURS}, or 0 for a lab that never expires"
+    try:
+        hours = _parse_int("expiresAfterHours", value, 0, MAX_EXPIRY_HOURS, "hours")
+    except ConfigError:
+        raise _refuse("expiresAfterHours", value, allowed) from None
+    return hours
 
 
 def _parse_buffer_size(value: Any, record_format: str) -> int:

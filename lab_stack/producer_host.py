@@ -126,6 +126,9 @@ class ProducerHost(Construct):
                 )
             ],
             user_data=self._user_data(config=config, stream=stream),
+            # The producer's end powers the OS off (stopWhenDone): EC2 then stops the instance, keeping its volume,
+            # so it can be started again; stopped, it bills only that volume.
+            instance_initiated_shutdown_behavior=ec2.InstanceInitiatedShutdownBehavior.STOP,
             user_data_causes_replacement=True,
         )
         Validations.of(self.instance).acknowledge(
@@ -172,6 +175,7 @@ class ProducerHost(Construct):
                 region=Aws.REGION,
                 rate=config.producer_rate_per_second,
                 duration_seconds=config.producer_minutes * 60,
+                stop_when_done=config.stop_when_done,
             )
         )
         return user_data
