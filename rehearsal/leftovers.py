@@ -1,7 +1,8 @@
-"""After `cdk destroy`: list everything of the lab still present in the emulated account.
+"""After `cdk destroy` (or the lab's expiry): list everything of the lab still present in the emulated account.
 
 The emulator starts empty, so anything found is a leftover, except the CDK bootstrap stack (shared by every
-CDK app of an account/region, kept on purpose) and what the emulator itself makes (default VPC).
+CDK app of an account/region, kept on purpose) and what the emulator itself makes (default VPC, the default
+schedule group).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from labctl.toolkit import BOOTSTRAP_QUALIFIER, BOOTSTRAP_STACK
 
 
 def find_leftovers(client: Callable[[str], object]) -> dict:
-    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function and log group left."""
+    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group, schedule
+    and schedule group left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -36,6 +38,9 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     profiles = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
     functions = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
     log_groups = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]]
+    scheduler = client("scheduler")
+    schedules = [f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]]
+    groups = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"] if g["Name"] != "default"]
     found = {
         "stacks": stacks,
         "buckets": buckets,
@@ -46,5 +51,7 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         "instance profiles": profiles,
         "Lambda functions": functions,
         "log groups": log_groups,
+        "schedules": schedules,
+        "schedule groups": groups,
     }
     return {kind: names for kind, names in found.items() if names}

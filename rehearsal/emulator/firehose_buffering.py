@@ -3,8 +3,9 @@
 `FirehoseBackend.put_s3_records` is replaced: records are buffered per stream and delivered as
 one object when the buffer reaches SizeInMBs, or IntervalInSeconds after its first record
 (0 = at once), whichever comes first, like the service. Records are concatenated with no
-delimiter; the key is `<prefix><stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>[.gz]`. The buffer
-clock can be scaled (clock_scale=0.05 makes 60 s pass in 3 s) so rehearsals need not wait.
+delimiter; the key is `<prefix><stream>-<version>-YYYY-MM-DD-HH-MM-SS-<uuid>[.gz]`. Intervals are
+timed on the emulator's scalable clock (rehearsal/clock.py: scale 0.05 makes 60 s pass in 3 s) so
+rehearsals need not wait.
 """
 
 import gzip
@@ -13,7 +14,6 @@ import re
 import secrets
 import string
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -22,6 +22,8 @@ from typing import Any
 from moto.firehose.models import FirehoseBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
+
+from rehearsal.clock import CLOCK
 
 logger = logging.getLogger(__name__)
 
@@ -81,21 +83,17 @@ class FirehoseBuffers:
         self._buffers: dict[tuple[str, str, str, str], _Buffer] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.clock_scale = 1.0
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
     def clock(self) -> float:
-        """Buffer time in seconds: real monotonic time divided by clock_scale."""
-        return time.monotonic() / self.clock_scale
+        """Buffer time in seconds: the emulator's clock."""
+        return CLOCK.monotonic()
 
-    def start(self, clock_scale: float = 1.0) -> None:
-        if clock_scale <= 0:
-            raise ValueError("clock_scale must be > 0")
+    def start(self) -> None:
         self.stop()
-        self.clock_scale = clock_scale
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="firehose-flusher", daemon=True)
         self._thread.start()

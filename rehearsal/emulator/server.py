@@ -8,7 +8,9 @@ Usage:
         ...
 
 moto's backends are process-wide, so run one Emulator per process at a time; each start
-resets all backends, so a run never sees a previous run's resources.
+resets all backends, so a run never sees a previous run's resources. Time in the emulator (Firehose
+buffer intervals, Scheduler's at() times) is rehearsal/clock.py's CLOCK, which each start resets to
+`clock_scale` and `clock` lets the rehearsal speed up.
 """
 
 import json
@@ -24,15 +26,22 @@ from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from rehearsal.clock import CLOCK, ScaledClock
+
 from . import (
     cfn_auto_delete,
     cfn_firehose,
     cfn_outputs,
+    cfn_scheduler,
     cfn_vpc_delete,
+    ec2_shutdown,
     firehose_buffering,
     firehose_iam,
+    firehose_metrics,
+    scheduler_firing,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
+from .scheduler_firing import FIRING, INVOCATIONS, Invocation
 
 # Every extension patches moto internals as they are in this exact release.
 MOTO_PIN = "5.2.5"
@@ -42,7 +51,18 @@ TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 
 
 # One module per moto gap, each with an idempotent install().
-GAP_FIXES = (cfn_firehose, cfn_auto_delete, cfn_outputs, cfn_vpc_delete, firehose_iam, firehose_buffering)
+GAP_FIXES = (
+    cfn_firehose,
+    cfn_auto_delete,
+    cfn_outputs,
+    cfn_vpc_delete,
+    firehose_iam,
+    firehose_buffering,
+    cfn_scheduler,
+    scheduler_firing,
+    ec2_shutdown,
+    firehose_metrics,
+)
 
 
 def install_extensions() -> None:
@@ -84,14 +104,17 @@ class Emulator:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
-        self._buffers.start(self.clock_scale)
+        CLOCK.reset(self.clock_scale)
+        self._buffers.start()
+        FIRING.start(self.endpoint_url)
         self.enforce_iam(False)
         return self
 
     def stop(self) -> None:
-        """Deliver buffered Firehose records, switch IAM enforcement off, free the port."""
+        """Stop firing schedules, deliver buffered Firehose records, switch IAM enforcement off, free the port."""
         if self._server is None:
             return
+        FIRING.stop()
         self._buffers.stop()
         self.enforce_iam(False)
         self._server.stop()
@@ -119,6 +142,19 @@ class Emulator:
         )
         with urllib.request.urlopen(request) as response:
             json.load(response)
+
+    @property
+    def clock(self) -> ScaledClock:
+        """The emulator's time: speed it up to let hours pass in seconds."""
+        return CLOCK
+
+    def scheduler_invocations(self) -> list[Invocation]:
+        """Every schedule this run fired, with its outcome."""
+        return list(INVOCATIONS)
+
+    def power_off(self, instance_id: str) -> str:
+        """The instance's OS halted: EC2 stops or terminates it (its shutdown behaviour); the new state."""
+        return ec2_shutdown.power_off(ACCOUNT_ID, self.region, instance_id)
 
     def flush_firehose(self) -> None:
         """Deliver every Firehose buffer now, due or not."""
