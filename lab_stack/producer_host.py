@@ -18,6 +18,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from lab_stack.config import LabConfig
+from lab_stack.sizing import ROOT_VOLUME_GIB
 from producer import service
 
 PRODUCER_DIR = Path(service.__file__).resolve().parent
@@ -118,7 +119,7 @@ class ProducerHost(Construct):
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
                     volume=ec2.BlockDeviceVolume.ebs(
-                        8,
+                        ROOT_VOLUME_GIB,
                         encrypted=True,
                         volume_type=ec2.EbsDeviceVolumeType.GP3,
                         delete_on_termination=True,

@@ -67,7 +67,7 @@ def stop_when_done_script() -> str:
         f'  echo "firehose-lab: {UNIT_NAME} stopped on request ($SERVICE_RESULT): the instance stays up"',
         "  exit 0",
         "fi",
-        f'echo "firehose-lab: producer run over ($SERVICE_RESULT, $EXIT_CODE $EXIT_STATUS): powering off, the instance '
+        'echo "firehose-lab: producer run over ($SERVICE_RESULT, $EXIT_CODE $EXIT_STATUS): powering off, the instance '
         'stops (start it again to run the producer again)"',
         "exec systemctl poweroff --no-block",
     ])

@@ -22,16 +22,27 @@ from typing import Optional
 @dataclass(frozen=True)
 class Reading:
     """At real monotonic time `real`, `elapsed` clock seconds had passed since the start; from then on the clock
-    runs 1/`scale` times as fast as real time. `origin` is the wall time (epoch seconds) at the start."""
+    runs 1/`scale` times as fast as real time, until `until` clock seconds (if set), then 1/`then_scale` times.
+    `origin` is the wall time (epoch seconds) at the start."""
 
     real: float
     elapsed: float
     scale: float
     origin: float
+    until: Optional[float] = None
+    then_scale: Optional[float] = None
 
     def monotonic(self, real_now: Optional[float] = None) -> float:
         real_now = time.monotonic() if real_now is None else real_now
-        return self.elapsed + (real_now - self.real) / self.scale
+        clock = self.elapsed + (real_now - self.real) / self.scale
+        if self.until is None or clock <= self.until:
+            return clock
+        reached_at = self.real + (self.until - self.elapsed) * self.scale  # real time the speed-up ended
+        return self.until + (real_now - reached_at) / self.then_scale
+
+    @property
+    def current_scale(self) -> float:
+        return self.scale if self.until is None or self.monotonic() <= self.until else self.then_scale
 
 
 class ScaledClock:
@@ -51,7 +62,7 @@ class ScaledClock:
 
     @property
     def scale(self) -> float:
-        return self._reading.scale
+        return self._reading.current_scale
 
     def monotonic(self) -> float:
         """Clock seconds since the start (like time.monotonic, for intervals)."""
@@ -65,20 +76,27 @@ class ScaledClock:
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.time(), timezone.utc)
 
-    def set_scale(self, scale: float) -> None:
-        """Run 1/scale as fast from now on; the time reached so far is kept."""
+    def set_scale(self, scale: float, *, until: Optional[datetime] = None) -> None:
+        """Run 1/scale as fast from now on (until the wall time `until`, then as fast as before); the time reached
+        so far is kept."""
         _check(scale)
         with self._lock:
             real = time.monotonic()
-            self._reading = Reading(real=real, elapsed=self._reading.monotonic(real), scale=scale,
-                                    origin=self._reading.origin)
+            reading = self._reading
+            elapsed = reading.monotonic(real)
+            usual = reading.scale if reading.until is None else reading.then_scale  # the pace outside speed-ups
+            self._reading = Reading(
+                real=real, elapsed=elapsed, scale=scale, origin=reading.origin,
+                until=None if until is None else until.timestamp() - reading.origin,
+                then_scale=None if until is None else usual,
+            )
             self._write_all()
 
     def speed_up_until(self, moment: datetime, real_seconds: float) -> None:
-        """Scale the clock so that `moment` comes `real_seconds` from now (no slower than it runs already)."""
+        """Make `moment` come `real_seconds` from now (never slower than now), then run at today's pace again."""
         ahead = (moment - self.now()).total_seconds()
-        if ahead > 0:
-            self.set_scale(min(self.scale, real_seconds / ahead))
+        if ahead > 0 and real_seconds / ahead < self.scale:
+            self.set_scale(real_seconds / ahead, until=moment)
 
     def publish(self, path: Path) -> None:
         """Keep `path` holding the current reading (see `read_published`), rewritten at every change of scale."""

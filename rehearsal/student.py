@@ -13,9 +13,12 @@ from typing import Any, Callable
 from botocore.exceptions import ClientError
 
 STUDENT = "rehearsal-student"
-STUDENT_POLICY = "verify"
+STUDENT_POLICY = "verify-and-status"
 # What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
 VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket", "s3:GetObject"]
+# What `make status` calls besides DescribeStacks (labctl/status.py's docstring).
+STATUS_ACTIONS = ["cloudformation:ListStacks", "ec2:DescribeInstances", "cloudwatch:GetMetricStatistics",
+                  "scheduler:GetSchedule"]
 ACCESS_DENIED = ("AccessDenied", "AccessDeniedException")
 
 Credentials = dict  # boto3 client keyword arguments: aws_access_key_id, aws_secret_access_key[, aws_session_token]
@@ -23,11 +26,12 @@ ClientFactory = Callable[..., Any]  # (service, **credentials) -> boto3 client o
 
 
 def create_student(iam: Any) -> Credentials:
-    """An IAM user standing for the student's own credentials, allowed only what `make verify` needs."""
+    """An IAM user standing for the student's own credentials, allowed only what `make verify` and `make status`
+    need."""
     iam.create_user(UserName=STUDENT)
     iam.put_user_policy(UserName=STUDENT, PolicyName=STUDENT_POLICY, PolicyDocument=json.dumps({
         "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": VERIFY_ACTIONS, "Resource": "*"}],
+        "Statement": [{"Effect": "Allow", "Action": VERIFY_ACTIONS + STATUS_ACTIONS, "Resource": "*"}],
     }))
     key = iam.create_access_key(UserName=STUDENT)["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}

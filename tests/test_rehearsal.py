@@ -1,4 +1,6 @@
-"""The whole rehearsal, as `make rehearse` runs it but on a scaled buffer clock: the lab's main job, offline."""
+"""The whole rehearsal, as `make rehearse` runs it but on a scaled clock: the lab's main job, offline, to its end:
+the instance stops itself when the producer is done and the lab expires; with both switched off, the instance stays
+up and `cdk destroy` removes the lab."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ import re
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 
 import pytest
 
@@ -31,13 +34,28 @@ def processes_mentioning(text: str) -> list:
     return found
 
 
-@pytest.fixture(scope="module")
-def rehearsal(tmp_path_factory):
+def rehearse(tmp_path_factory, context, verify_count):
     workdir = tmp_path_factory.mktemp("rehearsal")
     log = io.StringIO()
-    rehearsal = Rehearsal(context=[], clock_scale=CLOCK_SCALE, verify_count=BURST_EVENTS, out=log)
+    rehearsal = Rehearsal(context=context, clock_scale=CLOCK_SCALE, verify_count=verify_count, out=log)
     result = rehearsal.run(workdir)
     return result, workdir, log.getvalue()
+
+
+@pytest.fixture(scope="module")
+def rehearsal(tmp_path_factory):
+    """The default lab: it stops its instance when the producer is done and deletes itself after 24 h."""
+    return rehearse(tmp_path_factory, [], BURST_EVENTS)
+
+
+@pytest.fixture(scope="module")
+def rehearsal_kept(tmp_path_factory):
+    """A lab that neither stops its instance nor expires: it ends by `cdk destroy`."""
+    return rehearse(tmp_path_factory, ["stopWhenDone=false", "expiresAfterHours=0"], 1000)
+
+
+def phase_names(result):
+    return [name for name, _, _ in result.phases]
 
 
 def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
@@ -49,7 +67,7 @@ def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
 def test_the_real_user_data_ran_the_producer_under_the_instance_role(rehearsal):
     result, _, log = rehearsal
     assert "aws s3 cp s3://cdk-hnb659fds-assets-" in result.user_data_output
-    assert "systemctl enable --now firehose-producer.service: started pid" in result.user_data_output
+    assert "[sandbox] systemctl enable --now firehose-producer.service: started pid" in result.user_data_output
     assert "(IAM enforced)" in log
     assert result.producer_stats["events_sent"] > 0
     assert result.producer_stats["events_failed"] == 0
@@ -91,10 +109,70 @@ def test_a_1_mib_burst_flushes_before_the_interval(rehearsal):
     assert early, [(o.size, o.last_modified - result.verify_started_at) for o in result.landed]
 
 
-def test_destroy_left_nothing_behind(rehearsal):
+def test_the_lab_runs_to_its_end_in_the_rehearsal(rehearsal):
+    result, _, _ = rehearsal
+    assert phase_names(result)[-5:] == [
+        "verify (tagged burst)", "instance stops when the producer is done", "show what landed", "lab expires",
+        "leftovers check",
+    ]
+    assert all(ok for _, _, ok in result.phases)
+
+
+def test_the_instance_stops_itself_when_the_producer_is_done(rehearsal):
+    """RuntimeMaxSec passes on the emulator's clock; the unit's end powers the OS off; EC2 stops the instance."""
+    result, _, _ = rehearsal
+    assert result.service_result == {"SERVICE_RESULT": "timeout", "EXIT_CODE": "exited", "EXIT_STATUS": "0",
+                                     "ExecStopPost": [0], "job": None}
+    assert result.powered_off is True
+    assert result.instance_state_after_run == "stopped"
+    assert result.producer_stats["events_failed"] == 0 and result.producer_stats["exit_code"] == 0
+
+
+def test_the_lab_expires_and_deletes_itself_as_the_schedules_role(rehearsal):
+    result, _, _ = rehearsal
+    assert result.schedules_after_deploy == [result.outputs["ExpirySchedule"]]
+    [invocation] = result.expiry_invocations
+    assert (invocation.ok, invocation.outcome) == (True, "DeleteStack succeeded")
+    assert invocation.target.endswith(":scheduler:::aws-sdk:cloudformation:deleteStack")
+    assert timedelta(0) <= invocation.fired_at - invocation.due < timedelta(minutes=1)
+    assert f"{invocation.due:%Y-%m-%dT%H:%M:%S}Z" == result.outputs["ExpiresAt"]
+
+
+def test_make_status_follows_the_lab_through_its_life(rehearsal):
+    result, _, _ = rehearsal
+    producing, after_run, after_expiry = (result.status[moment] for moment in
+                                          ("producing", "after the producer's run", "after the expiry"))
+    assert producing[0] == "lab FirehoseLab (us-east-1): stack CREATE_COMPLETE"
+    assert any(re.fullmatch(r"  instance i-\w+: running \(since .* UTC, t3\.micro, (no )?public IP.*\)", line)
+               for line in producing), producing
+    assert any(line.startswith("  producer: sending: ") for line in producing)
+    assert any(re.fullmatch(r"  expires: .* UTC \(in 2\d h \d+ min\), the stack deletes itself", line)
+               for line in producing)
+    assert any(re.fullmatch(r"  instance i-\w+: stopped \(t3\.micro, no public IP, Client\.InstanceInitiatedShutdown: .*\)",
+                            line) for line in after_run)
+    assert "  producer: stopped (its instance is stopped)" in after_run
+    assert after_expiry == ["lab FirehoseLab (us-east-1): gone (stack deleted: expired or destroyed)"]
+
+
+def test_the_lab_left_nothing_behind(rehearsal):
     result, _, _ = rehearsal
     assert result.phases[-1] == ("leftovers check", result.phases[-1][1], True)
     assert result.leftovers == {}
+
+
+def test_a_lab_that_never_expires_has_no_schedule_keeps_its_instance_and_is_destroyed(rehearsal_kept):
+    result, workdir, _ = rehearsal_kept
+    assert result.outputs["ExpiresAt"] == "never" and result.schedules_after_deploy == []
+    assert phase_names(result)[-4:] == [
+        "producer's run ends (stopWhenDone=false: the instance stays up)", "show what landed", "cdk destroy",
+        "leftovers check",
+    ]
+    assert result.service_result["SERVICE_RESULT"] == "timeout" and result.powered_off is False
+    assert result.instance_state_after_run == "running"
+    assert "  when the producer is done: the instance keeps running (stopWhenDone=false): `make destroy` when you " \
+           "are done" in result.status["after the producer's run"]
+    assert result.expiry_invocations == [] and result.leftovers == {}
+    assert processes_mentioning(str(workdir)) == []
 
 
 def test_no_process_is_left_running_and_the_port_is_free(rehearsal):
@@ -124,6 +202,7 @@ def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
     assert "AWS::S3::BucketPolicy" in result.skipped_types
     assert "AWS::KinesisFirehose::DeliveryStream" not in result.skipped_types
     assert "Custom::S3AutoDeleteObjects" not in result.skipped_types
+    assert not {"AWS::Scheduler::Schedule", "AWS::Scheduler::ScheduleGroup"} & set(result.skipped_types)
     assert "the emulator lacks, so this rehearsal skips: " in log
 
 

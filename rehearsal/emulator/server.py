@@ -38,6 +38,8 @@ from . import (
     firehose_buffering,
     firehose_iam,
     firehose_metrics,
+    iam_empty_body_signature,
+    iam_service_prefix,
     scheduler_firing,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
@@ -62,6 +64,8 @@ GAP_FIXES = (
     scheduler_firing,
     ec2_shutdown,
     firehose_metrics,
+    iam_service_prefix,
+    iam_empty_body_signature,
 )
 
 
