@@ -11,7 +11,7 @@ REHEARSE_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse deploy verify destroy bench clean
+.PHONY: setup synth test rehearse cost deploy verify status destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -35,13 +35,21 @@ test: setup
 rehearse: setup
 	$(PY) -m rehearsal $(ARGS) $(REHEARSE_ARGS)
 
+# What the lab costs with these settings, before anything is created; no AWS account needed.
+cost: setup
+	$(PY) -m labctl cost $(ARGS)
+
 deploy: setup
-	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched
+	$(PY) -m labctl cost --summary $(ARGS)  # the price first; a bad setting stops here, before the account is touched
+	$(CDK) synth --quiet $(ARGS)
 	$(PY) -m labctl preflight --bootstrap
 	$(CDK) deploy --require-approval never --outputs-file cdk-outputs.json $(ARGS)
 
 verify: setup
 	$(PY) -m labctl verify $(ARGS)
+
+status: setup
+	$(PY) -m labctl status $(ARGS)
 
 destroy: setup
 	$(PY) -m labctl preflight

@@ -255,8 +255,9 @@ def totals(est: Estimate) -> list[str]:
     else:
         hours = config.expires_after_hours
         produced = _hours(min(hours, est.producing_hours))
+        then = "stopped" if config.stop_when_done else "idling"
         lines.append(
-            f"forgotten (the worst case): {produced} producing, then {after_heading(config)} until the lab deletes "
+            f"forgotten (the worst case): {produced} producing, then {then} until the lab deletes "
             f"itself {hours} h after deploy: {money(est.forgotten_total, 2)} in all{unpriced} "
             f"(+{money(est.dashboard_extra_hour * hours, 2)} {dashboards})")
     return lines
