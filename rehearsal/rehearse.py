@@ -142,7 +142,7 @@ class Rehearsal:
                 self.emulator.start()
                 self.result.port = self.emulator.port
                 self.cli_env = self._cli_env(workdir)
-                self.say(f"emulator on {self.emulator.endpoint_url} (buffer clock x{self.clock_scale:g})")
+                self.say(f"emulator on {self.emulator.endpoint_url} (clock x{self.clock_scale:g})")
             with self.phase("cdk bootstrap"):
                 self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
             with self.phase("cdk deploy"):
@@ -374,7 +374,7 @@ class Rehearsal:
         ended_by_itself = self.result.service_result.get("job") is None
         if self.config.stop_when_done and ended_by_itself:
             if not self.result.powered_off:
-                raise PhaseFailed(f"the run ended but nothing powered the instance off:\n{self.service.log.read_text()}")
+                raise PhaseFailed(f"the run ended, but nothing powered the OS off:\n{self.service.log.read_text()}")
             self.emulator.power_off(instance_id)
         elif self.result.powered_off:
             raise PhaseFailed(f"the instance powered off, but it should stay up:\n{self.service.log.read_text()}")
@@ -448,8 +448,9 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                         help="lab settings, exactly as for cdk deploy")
     parser.add_argument("--clock-scale", type=float, default=1.0,
-                        help="speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s "
-                             "(default 1: real time)")
+                        help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush in 6 s "
+                             "(default 1: real time); the hours until the producer's end and the lab's expiry "
+                             "pass in seconds either way")
     parser.add_argument(
         "--verify-count", type=int, default=VERIFY_BURST,
         help=f"tagged events verify sends (default {VERIFY_BURST}: ~3.5 MB, past the default 1 MiB buffer size, so "

@@ -51,7 +51,7 @@ def test_make_cost_and_its_summary_say_the_readme_totals(default):
 
 
 def test_the_default_lab_is_within_budget(default):
-    """≤ $0.02/h producing, ≤ $0.03/day stopped, ≤ $0.10 if forgotten until it expires (dashboard in the free 3)."""
+    """≤ $0.02/h producing, ≤ $0.03/day stopped, ≤ $0.10 forgotten until it expires (dashboard in the free 3)."""
     assert default.priced
     assert default.producing_total <= 0.02
     assert default.after_total <= 0.03

@@ -30,7 +30,8 @@ def test_an_allow_on_the_stack_allows_delete_stack_on_it_and_nothing_else():
     assert decide(documents, action="cloudformation:DeleteStack", resource=STACK) == ALLOWED
     assert decide(documents, action="cloudformation:deletestack", resource=STACK) == ALLOWED  # actions: any case
     assert decide(documents, action="cloudformation:UpdateStack", resource=STACK) == IMPLICIT_DENY
-    assert decide(documents, action="cloudformation:DeleteStack", resource=STACK.replace("Lab", "Other")) == IMPLICIT_DENY
+    other = STACK.replace("Lab", "Other")
+    assert decide(documents, action="cloudformation:DeleteStack", resource=other) == IMPLICIT_DENY
 
 
 def test_an_explicit_deny_wins_over_any_allow():

@@ -113,7 +113,8 @@ def test_a_role_that_may_delete_another_stack_only_is_refused_and_the_lab_stays(
     [invocation] = emu.scheduler_invocations()
     assert not invocation.ok
     assert invocation.outcome.startswith("AccessDenied: ")
-    assert "not allowed (no statement allows it) cloudformation:DeleteStack on arn:aws:cloudformation:" in invocation.outcome
+    assert "not allowed (no statement allows it) cloudformation:DeleteStack on arn:aws:cloudformation:" in (
+        invocation.outcome)
     assert stack_names(emu) == ["Lab"]
 
 

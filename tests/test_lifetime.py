@@ -127,7 +127,8 @@ def test_only_scheduler_may_assume_that_role_for_this_account_and_this_labs_sche
             },
         }
     ]
-    assert schedule["Properties"]["GroupName"] == only(template, "AWS::Scheduler::ScheduleGroup")[1]["Properties"]["Name"]
+    group = only(template, "AWS::Scheduler::ScheduleGroup")[1]["Properties"]
+    assert schedule["Properties"]["GroupName"] == group["Name"]
 
 
 def test_the_outputs_name_the_schedule_for_make_status(template):

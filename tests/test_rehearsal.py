@@ -148,8 +148,8 @@ def test_make_status_follows_the_lab_through_its_life(rehearsal):
     assert any(line.startswith("  producer: sending: ") for line in producing)
     assert any(re.fullmatch(r"  expires: .* UTC \(in 2\d h \d+ min\), the stack deletes itself", line)
                for line in producing)
-    assert any(re.fullmatch(r"  instance i-\w+: stopped \(t3\.micro, no public IP, Client\.InstanceInitiatedShutdown: .*\)",
-                            line) for line in after_run)
+    stopped = r"  instance i-\w+: stopped \(t3\.micro, no public IP, Client\.InstanceInitiatedShutdown: .*\)"
+    assert any(re.fullmatch(stopped, line) for line in after_run), after_run
     assert "  producer: stopped (its instance is stopped)" in after_run
     assert after_expiry == ["lab FirehoseLab (us-east-1): gone (stack deleted: expired or destroyed)"]
 

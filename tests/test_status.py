@@ -105,7 +105,8 @@ def test_a_missing_expiry_schedule_is_shouted(emu, capsys):
 def test_an_expired_or_destroyed_lab_is_gone_and_exits_1(emu, capsys):
     deploy(emu, "Expired")
     emu.client("cloudformation").delete_stack(StackName="Expired")
-    assert make_status(capsys, "Expired") == (1, ["lab Expired (us-east-1): gone (stack deleted: expired or destroyed)"])
+    gone = "lab Expired (us-east-1): gone (stack deleted: expired or destroyed)"
+    assert make_status(capsys, "Expired") == (1, [gone])
 
 
 def test_a_lab_never_deployed_exits_1(emu, capsys):

@@ -16,7 +16,10 @@ from moto.ec2.models import ec2_backends
 from moto.ec2.models.instances import Instance, StateReason
 
 PROPERTY = "InstanceInitiatedShutdownBehavior"
-INSTANCE_INITIATED = ("Client.InstanceInitiatedShutdown: Instance initiated shutdown", "Client.InstanceInitiatedShutdown")
+INSTANCE_INITIATED = (
+    "Client.InstanceInitiatedShutdown: Instance initiated shutdown",
+    "Client.InstanceInitiatedShutdown",
+)
 
 _original_create = Instance.create_from_cloudformation_json.__func__
 
