@@ -158,8 +158,12 @@ class Rehearsal:
                 self._show_status("producing", **self.student)
             with self.phase("verify (tagged burst)"):
                 self._verify()
-            run_end = ("instance stops when the producer is done" if self.config.stop_when_done
-                       else "producer's run ends (stopWhenDone=false: the instance stays up)")
+            if self._expires_before_the_run_ends():
+                run_end = "producer stopped (the lab expires before its run would end)"
+            elif self.config.stop_when_done:
+                run_end = "instance stops when the producer is done"
+            else:
+                run_end = "producer's run ends (stopWhenDone=false: the instance stays up)"
             with self.phase(run_end):
                 self._producer_run_ends()
             with self.phase("show what landed"):
@@ -337,7 +341,8 @@ class Rehearsal:
         runtime_max = int(systemd.Unit(self.sandbox.root, service.UNIT_NAME).service()["RuntimeMaxSec"])
         run_end = clock.now() + timedelta(seconds=self.service_started_clock + runtime_max - clock.monotonic())
         if self.config.expires_after_hours and run_end >= self._expires_at():
-            self.say("  the lab expires before the producer's run would end: stopping it like `systemctl stop`")
+            self.say("  the lab expires before the producer's run would end: stopping it like `systemctl stop`, "
+                     "the instance stays up until the expiry deletes it")
             self.service.stop()
         else:
             clock.speed_up_until(run_end, real_seconds=RUN_END_SECONDS)
@@ -385,6 +390,12 @@ class Rehearsal:
             raise PhaseFailed(f"instance {instance_id} is {self.result.instance_state_after_run}, not {expected}")
         self.say(f"  instance {instance_id}: {self.result.instance_state_after_run}"
                  + (" (its OS powered off; shutdown behaviour stop)" if self.result.powered_off else ""))
+
+    def _expires_before_the_run_ends(self) -> bool:
+        """expiresAfterHours shorter than the producer's run (RuntimeMaxSec): the stack goes first."""
+        hours = self.config.expires_after_hours
+        run = self.config.producer_minutes * 60 + service.RUNTIME_MARGIN_SECONDS
+        return bool(hours) and hours * 3600 <= run
 
     def _expires_at(self) -> datetime:
         return datetime.fromisoformat(self.result.outputs["ExpiresAt"].replace("Z", "+00:00"))
@@ -477,7 +488,7 @@ def main(argv: Optional[list] = None) -> int:
             return 1
     for line in summary(rehearsal.result):
         rehearsal.say(line)
-    ended = "the instance stopped itself, " if rehearsal.config.stop_when_done else ""
+    ended = "the instance stopped itself, " if rehearsal.result.instance_state_after_run == "stopped" else ""
     ended += "the lab expired" if rehearsal.config.expires_after_hours else "destroyed"
     rehearsal.say(f"PASSED: deployed, data landed, nothing lost, {ended}, nothing left behind")
     return 0
