@@ -12,7 +12,7 @@ LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse lab-local deploy verify query watch destroy bench clean
+.PHONY: setup synth test rehearse lab-local cost deploy verify status query watch destroy bench clean
 
 setup: $(VENV)/.installed node_modules/.installed
 
@@ -41,13 +41,21 @@ rehearse: setup
 lab-local: setup
 	$(PY) -m rehearsal.lab_local $(ARGS) $(LAB_LOCAL_ARGS)
 
+# What the lab costs with these settings, before anything is created; no AWS account needed.
+cost: setup
+	$(PY) -m labctl cost $(ARGS)
+
 deploy: setup
-	$(CDK) synth --quiet $(ARGS)  # a bad setting stops here, before the account is touched
+	$(PY) -m labctl cost --summary $(ARGS)  # the price first; a bad setting stops here, before the account is touched
+	$(CDK) synth --quiet $(ARGS)
 	$(PY) -m labctl preflight --bootstrap $(ARGS)
 	$(CDK) deploy --require-approval never --outputs-file cdk-outputs.json $(ARGS)
 
 verify: setup
 	$(PY) -m labctl verify $(ARGS)
+
+status: setup
+	$(PY) -m labctl status $(ARGS)
 
 # make query (lists the saved queries) | make query QUERY="top tickers" | make query SQL="SELECT ..."
 # Passed through the environment, so quotes in the SQL reach labctl as written.

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime, timezone
 from typing import Any, Mapping, Optional, Tuple
 
 from aws_cdk import App, Validations
@@ -13,11 +14,17 @@ from lab_stack.config import ConfigError, LabConfig
 from lab_stack.stack import LabStack
 
 
-def build_app(context: Optional[Mapping[str, Any]] = None) -> Tuple[App, LabStack]:
-    """The lab's app with cdk-nag AwsSolutions checking every synth; raises ConfigError on a bad setting."""
+def build_app(
+    context: Optional[Mapping[str, Any]] = None, now: Optional[datetime] = None
+) -> Tuple[App, LabStack]:
+    """The lab's app with cdk-nag AwsSolutions checking every synth; raises ConfigError on a bad setting.
+
+    `now` is the synth time the expiry counts from: the clock for `cdk deploy`, fixed by tests (it is no setting, so
+    no context key can move it).
+    """
     app = App(context=dict(context) if context is not None else None)
     config = LabConfig.from_context(app.node.get_all_context())
-    stack = LabStack(app, config.lab_name, config=config)
+    stack = LabStack(app, config.lab_name, config=config, synth_time=now or datetime.now(timezone.utc))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stack
 

@@ -28,9 +28,15 @@ DEFAULTS: Mapping[str, Any] = {
     "producerMinutes": 60,
     "dataRetentionDays": 7,
     "partitionBy": "none",
+    "stopWhenDone": True,
+    "expiresAfterHours": 24,
 }
 
 COMPRESSIONS = ("none", "gzip")
+BOOLEANS = {"true": True, "false": False}
+
+# expiresAfterHours: a lab lives at most a week; 0 means it never deletes itself.
+MAX_EXPIRY_HOURS = 168
 FORMATS = ("json", "parquet")
 # Firehose dynamic partitioning by an event field (JQ inline parsing), or none.
 PARTITIONS = ("none", "ticker")
@@ -78,7 +84,9 @@ class LabConfig:
     producer_rate_per_second: int
     producer_minutes: int
     data_retention_days: int
-    partition_by: str = "none"
+    stop_when_done: bool
+    expires_after_hours: int  # 0: never
+    partition_by: str
 
     @property
     def packed_records(self) -> bool:
@@ -121,6 +129,8 @@ class LabConfig:
             data_retention_days=_parse_int(
                 "dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"
             ),
+            stop_when_done=_parse_bool("stopWhenDone", values["stopWhenDone"]),
+            expires_after_hours=_parse_expiry(values["expiresAfterHours"]),
             partition_by=partition_by,
         )
 
@@ -154,6 +164,25 @@ def _parse_choice(key: str, value: Any, choices: tuple) -> str:
     if not isinstance(value, str) or value.strip().lower() not in choices:
         raise _refuse(key, value, f"must be one of {', '.join(choices)}")
     return value.strip().lower()
+
+
+def _parse_bool(key: str, value: Any) -> bool:
+    """cdk.json gives a JSON boolean, `-c key=value` a string."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in BOOLEANS:
+        return BOOLEANS[value.strip().lower()]
+    raise _refuse(key, value, "must be true or false")
+
+
+def _parse_expiry(value: Any) -> int:
+    """0 keeps the lab until `make destroy`; otherwise it deletes itself this many hours after deploy."""
+    allowed = f"must be a whole number of hours from 1 to {MAX_EXPIRY_HOURS}, or 0 for a lab that never expires"
+    try:
+        hours = _parse_int("expiresAfterHours", value, 0, MAX_EXPIRY_HOURS, "hours")
+    except ConfigError:
+        raise _refuse("expiresAfterHours", value, allowed) from None
+    return hours
 
 
 def _parse_buffer_size(value: Any, record_format: str, partition_by: str = "none") -> int:

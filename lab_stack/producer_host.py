@@ -18,6 +18,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
 from lab_stack.config import LabConfig
+from lab_stack.sizing import ROOT_VOLUME_GIB
 from producer import service
 
 PRODUCER_DIR = Path(service.__file__).resolve().parent
@@ -132,7 +133,7 @@ class ProducerHost(Construct):
                 ec2.BlockDevice(
                     device_name="/dev/xvda",
                     volume=ec2.BlockDeviceVolume.ebs(
-                        8,
+                        ROOT_VOLUME_GIB,
                         encrypted=True,
                         volume_type=ec2.EbsDeviceVolumeType.GP3,
                         delete_on_termination=True,
@@ -140,6 +141,9 @@ class ProducerHost(Construct):
                 )
             ],
             user_data=self._user_data(config=config, stream=stream),
+            # The producer's end powers the OS off (stopWhenDone): EC2 then stops the instance, keeping its volume,
+            # so it can be started again; stopped, it bills only that volume.
+            instance_initiated_shutdown_behavior=ec2.InstanceInitiatedShutdownBehavior.STOP,
             user_data_causes_replacement=True,
         )
         Validations.of(self.instance).acknowledge(
@@ -187,6 +191,7 @@ class ProducerHost(Construct):
                 rate=config.producer_rate_per_second,
                 duration_seconds=config.producer_minutes * 60,
                 packed=config.packed_records,
+                stop_when_done=config.stop_when_done,
             )
         )
         return user_data

@@ -3,6 +3,8 @@ where to look."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from aws_cdk import Aws, CfnOutput, RemovalPolicies, Stack
 from constructs import Construct
 
@@ -10,12 +12,14 @@ from lab_stack.analytics import QueryWorkgroup
 from lab_stack.config import LabConfig
 from lab_stack.dashboard import LabDashboard
 from lab_stack.delivery import DATA_ROOT, ERROR_ROOT, DeliveryPipeline
+from lab_stack.lifetime import LabExpiry, expiry_time
 from lab_stack.producer_host import ProducerHost
 from producer import service
 
 
 class LabStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig, synth_time: datetime) -> None:
+        """`synth_time` is now for `cdk deploy`; the lab expires `expiresAfterHours` after it."""
         super().__init__(
             scope,
             construct_id,
@@ -38,6 +42,11 @@ class LabStack(Stack):
             config=config,
             stream=self.delivery.stream,
             instance=self.producer_host.instance,
+        )
+        self.expiry = (
+            LabExpiry(self, "Expiry", expires_at=expiry_time(synth_time, config.expires_after_hours))
+            if config.expires_after_hours
+            else None
         )
         # Nothing outlives the lab, including children the L2s default to RETAIN (e.g. Firehose's log stream).
         RemovalPolicies.of(self).destroy()
@@ -103,5 +112,26 @@ class LabStack(Stack):
                 f"Athena query editor (choose workgroup {self.queries.workgroup_name})",
             ),
         }
+        outputs.update(self._lifetime_outputs())
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)
+
+    def _lifetime_outputs(self) -> dict:
+        """When the lab ends: read by `make status` (labctl/status.py)."""
+        stops = "true" if self.config.stop_when_done else "false"
+        outputs = {
+            "StopWhenDone": (stops, "true: the instance stops itself when the producer's run is over (stopWhenDone)"),
+        }
+        if self.expiry is None:
+            outputs["ExpiresAt"] = ("never", "expiresAfterHours=0: the lab lives until `make destroy`")
+        else:
+            outputs["ExpiresAt"] = (
+                self.expiry.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                f"UTC time the lab deletes itself ({self.config.expires_after_hours} h after deploy; "
+                "a re-deploy moves it)",
+            )
+            outputs["ExpirySchedule"] = (
+                self.expiry.schedule_id,
+                "EventBridge Scheduler schedule (group/name) that deletes this stack at ExpiresAt",
+            )
+        return outputs

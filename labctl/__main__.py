@@ -6,12 +6,14 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
-from labctl import preflight, query, verify, watch
+from labctl import cost, preflight, query, status, verify, watch
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
     "preflight": (preflight, "check AWS credentials and region before deploy/destroy; bootstrap CDK if needed"),
     "verify": (verify, "send tagged events through a deployed lab and find every one in S3"),
+    "cost": (cost, "what a lab with these settings costs per hour, per day, and forgotten until it expires"),
+    "status": (status, "is the lab deployed, its instance and producer running, and when does it expire"),
     "query": (query, "run a saved Athena query of the lab (or your SQL) and print the result as a table"),
     "watch": (watch, "see each object land in S3 and why Firehose flushed it (size hint or interval)"),
 }

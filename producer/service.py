@@ -25,6 +25,10 @@ STATE_DIR = f"/var/lib/{STATE_DIRECTORY}"
 DEAD_LETTER_PATH = f"{STATE_DIR}/dead-letter.jsonl"
 STATS_PATH = f"{STATE_DIR}/stats.json"
 
+# Run by the unit's ExecStopPost (as root) after every end of the service: powers the instance off when the run
+# ended by itself (stopWhenDone). Lives outside CODE_DIR, which a re-run of the user-data replaces.
+STOP_WHEN_DONE_PATH = f"{INSTALL_DIR}/stop-when-done"
+
 # AL2023's own python3 is 3.9; the producer targets the 3.11 package that AL2023 also ships.
 INSTANCE_PYTHON = "python3.11"
 
@@ -48,8 +52,32 @@ def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: in
     ]
 
 
-def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, packed: bool = True) -> str:
-    """The systemd unit: an unprivileged, bounded run of the producer, started at boot."""
+def stop_when_done_script() -> str:
+    """ExecStopPost's script: power off when the run ended by itself, stay up when someone stopped the service.
+
+    systemd (252 on AL2023) runs ExecStopPost after every end of the service and keeps a stop/restart job on the
+    unit while it is being stopped on request (`systemctl stop`/`restart`, a shutdown); a run that ended by itself
+    (the producer's --duration, RuntimeMaxSec, a fatal error) has none. OnSuccess=/SuccessAction= cannot tell the
+    two apart: they also fire on `systemctl stop` and `restart`. EC2 turns the power-off into a *stopped* instance
+    (InstanceInitiatedShutdownBehavior=stop); starting it again runs the producer again.
+    """
+    return "\n".join([
+        "#!/bin/sh",
+        f"# firehose-lab: ExecStopPost of {UNIT_NAME}; see producer/service.py",
+        f'if [ -n "$(systemctl show --property=Job --value {UNIT_NAME})" ]; then',
+        f'  echo "firehose-lab: {UNIT_NAME} stopped on request ($SERVICE_RESULT): the instance stays up"',
+        "  exit 0",
+        "fi",
+        'echo "firehose-lab: producer run over ($SERVICE_RESULT, $EXIT_CODE $EXIT_STATUS): powering off, the instance '
+        'stops (start it again to run the producer again)"',
+        "exec systemctl poweroff --no-block",
+    ])
+
+
+def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, stop_when_done: bool,
+              packed: bool = True) -> str:
+    """The systemd unit: an unprivileged, bounded run of the producer, started at boot; with `stop_when_done`
+    its end powers the instance off unless someone stopped it on purpose (see stop_when_done_script)."""
     exec_start = " ".join(exec_start_args(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds,
                                           packed=packed))
     lines = [
@@ -67,6 +95,8 @@ def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, pac
         "Restart=no",
         f"RuntimeMaxSec={duration_seconds + RUNTIME_MARGIN_SECONDS}",
         f"TimeoutStopSec={TIMEOUT_STOP_SECONDS}",
+        # `+`: with full privileges, not as the DynamicUser (powering off needs root).
+        *([f"ExecStopPost=+{STOP_WHEN_DONE_PATH}"] if stop_when_done else []),
         "",
         "[Install]",
         "WantedBy=multi-user.target",
@@ -74,16 +104,29 @@ def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, pac
     return "\n".join(lines)
 
 
-def boot_commands(*, archive: str, stream: str, region: str, rate: int, duration_seconds: int,
-                  packed: bool = True) -> list[str]:
-    """Shell lines after the asset download to `archive`: install the producer in a venv, write the unit, start it."""
-    unit = unit_text(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, packed=packed)
+def boot_commands(
+    *, archive: str, stream: str, region: str, rate: int, duration_seconds: int, stop_when_done: bool,
+    packed: bool = True,
+) -> list[str]:
+    """Shell lines after the asset download to `archive`: install the producer in a venv, write the unit (and its
+    stop-when-done script), start it."""
+    unit = unit_text(
+        stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, stop_when_done=stop_when_done,
+        packed=packed,
+    )
+    stop_script = [
+        f"cat > {STOP_WHEN_DONE_PATH} <<'SCRIPT'",
+        *stop_when_done_script().split("\n"),
+        "SCRIPT",
+        f"chmod 755 {STOP_WHEN_DONE_PATH}",
+    ]
     return [
         f"dnf install -y {INSTANCE_PYTHON} {INSTANCE_PYTHON}-pip",
         f"rm -rf {CODE_DIR} {VENV_DIR}",
         f"{INSTANCE_PYTHON} -m zipfile -e {archive} {CODE_DIR}",
         f"{INSTANCE_PYTHON} -m venv {VENV_DIR}",
         f"{VENV_DIR}/bin/pip install --quiet --no-cache-dir -r {CODE_DIR}/requirements.txt",
+        *(stop_script if stop_when_done else []),
         f"cat > {UNIT_PATH} <<'UNIT'",
         *unit.split("\n"),
         "UNIT",

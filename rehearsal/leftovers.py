@@ -1,7 +1,8 @@
-"""After `cdk destroy`: list everything of the lab still present in the emulated account.
+"""After `cdk destroy` (or the lab's expiry): list everything of the lab still present in the emulated account.
 
 The emulator starts empty, so anything found is a leftover, except the CDK bootstrap stack (shared by every
-CDK app of an account/region, kept on purpose) and what the emulator itself makes (default VPC).
+CDK app of an account/region, kept on purpose) and what the emulator itself makes (default VPC, the default
+schedule group).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from lab_stack.names import (
 
 def find_leftovers(client: Callable[[str], object]) -> dict:
     """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group, KMS key
-    (not pending deletion), Glue database and Athena workgroup left."""
+    (not pending deletion), Glue database, Athena workgroup, schedule and schedule group left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -56,6 +57,9 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
             keys.append(key["KeyId"])
     databases = [d["Name"] for d in client("glue").get_databases()["DatabaseList"]]
     workgroups = [w["Name"] for w in client("athena").list_work_groups()["WorkGroups"] if w["Name"] != ATHENA_BUILTIN_WORKGROUP]
+    scheduler = client("scheduler")
+    schedules = [f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]]
+    groups = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"] if g["Name"] != "default"]
     found = {
         "stacks": stacks,
         "buckets": buckets,
@@ -69,5 +73,7 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         "KMS keys": keys,
         "Glue databases": databases,
         "Athena workgroups": workgroups,
+        "schedules": schedules,
+        "schedule groups": groups,
     }
     return {kind: names for kind, names in found.items() if names}

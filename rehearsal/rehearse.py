@@ -1,11 +1,13 @@
-"""`make rehearse`: the lab's main job — deploy, see data land in S3, destroy — with no AWS account.
+"""`make rehearse`: the lab's main job — deploy, see data land in S3, end — with no AWS account.
 
-The real CDK CLI bootstraps, deploys and destroys the real app against the emulator on 127.0.0.1; the
-instance's real user-data runs in a sandbox, so the real producer sends to the emulated stream with the
-instance role's own credentials (IAM enforced); the verify check proves every tagged event arrived; the lab's
-saved Athena queries answer over what landed (with format=parquet, a record that does not fit the table is shown
-kept with its error); a leftovers check proves destroy removed everything. The emulator stops and the sandbox
-goes, whatever failed.
+The real CDK CLI bootstraps and deploys the real app against the emulator on 127.0.0.1; the instance's real
+user-data runs in a sandbox, so the real producer sends to the emulated stream with the instance role's own
+credentials (IAM enforced); the verify check proves every tagged event arrived; the lab's saved Athena queries
+answer over what landed (with format=parquet, a record that does not fit the table is shown kept with its error).
+Then the lab ends as it would on AWS, its hours passing in seconds on the emulator's clock: the producer's run ends
+and the instance stops itself (stopWhenDone), and the expiry schedule deletes the stack (expiresAfterHours; with 0,
+the real `cdk destroy` does). A leftovers check proves nothing is left. The emulator stops and the sandbox goes,
+whatever failed.
 
 Exit codes: 0 the rehearsal passed, 1 a phase failed (named on the last line), 2 bad arguments.
 """
@@ -27,7 +29,7 @@ import uuid
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Iterator, Optional
 
@@ -39,12 +41,13 @@ from labctl.delivered import read_object
 from labctl.lab import find_lab
 from labctl.query import QUERY_ACTIONS, run_query, saved_queries, table_lines
 from labctl.query import summary as query_summary
+from labctl.status import lab_status
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from labctl.verify import verify
 from producer import service
 from producer.firehose import make_client
 from producer.schema import VERIFY_TICKER
-from rehearsal import analytics, student
+from rehearsal import analytics, student, systemd
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.emulator.firehose_settings import skipped_in_template
 from rehearsal.leftovers import find_leftovers
@@ -58,6 +61,9 @@ from rehearsal.stopping import (
 
 VERIFY_BURST = 15_000
 QUERY_STUDENT = "rehearsal-query-student"
+# Real seconds in which the rest of the producer's run (RuntimeMaxSec), then the hours until the lab expires, pass.
+RUN_END_SECONDS = 3.0
+EXPIRY_SECONDS = 3.0
 
 
 class PhaseFailed(Exception):
@@ -95,17 +101,24 @@ class RehearsalResult:
     verify_started_at: Optional[float] = None
     query_results: dict = field(default_factory=dict)  # saved query name -> labctl.query.QueryResult
     conversion_error: Optional[dict] = None  # error document of the rehearsal's bad record (format=parquet)
+    service_result: dict = field(default_factory=dict)  # how the unit ended: SERVICE_RESULT, EXIT_CODE, ...
+    powered_off: Optional[bool] = None  # whether the unit's end powered the sandboxed OS off
+    instance_state_after_run: Optional[str] = None
+    schedules_after_deploy: list = field(default_factory=list)
+    expiry_invocations: list = field(default_factory=list)
+    status: dict = field(default_factory=dict)  # moment -> the lines `make status` printed then
 
 
 class Rehearsal:
     label = "rehearse"  # each line it prints starts with [label]
     # What the student's credentials may do once IAM is enforced: here, what `make verify` needs.
-    student_actions = student.VERIFY_ACTIONS
+    student_actions = student.VERIFY_ACTIONS + student.STATUS_ACTIONS
 
     def __init__(self, *, context: list, clock_scale: float, verify_count: int = VERIFY_BURST, out=None) -> None:
         self.context = context
-        self.stack_name = lab_config(context).lab_name
-        self.parquet = lab_config(context).record_format == "parquet"
+        self.config = lab_config(context)
+        self.stack_name = self.config.lab_name
+        self.parquet = self.config.record_format == "parquet"
         self.clock_scale = clock_scale
         self.verify_count = verify_count
         self.out = out or sys.stderr  # looked up now, so a redirected stderr is honoured
@@ -169,10 +182,17 @@ class Rehearsal:
             self.bring_up(workdir)
             with self.phase("first data lands (producer trickle, buffer interval)"):
                 self._wait_for_first_data()
+                self._show_status("producing", **self.student)
             with self.phase("verify (tagged burst)"):
                 self._verify()
-            with self.phase("stop producer"):
-                self._stop_producer()
+            if self._expires_before_the_run_ends():
+                run_end = "producer stopped (the lab expires before its run would end)"
+            elif self.config.stop_when_done:
+                run_end = "instance stops when the producer is done"
+            else:
+                run_end = "producer's run ends (stopWhenDone=false: the instance stays up)"
+            with self.phase(run_end):
+                self._producer_run_ends()
             if self.parquet:
                 with self.phase("conversion error (a record not fitting the table)"):
                     self._send_bad_record()
@@ -180,7 +200,12 @@ class Rehearsal:
                 self._show_landed()
             with self.phase("saved queries (Athena on the emulator)"):
                 self._run_saved_queries()
-            self.tear_down()
+            if self.config.expires_after_hours:
+                with self.phase("lab expires"):
+                    self._expire()
+                self._check_leftovers()
+            else:
+                self.tear_down()
         finally:
             self.close()
         return self.result
@@ -196,13 +221,14 @@ class Rehearsal:
             self.emulator.start()
             self.result.port = self.emulator.port
             self.cli_env = self._cli_env(workdir)
-            self.say(f"emulator on {self.emulator.endpoint_url} (buffer clock x{self.clock_scale:g})")
+            self.say(f"emulator on {self.emulator.endpoint_url} (clock x{self.clock_scale:g})")
         with self.phase("cdk bootstrap"):
             self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
         with self.phase("cdk deploy"):
             self.cdk("deploy", "--require-approval", "never", "--outputs-file", str(workdir / "outputs.json"))
             self.result.outputs = self._stack_outputs()
             self._say_what_is_skipped(workdir / "cdk.out")
+            self._check_expiry_schedule()
         with self.phase("boot instance (user-data in sandbox)"):
             self._boot(Sandbox(workdir / "instance"))
 
@@ -210,10 +236,13 @@ class Rehearsal:
         """Destroy the stack with the real CDK CLI and prove that nothing of the lab is left."""
         with self.phase("cdk destroy"):
             self.cdk("destroy", "--force")
+        self._check_leftovers()
+
+    def _check_leftovers(self) -> None:
         with self.phase("leftovers check"):
             self.result.leftovers = find_leftovers(self.client)
             if self.result.leftovers:
-                raise PhaseFailed(f"left behind after destroy: {self.result.leftovers}")
+                raise PhaseFailed(f"left behind: {self.result.leftovers}")
             self.say(f"nothing left but the CDK bootstrap stack ({BOOTSTRAP_STACK})")
 
     def close(self) -> None:
@@ -222,7 +251,8 @@ class Rehearsal:
             # The unit may have started even if the user-data was cut short after `systemctl enable --now`.
             unit = self.service or (self.sandbox.service(service.UNIT_NAME) if self.sandbox else None)
             if unit is not None:
-                unit.stop(timeout=10)
+                unit.stop()
+                unit.kill()
             self.emulator.stop()
 
     def _cli_env(self, workdir: Path) -> dict:
@@ -251,6 +281,31 @@ class Rehearsal:
         if self.result.skipped_types:
             self.say(f"  the emulator lacks, so this rehearsal skips: {', '.join(self.result.skipped_types)}")
 
+    def _check_expiry_schedule(self) -> None:
+        """The stack made the expiry schedule it should, and no other."""
+        scheduler = self.client("scheduler")
+        self.result.schedules_after_deploy = [
+            f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]]
+        expected = [self.result.outputs["ExpirySchedule"]] if self.config.expires_after_hours else []
+        if self.result.schedules_after_deploy != expected:
+            raise PhaseFailed(f"expected schedules {expected}, the emulator has {self.result.schedules_after_deploy}")
+        if expected:
+            self.say(f"  expires at {self.result.outputs['ExpiresAt']} (schedule {expected[0]})")
+        else:
+            self.say("  expiresAfterHours=0: no expiry schedule")
+
+    def _show_status(self, moment: str, **credentials: str) -> None:
+        """What `make status` says at this moment, against the emulator (as the student while IAM is enforced)."""
+        found = lab_status(
+            cloudformation=self.client("cloudformation", **credentials), ec2=self.client("ec2", **credentials),
+            cloudwatch=self.client("cloudwatch", **credentials), scheduler=self.client("scheduler", **credentials),
+            stack_name=self.stack_name, region=self.emulator.region,
+        )
+        self.result.status[moment] = found.lines(self.emulator.clock.now())
+        self.say("  make status:")
+        for line in self.result.status[moment]:
+            self.say(f"    {line}")
+
     def _boot(self, sandbox: Sandbox) -> None:
         """Run the instance's own user-data with the instance role's credentials, IAM enforced."""
         self.sandbox = sandbox
@@ -270,8 +325,10 @@ class Rehearsal:
         self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
         self.emulator.enforce_iam(True)
         self._probe_least_privilege(role)
+        self.emulator.clock.publish(sandbox.clock_file)  # the sandbox's systemd times RuntimeMaxSec on it
         run = sandbox.run_user_data(script, env=env)
         self.result.service_started_at = time.time()  # the script's last step started the service
+        self.service_started_clock = self.emulator.clock.monotonic()
         self.result.user_data_output = run.stdout + run.stderr
         if run.returncode:
             raise PhaseFailed(f"user-data exited {run.returncode}:\n{self.result.user_data_output}")
@@ -341,12 +398,42 @@ class Rehearsal:
         hints = destination.get("ExtendedS3DestinationDescription", destination.get("S3DestinationDescription"))
         return hints["BufferingHints"]["IntervalInSeconds"]
 
+    def _producer_run_ends(self) -> None:
+        """The rest of the producer's hour passes on the emulator's clock: systemd's RuntimeMaxSec ends the unit (the
+        producer sends what it holds and writes its stats), its ExecStopPost powers the OS off (stopWhenDone), and
+        the emulator's EC2 turns that into a stopped instance."""
+        clock = self.emulator.clock
+        runtime_max = int(systemd.Unit(self.sandbox.root, service.UNIT_NAME).service()["RuntimeMaxSec"])
+        run_end = clock.now() + timedelta(seconds=self.service_started_clock + runtime_max - clock.monotonic())
+        if self.config.expires_after_hours and run_end >= self._expires_at():
+            self.say("  the lab expires before the producer's run would end: stopping it like `systemctl stop`, "
+                     "the instance stays up until the expiry deletes it")
+            self.service.stop()
+        else:
+            clock.speed_up_until(run_end, real_seconds=RUN_END_SECONDS)
+            self.say(f"  RuntimeMaxSec={runtime_max}s: the rest of the run passes in ~{RUN_END_SECONDS:g}s "
+                     f"(clock x{clock.scale:.2g})")
+            deadline = time.monotonic() + RUN_END_SECONDS + service.TIMEOUT_STOP_SECONDS + 30
+            while self.service.unit.supervisor() is not None and time.monotonic() < deadline:
+                time.sleep(0.1)
+        self.result.service_result = self.service.result() or {}
+        if not self.result.service_result:
+            raise PhaseFailed(f"{service.UNIT_NAME} did not end:\n{self.service.log.read_text()}")
+        self.say(f"  {service.UNIT_NAME} ended: {json.dumps(self.result.service_result, sort_keys=True)}")
+        self._read_producer_stats()
+        self._instance_after_run()
+        self._show_status("after the producer's run")
+
     def _stop_producer(self) -> None:
-        """`systemctl stop`: SIGTERM, then the producer sends what it holds and writes its stats."""
-        self.service.stop(timeout=60)
+        """`systemctl stop`: the producer sends what it holds and writes its stats; a stop on request keeps the
+        instance up (the unit's stop-when-done script sees the stop job)."""
+        self.service.stop()
+        self._read_producer_stats()
+
+    def _read_producer_stats(self) -> None:
         stats = self.sandbox.host_path(service.STATS_PATH)
         if not stats.exists():
-            raise PhaseFailed(f"the producer wrote no stats on stop:\n{self.service.log.read_text()}")
+            raise PhaseFailed(f"the producer wrote no stats when it ended:\n{self.service.log.read_text()}")
         self.result.producer_stats = json.loads(stats.read_text())
         self.say(f"  producer stats: {json.dumps(self.result.producer_stats, sort_keys=True)[:400]}")
         self.emulator.enforce_iam(False)
@@ -354,7 +441,59 @@ class Rehearsal:
         failed = self.result.producer_stats.get("events_failed", 0)
         if failed:
             raise PhaseFailed(f"the producer could not deliver {failed} events:\n{self.service.log.read_text()}")
-        self.emulator.flush_firehose()  # what the producer sent on stop would otherwise wait for the interval
+        self.emulator.flush_firehose()  # what the producer sent at its end would otherwise wait for the interval
+
+    def _instance_after_run(self) -> None:
+        """stopWhenDone: the OS powered off and EC2 stopped the instance; otherwise it is still running."""
+        instance_id = self.result.outputs["InstanceId"]
+        self.result.powered_off = self.sandbox.halted()
+        ended_by_itself = self.result.service_result.get("job") is None
+        if self.config.stop_when_done and ended_by_itself:
+            if not self.result.powered_off:
+                raise PhaseFailed(f"the run ended, but nothing powered the OS off:\n{self.service.log.read_text()}")
+            self.emulator.power_off(instance_id)
+        elif self.result.powered_off:
+            raise PhaseFailed(f"the instance powered off, but it should stay up:\n{self.service.log.read_text()}")
+        instance = self.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
+        self.result.instance_state_after_run = instance["State"]["Name"]
+        expected = "stopped" if self.config.stop_when_done and ended_by_itself else "running"
+        if self.result.instance_state_after_run != expected:
+            raise PhaseFailed(f"instance {instance_id} is {self.result.instance_state_after_run}, not {expected}")
+        self.say(f"  instance {instance_id}: {self.result.instance_state_after_run}"
+                 + (" (its OS powered off; shutdown behaviour stop)" if self.result.powered_off else ""))
+
+    def _expires_before_the_run_ends(self) -> bool:
+        """expiresAfterHours shorter than the producer's run (RuntimeMaxSec): the stack goes first."""
+        hours = self.config.expires_after_hours
+        run = self.config.producer_minutes * 60 + service.RUNTIME_MARGIN_SECONDS
+        return bool(hours) and hours * 3600 <= run
+
+    def _expires_at(self) -> datetime:
+        return datetime.fromisoformat(self.result.outputs["ExpiresAt"].replace("Z", "+00:00"))
+
+    def _expire(self) -> None:
+        """The hours until ExpiresAt pass on the emulator's clock; the schedule deletes the stack as its role."""
+        clock = self.emulator.clock
+        clock.speed_up_until(self._expires_at(), real_seconds=EXPIRY_SECONDS)
+        self.say(f"  {self.config.expires_after_hours} h after deploy come in ~{EXPIRY_SECONDS:g}s "
+                 f"(clock x{clock.scale:.2g})")
+        cloudformation = self.client("cloudformation")
+        deadline = time.monotonic() + EXPIRY_SECONDS + 120
+        while time.monotonic() < deadline:
+            invocations = self.emulator.scheduler_invocations()
+            live = [s for s in cloudformation.describe_stacks()["Stacks"] if s["StackName"] == self.stack_name]
+            if (invocations and not invocations[-1].ok) or (invocations and not live):
+                break
+            time.sleep(0.2)
+        self.result.expiry_invocations = self.emulator.scheduler_invocations()
+        for invocation in self.result.expiry_invocations:
+            self.say(f"  schedule fired at {invocation.fired_at:%Y-%m-%d %H:%M:%S} (due {invocation.due:%H:%M:%S}): "
+                     f"{invocation.outcome}")
+        if not self.result.expiry_invocations or not all(i.ok for i in self.result.expiry_invocations):
+            raise PhaseFailed(f"the expiry schedule did not delete the stack: {self.result.expiry_invocations}")
+        if live:
+            raise PhaseFailed(f"stack {self.stack_name} is still there after its expiry: {live[0]['StackStatus']}")
+        self._show_status("after the expiry")
 
     def _show_landed(self) -> None:
         s3 = self.client("s3")
@@ -471,8 +610,9 @@ def main(argv: Optional[list] = None) -> int:
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
                         help="lab settings, exactly as for cdk deploy")
     parser.add_argument("--clock-scale", type=float, default=1.0,
-                        help="speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s "
-                             "(default 1: real time)")
+                        help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush in 6 s "
+                             "(default 1: real time); the hours until the producer's end and the lab's expiry "
+                             "pass in seconds either way")
     parser.add_argument(
         "--verify-count", type=int, default=VERIFY_BURST,
         help=f"tagged events verify sends (default {VERIFY_BURST}: ~3.5 MB, past the default 1 MiB buffer size, so "
@@ -507,7 +647,9 @@ def main(argv: Optional[list] = None) -> int:
             return 1
     for line in summary(rehearsal.result):
         rehearsal.say(line)
-    rehearsal.say("PASSED: deployed, data landed, nothing lost, queried, destroyed, nothing left behind")
+    ended = "the instance stopped itself, " if rehearsal.result.instance_state_after_run == "stopped" else ""
+    ended += "the lab expired" if rehearsal.config.expires_after_hours else "destroyed"
+    rehearsal.say(f"PASSED: deployed, data landed, nothing lost, queried, {ended}, nothing left behind")
     return 0
 
 

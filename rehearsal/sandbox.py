@@ -4,26 +4,28 @@ The script runs as written, with two changes only:
 - absolute paths under /opt, /etc and /var are moved under the sandbox root (a chroot made of text, so no root
   privileges or mount namespaces are needed);
 - OS-level commands are stood in for by shims first on PATH: `dnf` (packages are already here), `systemctl`
-  (starts the unit's ExecStart as a background process), `aws s3 cp` (boto3 against the emulator), and the
-  instance's Python (service.INSTANCE_PYTHON: this interpreter; venvs it creates see this venv's packages, and
-  pip may not download).
-Everything else — downloading the asset, unpacking it, creating the venv, writing the unit — really happens.
+  (rehearsal/systemd.py: runs the unit as systemd would, ExecStopPost and `poweroff` included), `aws s3 cp`
+  (boto3 against the emulator), and the instance's Python (service.INSTANCE_PYTHON: this interpreter; venvs it
+  creates see this venv's packages, and pip may not download).
+Everything else — downloading the asset, unpacking it, creating the venv, writing the unit — really happens. Units
+time RuntimeMaxSec on the rehearsal's clock as published to `clock_file`; a `poweroff` leaves `halted()` true.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping, Optional
 
 from producer.service import INSTANCE_PYTHON
+from rehearsal import systemd
 from rehearsal.stopping import kill_process_group, stops_deferred
 
 _MOVED_ROOTS = re.compile(r"(?<![\w./$-])/(opt|etc|var)/")
@@ -63,34 +65,11 @@ boto3.client("s3", region_name=region).download_file(url.netloc, url.path.lstrip
 print(f"[sandbox] aws s3 cp {source} -> {target}", file=sys.stderr)
 """
 
-_SYSTEMCTL = """
-import configparser, os, shlex, subprocess, sys
-root = os.environ["SANDBOX_ROOT"]
-args = [a for a in sys.argv[1:] if not a.startswith("-") or a == "--now"]
-if args[:1] == ["daemon-reload"]:
-    sys.exit(0)
-if args[:2] != ["enable", "--now"] or len(args) != 3:
-    sys.exit("[sandbox] systemctl: only daemon-reload and enable --now UNIT are stood in for")
-unit_name = args[2]
-unit = configparser.ConfigParser(interpolation=None, strict=False)
-unit.optionxform = str
-unit.read(os.path.join(root, "etc", "systemd", "system", unit_name))
-service = unit["Service"]
-state = service.get("StateDirectory")
-if state:
-    os.makedirs(os.path.join(root, "var", "lib", state), exist_ok=True)
-log_dir = os.path.join(root, "var", "log")
-os.makedirs(log_dir, exist_ok=True)
-log = open(os.path.join(log_dir, unit_name + ".log"), "ab")
-process = subprocess.Popen(
-    shlex.split(service["ExecStart"]), cwd=service.get("WorkingDirectory", "/"),
-    stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
-)
-run_dir = os.path.join(root, "run")
-os.makedirs(run_dir, exist_ok=True)
-with open(os.path.join(run_dir, unit_name + ".pid"), "w") as handle:
-    handle.write(str(process.pid))
-print(f"[sandbox] systemctl enable --now {unit_name}: started pid {process.pid}", file=sys.stderr)
+_SYSTEMCTL = f"""
+import os, sys
+sys.path.insert(0, {str(systemd.ROOT)!r})
+from rehearsal.systemd import systemctl
+sys.exit(systemctl(sys.argv[1:], os.environ["SANDBOX_ROOT"]))
 """
 
 SHIMS = {"dnf": _DNF, INSTANCE_PYTHON: _PYTHON, "aws": _AWS, "systemctl": _SYSTEMCTL}
@@ -103,17 +82,24 @@ def sandboxed_script(script: str, root: Path) -> str:
 
 @dataclass
 class Service:
-    """A unit the systemctl shim started: its pid and log, stoppable like `systemctl stop`."""
+    """A unit the sandbox's systemd runs: its main process and log; `stop()` is `systemctl stop`."""
 
-    name: str
+    unit: systemd.Unit
     pid: int
-    log: Path
+
+    @property
+    def name(self) -> str:
+        return self.unit.name
+
+    @property
+    def log(self) -> Path:
+        return self.unit.log
 
     def running(self) -> bool:
         try:
             finished, _ = os.waitpid(self.pid, os.WNOHANG)
         except ChildProcessError:
-            # Not our child (started by the shim): probe it instead.
+            # Not our child (started by the supervisor): probe it instead.
             try:
                 os.kill(self.pid, 0)
             except ProcessLookupError:
@@ -121,16 +107,22 @@ class Service:
             return not _is_zombie(self.pid)
         return finished == 0
 
-    def stop(self, timeout: float = 60.0) -> None:
-        """SIGTERM, wait like TimeoutStopSec, then SIGKILL the whole process group."""
-        if not self.running():
-            return
-        os.killpg(self.pid, signal.SIGTERM)
-        deadline = time.monotonic() + timeout
-        while self.running() and time.monotonic() < deadline:
-            time.sleep(0.1)
-        if self.running():
-            os.killpg(self.pid, signal.SIGKILL)
+    def stop(self) -> None:
+        """`systemctl stop`: a stop job, SIGTERM, SIGKILL after TimeoutStopSec, ExecStopPost; waits for the end."""
+        systemd.stop(self.unit, "stop")
+
+    def kill(self) -> None:
+        """Last-resort cleanup: SIGKILL the main process and the supervisor (each its own process group), if alive."""
+        for pid in (self.pid if self.running() else None, self.unit.supervisor()):
+            if pid is not None:
+                try:
+                    os.killpg(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+
+    def result(self) -> Optional[dict]:
+        """How the last run ended (SERVICE_RESULT, EXIT_CODE, EXIT_STATUS, ExecStopPost's exit codes, the job)."""
+        return json.loads(self.unit.result.read_text()) if self.unit.result.exists() else None
 
 
 def _is_zombie(pid: int) -> bool:
@@ -147,6 +139,7 @@ class Sandbox:
         self.root = root
         self.bin = root / "sandbox-bin"
         self.bin.mkdir(parents=True, exist_ok=True)
+        self.clock_file = root / "run" / "clock.json"
         for directory in ("etc/systemd/system", "opt", "var/lib", "var/log", "run"):
             (root / directory).mkdir(parents=True, exist_ok=True)
         for name, body in SHIMS.items():
@@ -164,6 +157,7 @@ class Sandbox:
             **env,
             "PATH": f"{self.bin}{os.pathsep}{env.get('PATH', os.environ['PATH'])}",
             "SANDBOX_ROOT": str(self.root),
+            "SANDBOX_CLOCK": str(self.clock_file),
             "PIP_NO_INDEX": "1",
             "PIP_DISABLE_PIP_VERSION_CHECK": "1",
         }
@@ -183,10 +177,15 @@ class Sandbox:
         return subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
 
     def service(self, unit_name: str) -> Optional[Service]:
-        pid_file = self.root / "run" / f"{unit_name}.pid"
-        if not pid_file.exists():
+        """The unit, if the sandbox's systemd started it and it is still active."""
+        unit = systemd.Unit(self.root, unit_name)
+        if not unit.main_pid.exists():
             return None
-        return Service(unit_name, int(pid_file.read_text()), self.root / "var" / "log" / f"{unit_name}.log")
+        return Service(unit, int(unit.main_pid.read_text()))
+
+    def halted(self) -> bool:
+        """Whether something in the sandbox powered the OS off (`systemctl poweroff`)."""
+        return systemd.halted_marker(self.root).exists()
 
     def host_path(self, instance_path: str) -> Path:
         """Where a file the script sees at `instance_path` (under /opt, /etc or /var) really is."""

@@ -13,15 +13,19 @@ from typing import Any, Callable, Sequence
 from botocore.exceptions import ClientError
 
 STUDENT = "rehearsal-student"
-STUDENT_POLICY = "verify"
+STUDENT_POLICY = "lab-student"
 # What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
 VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket", "s3:GetObject"]
-# What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, plus
-# the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
+# What `make status` calls besides DescribeStacks (labctl/status.py's docstring).
+STATUS_ACTIONS = ["cloudformation:ListStacks", "ec2:DescribeInstances", "cloudwatch:GetMetricStatistics",
+                  "scheduler:GetSchedule"]
+# What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, status's,
+# plus the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
 # describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
 # A guide command that calls anything else is refused there, and tests/test_guide.py fails: add it here.
 GUIDE_ACTIONS = [
     *VERIFY_ACTIONS,
+    *STATUS_ACTIONS,
     "cloudformation:ListStackResources",
     "firehose:DescribeDeliveryStream",
     "firehose:PutRecord",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -19,13 +20,17 @@ def lab_context(**overrides) -> dict:
     return {**cdk_json_context(), **overrides}
 
 
+# The moment every test synth happens: the expiry schedule counts from it, so templates are the same on every run.
+SYNTH_TIME = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)
+
+
 def synth(**overrides):
-    """(stack, Template) of the lab app as the CLI would build it with these `-c` settings."""
+    """(stack, Template) of the lab app as the CLI would build it with these `-c` settings, at SYNTH_TIME."""
     from aws_cdk.assertions import Template
 
     from app import build_app
 
-    _, stack = build_app(lab_context(**overrides))
+    _, stack = build_app(lab_context(**overrides), now=SYNTH_TIME)
     return stack, Template.from_stack(stack)
 
 
@@ -52,6 +57,8 @@ CUSTOM_SETTINGS = dict(
     producerRatePerSecond="50",
     producerMinutes="15",
     dataRetentionDays="30",
+    stopWhenDone="false",
+    expiresAfterHours="0",
 )
 
 

@@ -22,6 +22,21 @@ def test_defaults_are_the_original_lab():
     assert config.producer_minutes == 60
 
 
+def test_by_default_a_lab_stops_its_instance_when_done_and_deletes_itself_after_a_day():
+    config = LabConfig.from_context(lab_context())
+    assert (config.stop_when_done, config.expires_after_hours) == (True, 24)
+
+
+@pytest.mark.parametrize("value, hours", [("0", 0), (0, 0), ("1", 1), (168, 168)])
+def test_expires_after_hours_is_0_for_never_or_1_to_168(value, hours):
+    assert LabConfig.from_context({"expiresAfterHours": value}).expires_after_hours == hours
+
+
+@pytest.mark.parametrize("value, stops", [("false", False), ("True", True), (False, False)])
+def test_stop_when_done_takes_json_booleans_and_their_command_line_spelling(value, stops):
+    assert LabConfig.from_context({"stopWhenDone": value}).stop_when_done is stops
+
+
 def test_command_line_strings_are_parsed_like_cdk_json_numbers():
     config = LabConfig.from_context({"bufferSizeMiB": "128", "bufferIntervalSeconds": "0", "compression": "GZIP"})
     assert (config.buffer_size_mib, config.buffer_interval_seconds, config.compression) == (128, 0, "gzip")
@@ -69,6 +84,15 @@ def test_parquet_refuses_gzip_because_parquet_files_are_compressed_inside():
         ("producerMinutes", 0),
         ("producerMinutes", 1441),
         ("dataRetentionDays", "seven"),
+        ("expiresAfterHours", "0.5"),
+        ("expiresAfterHours", 0.5),
+        ("expiresAfterHours", "-1"),
+        ("expiresAfterHours", 169),
+        ("expiresAfterHours", "tomorrow"),
+        ("expiresAfterHours", True),
+        ("stopWhenDone", "maybe"),
+        ("stopWhenDone", "yes"),
+        ("stopWhenDone", 1),
         ("labName", "a" * 41),
         ("labName", "lab_name"),
         ("instanceType", "T3.MICRO"),
@@ -90,6 +114,15 @@ def test_a_bad_value_is_refused_naming_key_and_value(key, value):
     message = str(refused.value)
     assert key in message and repr(value) in message
     assert "\n" not in message
+
+
+def test_a_bad_expiry_says_what_is_allowed_including_never():
+    with pytest.raises(ConfigError) as refused:
+        LabConfig.from_context({"expiresAfterHours": "tomorrow"})
+    assert str(refused.value) == (
+        "invalid expiresAfterHours='tomorrow': must be a whole number of hours from 1 to 168, "
+        "or 0 for a lab that never expires"
+    )
 
 
 @pytest.mark.parametrize("name", ["abc", "my-lab-bucket-2026", "lab.data.example", "a" * 63])

@@ -1,4 +1,6 @@
-"""The whole rehearsal, as `make rehearse` runs it but on a scaled buffer clock: the lab's main job, offline."""
+"""The whole rehearsal, as `make rehearse` runs it but on a scaled clock: the lab's main job, offline, to its end:
+the instance stops itself when the producer is done and the lab expires; with both switched off, the instance stays
+up and `cdk destroy` removes the lab."""
 
 from __future__ import annotations
 
@@ -9,11 +11,14 @@ import signal
 import socket
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
 from labctl.toolkit import ROOT
+from producer.events import TICKER_SYMBOLS
+from producer.schema import VERIFY_TICKER
 from rehearsal.rehearse import VERIFY_BURST, Rehearsal
 
 CLOCK_SCALE = 0.1  # the stream's 60 s interval passes in 6 s
@@ -51,13 +56,20 @@ def describe(pid: str) -> str:
     return f"{pid} state={stat[0]} ppid={stat[1]} pgid={stat[2]}: {cmdline[:300]}"
 
 
+# The other rehearsal: a lab that neither stops its instance nor expires (it ends by `cdk destroy`), partitioned by
+# ticker.
+OTHER_SETTINGS = ("-c", "stopWhenDone=false", "-c", "expiresAfterHours=0", "-c", "partitionBy=ticker")
+OTHER_VERIFY = 2000  # partitioned: one event per record, four PutRecordBatch calls
+
+
 @pytest.fixture(scope="module")
 def rehearsal(tmp_path_factory):
-    """One rehearsal in this process, and at the same time another one in the same checkout (as two students, or a
-    test and a student, would run them)."""
+    """The default lab (it stops its instance when the producer is done and deletes itself after 24 h) in this
+    process, and at the same time another one in the same checkout (as two students, or a test and a student,
+    would run them), with other settings."""
     workdir = tmp_path_factory.mktemp("rehearsal")
     other_tmp = tmp_path_factory.mktemp("other-rehearsal")
-    other = start_rehearsal(other_tmp, "--verify-count", "2000")
+    other = start_rehearsal(other_tmp, *OTHER_SETTINGS, "--verify-count", str(OTHER_VERIFY))
     try:
         log = io.StringIO()
         rehearsal = Rehearsal(context=[], clock_scale=CLOCK_SCALE, verify_count=BURST_EVENTS, out=log)
@@ -66,6 +78,18 @@ def rehearsal(tmp_path_factory):
     finally:
         other.kill()
     return result, workdir, log.getvalue(), (other.returncode, other_log)
+
+
+@pytest.fixture(scope="module")
+def other_rehearsal(rehearsal):
+    """(exit code, log) of the concurrent rehearsal with OTHER_SETTINGS."""
+    return rehearsal[3]
+
+
+def phase_names(result):
+    return [name for name, _, _ in result.phases]
+
+
 
 
 def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
@@ -77,7 +101,7 @@ def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
 def test_the_real_user_data_ran_the_producer_under_the_instance_role(rehearsal):
     result, _, log, _ = rehearsal
     assert "aws s3 cp s3://cdk-hnb659fds-assets-" in result.user_data_output
-    assert "systemctl enable --now firehose-producer.service: started pid" in result.user_data_output
+    assert "[sandbox] systemctl enable --now firehose-producer.service: started pid" in result.user_data_output
     assert "(IAM enforced)" in log
     assert result.producer_stats["events_sent"] > 0
     assert result.producer_stats["events_failed"] == 0
@@ -119,10 +143,81 @@ def test_a_1_mib_burst_flushes_before_the_interval(rehearsal):
     assert early, [(o.size, o.last_modified - result.verify_started_at) for o in result.landed]
 
 
-def test_destroy_left_nothing_behind(rehearsal):
+def test_the_lab_runs_to_its_end_in_the_rehearsal(rehearsal):
+    result, *_ = rehearsal
+    assert phase_names(result)[-6:] == [
+        "verify (tagged burst)", "instance stops when the producer is done", "show what landed",
+        "saved queries (Athena on the emulator)", "lab expires", "leftovers check",
+    ]
+    assert all(ok for _, _, ok in result.phases)
+
+
+def test_the_instance_stops_itself_when_the_producer_is_done(rehearsal):
+    """RuntimeMaxSec passes on the emulator's clock; the unit's end powers the OS off; EC2 stops the instance."""
+    result, *_ = rehearsal
+    assert result.service_result == {"SERVICE_RESULT": "timeout", "EXIT_CODE": "exited", "EXIT_STATUS": "0",
+                                     "ExecStopPost": [0], "job": None}
+    assert result.powered_off is True
+    assert result.instance_state_after_run == "stopped"
+    assert result.producer_stats["events_failed"] == 0 and result.producer_stats["exit_code"] == 0
+
+
+def test_the_lab_expires_and_deletes_itself_as_the_schedules_role(rehearsal):
+    result, *_ = rehearsal
+    assert result.schedules_after_deploy == [result.outputs["ExpirySchedule"]]
+    [invocation] = result.expiry_invocations
+    assert (invocation.ok, invocation.outcome) == (True, "DeleteStack succeeded")
+    assert invocation.target.endswith(":scheduler:::aws-sdk:cloudformation:deleteStack")
+    assert timedelta(0) <= invocation.fired_at - invocation.due < timedelta(minutes=1)
+    assert f"{invocation.due:%Y-%m-%dT%H:%M:%S}Z" == result.outputs["ExpiresAt"]
+
+
+def test_make_status_follows_the_lab_through_its_life(rehearsal):
+    result, *_ = rehearsal
+    producing, after_run, after_expiry = (result.status[moment] for moment in
+                                          ("producing", "after the producer's run", "after the expiry"))
+    assert producing[0] == "lab FirehoseLab (us-east-1): stack CREATE_COMPLETE"
+    assert any(re.fullmatch(r"  instance i-\w+: running \(since .* UTC, t3\.micro, (no )?public IP.*\)", line)
+               for line in producing), producing
+    assert any(line.startswith("  producer: sending: ") for line in producing)
+    assert any(re.fullmatch(r"  expires: .* UTC \(in 2\d h \d+ min\), the stack deletes itself", line)
+               for line in producing)
+    stopped = r"  instance i-\w+: stopped \(t3\.micro, no public IP, Client\.InstanceInitiatedShutdown: .*\)"
+    assert any(re.fullmatch(stopped, line) for line in after_run), after_run
+    assert "  producer: stopped (its instance is stopped)" in after_run
+    assert after_expiry == ["lab FirehoseLab (us-east-1): gone (stack deleted: expired or destroyed)"]
+
+
+def test_the_lab_left_nothing_behind(rehearsal):
     result, *_ = rehearsal
     assert result.phases[-1] == ("leftovers check", result.phases[-1][1], True)
     assert result.leftovers == {}
+
+
+def test_a_lab_that_never_expires_has_no_schedule_keeps_its_instance_and_is_destroyed(other_rehearsal):
+    code, log = other_rehearsal
+    assert code == 0, log
+    assert "[rehearse]   expiresAfterHours=0: no expiry schedule" in log
+    for phase in ("producer's run ends (stopWhenDone=false: the instance stays up)", "cdk destroy", "leftovers check"):
+        assert re.search(rf"\[rehearse\]   {re.escape(phase)} +\d+\.\ds  ok", log), phase
+    assert re.search(r"\[rehearse\]   instance i-\w+: running\n", log), log
+    assert "  when the producer is done: the instance keeps running (stopWhenDone=false): `make destroy` when you " \
+           "are done" in log
+    assert "lab expires" not in log and "schedule fired" not in log
+
+
+def test_a_partitioned_lab_lands_every_object_under_its_tickers_partition(other_rehearsal):
+    """partitionBy=ticker: Firehose's dynamic partitioning on the emulator, verify's tagged burst in its own
+    partition, the producer's events under theirs."""
+    code, log = other_rehearsal
+    keys = re.findall(r"^\[rehearse\]     (data/\S+)  \d+ bytes  \d+ events$", log, re.MULTILINE)
+    assert keys and all(re.match(r"data/ticker=[A-Z]+/year=\d{4}/month=\d{2}/day=\d{2}/hour=\d{2}/", k) for k in keys)
+    [per_partition] = re.findall(r"objects \(events\) per partition: (.*)", log)
+    counts = dict(re.findall(r"(\w+) \d+ \((\d+)\)", per_partition))
+    assert counts.pop(VERIFY_TICKER) == str(OTHER_VERIFY)
+    assert len(counts) >= 2 and set(counts) <= set(TICKER_SYMBOLS)
+    assert f"sent {OTHER_VERIFY}, found {OTHER_VERIFY}, lost 0, duplicated 0" in log
+    assert "the Firehose delivery role's permissions (not evaluated)" in log
 
 
 def test_no_process_is_left_running_and_the_port_is_free(rehearsal):
@@ -164,6 +259,7 @@ def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
     modelled = {"AWS::KinesisFirehose::DeliveryStream", "Custom::S3AutoDeleteObjects", "AWS::S3::BucketPolicy",
                 "AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup", "AWS::Athena::NamedQuery"}
     assert modelled.isdisjoint(result.skipped_types)
+    assert not {"AWS::Scheduler::Schedule", "AWS::Scheduler::ScheduleGroup"} & set(result.skipped_types)
     assert "the emulator lacks, so this rehearsal skips: " in log
 
 

@@ -1,9 +1,16 @@
-"""The user-data sandbox: the script's own paths move under the sandbox root, nothing else changes."""
+"""The user-data sandbox: the script's own paths move under the sandbox root, nothing else changes; its systemd
+ends the lab's service as systemd does, and the service's stop-when-done script powers the OS off only when the
+run ended by itself."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import pytest
+
+from producer import service as contract
+from rehearsal.clock import ScaledClock
 from rehearsal.sandbox import Sandbox, sandboxed_script
 
 
@@ -42,5 +49,95 @@ systemctl enable --now lab.service
         assert service.running()
         assert (tmp_path / "var" / "lib" / "lab").is_dir()
     finally:
-        service.stop(timeout=5)
+        service.stop()
     assert not service.running()
+
+
+def start_lab_unit(sandbox, exec_start, **service_settings):
+    """Boot like the lab's user-data: the real stop-when-done script, a unit that runs it as ExecStopPost."""
+    settings = "\n".join(f"{key}={value}" for key, value in service_settings.items())
+    script = f"""#!/bin/bash
+set -euo pipefail
+mkdir -p /opt/firehose-lab
+cat > {contract.STOP_WHEN_DONE_PATH} <<'SCRIPT'
+{contract.stop_when_done_script()}
+SCRIPT
+chmod 755 {contract.STOP_WHEN_DONE_PATH}
+cat > {contract.UNIT_PATH} <<'UNIT'
+[Service]
+WorkingDirectory=/opt/firehose-lab
+ExecStart={exec_start}
+ExecStopPost=+{contract.STOP_WHEN_DONE_PATH}
+{settings}
+UNIT
+systemctl daemon-reload
+systemctl enable --now {contract.UNIT_NAME}
+"""
+    run = sandbox.run_user_data(script, env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    return sandbox.service(contract.UNIT_NAME)
+
+
+def wait_for_the_end(service, timeout_s=30):
+    """Until the unit is inactive (its ExecStopPost done); the deadline only bounds a hung test."""
+    deadline = time.monotonic() + timeout_s
+    while (service.running() or service.unit.supervisor() is not None) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return service.result()
+
+
+def test_a_run_that_ends_by_itself_powers_the_os_off(tmp_path):
+    sandbox = Sandbox(tmp_path)
+    service = start_lab_unit(sandbox, "/bin/sleep 0.5")
+    result = wait_for_the_end(service)
+    assert result == {"SERVICE_RESULT": "success", "EXIT_CODE": "exited", "EXIT_STATUS": "0", "ExecStopPost": [0],
+                      "job": None}
+    assert sandbox.halted()
+    assert "producer run over (success, exited 0): powering off" in service.log.read_text()
+
+
+def test_a_failed_run_powers_the_os_off_too(tmp_path):
+    sandbox = Sandbox(tmp_path)
+    service = start_lab_unit(sandbox, "/bin/sh -c 'exit 3'")
+    assert wait_for_the_end(service)["SERVICE_RESULT"] == "exit-code"
+    assert sandbox.halted()
+
+
+@pytest.mark.parametrize("command", ["stop", "restart"])
+def test_a_stop_or_restart_someone_asks_for_leaves_the_os_up(tmp_path, command):
+    sandbox = Sandbox(tmp_path)
+    service = start_lab_unit(sandbox, "/bin/sleep 30")
+    run = sandbox.run_user_data(f"systemctl {command} {contract.UNIT_NAME}\n", env={"PATH": "/usr/bin:/bin"})
+    assert run.returncode == 0, run.stderr
+    assert not sandbox.halted()
+    assert service.result() == {"SERVICE_RESULT": "success", "EXIT_CODE": "killed", "EXIT_STATUS": "TERM",
+                                "ExecStopPost": [0], "job": command}
+    assert "stopped on request (success): the instance stays up" in service.log.read_text()
+    again = sandbox.service(contract.UNIT_NAME)
+    try:
+        assert (again is not None and again.running()) == (command == "restart")
+    finally:
+        if again is not None:
+            again.stop()
+
+
+def test_runtime_max_sec_is_timed_on_the_rehearsals_clock_and_its_end_powers_off(tmp_path):
+    clock = ScaledClock()
+    clock.reset(0.001)  # an hour passes in 3.6 s
+    sandbox = Sandbox(tmp_path)
+    clock.publish(sandbox.clock_file)
+    service = start_lab_unit(sandbox, "/bin/sleep 300", RuntimeMaxSec=3600, TimeoutStopSec=5)
+    result = wait_for_the_end(service)
+    assert (result["SERVICE_RESULT"], result["EXIT_CODE"], result["EXIT_STATUS"]) == ("timeout", "killed", "TERM")
+    assert sandbox.halted()
+    assert "RuntimeMaxSec=3600s reached on the rehearsal's clock" in service.log.read_text()
+
+
+def test_a_process_that_ignores_sigterm_is_killed_after_timeout_stop_sec(tmp_path):
+    sandbox = Sandbox(tmp_path)
+    service = start_lab_unit(sandbox, "/bin/sh -c 'trap \"\" TERM; sleep 30 & wait; sleep 30'", TimeoutStopSec=1)
+    started = time.monotonic()
+    service.stop()
+    assert time.monotonic() - started < 10
+    assert service.result()["SERVICE_RESULT"] == "timeout" and service.result()["EXIT_STATUS"] == "KILL"
+    assert not sandbox.halted()

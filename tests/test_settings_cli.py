@@ -29,6 +29,9 @@ BAD_SETTINGS = {
     "bufersize=3": ("bufersize", "did you mean bufferSizeMiB?"),
     "format=csv": ("format", "one of json, parquet"),
     "bufferSizeMiB=big": ("bufferSizeMiB", "must be auto or a whole number of MiB"),
+    "expiresAfterHours=0.5": ("expiresAfterHours", "from 1 to 168, or 0 for a lab that never expires"),
+    "expiresAfterHours=tomorrow": ("expiresAfterHours", "from 1 to 168, or 0 for a lab that never expires"),
+    "stopWhenDone=maybe": ("stopWhenDone", "must be true or false"),
     # Several settings to one run, space-separated: each becomes its own `-c`.
     "format=parquet bufferSizeMiB=1": (
         "bufferSizeMiB",

@@ -10,12 +10,12 @@ arrived, before processing, with the backup configuration's own buffering, compr
 "Source record backup"). A delivery that fails (bucket gone, KMS key disabled...) is kept and retried, as Firehose
 retries S3 for up to 24 hours ("Handle data delivery failures"), and logged; nothing is dropped silently.
 PutRecord(Batch) answers Encrypted=true when the stream has server-side encryption on.
-The buffer clock can be scaled (clock_scale=0.05 makes 60 s pass in 3 s) so rehearsals need not wait.
+Intervals are timed on the emulator's scalable clock (rehearsal/clock.py: scale 0.05 makes 60 s pass in 3 s) so
+rehearsals need not wait.
 """
 
 import logging
 import threading
-import time
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -24,6 +24,8 @@ from typing import Any
 from moto.firehose.models import DeliveryStream, FirehoseBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
+
+from rehearsal.clock import CLOCK
 
 from .firehose_logging import log_error
 from .firehose_objects import BACKUP, DATA, ERRORS, FlushedBuffer, objects_for
@@ -91,21 +93,17 @@ class FirehoseBuffers:
         self._buffers: dict[tuple, _Buffer] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self.clock_scale = 1.0
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
     def clock(self) -> float:
-        """Buffer time in seconds: real monotonic time divided by clock_scale."""
-        return time.monotonic() / self.clock_scale
+        """Buffer time in seconds: the emulator's clock."""
+        return CLOCK.monotonic()
 
-    def start(self, clock_scale: float = 1.0) -> None:
-        if clock_scale <= 0:
-            raise ValueError("clock_scale must be > 0")
+    def start(self) -> None:
         self.stop()
-        self.clock_scale = clock_scale
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="firehose-flusher", daemon=True)
         self._thread.start()

@@ -8,7 +8,9 @@ Usage:
         ...
 
 moto's backends are process-wide, so run one Emulator per process at a time; each start
-resets all backends, so a run never sees a previous run's resources.
+resets all backends, so a run never sees a previous run's resources. Time in the emulator (Firehose
+buffer intervals, Scheduler's at() times) is rehearsal/clock.py's CLOCK, which each start resets to
+`clock_scale` and `clock` lets the rehearsal speed up.
 """
 
 import json
@@ -23,6 +25,8 @@ import moto
 from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+
+from rehearsal.clock import CLOCK, ScaledClock
 
 from . import (
     athena_queries,
@@ -40,15 +44,22 @@ from . import (
     cfn_outputs,
     cfn_resource_list,
     cfn_role_managed_policies,
+    cfn_scheduler,
     cfn_vpc_delete,
+    ec2_shutdown,
     firehose_buffering,
     firehose_conversion,
     firehose_iam,
     firehose_lambda,
     firehose_settings,
     s3_policy_evaluation,
+    firehose_metrics,
+    iam_empty_body_signature,
+    iam_service_prefix,
+    scheduler_firing,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
+from .scheduler_firing import FIRING, INVOCATIONS, Invocation
 
 # Every extension patches moto internals as they are in this exact release.
 MOTO_PIN = "5.2.5"
@@ -81,6 +92,12 @@ GAP_FIXES = (
     firehose_conversion,
     cfn_athena,
     athena_queries,
+    cfn_scheduler,
+    scheduler_firing,
+    ec2_shutdown,
+    firehose_metrics,
+    iam_service_prefix,
+    iam_empty_body_signature,
 )
 
 
@@ -124,14 +141,17 @@ class Emulator:
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
         firehose_lambda.ENDPOINT_URL = self.endpoint_url  # a transformation Lambda's AWS calls come here
-        self._buffers.start(self.clock_scale)
+        CLOCK.reset(self.clock_scale)
+        self._buffers.start()
+        FIRING.start(self.endpoint_url)
         self.enforce_iam(False)
         return self
 
     def stop(self) -> None:
-        """Deliver buffered Firehose records, switch IAM enforcement off, free the port."""
+        """Stop firing schedules, deliver buffered Firehose records, switch IAM enforcement off, free the port."""
         if self._server is None:
             return
+        FIRING.stop()
         self._buffers.stop()
         self.enforce_iam(False)
         self._server.stop()
@@ -159,6 +179,19 @@ class Emulator:
         )
         with urllib.request.urlopen(request) as response:
             json.load(response)
+
+    @property
+    def clock(self) -> ScaledClock:
+        """The emulator's time: speed it up to let hours pass in seconds."""
+        return CLOCK
+
+    def scheduler_invocations(self) -> list[Invocation]:
+        """Every schedule this run fired, with its outcome."""
+        return list(INVOCATIONS)
+
+    def power_off(self, instance_id: str) -> str:
+        """The instance's OS halted: EC2 stops or terminates it (its shutdown behaviour); the new state."""
+        return ec2_shutdown.power_off(ACCOUNT_ID, self.region, instance_id)
 
     def flush_firehose(self) -> None:
         """Deliver every Firehose buffer now, due or not."""

@@ -1,0 +1,355 @@
+"""What a lab with these settings costs, before anything is created: `make cost ARGS="-c ..."`.
+
+Item by item, per hour while the producer runs, per day once its run is over (the instance stopped, or idling with
+stopWhenDone=false), and what a forgotten lab costs in all until it deletes itself (expiresAfterHours), from the
+price table in labctl/prices.py (us-east-1 list prices: another region is named, not guessed). Firehose ingestion is
+priced on the producer's own records: its sample events, arriving at the configured rate, packed as its Batcher
+packs them within the --linger its unit passes, each record rounded up to 5 KB. Needs no AWS account.
+
+Exit codes: 0 estimate printed, 2 bad setting or argument.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+from dataclasses import dataclass
+from typing import Iterator, Optional
+
+from lab_stack.config import ConfigError, LabConfig
+from lab_stack.sizing import ROOT_VOLUME_GIB
+from labctl import prices
+from labctl.toolkit import lab_config
+from producer import options, service
+from producer.batching import Batcher, billed_bytes
+from producer.events import sample_events
+
+# Between launch and the producer's first event: boot, dnf install, the venv (a few minutes on a t3.micro).
+BOOT_MINUTES = 3
+# VPC flow logs (all traffic) of one instance with a public IP: its own few HTTPS flows plus the internet's
+# constant port scans (rejected, but logged), ~130 bytes per record at the 10-minute aggregation: an estimate.
+FLOW_LOG_BYTES_PER_HOUR = 400_000
+# Producer id in the instance's events: its host name (AL2023 in a CDK VPC: ip-A-B-C-D.<region>.compute.internal).
+SAMPLE_HOST = "ip-10-0-0-123.ec2.internal"
+# How much of the producer's traffic is simulated: a minute, or fewer events at high rates.
+SIMULATED_SECONDS, SIMULATED_EVENTS = 60.0, 100_000
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """What the producer sends and Firehose delivers, per hour."""
+
+    events: float
+    event_bytes: float  # average, newline included
+    records: float
+    record_bytes: float  # average
+    billed_gb: float  # each record rounded up to 5 KB
+    payload_gb: float
+    objects: float  # S3 objects (one PUT each): one per buffer flush
+    linger: float
+
+
+@dataclass(frozen=True)
+class Line:
+    item: str
+    price: str
+    producing: Optional[float]  # $ per hour while the producer runs; None: not priced here
+    after: Optional[float]  # $ per day once the run is over
+    detail: str = ""  # how it is reckoned
+
+
+@dataclass(frozen=True)
+class Estimate:
+    config: LabConfig
+    traffic: Traffic
+    lines: list
+    producing_hours: float  # boot + producerMinutes
+    dashboard_extra_hour: float
+
+    @property
+    def priced(self) -> bool:
+        return all(line.producing is not None for line in self.lines)
+
+    @property
+    def producing_total(self) -> float:
+        return sum(line.producing or 0.0 for line in self.lines)
+
+    @property
+    def after_total(self) -> float:
+        return sum(line.after or 0.0 for line in self.lines)
+
+    @property
+    def forgotten_total(self) -> Optional[float]:
+        """A lab nobody touches after deploy, until it deletes itself; None when it never does."""
+        hours = self.config.expires_after_hours
+        if not hours:
+            return None
+        producing = min(hours, self.producing_hours)
+        return producing * self.producing_total + (hours - producing) * self.after_total / 24
+
+
+class _SimulatedTime:
+    """The producer's clock and stop event, advanced by its own waits instead of waiting."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def clock(self) -> float:
+        return self.now
+
+    def is_set(self) -> bool:
+        return False
+
+    def wait(self, seconds: float) -> bool:
+        self.now += seconds
+        return False
+
+
+def unit_linger(config: LabConfig) -> float:
+    """The --linger the instance's unit gives the producer (its default when it passes none)."""
+    argv = service.exec_start_args(stream="lab", region=prices.PRICES_REGION, rate=config.producer_rate_per_second,
+                                   duration_seconds=config.producer_minutes * 60)
+    return options.parser().parse_args(argv[3:]).linger
+
+
+def producer_records(rate: int, linger: float, count: int) -> Iterator[tuple[float, int]]:
+    """(time, size) of each record the producer sends for `count` sample events at `rate` a second: its own event
+    generator on a simulated clock, its Batcher, and its sender's rule (producer/sender.py, _Pipeline._ingest):
+    whatever is held goes once its oldest event waited `linger`."""
+    simulated = _SimulatedTime()
+    batcher = Batcher()
+    for item in sample_events(SAMPLE_HOST, rate=rate, count=count, stop=simulated, clock=simulated.clock):
+        now = simulated.now
+        calls = batcher.add(item, 1, now) if item is not None else []
+        since = batcher.since
+        if since is not None and now - since >= linger:
+            calls += batcher.flush()
+        for call in calls:
+            for data, _ in call:
+                yield now, len(data)
+    for call in batcher.flush():
+        for data, _ in call:
+            yield simulated.now, len(data)
+
+
+def producer_traffic(config: LabConfig) -> Traffic:
+    rate = config.producer_rate_per_second
+    count = max(1, int(min(SIMULATED_SECONDS * rate, SIMULATED_EVENTS)))
+    seconds = count / rate
+    linger = unit_linger(config)
+    sizes = [size for _, size in producer_records(rate, linger, count)]
+    per_hour = 3600 / seconds
+    payload = sum(sizes)
+    interval = config.buffer_interval_seconds
+    fill_seconds = config.buffer_size_mib * prices.MB / (payload / seconds)
+    # One object per flush: the size or the interval, whichever first; interval 0 (no buffering) is counted as one
+    # object per record, an upper bound.
+    objects = len(sizes) * per_hour if interval == 0 else 3600 / min(interval, fill_seconds)
+    return Traffic(
+        events=rate * 3600, event_bytes=payload / count, records=len(sizes) * per_hour,
+        record_bytes=payload / len(sizes), billed_gb=billed_bytes(sizes) * per_hour / prices.GB,
+        payload_gb=payload * per_hour / prices.GB, objects=objects, linger=linger,
+    )
+
+
+def estimate(config: LabConfig) -> Estimate:
+    traffic = producer_traffic(config)
+    stops = config.stop_when_done
+    producing_hours = (BOOT_MINUTES + config.producer_minutes) / 60
+    lines = []
+
+    hourly = prices.INSTANCE_HOURLY.get(config.instance_type)
+    if hourly is None:
+        lines.append(Line(f"{config.instance_type} instance", "not in this table", None, None,
+                          f"no price here for {config.instance_type} (the table holds t2, t3, t3a and t4g, nano to "
+                          f"large): see {prices.EC2_PRICING_PAGE}; the totals leave it out"))
+    else:
+        lines.append(Line(f"{config.instance_type} instance", f"{_price(hourly)} per hour", hourly,
+                          0.0 if stops else hourly * 24, "" if not stops else "a stopped instance is not billed"))
+    lines.append(Line("public IPv4 address", f"{_price(prices.PUBLIC_IPV4_HOUR)} per hour", prices.PUBLIC_IPV4_HOUR,
+                      0.0 if stops else prices.PUBLIC_IPV4_HOUR * 24,
+                      "released when the instance stops" if stops else ""))
+    volume_hour = ROOT_VOLUME_GIB * prices.GP3_GB_MONTH / prices.HOURS_PER_MONTH
+    lines.append(Line(f"{ROOT_VOLUME_GIB} GiB gp3 root volume", f"{_price(prices.GP3_GB_MONTH)} per GB-month",
+                      volume_hour, volume_hour * 24, "kept while the instance is stopped"))
+    lines.append(Line(
+        "Firehose ingestion", f"{_price(prices.FIREHOSE_INGEST_GB)} per GB, records rounded up to 5 KB",
+        traffic.billed_gb * prices.FIREHOSE_INGEST_GB, 0.0,
+        f"{traffic.records:,.0f} records/h of {_size(traffic.record_bytes)} (the producer packs the events of each "
+        f"{traffic.linger:g} s): {traffic.billed_gb:.3f} GB/h billed for "
+        f"{_size(traffic.payload_gb * prices.GB)}/h sent"))
+    if config.record_format == "parquet":
+        lines.append(Line("Firehose conversion to Parquet", f"{_price(prices.FIREHOSE_CONVERSION_GB)} per GB",
+                          traffic.billed_gb * prices.FIREHOSE_CONVERSION_GB, 0.0,
+                          "on the billed ingestion volume: an upper bound"))
+    stored_gb = traffic.payload_gb * producing_hours
+    lines.append(Line(
+        "S3 requests and storage",
+        f"{_price(prices.S3_PUT_PER_1000)} per 1,000 PUTs, {_price(prices.S3_GB_MONTH)} per GB-month",
+        traffic.objects * prices.S3_PUT_PER_1000 / 1000, stored_gb * prices.S3_GB_MONTH / prices.HOURS_PER_MONTH * 24,
+        f"{traffic.objects:,.0f} objects/h (one PUT per buffer flush); {_size(stored_gb * prices.GB)} kept "
+        f"{config.data_retention_days} days"))
+    flow_logs_hour = FLOW_LOG_BYTES_PER_HOUR / prices.GB * prices.LOGS_INGEST_GB
+    lines.append(Line("CloudWatch Logs", f"{_price(prices.LOGS_INGEST_GB)} per GB ingested", flow_logs_hour,
+                      0.0 if stops else flow_logs_hour * 24,
+                      f"VPC flow logs, {_size(FLOW_LOG_BYTES_PER_HOUR)}/h (an estimate); Firehose logs errors only"))
+    lines.append(Line("CloudWatch dashboard", f"{_price(prices.DASHBOARD_MONTH)} a month", 0.0, 0.0,
+                      f"free as one of the account's first {prices.FREE_DASHBOARDS}"))
+    lines.append(Line("Glue, Scheduler, Session Manager", "free at this size", 0.0, 0.0,
+                      "one Glue table, one schedule run, no Session Manager logging"))
+    return Estimate(config, traffic, lines, producing_hours,
+                    dashboard_extra_hour=prices.DASHBOARD_MONTH / prices.HOURS_PER_MONTH)
+
+
+def athena_query() -> float:
+    """$ for one query over lab data: far under the 10 MB every query is billed at least."""
+    return prices.ATHENA_MIN_MB * prices.MB / prices.TB * prices.ATHENA_TB
+
+
+# --- saying it ---------------------------------------------------------------------------------------------------
+
+
+def _price(amount: float) -> str:
+    """A list price as AWS writes it: $3.00, $0.50, $0.0104."""
+    whole, fraction = f"{amount:.4f}".rstrip("0").split(".")
+    return f"${whole}.{fraction:0<2}"
+
+
+def money(amount: Optional[float], decimals: int = 4) -> str:
+    if amount is None:
+        return "?"
+    if amount == 0:
+        return "$0"
+    smallest = 10**-decimals
+    return f"< ${smallest:.{decimals}f}" if amount < smallest / 2 else f"${amount:.{decimals}f}"
+
+
+def settings_line(config: LabConfig) -> str:
+    stops = "stops itself when done" if config.stop_when_done else "keeps running when done (stopWhenDone=false)"
+    expires = (f"deletes itself {config.expires_after_hours} h after deploy" if config.expires_after_hours
+               else "never deletes itself (expiresAfterHours=0)")
+    return (f"{config.instance_type}, {config.producer_rate_per_second:,} events/s for {config.producer_minutes} min, "
+            f"{config.record_format}, buffer {config.buffer_size_mib} MiB or {config.buffer_interval_seconds} s; "
+            f"the instance {stops}; the lab {expires}")
+
+
+def after_heading(config: LabConfig) -> str:
+    """What the lab is once the producer's run is over."""
+    return "once stopped" if config.stop_when_done else "after the run, instance up"
+
+
+def totals(est: Estimate) -> list[str]:
+    """The summary `make deploy` prints first."""
+    config = est.config
+    unpriced = "" if est.priced else f" (without the {config.instance_type} instance: not in the price table)"
+    dashboards = f"if the account already has {prices.FREE_DASHBOARDS} other dashboards"
+    lines = [
+        f"while the producer runs: {money(est.producing_total)} per hour{unpriced}",
+        f"{after_heading(config)}: {money(est.after_total)} per day{unpriced}",
+    ]
+    if est.forgotten_total is None:
+        lines.append(f"forgotten: it never expires, so {money(est.after_total)} per day until `make destroy` "
+                     f"(+{money(est.dashboard_extra_hour * 24, 2)} a day {dashboards})")
+    else:
+        hours = config.expires_after_hours
+        produced = _hours(min(hours, est.producing_hours))
+        then = "stopped" if config.stop_when_done else "idling"
+        lines.append(
+            f"forgotten (the worst case): {produced} producing, then {then} until the lab deletes "
+            f"itself {hours} h after deploy: {money(est.forgotten_total, 2)} in all{unpriced} "
+            f"(+{money(est.dashboard_extra_hour * hours, 2)} {dashboards})")
+    return lines
+
+
+def notes(est: Estimate, *, details: bool = True) -> list[str]:
+    """What the table does not say: how each item is reckoned (unless the table has a column for it), Athena."""
+    config = est.config
+    out = [f"{line.item}: {line.detail}" for line in est.lines if line.detail and details]
+    out.append(f"Athena: {money(athena_query(), 5)} per query on lab data ({prices.ATHENA_MIN_MB} MB minimum at "
+               f"{_price(prices.ATHENA_TB)} per TB), not in the totals; a query stops at 1 GiB scanned.")
+    out.append(f"producing: {BOOT_MINUTES} min to boot and install, then producerMinutes={config.producer_minutes}.")
+    if config.instance_type.startswith(("t3.", "t3a.", "t4g.")):
+        out.append(f"{config.instance_type} runs in unlimited mode: CPU above its baseline (not expected here) would "
+                   f"add {_price(prices.T_UNLIMITED_VCPU_HOUR)} per vCPU-hour.")
+    return out
+
+
+def text(est: Estimate, region: Optional[str] = None) -> list[str]:
+    config = est.config
+    lines = [f"firehose-lab cost estimate for {config.lab_name}: {prices.PRICES_REGION} list prices "
+             f"({prices.PRICES_DATE}), US$",
+             f"  {settings_line(config)}"]
+    if region and region != prices.PRICES_REGION:
+        lines.append(f"  you deploy to {region}: these are {prices.PRICES_REGION} prices, {region}'s differ "
+                     f"(see {prices.PRICING_PAGE})")
+    width = max(len(line.item) for line in est.lines)
+    after = after_heading(config)
+    lines += ["", f"  {'':<{width}}  {'while producing':>15}  {after:>26}",
+              f"  {'item':<{width}}  {'per hour':>15}  {'per day':>26}  price"]
+    for line in est.lines:
+        lines.append(f"  {line.item:<{width}}  {money(line.producing):>15}  {money(line.after):>26}  {line.price}")
+    lines.append(f"  {'total':<{width}}  {money(est.producing_total):>15}  {money(est.after_total):>26}")
+    lines.append("")
+    lines += [f"  {line}" for line in totals(est)]
+    lines += [""] + [f"  {line}" for line in notes(est)]
+    return lines
+
+
+def markdown(est: Estimate) -> list[str]:
+    """The README's cost table: the same numbers as `make cost` for the default settings."""
+    config = est.config
+    lines = [
+        f"| item | {prices.PRICES_REGION} price ({prices.PRICES_DATE}) | while producing, per hour | "
+        f"{after_heading(config)}, per day | how |",
+        "|---|---|---|---|---|",
+    ]
+    lines += [f"| {line.item} | {line.price} | {money(line.producing)} | {money(line.after)} | {line.detail} |"
+              for line in est.lines]
+    lines.append(f"| **total** | | **{money(est.producing_total)}** | **{money(est.after_total)}** | |")
+    lines.append("")
+    lines += [f"- {line}" for line in totals(est)]
+    lines += [f"- {line}" for line in notes(est, details=False)]
+    return lines
+
+
+def _size(num_bytes: float) -> str:
+    for unit, size in (("GB", prices.GB), ("MB", prices.MB), ("KB", 1024)):
+        if num_bytes >= size:
+            return f"{num_bytes / size:.1f} {unit}"
+    return f"{num_bytes:.0f} bytes"
+
+
+def _hours(hours: float) -> str:
+    whole, minutes = divmod(math.ceil(hours * 60), 60)
+    return f"{whole} h {minutes} min" if whole else f"{minutes} min"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings as for cdk deploy (the same ARGS)")
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument("--summary", action="store_true", help="the totals only (what `make deploy` prints first)")
+    shape.add_argument("--markdown", action="store_true", help="the README's table (default settings there)")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        config = lab_config(args.context)
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    est = estimate(config)
+    region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if args.markdown:
+        lines = markdown(est)
+    elif args.summary:
+        lines = [f"firehose-lab: cost of {config.lab_name} ({prices.PRICES_REGION} list prices, `make cost` for "
+                 "each item):", *(f"  {line}" for line in totals(est))]
+        if region and region != prices.PRICES_REGION:
+            lines.append(f"  (prices are for {prices.PRICES_REGION}; {region}'s differ)")
+    else:
+        lines = text(est, region)
+    print("\n".join(lines))
+    return 0

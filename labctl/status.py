@@ -1,0 +1,204 @@
+"""Is the lab still there, and is it running? The stack, the instance, the producer and when the lab deletes itself.
+
+Reads the stack and its outputs, the instance's state, the stream's IncomingRecords of the last few minutes
+(CloudWatch: whether the producer is sending) and the expiry schedule. Works against AWS and the rehearsal's emulator
+(AWS_ENDPOINT_URL). Needs cloudformation:DescribeStacks/ListStacks, ec2:DescribeInstances,
+cloudwatch:GetMetricStatistics and scheduler:GetSchedule.
+
+Exit codes: 0 the lab is deployed, 1 it is not (never deployed, destroyed, or expired), 2 bad arguments or AWS
+refused or could not be reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from lab_stack.config import ConfigError
+from labctl.session import student_session
+from labctl.toolkit import lab_config
+
+# How far back IncomingRecords counts as "sending now" (Firehose publishes it every minute, a little late).
+PRODUCER_WINDOW = timedelta(minutes=10)
+NEVER = "never"
+
+
+@dataclass
+class LabStatus:
+    """What `status` found; `lines()` says it in words."""
+
+    stack_name: str
+    region: str
+    stack_status: Optional[str] = None  # None: no such stack now
+    deleted: bool = False  # a stack of that name was deleted (CloudFormation lists them for 90 days)
+    deleted_at: Optional[datetime] = None
+    outputs: dict = field(default_factory=dict)
+    instance_state: Optional[str] = None  # None: no such instance
+    instance_type: Optional[str] = None
+    launched_at: Optional[datetime] = None
+    public_ip: Optional[str] = None
+    state_reason: Optional[str] = None
+    records_recently: Optional[int] = None  # None: not asked (the instance is not running)
+    schedule_state: Optional[str] = None  # ENABLED/DISABLED, "missing", or None when the lab never expires
+
+    @property
+    def deployed(self) -> bool:
+        return self.stack_status is not None
+
+    @property
+    def expires_at(self) -> Optional[datetime]:
+        value = self.outputs.get("ExpiresAt")
+        if not value or value == NEVER:
+            return None
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+    def producer(self) -> str:
+        if self.instance_state is None or self.instance_state in ("terminated", "shutting-down"):
+            return "gone (no instance)"
+        if self.instance_state in ("stopped", "stopping"):
+            return "stopped (its instance is stopped)"
+        if self.instance_state == "pending":
+            return "not started yet (its instance is booting)"
+        if self.records_recently:
+            return f"sending: {self.records_recently:,} records reached the stream in the last {_span(PRODUCER_WINDOW)}"
+        return (f"not sending: no records in the last {_span(PRODUCER_WINDOW)} (still installing after boot, its "
+                "run is over, or it was stopped on the instance)")
+
+    def lines(self, now: datetime) -> list[str]:
+        if not self.deployed:
+            if self.deleted:
+                when = f" at {_utc(self.deleted_at)}" if self.deleted_at else ""
+                return [f"lab {self.stack_name} ({self.region}): gone (stack deleted{when}: expired or destroyed)"]
+            return [f"lab {self.stack_name} ({self.region}): not deployed (never, or deleted over 90 days ago)"]
+        lines = [f"lab {self.stack_name} ({self.region}): stack {self.stack_status}"]
+        instance = self.outputs.get("InstanceId", "?")
+        if self.instance_state is None:
+            lines.append(f"  instance {instance}: gone")
+        else:
+            detail = [self.instance_type or "", f"public IP {self.public_ip}" if self.public_ip else "no public IP"]
+            if self.instance_state == "running" and self.launched_at:
+                detail.insert(0, f"since {_utc(self.launched_at)}")
+            if self.instance_state != "running" and self.state_reason:
+                detail.append(self.state_reason)
+            lines.append(f"  instance {instance}: {self.instance_state} ({', '.join(d for d in detail if d)})")
+        lines.append(f"  producer: {self.producer()}")
+        stops = self.outputs.get("StopWhenDone")
+        if stops is not None:
+            lines.append("  when the producer is done: " + (
+                "the instance stops itself (stopWhenDone)" if stops == "true"
+                else "the instance keeps running (stopWhenDone=false): `make destroy` when you are done"))
+        lines.append(f"  expires: {self._expiry(now)}")
+        return lines
+
+    def _expiry(self, now: datetime) -> str:
+        expires = self.expires_at
+        if expires is None:
+            return "never (expiresAfterHours=0): the lab lives until `make destroy`"
+        left = expires - now
+        when = f"in {_span(left)}" if left > timedelta(0) else f"{_span(-left)} ago: deletion under way or failed"
+        schedule = "" if self.schedule_state == "ENABLED" else f"; its schedule is {self.schedule_state}!"
+        return f"{_utc(expires)} ({when}), the stack deletes itself{schedule}"
+
+
+def lab_status(*, cloudformation, ec2, cloudwatch, scheduler, stack_name: str, region: str) -> LabStatus:
+    status = LabStatus(stack_name, region)
+    try:
+        stack = cloudformation.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except ClientError as error:
+        if "does not exist" not in error.response["Error"]["Message"]:
+            raise
+        status.deleted, status.deleted_at = _last_deletion(cloudformation, stack_name)
+        return status
+    status.stack_status = stack["StackStatus"]
+    status.outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    if "InstanceId" in status.outputs:
+        _read_instance(status, ec2, status.outputs["InstanceId"])
+    if status.instance_state == "running" and "DeliveryStreamName" in status.outputs:
+        status.records_recently = _records_recently(cloudwatch, status.outputs["DeliveryStreamName"])
+    if "ExpirySchedule" in status.outputs:
+        group, name = status.outputs["ExpirySchedule"].split("/", 1)
+        try:
+            status.schedule_state = scheduler.get_schedule(GroupName=group, Name=name)["State"]
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ResourceNotFoundException":
+                raise
+            status.schedule_state = "missing"
+    return status
+
+
+def _last_deletion(cloudformation, stack_name: str) -> tuple[bool, Optional[datetime]]:
+    """Whether a stack of this name was deleted, and when last (if CloudFormation says)."""
+    deleted = [
+        s for page in cloudformation.get_paginator("list_stacks").paginate(StackStatusFilter=["DELETE_COMPLETE"])
+        for s in page["StackSummaries"] if s["StackName"] == stack_name
+    ]
+    times = [s["DeletionTime"] for s in deleted if "DeletionTime" in s]
+    return bool(deleted), max(times, default=None)
+
+
+def _read_instance(status: LabStatus, ec2, instance_id: str) -> None:
+    try:
+        reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "InvalidInstanceID.NotFound":
+            raise
+        return
+    if not reservations:
+        return
+    instance = reservations[0]["Instances"][0]
+    status.instance_state = instance["State"]["Name"]
+    status.instance_type = instance.get("InstanceType")
+    status.launched_at = instance.get("LaunchTime")
+    status.public_ip = instance.get("PublicIpAddress")
+    status.state_reason = instance.get("StateReason", {}).get("Message")
+
+
+def _records_recently(cloudwatch, stream: str) -> int:
+    end = datetime.now(timezone.utc)
+    points = cloudwatch.get_metric_statistics(
+        Namespace="AWS/Firehose", MetricName="IncomingRecords", Statistics=["Sum"], Period=60,
+        Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
+        StartTime=end - PRODUCER_WINDOW, EndTime=end,
+    )["Datapoints"]
+    return int(sum(point["Sum"] for point in points))
+
+
+def _utc(moment: datetime) -> str:
+    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes} min" if hours else f"{minutes} min"
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help="lab settings as for cdk deploy (the same ARGS); labName says which lab")
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        stack_name = lab_config(args.context).lab_name
+    except ConfigError as error:
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
+    session = student_session()
+    try:
+        status = lab_status(
+            cloudformation=session.client("cloudformation"), ec2=session.client("ec2"),
+            cloudwatch=session.client("cloudwatch"), scheduler=session.client("scheduler"),
+            stack_name=stack_name, region=session.region_name or "?",
+        )
+    except (BotoCoreError, ClientError) as error:
+        print(f"status: AWS refused or could not be reached: {error}", file=sys.stderr)
+        return 2
+    for line in status.lines(datetime.now(timezone.utc)):
+        print(line)
+    return 0 if status.deployed else 1

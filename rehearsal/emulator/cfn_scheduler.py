@@ -1,0 +1,164 @@
+"""CloudFormation models for AWS::Scheduler::ScheduleGroup and AWS::Scheduler::Schedule (moto 5.2.5 has none).
+
+moto's EventBridge Scheduler backend answers the API but CloudFormation only records these types, so a stack's
+schedule would exist nowhere. These models create, update and delete them in moto's scheduler backend, where
+scheduler_firing.py fires them (and refuses at creation, naming why, a schedule it could not fire as AWS would: the
+stack then fails). Deleting a group deletes its schedules, as the service does.
+moto collects models via `CloudFormationModel.__subclasses__()` behind lru_caches: defining the classes registers
+them, `install()` clears those caches.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from moto.cloudformation import parsing
+from moto.cloudformation.exceptions import ValidationError
+from moto.core.common_models import CloudFormationModel
+from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound, ValidationException
+from moto.scheduler.models import scheduler_backends
+
+MAX_NAME_LENGTH = 64
+DEFAULT_GROUP = "default"
+
+
+class ScheduleGroupModel(CloudFormationModel):
+    def __init__(self, account_id: str, region_name: str, name: str, arn: str):
+        self.account_id, self.region_name, self.name, self.arn = account_id, region_name, name, arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Scheduler::ScheduleGroup"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "Arn":
+            return self.arn
+        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> "ScheduleGroupModel":
+        name = resource_name[:MAX_NAME_LENGTH]
+        tags = cloudformation_json["Properties"].get("Tags", [])
+        group = scheduler_backends[account_id][region_name].create_schedule_group(name, tags)
+        return cls(account_id, region_name, name, group.arn)
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """The group and its schedules; a group already gone counts as deleted."""
+        backend = scheduler_backends[self.account_id][self.region_name]
+        if self.name in backend.schedule_groups:
+            backend.delete_schedule_group(self.name)
+
+
+class ScheduleModel(CloudFormationModel):
+    def __init__(self, account_id: str, region_name: str, group: str, name: str, arn: str):
+        self.account_id, self.region_name = account_id, region_name
+        self.group, self.name, self.arn = group, name, arn
+
+    @staticmethod
+    def cloudformation_name_type() -> str:
+        return "Name"
+
+    @staticmethod
+    def cloudformation_type() -> str:
+        return "AWS::Scheduler::Schedule"
+
+    @property
+    def physical_resource_id(self) -> str:
+        return self.name
+
+    @classmethod
+    def has_cfn_attr(cls, attr: str) -> bool:
+        return attr == "Arn"
+
+    def get_cfn_attribute(self, attribute_name: str) -> str:
+        if attribute_name == "Arn":
+            return self.arn
+        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
+
+    @classmethod
+    def create_from_cloudformation_json(  # type: ignore[misc]
+        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        **kwargs: Any,
+    ) -> "ScheduleModel":
+        props = copy.deepcopy(cloudformation_json["Properties"])
+        name = props.get("Name", resource_name)[:MAX_NAME_LENGTH]
+        with _as_stack_error(kwargs.get("LogicalId", name)):
+            schedule = scheduler_backends[account_id][region_name].create_schedule(
+                name=name, group_name=props.get("GroupName", DEFAULT_GROUP), **_settings(props),
+                action_after_completion=props.get("ActionAfterCompletion"),
+            )
+        return cls(account_id, region_name, schedule.group_name, name, schedule.arn)
+
+    @classmethod
+    def update_from_cloudformation_json(  # type: ignore[misc]
+        cls, original_resource: "ScheduleModel", new_resource_name: str, cloudformation_json: dict[str, Any],
+        account_id: str, region_name: str,
+    ) -> "ScheduleModel":
+        """Same name and group: updated in place (a re-deploy moving the expiry); else replaced."""
+        props = copy.deepcopy(cloudformation_json["Properties"])
+        name = props.get("Name", original_resource.name)
+        group = props.get("GroupName", DEFAULT_GROUP)
+        if (name, group) != (original_resource.name, original_resource.group):
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+        schedule = scheduler_backends[account_id][region_name].get_schedule(group, name)
+        action_after_completion = props.get("ActionAfterCompletion")
+        with _as_stack_error(name):
+            scheduler_backends[account_id][region_name].update_schedule(name=name, group_name=group, **_settings(props))
+        schedule.action_after_completion = action_after_completion
+        return original_resource
+
+    def delete(self, account_id: str, region_name: str) -> None:
+        """A schedule already gone (its group deleted first, or ActionAfterCompletion=DELETE) counts as deleted."""
+        try:
+            scheduler_backends[self.account_id][self.region_name].delete_schedule(self.group, self.name)
+        except (ScheduleNotFound, ScheduleGroupNotFound):
+            pass
+
+
+@contextmanager
+def _as_stack_error(resource: str) -> Iterator[None]:
+    """The scheduler's refusal as CloudFormation's own error (the CloudFormation API answers XML, not JSON)."""
+    try:
+        yield
+    except ValidationException as refused:
+        raise ValidationError(message=f"{resource}: {refused.message}") from None
+
+
+def _settings(props: dict[str, Any]) -> dict[str, Any]:
+    return dict(
+        description=props.get("Description"),
+        end_date=props.get("EndDate"),
+        flexible_time_window=props["FlexibleTimeWindow"],
+        kms_key_arn=props.get("KmsKeyArn"),
+        schedule_expression=props["ScheduleExpression"],
+        schedule_expression_timezone=props.get("ScheduleExpressionTimezone"),
+        start_date=props.get("StartDate"),
+        state=props.get("State", "ENABLED"),
+        target=props["Target"],
+    )
+
+
+def install() -> None:
+    """Make moto's cached model lists see the two models (idempotent)."""
+    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
+        cached.cache_clear()
