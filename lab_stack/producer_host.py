@@ -172,6 +172,7 @@ class ProducerHost(Construct):
                 region=Aws.REGION,
                 rate=config.producer_rate_per_second,
                 duration_seconds=config.producer_minutes * 60,
+                buffer_seconds=config.buffer_interval_seconds,
             )
         )
         return user_data

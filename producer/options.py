@@ -105,6 +105,18 @@ def parser() -> argparse.ArgumentParser:
         help="longest an event waits to be packed before it is sent (default 0.5)",
     )
     p.add_argument(
+        "--stream-buffer-seconds",
+        type=_number(0, "seconds", high=900),
+        metavar="S",
+        help="the stream's buffer interval (0-900): packed events may then wait up to a twentieth of it "
+        "(3 s at most) to fill their record's 5 KB billing granule (default: only --linger)",
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="with --input FILE: keep in PATH how far the file was delivered, and resume there on a rerun",
+    )
+    p.add_argument(
         "--shutdown-seconds",
         type=_number(0, "seconds"),
         default=20.0,
@@ -121,8 +133,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _number(low: float, unit: str, *, strict: bool = False) -> Callable[[str], float]:
-    allowed = f"a number {'>' if strict else '>='} {low:g} ({unit})"
+def _number(low: float, unit: str, *, strict: bool = False, high: float | None = None) -> Callable[[str], float]:
+    if high is None:
+        allowed = f"a number {'>' if strict else '>='} {low:g} ({unit})"
+    else:
+        allowed = f"a number from {low:g} to {high:g} ({unit})"
 
     def parse(text: str) -> float:
         try:
@@ -130,6 +145,8 @@ def _number(low: float, unit: str, *, strict: bool = False) -> Callable[[str], f
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'") from None
         if not value == value or value in (float("inf"), float("-inf")) or value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'")
+        if high is not None and value > high:
             raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'")
         return value
 
@@ -177,6 +194,24 @@ def check(args: argparse.Namespace) -> None:
     reading = args.input not in (None, "-")
     if reading and os.path.exists(args.dead_letter) and os.path.samefile(args.input, args.dead_letter):
         raise UsageError("--dead-letter must not be the --input file (write failures to a new file, then resend it)")
+    if args.checkpoint is not None:
+        _check_checkpoint(args)
+
+
+def _check_checkpoint(args: argparse.Namespace) -> None:
+    """--checkpoint resumes a file: it needs one, and a path of its own."""
+    if args.input in (None, "-"):
+        raise UsageError("--checkpoint needs --input FILE (generated events and standard input cannot be resumed)")
+    _check_writable("--checkpoint", args.checkpoint)
+    for flag, other in (("--input", args.input), ("--dead-letter", args.dead_letter), ("--stats-json", args.stats_json)):
+        if other is not None and _same_file(args.checkpoint, other):
+            raise UsageError(f"--checkpoint must be a file of its own, not the {flag} file")
+
+
+def _same_file(a: str, b: str) -> bool:
+    if os.path.exists(a) and os.path.exists(b):
+        return os.path.samefile(a, b)
+    return os.path.realpath(a) == os.path.realpath(b)
 
 
 def _check_writable(flag: str, path: str) -> None:

@@ -34,22 +34,28 @@ RUNTIME_MARGIN_SECONDS = 120
 TIMEOUT_STOP_SECONDS = 60
 
 
-def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int) -> list[str]:
-    """The producer's command line on the instance."""
+def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int) -> list[str]:
+    """The producer's command line on the instance. `buffer_seconds` is the stream's buffer
+    interval: the producer lets small records fill their 5 KB billing granule for a share of it."""
     return [
         f"{VENV_DIR}/bin/python", "-m", "producer",
         "--stream", stream,
         "--region", region,
         "--rate", str(rate),
         "--duration", str(duration_seconds),
+        "--stream-buffer-seconds", str(buffer_seconds),
         "--dead-letter", DEAD_LETTER_PATH,
         "--stats-json", STATS_PATH,
     ]
 
 
-def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int) -> str:
+def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int) -> str:
     """The systemd unit: an unprivileged, bounded run of the producer, started at boot."""
-    exec_start = " ".join(exec_start_args(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds))
+    exec_start = " ".join(
+        exec_start_args(
+            stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, buffer_seconds=buffer_seconds
+        )
+    )
     lines = [
         "[Unit]",
         f"Description=firehose-lab producer: sample events to Firehose stream {stream}",
@@ -72,9 +78,13 @@ def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int) -> 
     return "\n".join(lines)
 
 
-def boot_commands(*, archive: str, stream: str, region: str, rate: int, duration_seconds: int) -> list[str]:
+def boot_commands(
+    *, archive: str, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int
+) -> list[str]:
     """Shell lines after the asset download to `archive`: install the producer in a venv, write the unit, start it."""
-    unit = unit_text(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds)
+    unit = unit_text(
+        stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, buffer_seconds=buffer_seconds
+    )
     return [
         f"dnf install -y {INSTANCE_PYTHON} {INSTANCE_PYTHON}-pip",
         f"rm -rf {CODE_DIR} {VENV_DIR}",
