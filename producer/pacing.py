@@ -21,6 +21,10 @@ for reasons the producer's pace cannot help, so a throttle alone does not prove 
 - With no throttle for a while the pace rises 10 % a second (the quota may have been
   raised); once far above what the producer sends, pacing stops.
 
+- At the start, before anything is known, one call goes out at a time, then twice as many
+  after each answer with nothing refused (TCP's slow start): four senders' first calls at
+  once would overshoot a stream's first second of quota by several MB.
+
 Bytes are paced (the quota that meets large records first); a stream held back by its
 record or call quota is paced the same way, in bytes. No threads, no clock of its own:
 callers pass `now`, so the rules are tested against a scripted stream.
@@ -63,6 +67,9 @@ _WINDOW = 1.0
 _SETTLE_SECONDS = 0.5
 """An estimate needs at least this much time between two refusals (plus answer latency)."""
 
+_SLOW_START_END = 64
+"""Calls in flight past which slow start stops counting."""
+
 
 @dataclass(eq=False)
 class Sent:
@@ -87,12 +94,14 @@ class RateControl:
         # Bytes the stream took (did not refuse for throughput) in the last second: (answered at, bytes).
         self._took: deque[tuple[float, int]] = deque()
         self._sent_lately: deque[tuple[float, int]] = deque()
-        self._latency: deque[float] = deque(maxlen=32)
         self._hold_until = float("-inf")
         self._hold_off = FIRST_HOLD_OFF
         # The quota estimate: since the call `_since` (refused for throughput), the bytes calls sent after it took.
         self._since: float | None = None
+        self._since_latency = 0.0  # how long that call took to be answered
         self._taken = 0
+        self._window: int | None = 1  # calls allowed in flight during slow start (None: no limit)
+        self._window_frozen_at: float | None = None
         self._at_estimate = False
         self._trial: float | None = None  # refused share before pacing, while on trial
         self._judged = [0, 0, 0, 0.0]  # bytes, refused, calls, first sent at: calls paced at the estimate
@@ -102,6 +111,10 @@ class RateControl:
         self._paced_at = float("-inf")
 
     # Sending ----------------------------------------------------------------
+
+    def calls_in_flight(self) -> int | None:
+        """How many calls may be in flight (slow start), or None: as many as there are senders."""
+        return self._window
 
     def call_bytes(self) -> int | None:
         """Most bytes one call should carry now (at least one record), or None: no limit."""
@@ -155,13 +168,13 @@ class RateControl:
         them for a throttled call); `largest_record` is its largest record's size."""
         self._in_flight.discard(call)
         self._largest = max(self._largest, largest_record)
-        self._latency.append(now - call.at)
         self._took.append((now, call.size - throttled))
         _trim(self._took, now)
         self._since_throttle += call.size
         if throttled:
             self._last_throttle = now
             self._since_throttle = 0
+        self._slow_start(now, throttled)
         if self.rate is None:
             self._unpaced.append((now, call.at, call.size, throttled))
             _trim(self._unpaced, now)
@@ -173,7 +186,19 @@ class RateControl:
         if call.paced_at_estimate and self._judge(call, now, throttled):
             return
         if throttled:
-            self._estimate(call, largest_record)
+            self._estimate(call, now, largest_record)
+
+    def _slow_start(self, now: float, throttled: int) -> None:
+        if self._window is None:
+            return
+        if self.rate is not None or self._window >= _SLOW_START_END:
+            self._window = None
+        elif throttled and self._window_frozen_at is None:
+            self._window_frozen_at = now  # hold the window: the pace, if any, takes over
+        elif self._window_frozen_at is None:
+            self._window *= 2
+        elif now - self._window_frozen_at >= _SETTLE_SECONDS:
+            self._window = None  # throttled, yet not paced: the refusals are not the quota's
 
     def _maybe_pace(self, now: float, call: Sent) -> None:
         latest, size, refused = 0, 0, 0
@@ -198,20 +223,21 @@ class RateControl:
             return  # the stream takes (almost) nothing: an outage, not a quota; the failed-call backoff waits it out
         self.rate = took * (1 + HEADROOM)
         self._next = now
-        self._since, self._taken = call.at, 0
+        self._since, self._since_latency, self._taken = call.at, now - call.at, 0
         self._at_estimate = False
         self._trial = before
         self._judged = [0, 0, 0, 0.0]
         self._paced_at = now
         self._unpaced.clear()
 
-    def _estimate(self, call: Sent, largest_record: int) -> None:
+    def _estimate(self, call: Sent, now: float, largest_record: int) -> None:
         """A refusal for throughput: tighten the quota estimate."""
         if self._since is None:
-            self._since, self._taken = call.at, 0
+            self._since, self._since_latency, self._taken = call.at, now - call.at, 0
             return
-        jitter = max(self._latency, default=0.0)  # how far send times can be from when the stream saw the calls
-        elapsed = call.at - self._since - jitter
+        # The stream saw the first refused call at most its latency after it left, and this one
+        # no earlier than it left: the shortest time that can have passed between the two.
+        elapsed = call.at - (self._since + self._since_latency)
         if elapsed < _SETTLE_SECONDS:
             return
         if not self._taken:

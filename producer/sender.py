@@ -260,10 +260,14 @@ class _Pipeline:
                 self._dead_letter_each(call)
                 continue
             try:
-                refused = put_record_batch(self._client, self._stream, [data for data, _ in call.records])
-                failure = _UNREADABLE if refused is None else None
-            except Exception as err:  # botocore's errors (call_failure re-raises anything else)
-                refused, failure = [], call_failure(err)
+                try:
+                    refused = put_record_batch(self._client, self._stream, [data for data, _ in call.records])
+                    failure = _UNREADABLE if refused is None else None
+                except Exception as err:  # botocore's errors (call_failure re-raises anything else)
+                    refused, failure = [], call_failure(err)
+            except Exception as err:  # a bug must not lose the call
+                log.exception("unexpected error while sending")
+                refused, failure = [], CallFailure(f"unexpected error: {type(err).__name__}: {err}", "Bug", False)
             self._answered(call, sent, refused or [], failure, rng)
 
     def _next_call(self) -> tuple[Call, Sent | None] | None:
@@ -280,7 +284,8 @@ class _Pipeline:
                         reasons = [f"{reason} {retried}" for _, _, reason in expired]
                         call = Call([record for _, record, _ in expired], [key for key, _, _ in expired], reasons=reasons)
                         return call, None
-                if self._outbox:
+                limit = self._rate.calls_in_flight()
+                if self._outbox and (limit is None or len(self._in_flight) < limit):
                     delay = self._rate.delay(now)
                     if not delay:
                         call = self._outbox.take(self._rate.call_bytes())
@@ -291,7 +296,7 @@ class _Pipeline:
                 elif self._input_done and not self._held:
                     return None
                 else:
-                    self._cond.wait(0.1)
+                    self._cond.wait(0.1)  # nothing to send, or slow start: an answer notifies
         return None
 
     def _answered(
@@ -325,7 +330,7 @@ class _Pipeline:
             give_up = (failure is not None and not failure.retry) or self._aborted.is_set()
             if failed and not give_up:
                 self._outbox.retry(call, list(failed), now, list(failed.values()))
-            self._rate.answered(sent, now, throttled, max(len(data) for data, _ in records))
+            self._pace(sent, now, throttled, max(len(data) for data, _ in records))
             self._failed_in_a_row = 0 if kept else self._failed_in_a_row + 1
             in_a_row = self._failed_in_a_row
             self._cond.notify_all()
@@ -337,6 +342,14 @@ class _Pipeline:
             self._dead_letter([call.keys[i] for i in indices], [records[i] for i in indices], reason)
         elif in_a_row >= 2:
             self._aborted.wait(self._backoff.delay(in_a_row - 2, rng))
+
+    def _pace(self, sent: Sent, now: float, throttled: int, largest: int) -> None:
+        """Tell the pace about an answer; a bug there must not stop delivery: it goes on unpaced."""
+        try:
+            self._rate.answered(sent, now, throttled, largest)
+        except Exception:
+            log.exception("unexpected error in the pace; sending goes on unpaced")
+            self._rate = RateControl()
 
     # Giving up ------------------------------------------------------------------
 

@@ -92,3 +92,20 @@ def test_paced_calls_are_small_and_evenly_spread():
     control.sent(now, 50_000)
     assert control.delay(now) == pytest.approx(50_000 / rate)
     assert control.delay(now + 50_000 / rate) == 0
+
+
+def test_at_the_start_one_call_goes_out_then_twice_as_many_after_each_clean_answer():
+    control = RateControl()
+    assert control.calls_in_flight() == 1
+    call = control.sent(0.0, 4_000_000)
+    control.answered(call, 0.1, throttled=0, largest_record=1_000_000)
+    assert control.calls_in_flight() == 2
+    for n in range(2):
+        control.answered(control.sent(0.1, 4_000_000), 0.2, throttled=0, largest_record=1_000_000)
+    assert control.calls_in_flight() == 8
+    # A throttle holds the window where it is: the pace, if the stream turns out to be over a quota, takes over.
+    control.answered(control.sent(0.2, 4_000_000), 0.3, throttled=3_000_000, largest_record=1_000_000)
+    control.answered(control.sent(0.3, 4_000_000), 0.4, throttled=0, largest_record=1_000_000)
+    assert control.calls_in_flight() == 8
+    control.answered(control.sent(0.4, 4_000_000), 0.9, throttled=0, largest_record=1_000_000)
+    assert control.calls_in_flight() is None  # half a second on, throttled yet not paced: no limit

@@ -110,11 +110,17 @@ def drive(
         at(0.0, "free", sender)
     cpu_free = 0.0
     supplied = 0.0
+    in_flight = 0
+    waiting: list[int] = []  # senders held back by slow start
     while queue:
         now, _, what, data = heapq.heappop(queue)
         if now > seconds:
             break
         if what == "free":
+            limit = control.calls_in_flight()
+            if limit is not None and in_flight >= limit:
+                waiting.append(data)
+                continue
             delay = control.delay(now)
             if delay:
                 at(now + min(delay, 0.05), "free", data)
@@ -130,6 +136,7 @@ def drive(
                 supplied += count * record_bytes
             size = count * record_bytes
             call = control.sent(now, size)
+            in_flight += 1
             leave = max(now, cpu_free) + size / producer_bytes_per_second
             cpu_free = leave
             at(leave + latency, "answer", (data, call, count, leave + latency / 2))
@@ -143,6 +150,9 @@ def drive(
             figures.bytes_sent += count * record_bytes
             figures.accepted.append((now, (count - refused) * record_bytes))
             control.answered(call, now, throttled, record_bytes)
+            in_flight -= 1
             figures.paced.append((now, control.rate))
             at(now, "free", sender)
+            while waiting:
+                at(now, "free", waiting.pop())
     return figures
