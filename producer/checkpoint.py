@@ -23,7 +23,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import BinaryIO
 
-from producer.batching import AGGREGATE_RECORD_BYTES, MAX_BATCH_BYTES
+from producer.batching import MAX_BATCH_BYTES, MAX_RECORD_BYTES
 
 VERSION = 1
 _FINGERPRINT_BYTES = 256
@@ -32,9 +32,16 @@ SAVE_SECONDS = 0.1
 
 
 def read_ahead_bytes(senders: int) -> int:
-    """How far reading may run past the last written checkpoint: two calls per sender (one in
-    flight, one ready), plus one block being read. A killed run resends at most this."""
-    return 2 * senders * MAX_BATCH_BYTES + AGGREGATE_RECORD_BYTES
+    """How far reading may have run past the written checkpoint before it reads on: two calls per
+    sender (one in flight, one ready)."""
+    return 2 * senders * MAX_BATCH_BYTES
+
+
+def resend_bound(senders: int) -> int:
+    """The most a killed run can have read past its written checkpoint, so the most a rerun
+    resends: the read-ahead, plus one more piece of input (a block, or a line up to the record
+    limit). 33 MiB with 4 senders."""
+    return read_ahead_bytes(senders) + MAX_RECORD_BYTES
 
 
 class CheckpointError(Exception):

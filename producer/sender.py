@@ -145,7 +145,7 @@ class _Pipeline:
             worker.start()
         try:
             try:
-                intake.run(events, lambda: self._stop.is_set() or self._aborted.is_set(), self._save_checkpoint)
+                intake.run(events, lambda: self._stop.is_set() or self._aborted.is_set(), self._tick)
             except OSError as err:  # the source broke (an input read error): deliver what was read
                 self._result.source_error = f"{type(err).__name__}: {err}"
             self._result.stopped = self._stop.is_set()
@@ -166,11 +166,9 @@ class _Pipeline:
             with self._cond:
                 if self._aborted.is_set():
                     break
-                checkpoint = self._checkpoint
                 if not self._held or (
                     self._held + size <= 2 * self._senders * MAX_BATCH_BYTES
                     and self._outbox.fresh_calls <= self._senders  # one to spare: resends take part of a call
-                    and (checkpoint is None or checkpoint.behind() <= checkpoint.read_ahead)
                 ):
                     self._outbox.put(records)
                     self._held += size
@@ -181,6 +179,19 @@ class _Pipeline:
             self._check_deadline(now)
             self._save_checkpoint(now, force=True)
         self._dead_letter((), records, self._abort_reason)
+
+    def _tick(self, now: float) -> None:
+        """After each piece of input: keep the checkpoint, and read on only while reading is
+        less than the read-ahead past it (what a killed run would resend)."""
+        self._save_checkpoint(now)
+        while (checkpoint := self._checkpoint) is not None and checkpoint.behind() > checkpoint.read_ahead:
+            with self._cond:
+                if self._aborted.is_set():
+                    return
+                self._cond.wait(0.05)
+            now = time.monotonic()
+            self._check_deadline(now)
+            self._save_checkpoint(now, force=True)
 
     def _finish(self, senders: list[threading.Thread]) -> None:
         """Wait until every record is settled, or the time allowed after a stop is up."""
@@ -222,20 +233,23 @@ class _Pipeline:
         if checkpoint is None:
             return
         events, written, _ = self.dead.figures()
-        if events != written:  # the dead-letter file lost some: a rerun must send them again
-            return
-        with self._cond:
-            settled = self._outbox.settled_events
-        checkpoint.advance(settled)
-        checkpoint.save_if_due(now, force=force)
-        if checkpoint.error is not None:
-            log.warning(
-                "cannot write --checkpoint %s: %s; checkpointing stopped (a rerun would resend from byte %s)",
-                checkpoint.path,
-                checkpoint.error,
-                f"{checkpoint.written:,}",
-            )
-            self._checkpoint = None
+        if events != written:
+            problem = "the dead-letter file lost events (a rerun sends them again)"
+        else:
+            with self._cond:
+                settled = self._outbox.settled_events
+            checkpoint.advance(settled)
+            checkpoint.save_if_due(now, force=force)
+            if checkpoint.error is None:
+                return
+            problem = f"cannot write it: {checkpoint.error}"
+        log.warning(
+            "--checkpoint %s stays at byte %s: %s",
+            checkpoint.path,
+            f"{checkpoint.written:,}",
+            problem,
+        )
+        self._checkpoint = None
 
     def _report(self, progress: Callable[[SendResult], None], every: float, finished: threading.Event) -> None:
         while not finished.wait(every):

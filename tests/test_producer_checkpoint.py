@@ -16,7 +16,7 @@ from producer_support.cli import ROOT, aws_env, producer_cmd, run_producer
 from producer_support.local_firehose import LocalFirehose
 
 from producer import cli
-from producer.checkpoint import Checkpoint, CheckpointError, read_ahead_bytes, resume_point
+from producer.checkpoint import Checkpoint, CheckpointError, read_ahead_bytes, resend_bound, resume_point
 from producer.events import open_input
 
 EVENT_BYTES = 120
@@ -74,8 +74,9 @@ def test_a_checkpoint_is_refused_for_other_contents_or_when_it_is_not_one(tmp_pa
             resume_point(str(path), source, "in.jsonl")
 
 
-def test_reading_may_run_ahead_two_calls_per_sender_and_a_block():
-    assert read_ahead_bytes(4) == 2 * 4 * 4 * 2**20 + 1_000_000
+def test_a_rerun_resends_at_most_two_calls_per_sender_and_one_more_piece_of_input():
+    assert read_ahead_bytes(4) == 2 * 4 * 4 * 2**20
+    assert resend_bound(4) == read_ahead_bytes(4) + 1000 * 1024  # 33 MiB
 
 
 # The command line -------------------------------------------------------------------------------------------------
@@ -174,7 +175,7 @@ def test_runs_killed_at_random_points_and_resumed_deliver_every_event_with_bound
     assert final.code == cli.EXIT_OK, final.stderr
     assert set(landed) == set(events)  # every event at least once
     assert not (tmp_path / "dead.jsonl").exists()
-    bound = read_ahead_bytes(senders) // EVENT_BYTES
+    bound = resend_bound(senders) // EVENT_BYTES
     assert max(resent) <= bound, resent
     print(f"events resent by each rerun: {resent} (bound {bound:,})")
     assert len(landed) - len(events) <= kills * bound
@@ -192,3 +193,22 @@ def wait_for(condition, seconds: float = 30.0) -> bool:
             return True
         time.sleep(0.01)
     return False
+
+
+def test_the_checkpoint_never_passes_an_event_the_dead_letter_file_could_not_keep(tmp_path):
+    source = tmp_path / "in.jsonl"
+    events = write_events(tmp_path / "head.jsonl", 1000)
+    huge = b'{"blob":"' + b"z" * 1_100_000 + b'"}\n'  # over the record limit: dead-lettered, if it can be
+    source.write_bytes(b"".join(events) + huge + b"".join(events))
+    checkpoint = tmp_path / "cp.json"
+    with LocalFirehose() as server:
+        done = run_producer(
+            "--stream", "lab", "--input", str(source), "--checkpoint", str(checkpoint),
+            "--dead-letter", "/dev/full",  # every write fails: the disk is full
+            env=aws_env(server.url),
+        )  # fmt: skip
+        assert len(server.events()) == 2000
+    assert done.code == cli.EXIT_UNDELIVERED
+    assert f"--checkpoint {checkpoint} stays at byte" in done.stderr and "the dead-letter file lost events" in done.stderr
+    with open_input(str(source)) as reopened:  # a rerun starts before the line, and tries it again
+        assert resume_point(str(checkpoint), reopened, str(source))[0] <= len(events) * EVENT_BYTES

@@ -4,6 +4,7 @@ delivered, and none is duplicated beyond what a lost answer forces."""
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 
 import boto3
@@ -14,6 +15,7 @@ from producer.batching import MAX_RECORD_BYTES
 from producer.deadletter import DeadLetter
 from producer.events import sample_events
 from producer.firehose import make_client
+from producer.pacing import RateControl
 from producer.results import ACCESS, STREAM_NOT_FOUND, Backoff
 from producer.sender import send_events
 
@@ -188,3 +190,20 @@ def test_throttling_paces_the_whole_producer_to_the_streams_quota():
     # again (the producer before pacing: 180,900 refusals for these 20,000 records). Paced, the
     # refusals are the first second's, until the pace is found.
     assert stats.over_quota <= 0.25 * len(sent)
+
+
+def test_a_bug_in_the_pace_does_not_stall_delivery(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(RateControl, "answered", broken)
+    sent = events(3000)
+    outcome = {}
+    with LocalFirehose() as server:
+        worker = threading.Thread(
+            target=lambda: outcome.update(result=send_events(client_for(server), "lab", sent, senders=2)), daemon=True
+        )
+        worker.start()
+        worker.join(timeout=60)
+        assert not worker.is_alive(), "the send never finished"
+    assert outcome["result"].ok and Counter(server.events()) == Counter(sent)
