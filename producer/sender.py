@@ -304,6 +304,7 @@ class _Pipeline:
                     if not delay:
                         call = self._outbox.take(self._rate.call_bytes())
                         self._in_flight.add(call)
+                        self._cond.notify_all()  # room for the reader
                         self._result.retries += sum(since is not None for since in call.since or ())
                         return call, self._rate.sent(now, call.size)
                     self._cond.wait(min(delay, 0.1))
