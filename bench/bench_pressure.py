@@ -15,7 +15,8 @@ fault-injecting local endpoint (tests/producer_support/local_firehose.py) pinned
 
 It prints wall time, what the endpoint stored and refused, duplicates, billed/payload
 (Firehose rounds each record up to 5 KB) and how long events waited in the producer, and
-compares with the issue's targets. Not a test: it prints numbers.
+compares with the issue's targets (fault-free throughput itself: bench_producer.py, on larger
+inputs). Not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from pathlib import Path
 from bench_producer import ENDPOINT, ROOT, on_cpu, timed
 
 sys.path.insert(0, str(ROOT / "tests"))
-from producer_support.local_firehose import LocalFirehose  # noqa: E402
+from producer_support.local_firehose import LocalFirehose
 
 EVENT_BYTES = 120
 MIB = 2**20
@@ -124,7 +125,7 @@ def lab_trickle(seconds: int, *options: str) -> tuple[float, list[float], int]:
         for request in server.requests:
             for record in request.stored:
                 for line in record.splitlines():
-                    made = datetime.fromisoformat(json.loads(line)["event_time"].replace("Z", "+00:00")).timestamp()
+                    made = datetime.fromisoformat(json.loads(line)["event_time"]).timestamp()
                     waits.append(request.at - made)
         stats = server.stats["bench"]
     return stats.billed_rounded / stats.bytes, waits, stats.events
@@ -189,7 +190,6 @@ def main() -> None:
         ("quota 1 MiB/s unaggregated: refused / records", quota1.refused_share, "<=", 0.10),
         ("lab defaults: billed / payload", lab[0], "<=", 1.2),
         ("lab defaults: added latency p95 (s)", lab_p95, "<=", 5.0),
-        ("fault-free unaggregated MiB/s", free.payload / MIB / free.wall, ">=", 8.0),
     ]
     print("(ideal time: payload / quota; the stream's first second of quota comes on top, so above 1.00 is possible)")
     print()

@@ -25,7 +25,8 @@ assert _STRIDE >= MAX_BATCH_RECORDS
 
 class Call:
     """One PutRecordBatch call: its records, each one's key, and since when each has been
-    failing (None: sent for the first time). `done` is set once its outcome was taken."""
+    failing (None: sent for the first time). `done` is set once its outcome was taken.
+    `reasons` (why each last failed) is kept for records taken out to be dead-lettered."""
 
     __slots__ = ("records", "keys", "since", "reasons", "size", "done")
 
@@ -33,7 +34,7 @@ class Call:
         self,
         records: list[Record],
         keys: Sequence[int],
-        since: list[float] | None = None,
+        since: list[float | None] | None = None,
         reasons: list[str] | None = None,
     ) -> None:
         self.records = records
@@ -52,7 +53,6 @@ class ResendQueue:
 
     def __init__(self) -> None:
         self._heap: list[tuple[int, Record, float, str]] = []
-        self.bytes = 0
         self._oldest: float | None = None  # a lower bound: refreshed by drain()
 
     def __len__(self) -> int:
@@ -60,7 +60,6 @@ class ResendQueue:
 
     def add(self, key: int, record: Record, since: float, reason: str) -> None:
         heapq.heappush(self._heap, (key, record, since, reason))
-        self.bytes += len(record[0])
         if self._oldest is None or since < self._oldest:
             self._oldest = since
 
@@ -72,9 +71,7 @@ class ResendQueue:
         return len(self._heap[0][1][0])
 
     def pop(self) -> tuple[int, Record, float, str]:
-        item = heapq.heappop(self._heap)
-        self.bytes -= len(item[1][0])
-        return item
+        return heapq.heappop(self._heap)
 
     def drain(self) -> Iterator[tuple[int, Record, float, str]]:
         self._oldest = None
@@ -96,16 +93,9 @@ class Outbox:
         self._settled_calls = 0
         self.settled_events = 0
         """Events in the fresh calls settled so far, counted in order from the first call."""
-        self.waiting_bytes = 0
-        """Bytes waiting to be sent (fresh and to resend)."""
 
     def __bool__(self) -> bool:
         return bool(self._fresh) or bool(self._resend)
-
-    @property
-    def resending(self) -> int:
-        """Records waiting to be resent."""
-        return len(self._resend)
 
     @property
     def fresh_calls(self) -> int:
@@ -119,7 +109,6 @@ class Outbox:
         self._fresh.append((number, 0, records))
         self._unsettled[number] = len(records)
         self._events[number] = sum(events for _, events in records)
-        self.waiting_bytes += sum(len(data) for data, _ in records)
 
     def take(self, budget: int | None = None) -> Call | None:
         """The next call: records to resend first, then fresh ones, within PutRecordBatch's
@@ -132,24 +121,20 @@ class Outbox:
             if not first and (size is None or size <= budget):  # the common case: a whole fresh call as packed
                 self._fresh.popleft()
                 base = number * _STRIDE + first
-                call = Call(records, range(base, base + len(records)))
-                self.waiting_bytes -= call.size
-                return call
+                return Call(records, range(base, base + len(records)))
         limit = self._max_bytes if budget is None else min(budget, self._max_bytes)
         records: list[Record] = []
         keys: list[int] = []
         since: list[float | None] = []
-        reasons: list[str | None] = []
         size = 0
         resend = self._resend
         while resend and len(records) < self._max_records:
             if records and size + resend.peek_size() > limit:
                 break
-            key, record, failed_at, reason = resend.pop()
+            key, record, failed_at, _ = resend.pop()
             records.append(record)
             keys.append(key)
             since.append(failed_at)
-            reasons.append(reason)
             size += len(record[0])
         while self._fresh and len(records) < self._max_records:
             number, first, fresh = self._fresh[0]
@@ -165,15 +150,12 @@ class Outbox:
             records.extend(fresh[:taken])
             keys.extend(range(base, base + taken))
             since.extend([None] * taken)
-            reasons.extend([None] * taken)
             if taken == len(fresh):
                 self._fresh.popleft()
             else:
                 self._fresh[0] = (number, first + taken, fresh[taken:])
                 break
-        call = Call(records, keys, since, reasons)
-        self.waiting_bytes -= call.size
-        return call
+        return Call(records, keys, since)
 
     def retry(self, call: Call, indices: Sequence[int], now: float, reasons: str | Sequence[str]) -> None:
         """These records of `call` failed (why: one reason for all, or one each): they rejoin
@@ -181,7 +163,6 @@ class Outbox:
         for n, i in enumerate(indices):
             reason = reasons if isinstance(reasons, str) else reasons[n]
             self._resend.add(call.keys[i], call.records[i], call.failing_since(i, now), reason)
-            self.waiting_bytes += len(call.records[i][0])
 
     def settle(self, keys: Sequence[int]) -> None:
         """The records with these keys were accepted, or written to the dead-letter file."""
@@ -217,7 +198,6 @@ class Outbox:
             (gone if since < before else keep).append((key, record, since, reason))
         for item in keep:
             self._resend.add(*item)
-        self.waiting_bytes -= sum(len(record[0]) for _, record, _, _ in gone)
         return [(key, record, reason) for key, record, _, reason in gone]
 
     def drain(self) -> tuple[list[int], list[Record]]:
@@ -231,5 +211,4 @@ class Outbox:
             ]
         )
         self._fresh.clear()
-        self.waiting_bytes = 0
         return [key for key, _ in items], [record for _, record in items]

@@ -192,7 +192,7 @@ def test_without_the_streams_interval_the_linger_stays_half_a_second():
 
 
 def test_a_slow_trickle_waits_no_longer_than_the_most():
-    sent, longest = trickle(Batcher(linger=Linger.for_stream(0.5, 900)), rate=0.5, size=230, seconds=60)
+    _, longest = trickle(Batcher(linger=Linger.for_stream(0.5, 900)), rate=0.5, size=230, seconds=60)
     assert 2.8 <= longest <= 3.0 + 0.2 + 1e-9
 
 

@@ -16,7 +16,13 @@ from producer_support.cli import ROOT, aws_env, producer_cmd, run_producer
 from producer_support.local_firehose import LocalFirehose
 
 from producer import cli
-from producer.checkpoint import Checkpoint, CheckpointError, read_ahead_bytes, resend_bound, resume_point
+from producer.checkpoint import (
+    Checkpoint,
+    CheckpointError,
+    read_ahead_bytes,
+    resend_bound,
+    resume_point,
+)
 from producer.events import open_input
 
 EVENT_BYTES = 120

@@ -4,6 +4,7 @@ delivered, and none is duplicated beyond what a lost answer forces."""
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections import Counter
 
@@ -177,7 +178,7 @@ def test_refused_records_rejoin_the_outgoing_stream_so_calls_stay_full():
     position = {event: n for n, event in enumerate(sent)}
     for request in server.requests:  # each call: resent records first, then fresh ones, each run in input order
         order = [position[line + b"\n"] for record in request.stored for line in record.split(b"\n")[:-1]]
-        assert sum(later < earlier for earlier, later in zip(order, order[1:])) <= 1
+        assert sum(later < earlier for earlier, later in itertools.pairwise(order)) <= 1
 
 
 def test_throttling_paces_the_whole_producer_to_the_streams_quota():
