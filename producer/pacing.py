@@ -8,19 +8,18 @@ have been exceeded": Firehose API reference). The same code also comes back now 
 for reasons the producer's pace cannot help, so a throttle alone does not prove the quota:
 
 - The producer runs unpaced until the stream refuses most of what it sends (3/4 of the
-  latest calls), or a fifth of it for a second. Then it paces itself at what the stream
+  latest calls), or a fifth of it for half a second. Then it paces itself at what the stream
   took over the last second, plus a small headroom. (A stream that takes nothing at all is
   down, not over a quota: the sender pipeline's backoff on failed calls waits that out.)
 - While paced, the quota is measured: right after a record is refused for throughput the
   stream has no allowance left, so the bytes it took between two such refusals are what its
-  quota refilled in between. The pace follows that estimate (never up, only down).
+  quota refilled in between. The pace follows that estimate down (never up: see the next two).
 - Pacing must earn its keep: if the share of refused bytes does not at least halve once
   the pace follows the estimate (or later stays above 15 %), the throttles were not the
   quota's; the producer runs unpaced again and waits before trying again (2 s, doubling
   up to a minute).
 - With no throttle for a while the pace rises 10 % a second (the quota may have been
   raised); once far above what the producer sends, pacing stops.
-
 - At the start, before anything is known, one call goes out at a time, then twice as many
   after each answer with nothing refused (TCP's slow start): four senders' first calls at
   once would overshoot a stream's first second of quota by several MB.
@@ -145,6 +144,8 @@ class RateControl:
         pace; the pace rises after a quiet spell, and stops once far above what is sent."""
         _trim(self._sent_lately, now)
         sent = sum(size for _, size in self._sent_lately)
+        if self._trial is not None and now - self._last_throttle >= QUIET_SECONDS:
+            self._trial = None  # no refusal at all since: pacing helped
         if now - self._paced_at >= _WINDOW and sent < self.rate * _WINDOW / 2:
             # The producer had less to send than the pace allowed: the stream's allowance may have refilled.
             self._since = None

@@ -109,3 +109,18 @@ def test_at_the_start_one_call_goes_out_then_twice_as_many_after_each_clean_answ
     assert control.calls_in_flight() == 8
     control.answered(control.sent(0.4, 4_000_000), 0.9, throttled=0, largest_record=1_000_000)
     assert control.calls_in_flight() is None  # half a second on, throttled yet not paced: no limit
+
+
+def test_a_trial_that_sees_no_more_refusals_ends_and_the_pace_can_rise_again():
+    control = RateControl()
+    # Unpaced, the stream refuses 4/5 of two calls: pace at what it took in the last second.
+    for n in range(2):
+        control.answered(control.sent(n * 0.1, 500_000), n * 0.1 + 0.05, throttled=400_000, largest_record=1000)
+    assert control.rate == pytest.approx(200_000 * 1.02)
+    # Then nothing more is refused (the quota was raised): no estimate comes to judge the trial by...
+    now = 0.3
+    while now < 30:
+        now += control.delay(now)
+        control.answered(control.sent(now, 10_000), now + 0.01, throttled=0, largest_record=1000)
+    # ...yet the pace rose, instead of waiting for a verdict that never comes.
+    assert control.rate is None or control.rate > 1_000_000
