@@ -159,8 +159,7 @@ class _Pipeline:
         return self.snapshot()
 
     def submit(self, records: list[Record]) -> None:
-        """Hand a call to the senders, waiting while they hold enough (memory, and how far
-        reading may run past the written checkpoint)."""
+        """Hand a call to the senders, waiting while they hold enough (2 calls each, in bytes)."""
         size = sum(len(data) for data, _ in records)
         while True:
             with self._cond:
@@ -186,8 +185,8 @@ class _Pipeline:
         self._save_checkpoint(now)
         while (checkpoint := self._checkpoint) is not None and checkpoint.behind() > checkpoint.read_ahead:
             with self._cond:
-                if self._aborted.is_set():
-                    return
+                if self._aborted.is_set() or self._stop.is_set():
+                    return  # reading stops anyway
                 self._cond.wait(0.05)
             now = time.monotonic()
             self._check_deadline(now)
@@ -195,10 +194,11 @@ class _Pipeline:
 
     def _finish(self, senders: list[threading.Thread]) -> None:
         """Wait until every record is settled, or the time allowed after a stop is up."""
+        with self._cond:
+            self._input_done = True
+            self._cond.notify_all()
         while True:
             with self._cond:
-                self._input_done = True
-                self._cond.notify_all()
                 if not self._held or self._aborted.is_set() and not self._in_flight:
                     break
                 self._cond.wait(0.1)
