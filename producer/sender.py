@@ -216,10 +216,12 @@ class _Pipeline:
         if self._deadline is None or now < self._deadline:
             return False
         self._begin_abort(f"not accepted within the {self._shutdown_seconds:g} s allowed after a stop")
-        # Calls still unanswered have an unknown outcome: dead-letter them too (should one
-        # succeed late, that is a duplicate, never a loss). Their late answers are ignored.
+        # Calls about to be answered get a moment (what they refuse is dead-lettered as not
+        # accepted); those still unanswered then have an unknown outcome: dead-letter them too
+        # (should one succeed late, that is a duplicate, never a loss). Late answers are ignored.
         reason = f"no answer from Firehose within the {self._shutdown_seconds:g} s allowed after a stop"
         with self._cond:
+            self._cond.wait_for(lambda: not self._in_flight, timeout=0.2)
             calls = [call for call in self._in_flight if not call.done]
             for call in calls:
                 call.done = True
