@@ -74,6 +74,7 @@ destroy: setup
 
 bench: setup
 	$(PY) bench/bench_producer.py
+	$(PY) bench/bench_pressure.py
 
 clean:
 	rm -rf cdk.out cdk-outputs.json .pytest_cache

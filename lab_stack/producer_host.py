@@ -192,6 +192,7 @@ class ProducerHost(Construct):
                 duration_seconds=config.producer_minutes * 60,
                 packed=config.packed_records,
                 stop_when_done=config.stop_when_done,
+                buffer_seconds=config.buffer_interval_seconds,
             )
         )
         return user_data

@@ -4,7 +4,8 @@ Item by item, per hour while the producer runs, per day once its run is over (th
 stopWhenDone=false), and what a forgotten lab costs in all until it deletes itself (expiresAfterHours), from the
 price table in labctl/prices.py (us-east-1 list prices: another region is named, not guessed). Firehose ingestion is
 priced on the producer's own records: its sample events, arriving at the configured rate, packed as its Batcher
-packs them within the --linger its unit passes, each record rounded up to 5 KB. Needs no AWS account.
+packs them with the linger its unit gives it (--linger, stretched by --stream-buffer-seconds until a record fills
+its 5 KB granule), each record rounded up to 5 KB. Needs no AWS account.
 
 Exit codes: 0 estimate printed, 2 bad setting or argument.
 """
@@ -23,7 +24,7 @@ from lab_stack.sizing import ROOT_VOLUME_GIB
 from labctl import prices
 from labctl.toolkit import lab_config
 from producer import options, service
-from producer.batching import Batcher, billed_bytes
+from producer.batching import Batcher, Linger, billed_bytes
 from producer.events import sample_events
 
 # Between launch and the producer's first event: boot, dnf install, the venv (a few minutes on a t3.micro).
@@ -48,7 +49,8 @@ class Traffic:
     billed_gb: float  # each record rounded up to 5 KB
     payload_gb: float
     objects: float  # S3 objects (one PUT each): one per buffer flush
-    linger: float
+    linger: Linger
+    packed: bool
 
 
 @dataclass(frozen=True)
@@ -107,24 +109,25 @@ class _SimulatedTime:
         return False
 
 
-def unit_linger(config: LabConfig) -> float:
-    """The --linger the instance's unit gives the producer (its default when it passes none)."""
+def unit_linger(config: LabConfig) -> Linger:
+    """How long the producer on the instance holds events: what its unit's ExecStart says, read by its own parser."""
     argv = service.exec_start_args(stream="lab", region=prices.PRICES_REGION, rate=config.producer_rate_per_second,
-                                   duration_seconds=config.producer_minutes * 60)
-    return options.parser().parse_args(argv[3:]).linger
+                                   duration_seconds=config.producer_minutes * 60,
+                                   buffer_seconds=config.buffer_interval_seconds, packed=config.packed_records)
+    args = options.parser().parse_args(argv[3:])
+    return Linger.for_stream(args.linger, args.stream_buffer_seconds)
 
 
-def producer_records(rate: int, linger: float, count: int) -> Iterator[tuple[float, int]]:
+def producer_records(rate: int, linger: Linger, count: int, packed: bool = True) -> Iterator[tuple[float, int]]:
     """(time, size) of each record the producer sends for `count` sample events at `rate` a second: its own event
-    generator on a simulated clock, its Batcher, and its sender's rule (producer/sender.py, _Pipeline._ingest):
-    whatever is held goes once its oldest event waited `linger`."""
+    generator on a simulated clock, its Batcher, and its intake's rule (producer/intake.py, Intake.run): whatever is
+    held goes once the Batcher says it is due (`linger`)."""
     simulated = _SimulatedTime()
-    batcher = Batcher()
+    batcher = Batcher(aggregate=packed, linger=linger)
     for item in sample_events(SAMPLE_HOST, rate=rate, count=count, stop=simulated, clock=simulated.clock):
         now = simulated.now
         calls = batcher.add(item, 1, now) if item is not None else []
-        since = batcher.since
-        if since is not None and now - since >= linger:
+        if batcher.due(now):
             calls += batcher.flush()
         for call in calls:
             for data, _ in call:
@@ -139,7 +142,7 @@ def producer_traffic(config: LabConfig) -> Traffic:
     count = max(1, int(min(SIMULATED_SECONDS * rate, SIMULATED_EVENTS)))
     seconds = count / rate
     linger = unit_linger(config)
-    sizes = [size for _, size in producer_records(rate, linger, count)]
+    sizes = [size for _, size in producer_records(rate, linger, count, config.packed_records)]
     per_hour = 3600 / seconds
     payload = sum(sizes)
     interval = config.buffer_interval_seconds
@@ -150,7 +153,7 @@ def producer_traffic(config: LabConfig) -> Traffic:
     return Traffic(
         events=rate * 3600, event_bytes=payload / count, records=len(sizes) * per_hour,
         record_bytes=payload / len(sizes), billed_gb=billed_bytes(sizes) * per_hour / prices.GB,
-        payload_gb=payload * per_hour / prices.GB, objects=objects, linger=linger,
+        payload_gb=payload * per_hour / prices.GB, objects=objects, linger=linger, packed=config.packed_records,
     )
 
 
@@ -177,8 +180,8 @@ def estimate(config: LabConfig) -> Estimate:
     lines.append(Line(
         "Firehose ingestion", f"{_price(prices.FIREHOSE_INGEST_GB)} per GB, records rounded up to 5 KB",
         traffic.billed_gb * prices.FIREHOSE_INGEST_GB, 0.0,
-        f"{traffic.records:,.0f} records/h of {_size(traffic.record_bytes)} (the producer packs the events of each "
-        f"{traffic.linger:g} s): {traffic.billed_gb:.3f} GB/h billed for "
+        f"{traffic.records:,.0f} records/h of {_size(traffic.record_bytes)} ({_packing(traffic)}): "
+        f"{traffic.billed_gb:.3f} GB/h billed for "
         f"{_size(traffic.payload_gb * prices.GB)}/h sent"))
     if config.record_format == "parquet":
         lines.append(Line("Firehose conversion to Parquet", f"{_price(prices.FIREHOSE_CONVERSION_GB)} per GB",
@@ -209,6 +212,16 @@ def athena_query() -> float:
 
 
 # --- saying it ---------------------------------------------------------------------------------------------------
+
+
+def _packing(traffic: Traffic) -> str:
+    if not traffic.packed:
+        return "one event per record, as a partitioned stream needs"
+    linger = traffic.linger
+    if linger.most == linger.least:
+        return f"the producer packs the events of each {linger.least:g} s"
+    return (f"the producer packs the events of {linger.least:g} s, up to {linger.most:g} s while a record fills its "
+            "5 KB")
 
 
 def _price(amount: float) -> str:

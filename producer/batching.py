@@ -8,6 +8,8 @@ delimiter) and makes the rounding negligible.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 MAX_BATCH_RECORDS = 500
 """PutRecordBatch: at most 500 records per call."""
 
@@ -28,6 +30,31 @@ BILLING_UNIT_BYTES = 5 * 1024
 Record = tuple[bytes, int]
 """One Firehose record: (whole newline-terminated events, how many). A plain
 tuple: with one event per record there are 100,000s of them a second."""
+
+LINGER_SHARE = 1 / 20
+"""Held events may wait up to this share of the stream's buffer interval..."""
+
+LINGER_CAP_SECONDS = 3.0
+"""...and never longer than this."""
+
+
+@dataclass(frozen=True)
+class Linger:
+    """How long held events wait before they are sent: at least `least` seconds (to pack
+    them), then, packed, until their record fills its last 5 KB billing granule, but never
+    more than `most` seconds. At a low rate the record grows to 5 KB instead of being billed
+    as 5 KB while holding 1 KB; the stream itself holds data for its whole buffer interval,
+    so a few seconds here change little in when it lands."""
+
+    least: float = 0.5
+    most: float = 0.5
+
+    @classmethod
+    def for_stream(cls, least: float, buffer_seconds: float | None) -> Linger:
+        """`least`, stretched up to a twentieth of the stream's buffer interval (3 s at most)."""
+        if buffer_seconds is None:
+            return cls(least, least)
+        return cls(least, max(least, min(buffer_seconds * LINGER_SHARE, LINGER_CAP_SECONDS)))
 
 
 def billed_bytes(sizes: list[int]) -> int:
@@ -53,8 +80,10 @@ class Batcher:
         record_bytes: int = AGGREGATE_RECORD_BYTES,
         batch_records: int = MAX_BATCH_RECORDS,
         batch_bytes: int = MAX_BATCH_BYTES,
+        linger: Linger = Linger(),
     ) -> None:
         self._aggregate = aggregate
+        self._linger = linger
         self._record_bytes = record_bytes
         self._batch_records = batch_records
         self._batch_bytes = batch_bytes
@@ -73,9 +102,29 @@ class Batcher:
             return self._records_since
         return self._parts_since if self._parts else None
 
+    def due(self, now: float) -> bool:
+        """Whether what is held has lingered long enough to be sent now (see `Linger`)."""
+        since = self.since
+        if since is None:
+            return False
+        waited = now - since
+        if waited >= self._linger.most:
+            return True
+        # Past `least`, only a record still filling its billing granule keeps waiting.
+        return waited >= self._linger.least and not (self._aggregate and self._parts and not self._records)
+
     def add(self, data: bytes, events: int, now: float) -> list[list[Record]]:
         """Take `events` whole events that arrived at `now`; return the calls this filled."""
         done: list[list[Record]] = []
+        if (
+            self._parts
+            and now - self._parts_since >= self._linger.least
+            and -(-(self._parts_size + len(data)) // BILLING_UNIT_BYTES) > -(-self._parts_size // BILLING_UNIT_BYTES)
+        ):
+            # The held record has lingered and fills its last billing granule: it goes now.
+            self._close_record(done)
+            if self._records:
+                self._emit(done)
         if not self._aggregate:
             if events == 1:
                 self._add_record((data, 1), now, done)

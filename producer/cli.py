@@ -29,6 +29,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from typing import Any, BinaryIO
 
+from producer.checkpoint import Checkpoint, CheckpointError, resume_point
 from producer.deadletter import DeadLetter
 from producer.events import InputReader, sample_events
 from producer.options import UsageError, open_source, parse_args
@@ -47,10 +48,14 @@ class AccessError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    source = None
     try:
         args = parse_args(argv)
         source = None if args.input is None else open_source(args.input)
-    except UsageError as err:
+        start = _resume_point(args, source)
+    except (UsageError, CheckpointError) as err:
+        if source is not None:
+            source.close()
         return _fail(EXIT_USAGE, err)
     with _logging(), source or nullcontext():
         try:
@@ -61,7 +66,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fail(EXIT_ACCESS, err)
         stop = threading.Event()
         with _stop_on_signals(stop):
-            return _send(args, client, region, source, stop)
+            return _send(args, client, region, source, start, stop)
+
+
+def _resume_point(args: argparse.Namespace, source: BinaryIO | None) -> tuple[int, int]:
+    """Where --input starts: at its --checkpoint, if there is one (the file is positioned there)."""
+    if args.checkpoint is None or source is None:
+        return 0, 1
+    offset, line = resume_point(args.checkpoint, source, args.input)
+    source.seek(offset)
+    return offset, line
 
 
 def _fail(code: int, err: Exception) -> int:
@@ -101,19 +115,26 @@ def _connect(args: argparse.Namespace) -> tuple[Any, str]:
     return client, region
 
 
-def _send(args: argparse.Namespace, client: Any, region: str, source: BinaryIO | None, stop: threading.Event) -> int:
+def _send(
+    args: argparse.Namespace, client: Any, region: str, source: BinaryIO | None, start: tuple[int, int], stop: threading.Event
+) -> int:
     """Send, report progress and the summary; return the exit code."""
+    from producer.batching import Linger
     from producer.report import Progress, fatal_line, summary_lines, write_stats
     from producer.results import STREAM_NOT_FOUND, Backoff
     from producer.sender import send_events
 
-    reader = None
+    reader = checkpoint = None
     if source is None:
         events: Any = sample_events(
             args.producer_id, rate=args.rate, count=args.count, duration=args.duration, stop=stop
         )
     else:
-        events = reader = InputReader(source, stop=stop)
+        events = reader = InputReader(source, stop=stop, offset=start[0], line=start[1])
+    if args.checkpoint is not None and reader is not None:
+        checkpoint = Checkpoint(args.checkpoint, source, lambda: (reader.offset, reader.line), args.senders)
+        if start[0]:
+            log.info("resuming %s at line %s (byte %s), from --checkpoint %s", args.input, f"{start[1]:,}", f"{start[0]:,}", args.checkpoint)
     progress = Progress()
 
     def figures(result: Any, **extra: Any) -> dict[str, Any]:
@@ -148,10 +169,12 @@ def _send(args: argparse.Namespace, client: Any, region: str, source: BinaryIO |
         dead_letter=DeadLetter(args.dead_letter),
         senders=args.senders,
         linger_seconds=args.linger,
+        linger_max_seconds=Linger.for_stream(args.linger, args.stream_buffer_seconds).most,
         stop=stop,
         shutdown_seconds=args.shutdown_seconds,
         progress=report,
         progress_seconds=args.progress_seconds,
+        checkpoint=checkpoint,
     )
     problem = fatal_line(result, args.stream, region)
     if problem:

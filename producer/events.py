@@ -125,15 +125,17 @@ class InputReader:
         stop: threading.Event | None = None,
         block_bytes: int = AGGREGATE_RECORD_BYTES,
         max_record_bytes: int = MAX_RECORD_BYTES,
+        offset: int = 0,
+        line: int = 1,
     ) -> None:
         self._raw = raw
         self._stop = stop or threading.Event()
         self._block = block_bytes
         self._max = max_record_bytes
         self._fd = _pollable_fd(raw)
-        self.offset = 0
-        """Input bytes handed out as events or skipped as blank lines."""
-        self.line = 1
+        self.offset = offset
+        """Input bytes handed out as events or skipped as blank lines (`raw` starts at `offset`)."""
+        self.line = line
         """Number of the first line not handed out yet."""
         self.finished = False
         """True once the input was read to its end."""

@@ -106,6 +106,18 @@ def parser() -> argparse.ArgumentParser:
         help="longest an event waits to be packed before it is sent (default 0.5)",
     )
     p.add_argument(
+        "--stream-buffer-seconds",
+        type=_number(0, "seconds", high=900),
+        metavar="S",
+        help="the stream's buffer interval (0-900): packed events may then wait up to a twentieth of it "
+        "(3 s at most) to fill their record's 5 KB billing granule (default: only --linger)",
+    )
+    p.add_argument(
+        "--checkpoint",
+        metavar="PATH",
+        help="with --input FILE: keep in PATH how far the file was delivered, and resume there on a rerun",
+    )
+    p.add_argument(
         "--shutdown-seconds",
         type=_number(0, "seconds"),
         default=20.0,
@@ -122,8 +134,11 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
-def _number(low: float, unit: str, *, strict: bool = False) -> Callable[[str], float]:
-    allowed = f"a number {'>' if strict else '>='} {low:g} ({unit})"
+def _number(low: float, unit: str, *, strict: bool = False, high: float | None = None) -> Callable[[str], float]:
+    if high is None:
+        allowed = f"a number {'>' if strict else '>='} {low:g} ({unit})"
+    else:
+        allowed = f"a number from {low:g} to {high:g} ({unit})"
 
     def parse(text: str) -> float:
         try:
@@ -131,6 +146,8 @@ def _number(low: float, unit: str, *, strict: bool = False) -> Callable[[str], f
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'") from None
         if not value == value or value in (float("inf"), float("-inf")) or value < low or (strict and value == low):
+            raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'")
+        if high is not None and value > high:
             raise argparse.ArgumentTypeError(f"must be {allowed}, got '{text}'")
         return value
 
@@ -177,6 +194,8 @@ def check(args: argparse.Namespace) -> None:
         _check_writable("--stats-json", args.stats_json)
         _check_regular_or_new("--stats-json", args.stats_json)
     _check_distinct(args)
+    if args.checkpoint is not None:
+        _check_checkpoint(args)
 
 
 # Each pair of files the producer reads or writes, and why one must not be the other.
@@ -184,17 +203,27 @@ _CLASHES = (
     ("--dead-letter", "dead_letter", "--input", "input", "write failures to a new file, then resend it"),
     ("--stats-json", "stats_json", "--input", "input", "the stats would replace the events to send"),
     ("--stats-json", "stats_json", "--dead-letter", "dead_letter", "the stats would replace the events kept there"),
+    ("--checkpoint", "checkpoint", "--input", "input", "the checkpoint would replace the events to send"),
+    ("--checkpoint", "checkpoint", "--dead-letter", "dead_letter", "the checkpoint would replace the events kept there"),
+    ("--checkpoint", "checkpoint", "--stats-json", "stats_json", "each needs a file of its own"),
 )
 
 
 def _check_distinct(args: argparse.Namespace) -> None:
-    """No two of --input, --dead-letter and --stats-json may name one file, through links or not."""
+    """No two of --input, --dead-letter, --stats-json and --checkpoint may name one file, through links or not."""
     for flag, attr, other_flag, other_attr, why in _CLASHES:
         path, other = getattr(args, attr), getattr(args, other_attr)
         if path is None or other in (None, "-"):
             continue
         if _same_file(path, other):
             raise UsageError(f"{flag} must not be the {other_flag} file {other} ({why})")
+
+
+def _check_checkpoint(args: argparse.Namespace) -> None:
+    """--checkpoint resumes a file: it needs one (its path is checked against the others in _check_distinct)."""
+    if args.input in (None, "-"):
+        raise UsageError("--checkpoint needs --input FILE (generated events and standard input cannot be resumed)")
+    _check_writable("--checkpoint", args.checkpoint)
 
 
 def _same_file(a: str, b: str) -> bool:

@@ -9,6 +9,8 @@ import random
 from dataclasses import dataclass, field
 from typing import Any
 
+from producer.batching import billed_bytes
+
 STREAM_NOT_FOUND = "stream-not-found"
 ACCESS = "credentials"
 
@@ -62,6 +64,13 @@ class SendResult:
     """A stop was requested (signal) before the source ran out."""
     source_error: str | None = None
     """Reading the events failed with this I/O error; what was read was still sent."""
+
+    def count_sent(self, sizes: list[int], events: int) -> None:
+        """Records of these sizes, holding `events` events, were accepted."""
+        self.events_sent += events
+        self.bytes_sent += sum(sizes)
+        self.records_sent += len(sizes)
+        self.billed_bytes += billed_bytes(sizes)
 
     @property
     def ok(self) -> bool:

@@ -38,14 +38,17 @@ RUNTIME_MARGIN_SECONDS = 120
 TIMEOUT_STOP_SECONDS = 60
 
 
-def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int, packed: bool = True) -> list[str]:
-    """The producer's command line on the instance (`packed=False`: one event per Firehose record)."""
+def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int,
+                    packed: bool = True) -> list[str]:
+    """The producer's command line on the instance. `buffer_seconds` is the stream's buffer interval: the producer
+    lets small records fill their 5 KB billing granule for a share of it; `packed=False`: one event per record."""
     return [
         f"{VENV_DIR}/bin/python", "-m", "producer",
         "--stream", stream,
         "--region", region,
         "--rate", str(rate),
         "--duration", str(duration_seconds),
+        "--stream-buffer-seconds", str(buffer_seconds),
         "--dead-letter", DEAD_LETTER_PATH,
         "--stats-json", STATS_PATH,
         *([] if packed else ["--no-aggregate"]),
@@ -74,12 +77,12 @@ def stop_when_done_script() -> str:
     ])
 
 
-def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, stop_when_done: bool,
-              packed: bool = True) -> str:
+def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int,
+              stop_when_done: bool, packed: bool = True) -> str:
     """The systemd unit: an unprivileged, bounded run of the producer, started at boot; with `stop_when_done`
     its end powers the instance off unless someone stopped it on purpose (see stop_when_done_script)."""
     exec_start = " ".join(exec_start_args(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds,
-                                          packed=packed))
+                                          buffer_seconds=buffer_seconds, packed=packed))
     lines = [
         "[Unit]",
         f"Description=firehose-lab producer: sample events to Firehose stream {stream}",
@@ -105,14 +108,14 @@ def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, sto
 
 
 def boot_commands(
-    *, archive: str, stream: str, region: str, rate: int, duration_seconds: int, stop_when_done: bool,
-    packed: bool = True,
+    *, archive: str, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int,
+    stop_when_done: bool, packed: bool = True,
 ) -> list[str]:
     """Shell lines after the asset download to `archive`: install the producer in a venv, write the unit (and its
     stop-when-done script), start it."""
     unit = unit_text(
-        stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, stop_when_done=stop_when_done,
-        packed=packed,
+        stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, buffer_seconds=buffer_seconds,
+        stop_when_done=stop_when_done, packed=packed,
     )
     stop_script = [
         f"cat > {STOP_WHEN_DONE_PATH} <<'SCRIPT'",

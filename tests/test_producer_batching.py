@@ -13,6 +13,7 @@ from producer.batching import (
     MAX_BATCH_RECORDS,
     MAX_RECORD_BYTES,
     Batcher,
+    Linger,
     billed_bytes,
 )
 
@@ -151,3 +152,64 @@ def test_no_aggregate_splits_blocks_and_keeps_carriage_returns():
     block = b"a\r\n" + b"b\rc\n" + b"d\n"
     batches = batcher.add(block, 3, now=0.0) + batcher.flush()
     assert [data for batch in batches for data, _ in batch] == [b"a\r\n", b"b\rc\n", b"d\n"]
+
+
+def trickle(batcher: Batcher, *, rate: float, size: int, seconds: float, tick: float = 0.2):
+    """Feed one `size`-byte event every 1/rate s, looking at the linger every `tick` s as the
+    sender does (its sources yield at least that often); return (record sizes sent, the longest
+    any event waited)."""
+    sent, waits, held = [], [], []
+    seq = 0
+    for step in range(int(seconds / tick) + 1):
+        now = step * tick
+        calls = []
+        while seq / rate <= now:
+            calls += batcher.add(_event(size, seq), 1, seq / rate)
+            held.append(seq / rate)
+            seq += 1
+        if batcher.due(now):
+            calls += batcher.flush()
+        for call in calls:
+            for data, events in call:
+                sent.append(len(data))
+                waits += [now - arrived for arrived in held[:events]]
+                del held[:events]
+    return sent, max(waits)
+
+
+def test_at_the_labs_rate_records_fill_the_5_kb_billing_granule():
+    # 10 events/s of ~230 bytes, the stream buffering 60 s: the producer lingers up to 3 s.
+    sent, longest = trickle(Batcher(linger=Linger.for_stream(0.5, 60)), rate=10, size=230, seconds=120)
+    assert billed_bytes(sent) / sum(sent) <= 1.05
+    assert all(size <= BILLING_UNIT_BYTES for size in sent)
+    assert longest <= 3.0 + 0.2 + 1e-9
+
+
+def test_without_the_streams_interval_the_linger_stays_half_a_second():
+    sent, longest = trickle(Batcher(linger=Linger.for_stream(0.5, None)), rate=10, size=230, seconds=60)
+    assert longest <= 0.5 + 0.2 + 1e-9
+    assert billed_bytes(sent) / sum(sent) > 3  # ~1.4 KB records billed as 5 KB: what lingering fixes
+
+
+def test_a_slow_trickle_waits_no_longer_than_the_most():
+    _, longest = trickle(Batcher(linger=Linger.for_stream(0.5, 900)), rate=0.5, size=230, seconds=60)
+    assert 2.8 <= longest <= 3.0 + 0.2 + 1e-9
+
+
+def test_linger_is_a_share_of_the_streams_interval_within_bounds():
+    assert Linger.for_stream(0.5, None) == Linger(0.5, 0.5)
+    assert Linger.for_stream(0.5, 0) == Linger(0.5, 0.5)
+    assert Linger.for_stream(0.5, 20) == Linger(0.5, 1.0)
+    assert Linger.for_stream(0.5, 60) == Linger(0.5, 3.0)
+    assert Linger.for_stream(0.5, 900) == Linger(0.5, 3.0)
+    assert Linger.for_stream(5.0, 60) == Linger(5.0, 5.0)  # never shorter than --linger
+
+
+def test_lingering_does_not_cut_records_at_a_high_rate():
+    batcher = Batcher(linger=Linger.for_stream(0.5, 60))
+    calls = []
+    for seq in range(20_000):  # 20,000 events of 230 bytes within 0.2 s: records fill to ~1 MB
+        calls += batcher.add(_event(230, seq), 1, seq * 0.00001)
+    calls += batcher.flush()
+    sizes = [len(data) for call in calls for data, _ in call]
+    assert max(sizes) > 900_000 and len(sizes) <= 5

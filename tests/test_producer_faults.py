@@ -4,16 +4,19 @@ delivered, and none is duplicated beyond what a lost answer forces."""
 
 from __future__ import annotations
 
+import itertools
+import threading
 from collections import Counter
 
 import boto3
 import pytest
-from producer_support.local_firehose import FaultPlan, LocalFirehose
+from producer_support.local_firehose import FaultPlan, LocalFirehose, Quota
 
 from producer.batching import MAX_RECORD_BYTES
 from producer.deadletter import DeadLetter
 from producer.events import sample_events
 from producer.firehose import make_client
+from producer.pacing import RateControl
 from producer.results import ACCESS, STREAM_NOT_FOUND, Backoff
 from producer.sender import send_events
 
@@ -158,3 +161,50 @@ def test_an_event_over_the_record_limit_is_dead_lettered_and_the_rest_sent(tmp_p
     assert result.events_sent == 2 and result.events_failed == 1
     assert server.events() == [b"a\n", b"c\n"]
     assert (tmp_path / "dead.jsonl").read_bytes() == too_big + b"\n"
+
+
+def test_refused_records_rejoin_the_outgoing_stream_so_calls_stay_full():
+    """30 % of the records refused in every call: they go out again at the head of the next
+    calls, in input order, and the calls stay full instead of shrinking to each call's tail."""
+    sent = events(20_000)
+    with LocalFirehose(faults=FaultPlan(record_failure=0.3, seed=5)) as server:
+        result = send_events(client_for(server), "lab", sent, aggregate=False, senders=1, **FAST)
+    assert result.ok, result.failures
+    assert Counter(server.events()) == Counter(sent)  # nothing lost, nothing twice
+    sizes = [request.records for request in server.requests]
+    # Each batch retrying its own tail would give calls of 500, 150, 45, 13, 4... (a sixth full);
+    # here only the last calls are short, once the input ran out (the refused tail, resent).
+    assert sum(size == 500 for size in sizes) >= 0.8 * len(sizes), sizes
+    position = {event: n for n, event in enumerate(sent)}
+    for request in server.requests:  # each call: resent records first, then fresh ones, each run in input order
+        order = [position[line + b"\n"] for record in request.stored for line in record.split(b"\n")[:-1]]
+        assert sum(later < earlier for earlier, later in itertools.pairwise(order)) <= 1
+
+
+def test_throttling_paces_the_whole_producer_to_the_streams_quota():
+    sent = events(20_000)  # ~4.4 MB, unaggregated
+    with LocalFirehose(quota=Quota(1 * 2**20)) as server:
+        result = send_events(client_for(server), "lab", sent, aggregate=False, **FAST)
+        stats = server.stats["lab"]
+    assert result.ok and Counter(server.events()) == Counter(sent)
+    # Unpaced, a producer sends several times the quota and sees most records refused, again and
+    # again (the producer before pacing: 180,900 refusals for these 20,000 records). Paced, the
+    # refusals are the first second's, until the pace is found.
+    assert stats.over_quota <= 0.25 * len(sent)
+
+
+def test_a_bug_in_the_pace_does_not_stall_delivery(monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(RateControl, "answered", broken)
+    sent = events(3000)
+    outcome = {}
+    with LocalFirehose() as server:
+        worker = threading.Thread(
+            target=lambda: outcome.update(result=send_events(client_for(server), "lab", sent, senders=2)), daemon=True
+        )
+        worker.start()
+        worker.join(timeout=60)
+        assert not worker.is_alive(), "the send never finished"
+    assert outcome["result"].ok and Counter(server.events()) == Counter(sent)

@@ -13,6 +13,7 @@ import pytest
 from aws_cdk.assertions import Capture, Match
 
 from producer import options, service
+from producer.batching import Linger
 
 
 def resources_of(template, type_name):
@@ -434,13 +435,30 @@ def test_the_units_exec_start_is_a_command_line_the_producer_accepts(template):
     argv = shlex.split(unit["ExecStart"])
     assert argv[:3] == [f"{service.VENV_DIR}/bin/python", "-m", "producer"]
     args = options.parser().parse_args(argv[3:])
-    assert (args.rate, args.duration) == (10, 3600)
+    assert (args.rate, args.duration, args.stream_buffer_seconds) == (10, 3600, 60)
     assert args.dead_letter == service.DEAD_LETTER_PATH and args.stats_json == service.STATS_PATH
     # What the producer writes lies in the directory systemd makes writable for its DynamicUser.
     assert {args.dead_letter.rsplit("/", 1)[0], args.stats_json.rsplit("/", 1)[0]} == {
         f"/var/lib/{unit['StateDirectory']}"
     }
     assert unit["WorkingDirectory"] == service.INSTALL_DIR
+
+
+def producer_args(template):
+    """The producer's own parse of the ExecStart the stack writes."""
+    return options.parser().parse_args(shlex.split(rendered_unit(template)["Service"]["ExecStart"])[3:])
+
+
+def test_the_producer_lingers_for_a_share_of_the_streams_buffer_interval(template, custom_lab):
+    """At 10 events/s a record reaches Firehose's 5 KB billing granule in a few seconds; the
+    stream holds data for its interval anyway. With an interval of 0 the producer keeps its
+    half-second linger."""
+    lingers = {}
+    for name, lab_template in (("default", template), ("custom", custom_lab[1])):
+        args = producer_args(lab_template)
+        lingers[name] = (args.stream_buffer_seconds, Linger.for_stream(args.linger, args.stream_buffer_seconds))
+    assert lingers["default"] == (60, Linger(least=0.5, most=3.0))
+    assert lingers["custom"] == (0, Linger(least=0.5, most=0.5))
 
 
 def test_a_flag_the_producer_does_not_know_is_caught(template):

@@ -4,10 +4,12 @@ It speaks the real wire protocol (JSON 1.1, X-Amz-Target PutRecord /
 PutRecordBatch, base64 data, SigV4 Authorization header), enforces the real
 limits, and can answer like Firehose does on a bad day: per-record failures
 inside a 200, whole-call throttling, 5xx, connections dropped before or after
-the records were stored. Tests point boto3 at it with AWS_ENDPOINT_URL_FIREHOSE
-or endpoint_url; the benchmark runs it as a separate process:
+the records were stored, and a stream throughput quota. Tests point boto3 at
+it with AWS_ENDPOINT_URL_FIREHOSE or endpoint_url; the benchmark runs it as a
+separate process:
 
     python tests/producer_support/local_firehose.py --stream NAME [--port N]
+        [--quota-mib-per-second Q] [--record-failure P] [--throttle P] [--error500 P] [--seed N]
 
 prints the port, serves until killed, and answers GET /stats with counters.
 """
@@ -21,6 +23,7 @@ import random
 import re
 import sys
 import threading
+import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -51,7 +54,9 @@ _CREDENTIAL = re.compile(r"Credential=([^/]+)/")
 @dataclass
 class FaultPlan:
     """Which fault each request meets: `script` in order, then at random
-    (`chaos` = probability of a fault drawn from `kinds`), seeded."""
+    (`chaos` = probability of a fault drawn from `kinds`, or `mix` = each
+    fault with its own probability), seeded. `record_failure` refuses each
+    record of a storing call with that probability, on top."""
 
     script: tuple[str, ...] = ()
     chaos: float = 0.0
@@ -59,11 +64,17 @@ class FaultPlan:
     seed: int = 0
     partial_share: float = 0.5
     """Share of records a `partial` answer refuses."""
+    mix: tuple[tuple[str, float], ...] = ()
+    """(fault, probability) per call, e.g. (("throttle", 0.10), ("error500", 0.05))."""
+    record_failure: float = 0.0
+    """Probability that any one record of a storing call is refused (ServiceUnavailableException or InternalFailure)."""
 
     def __post_init__(self) -> None:
-        unknown = (set(self.script) | set(self.kinds)) - set(FAULTS)
+        unknown = (set(self.script) | set(self.kinds) | {fault for fault, _ in self.mix}) - set(FAULTS)
         if unknown:
             raise ValueError(f"unknown faults {sorted(unknown)}")
+        if sum(p for _, p in self.mix) > 1:
+            raise ValueError("the mix's probabilities add up to more than 1")
         self.rng = random.Random(self.seed)
 
     def draw(self, request_number: int) -> str:
@@ -71,7 +82,42 @@ class FaultPlan:
             return self.script[request_number]
         if self.chaos and self.rng.random() < self.chaos:
             return self.rng.choice(self.kinds)
+        if self.mix:
+            roll = self.rng.random()
+            for fault, probability in self.mix:
+                if roll < probability:
+                    return fault
+                roll -= probability
         return "ok"
+
+
+class Quota:
+    """A stream's throughput quota as Firehose applies it: the records beyond it
+    fail with ServiceUnavailableException inside the PutRecordBatch answer
+    (a PutRecord call over it fails whole). Per-second token buckets (bytes and
+    records), each holding at most one second of quota, full at the start.
+
+    AWS: Amazon Data Firehose quota (Direct PUT: 5 MiB/s, 2,000 calls/s, 500,000
+    records/s in us-east-1, us-west-2, eu-west-1; 1 MiB/s, 1,000 calls/s, 100,000
+    records/s elsewhere), and the API reference's ServiceUnavailableException:
+    "throughput limits for the Firehose stream may have been exceeded"."""
+
+    def __init__(self, bytes_per_second: float, records_per_second: float = float("inf"), clock=time.monotonic) -> None:
+        self.rates = (bytes_per_second, records_per_second)
+        self.clock = clock
+        self.tokens = list(self.rates)
+        self.last = clock()
+
+    def take(self, size: int) -> bool:
+        """Whether a record of `size` bytes fits now (and if so, count it)."""
+        now = self.clock()
+        elapsed, self.last = now - self.last, now
+        self.tokens = [min(rate, tokens + elapsed * rate) for rate, tokens in zip(self.rates, self.tokens)]
+        if self.tokens[0] < size or self.tokens[1] < 1:
+            return False
+        self.tokens[0] -= size
+        self.tokens[1] -= 1
+        return True
 
 
 @dataclass
@@ -82,6 +128,13 @@ class StreamStats:
     events: int = 0
     billed_min5k: int = 0
     billed_rounded: int = 0
+    refused: int = 0
+    """Record attempts refused (any reason, whole failed calls included)."""
+    over_quota: int = 0
+    """Of those, records refused for being over the stream's quota."""
+    first_at: float = 0.0
+    last_at: float = 0.0
+    """Wall-clock times of the first and last stored record."""
 
 
 @dataclass
@@ -92,6 +145,8 @@ class Request:
     fault: str
     records: int
     stored: list[bytes] = field(default_factory=list)
+    at: float = 0.0
+    """Wall-clock time (time.time()) the request arrived."""
 
 
 class LocalFirehose:
@@ -106,9 +161,13 @@ class LocalFirehose:
         access_keys: tuple[str, ...] | None = None,
         keep: bool = True,
         port: int = 0,
+        quota: Quota | None = None,
     ) -> None:
         self.streams = set(streams)
         self.faults = faults or FaultPlan()
+        self.quota = quota
+        """Applied to each stream alike (one bucket per stream)."""
+        self._quotas: dict[str, Quota] = {}
         self.access_keys = None if access_keys is None else set(access_keys)
         self.keep = keep
         self.lock = threading.Lock()
@@ -189,9 +248,11 @@ class LocalFirehose:
             return _error(400, "InvalidArgumentException", violation)
         with self.lock:
             fault = self.faults.draw(len(self.requests))
-            log = Request(stream, fault, len(records))
+            log = Request(stream, fault, len(records), at=time.time())
             self.requests.append(log)
             self.faults_met[fault] += 1
+            if fault not in ("ok", "partial", "drop_after", "garbage"):
+                self.stats[stream].refused += len(records)
         if fault == "throttle":
             return _error(400, "ServiceUnavailableException", "Slow down.")
         if fault == "error500":
@@ -215,9 +276,21 @@ class LocalFirehose:
         with self.lock:
             stats = self.stats[stream]
             stats.calls += 1
+            rng = self.faults.rng
+            quota = None
+            if self.quota is not None:
+                quota = self._quotas.setdefault(stream, Quota(*self.quota.rates, clock=self.quota.clock))
             for i, data in enumerate(records):
+                code = None
                 if i in refused:
                     code = "ServiceUnavailableException" if i % 2 else "InternalFailure"
+                elif self.faults.record_failure and rng.random() < self.faults.record_failure:
+                    code = "ServiceUnavailableException" if rng.random() < 0.5 else "InternalFailure"
+                elif quota is not None and not quota.take(len(data)):
+                    code = "ServiceUnavailableException"
+                    stats.over_quota += 1
+                if code is not None:
+                    stats.refused += 1
                     responses.append(f'{{"ErrorCode":"{code}","ErrorMessage":"Slow down."}}')
                     continue
                 self._record_ids += 1
@@ -228,6 +301,8 @@ class LocalFirehose:
                 stats.events += data.count(b"\n")
                 stats.billed_min5k += max(size, BILLING_UNIT)
                 stats.billed_rounded += -(-max(size, 1) // BILLING_UNIT) * BILLING_UNIT
+                stats.last_at = log.at
+                stats.first_at = stats.first_at or log.at
                 if self.keep:
                     self.stored[stream].append(data)
                     log.stored.append(data)
@@ -235,9 +310,12 @@ class LocalFirehose:
             return 200, None
         if fault == "garbage":
             return 200, b"<html>proxy error</html>"
+        failed = sum('"ErrorCode"' in response for response in responses)
         if operation == "PutRecord":
+            if failed:
+                return _error(400, "ServiceUnavailableException", "Slow down.")
             return 200, (responses[0][:-1] + ',"Encrypted":false}').encode()
-        answer = f'{{"FailedPutCount":{len(refused)},"Encrypted":false,"RequestResponses":[{",".join(responses)}]}}'
+        answer = f'{{"FailedPutCount":{failed},"Encrypted":false,"RequestResponses":[{",".join(responses)}]}}'
         return 200, answer.encode()
 
     def stats_json(self) -> bytes:
@@ -301,8 +379,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stream", action="append", required=True)
     parser.add_argument("--port", type=int, default=0)
+    parser.add_argument("--quota-mib-per-second", type=float, help="each stream's throughput quota")
+    parser.add_argument("--record-failure", type=float, default=0.0, help="probability a record is refused")
+    parser.add_argument("--throttle", type=float, default=0.0, help="probability a call is throttled whole")
+    parser.add_argument("--error500", type=float, default=0.0, help="probability a call answers 500")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    server = LocalFirehose(tuple(args.stream), keep=False, port=args.port)
+    faults = FaultPlan(
+        mix=(("throttle", args.throttle), ("error500", args.error500)), record_failure=args.record_failure, seed=args.seed
+    )
+    quota = None if args.quota_mib_per_second is None else Quota(args.quota_mib_per_second * 2**20)
+    server = LocalFirehose(tuple(args.stream), faults=faults, quota=quota, keep=False, port=args.port)
     print(server.port, flush=True)
     server._server.serve_forever()
 
