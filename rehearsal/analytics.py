@@ -54,7 +54,11 @@ def conversion_errors(s3: Any, bucket: str, errors_root: str) -> list[tuple[str,
 
 
 def find_failed_record(errors: list[tuple[str, dict]], record: bytes) -> tuple[str, dict] | None:
-    return next(((key, doc) for key, doc in errors if base64.b64decode(doc.get("rawData", "")) == record), None)
+    """The error document holding `record`. A partitioned stream deaggregates records into their JSON objects
+    first, so the one that failed may have lost its trailing newline."""
+    wanted = record.rstrip(b"\n")
+    return next(((key, doc) for key, doc in errors
+                 if base64.b64decode(doc.get("rawData", "")).rstrip(b"\n") == wanted), None)
 
 
 def parquet_schema_problems(body: bytes, key: str, columns: list[tuple[str, str]]) -> list[str]:
@@ -84,12 +88,20 @@ def delivered_on(s3: Any, bucket: str, data_prefix: str, day: date) -> Tally:
     """The events in that day's date partitions, wherever they sit among other partitions (ticker=..., say)."""
     tally = Tally()
     partition = f"year={day:%Y}/month={day:%m}/day={day:%d}/"
-    for _, body in objects(s3, bucket, data_prefix, within=partition):
+    for key, body in objects(s3, bucket, data_prefix, within=partition):
+        from_key = partition_values(key)
         for event in read_object(body).rows:
+            ticker = event.get("ticker") or from_key["ticker"]
             tally.events += 1
-            tally.trades[event["ticker"]] += 1
-            tally.shares[event["ticker"]] += event["quantity"]
+            tally.trades[ticker] += 1
+            tally.shares[ticker] += event["quantity"]
     return tally
+
+
+def partition_values(key: str) -> dict[str, str]:
+    """The name=value segments of a Hive-style key (data/ticker=AAPL/year=2026/...). A partitioned Parquet table's
+    rows take these from the key, not from the file (Firehose converts only the table's columns)."""
+    return dict(segment.split("=", 1) for segment in key.split("/") if "=" in segment)
 
 
 def saved_query_problems(results: dict[str, Any], tally: Tally, verify_ticker: str, verified: int) -> list[str]:

@@ -17,6 +17,7 @@ from rehearsal.analytics import (
     bad_record,
     find_failed_record,
     parquet_schema_problems,
+    partition_values,
     saved_query_problems,
 )
 
@@ -66,3 +67,15 @@ def parquet(table: pa.Table) -> bytes:
     sink = io.BytesIO()
     pq.write_table(table, sink, use_deprecated_int96_timestamps=True)
     return sink.getvalue()
+
+
+def test_a_partitioned_streams_failed_record_is_found_without_its_newline():
+    """Deaggregation hands Firehose each JSON object alone: the error document holds it without the newline."""
+    record = bad_record("p1")
+    document = {"rawData": base64.b64encode(record.rstrip(b"\n")).decode()}
+    assert find_failed_record([("errors/x", document)], record) == ("errors/x", document)
+
+
+def test_a_partitioned_tables_rows_take_the_partition_from_the_key():
+    assert partition_values("data/ticker=AAPL/year=2026/month=11/day=26/hour=22/obj.parquet") == {
+        "ticker": "AAPL", "year": "2026", "month": "11", "day": "26", "hour": "22"}
