@@ -12,6 +12,8 @@ from typing import Any, Callable, Sequence
 
 from botocore.exceptions import ClientError
 
+from labctl.query import QUERY_ACTIONS
+
 STUDENT = "rehearsal-student"
 STUDENT_POLICY = "lab-student"
 # What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
@@ -20,12 +22,13 @@ VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s
 STATUS_ACTIONS = ["cloudformation:ListStacks", "ec2:DescribeInstances", "cloudwatch:GetMetricStatistics",
                   "scheduler:GetSchedule"]
 # What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, status's,
-# plus the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
+# query's, plus the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
 # describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
 # A guide command that calls anything else is refused there, and tests/test_guide.py fails: add it here.
 GUIDE_ACTIONS = [
     *VERIFY_ACTIONS,
     *STATUS_ACTIONS,
+    *QUERY_ACTIONS,
     "cloudformation:ListStackResources",
     "firehose:DescribeDeliveryStream",
     "firehose:PutRecord",
