@@ -6,6 +6,7 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
+from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
@@ -44,7 +45,11 @@ def parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
-    return args.run(args)
+    try:
+        return args.run(args)
+    except ConfigError as error:  # every command reads the lab's settings (-c) the same way
+        print(f"firehose-lab: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

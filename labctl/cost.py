@@ -15,14 +15,13 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import sys
 from dataclasses import dataclass
 from typing import Iterator, Optional
 
-from lab_stack.config import ConfigError, LabConfig
+from lab_stack.config import LabConfig
 from lab_stack.sizing import ROOT_VOLUME_GIB
 from labctl import prices
-from labctl.toolkit import lab_config
+from labctl.toolkit import add_settings_option, lab_config
 from producer import options, service
 from producer.batching import Batcher, Linger, billed_bytes
 from producer.events import sample_events
@@ -340,19 +339,14 @@ def _hours(hours: float) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings as for cdk deploy (the same ARGS)")
+    add_settings_option(parser)
     shape = parser.add_mutually_exclusive_group()
     shape.add_argument("--summary", action="store_true", help="the totals only (what `make deploy` prints first)")
     shape.add_argument("--markdown", action="store_true", help="the README's table (default settings there)")
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = lab_config(args.context)
-    except ConfigError as error:
-        print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+    config = lab_config(args.context)  # a bad setting: one line, exit 2 (__main__)
     est = estimate(config)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if args.markdown:

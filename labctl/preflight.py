@@ -15,10 +15,9 @@ from typing import Optional
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
-from lab_stack.config import ConfigError
 from lab_stack.names import BOOTSTRAP_STACK, DATABASE_OWNER_PARAMETER, database_name
 from labctl.session import student_session
-from labctl.toolkit import CDK_CLI, lab_config
+from labctl.toolkit import CDK_CLI, add_settings_option, lab_config
 
 HOW_TO_SET = (
     "set AWS_PROFILE (after `aws configure` or `aws configure sso`) or AWS_ACCESS_KEY_ID and "
@@ -80,16 +79,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--bootstrap", action="store_true",
                         help="before deploy: bootstrap CDK when needed, and refuse a labName whose Glue database "
                              "another lab has")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings as for cdk deploy (the same ARGS)")
+    add_settings_option(parser)
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        config = lab_config(args.context)
-    except ConfigError as error:
-        print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+    config = lab_config(args.context)  # a bad setting: one line, exit 2 (__main__)
     session = student_session()
     try:
         account, region = account_and_region(session)

@@ -22,10 +22,9 @@ from typing import Callable
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lab_stack.config import ConfigError
 from labctl.lab import LabNotFound, find_lab
 from labctl.session import student_session
-from labctl.toolkit import lab_config
+from labctl.toolkit import add_settings_option, lab_config
 
 # What `make query` needs on AWS: Athena runs a query with the caller's permissions, so besides the workgroup's
 # Athena actions it needs to read the table in Glue and its data in S3, and to write the results (Athena user guide,
@@ -138,8 +137,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("name", nargs="?", help="saved query to run, by its name (e.g. 'top tickers'); without it "
                                                 "and without --sql the saved queries are listed")
     parser.add_argument("--sql", help="SQL to run instead, in the lab's database (Athena's SQL: Trino)")
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings as for cdk deploy (the same ARGS); labName says which lab to query")
+    add_settings_option(parser, "; labName says which lab to query")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the query (default 120)")
 
 
@@ -150,11 +148,7 @@ def run(args: argparse.Namespace) -> int:
     if args.timeout <= 0:
         print("query: --timeout must be above 0", file=sys.stderr)
         return 2
-    try:
-        stack_name = lab_config(args.context).lab_name
-    except ConfigError as error:
-        print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+    stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
     session = student_session()
     try:
         return _query(session, stack_name, args)

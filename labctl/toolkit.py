@@ -4,6 +4,7 @@ to the app (cdk.json's context with `-c KEY=VALUE` on top, the last of a repeate
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any, Sequence
@@ -30,3 +31,9 @@ def context_with(settings: Sequence[str] = ()) -> dict[str, Any]:
 def lab_config(settings: Sequence[str] = ()) -> LabConfig:
     """The lab these settings build; raises ConfigError (one line) on a bad one."""
     return LabConfig.from_context(context_with(settings))
+
+
+def add_settings_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:
+    """`-c KEY=VALUE`, repeatable: the lab's settings, given as to `cdk deploy` (make passes the same ARGS)."""
+    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
+                        help=f"lab settings as for cdk deploy (the same ARGS){purpose}")

@@ -25,7 +25,6 @@ from typing import Any, Callable, Optional, TextIO
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from lab_stack.config import ConfigError
 from labctl.buffering import (
     REASONS,
     SIZE,
@@ -41,7 +40,7 @@ from labctl.buffering import (
 )
 from labctl.lab import CLOCK_SCALE_ENV, Lab, LabNotFound, find_lab
 from labctl.session import student_session
-from labctl.toolkit import lab_config
+from labctl.toolkit import add_settings_option, lab_config
 
 HISTORY = 5  # objects already in the bucket shown at start
 CHART_WIDTH = 40  # objects in the size and gap charts
@@ -299,8 +298,7 @@ def watch_lab(*, watch: Watch, view, objects: int, poll_seconds: float, refresh_
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings as for cdk deploy (the same ARGS); labName says which lab to watch")
+    add_settings_option(parser, "; labName says which lab to watch")
     parser.add_argument("--objects", type=int, default=0, metavar="N",
                         help="stop after N new objects (default 0: until Ctrl-C)")
     parser.add_argument("--poll-seconds", type=float, default=2.0, help="how often to list the bucket (default 2)")
@@ -328,11 +326,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"watch: --objects must be 0 or more, --poll-seconds in (0, 3600] and the clock scale "
               f"(--clock-scale or ${CLOCK_SCALE_ENV}) in (0, 1]", file=sys.stderr)
         return 2
-    try:
-        stack_name = lab_config(args.context).lab_name
-    except ConfigError as error:
-        print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+    stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
     session = student_session()
     try:
         lab = find_lab(session.client("cloudformation"), stack_name)

@@ -33,7 +33,7 @@ from typing import Optional
 
 from lab_stack.config import ConfigError
 from labctl.lab import CLOCK_SCALE_ENV
-from labctl.toolkit import lab_config
+from labctl.toolkit import add_settings_option, lab_config
 from rehearsal import student
 from rehearsal.rehearse import Rehearsal, summary
 from rehearsal.stopping import Stopped, stop_on_signals
@@ -184,8 +184,7 @@ class LocalLab(Rehearsal):
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(prog="make lab-local", description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings, exactly as for cdk deploy (e.g. -c producerRatePerSecond=2000)")
+    add_settings_option(parser)
     parser.add_argument("--clock-scale", type=float, default=1.0,
                         help="speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s "
                              "(default 1: real time)")

@@ -42,7 +42,7 @@ from labctl.lab import find_lab
 from labctl.query import QUERY_ACTIONS, run_query, saved_queries, table_lines
 from labctl.query import summary as query_summary
 from labctl.status import lab_status
-from labctl.toolkit import CDK_CLI, ROOT, lab_config
+from labctl.toolkit import CDK_CLI, ROOT, add_settings_option, lab_config
 from labctl.verify import verify
 from producer import service
 from producer.firehose import make_client
@@ -607,8 +607,7 @@ def summary(result: RehearsalResult) -> list:
 
 def main(argv: Optional[list] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help="lab settings, exactly as for cdk deploy")
+    add_settings_option(parser)
     parser.add_argument("--clock-scale", type=float, default=1.0,
                         help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush in 6 s "
                              "(default 1: real time); the hours until the producer's end and the lab's expiry "

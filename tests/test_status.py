@@ -10,6 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from labctl import status
+from labctl.__main__ import main as labctl_main
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 
 @pytest.fixture(scope="module")
@@ -115,5 +116,6 @@ def test_a_lab_never_deployed_exits_1(emu, capsys):
 
 
 def test_a_bad_setting_is_one_line_and_exit_2(capsys):
-    assert status.run(argparse.Namespace(context=["labName=1lab"])) == 2
-    assert capsys.readouterr().err.startswith("firehose-lab: invalid labName='1lab'")
+    assert labctl_main(["status", "-c", "labName=1lab"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("firehose-lab: invalid labName='1lab'") and len(err.strip().splitlines()) == 1

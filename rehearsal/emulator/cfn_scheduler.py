@@ -11,15 +11,17 @@ them, `install()` clears those caches.
 from __future__ import annotations
 
 import copy
-from typing import Any
-
 from contextlib import contextmanager
-from typing import Iterator
+from typing import Any, Iterator
 
 from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
-from moto.scheduler.exceptions import ScheduleGroupNotFound, ScheduleNotFound, ValidationException
+from moto.scheduler.exceptions import (
+    ScheduleGroupNotFound,
+    ScheduleNotFound,
+    ValidationException,
+)
 from moto.scheduler.models import scheduler_backends
 
 MAX_NAME_LENGTH = 64

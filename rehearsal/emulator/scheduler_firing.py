@@ -32,7 +32,11 @@ import boto3
 from botocore import xform_name
 from moto.cloudformation.models import cloudformation_backends
 from moto.scheduler.exceptions import ValidationException
-from moto.scheduler.models import EventBridgeSchedulerBackend, Schedule, scheduler_backends
+from moto.scheduler.models import (
+    EventBridgeSchedulerBackend,
+    Schedule,
+    scheduler_backends,
+)
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 

@@ -51,11 +51,11 @@ from . import (
     firehose_conversion,
     firehose_iam,
     firehose_lambda,
-    firehose_settings,
-    s3_policy_evaluation,
     firehose_metrics,
+    firehose_settings,
     iam_empty_body_signature,
     iam_service_prefix,
+    s3_policy_evaluation,
     scheduler_firing,
 )
 from .firehose_buffering import BUFFERS, FirehoseBuffers
