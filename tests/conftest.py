@@ -88,3 +88,9 @@ PARTITIONED_SETTINGS = dict(partitionBy="ticker")
 @pytest.fixture(scope="session")
 def partitioned_lab():
     return synth(**PARTITIONED_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def parquet_partitioned_lab():
+    """Both at once, as the guide's second lab (docs/guide-en.md, exercise 9)."""
+    return synth(**PARQUET_SETTINGS, **PARTITIONED_SETTINGS)

@@ -63,6 +63,13 @@ def test_partitioned_mode_reports_nothing_unacknowledged_either(partitioned_lab)
     assert report.success is True
 
 
+def test_parquet_partitioned_mode_reports_nothing_unacknowledged_either(parquet_partitioned_lab):
+    """Parquet conversion and dynamic partitioning together, as the guide's second lab: no finding of their own."""
+    report, rules = findings(parquet_partitioned_lab[0].node.root)
+    assert rules == []
+    assert report.success is True
+
+
 def test_the_lab_does_have_findings_without_acknowledgments(unacknowledged_findings):
     """Guards the test above: nag really runs over this lab, and acknowledgments are what silence it."""
     assert "AwsSolutions-EC29" in unacknowledged_findings
