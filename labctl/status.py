@@ -158,11 +158,12 @@ def _read_instance(status: LabStatus, ec2, instance_id: str) -> None:
 
 
 def _records_recently(cloudwatch, stream: str) -> int:
-    end = datetime.now(timezone.utc)
+    now = datetime.now(timezone.utc)
+    # EndTime is exclusive and goes out in whole seconds: a minute ahead keeps what was published this very second.
     points = cloudwatch.get_metric_statistics(
         Namespace="AWS/Firehose", MetricName="IncomingRecords", Statistics=["Sum"], Period=60,
         Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
-        StartTime=end - PRODUCER_WINDOW, EndTime=end,
+        StartTime=now - PRODUCER_WINDOW, EndTime=now + timedelta(minutes=1),
     )["Datapoints"]
     return int(sum(point["Sum"] for point in points))
 
