@@ -34,7 +34,8 @@ def read_object(body: bytes) -> DeliveredObject:
         import pyarrow.parquet
 
         try:
-            found.rows = pyarrow.parquet.read_table(io.BytesIO(body)).to_pylist()
+            # Single-threaded: the threaded reader can abort the interpreter at exit (apache/arrow#34314).
+            found.rows = pyarrow.parquet.read_table(io.BytesIO(body), use_threads=False).to_pylist()
         except pyarrow.ArrowException:
             found.foreign_lines = 1
         return found

@@ -59,7 +59,7 @@ def to_parquet(records, path) -> pa.Table:
         pa.array([value(kind, row.get(name)) for row in rows], type=ARROW_TYPES[kind]) for name, kind in EVENT_FIELDS
     ]
     pq.write_table(pa.Table.from_arrays(columns, schema=SCHEMA), path, compression="snappy")
-    return pq.read_table(path)
+    return pq.read_table(path, use_threads=False)  # threaded reads can abort pytest at exit (apache/arrow#34314)
 
 
 @pytest.fixture(scope="module")

@@ -121,6 +121,23 @@ def test_parquet_objects_are_read_too(tmp_path):
     assert [row["seq"] for row in read_object(sink.getvalue()).rows] == [0, 1, 2]
 
 
+def test_a_command_that_read_parquet_exits_cleanly():
+    """pyarrow's threaded read_table can abort the interpreter at exit ("terminate called without an active
+    exception", exit 134; apache/arrow#34314): `make watch` died so in a third of its runs. One try in a
+    fresh interpreter misses it, so try a dozen."""
+    script = (
+        "import io, json, pyarrow as pa, pyarrow.parquet as pq\n"
+        "from labctl.delivered import read_object\n"
+        "from labctl.verify import tagged_events\n"
+        "sink = io.BytesIO()\n"
+        "pq.write_table(pa.Table.from_pylist([json.loads(line) for line in tagged_events('run', 3)]), sink)\n"
+        "assert len(read_object(sink.getvalue()).rows) == 3\n"
+    )
+    for _ in range(12):
+        run = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert run.returncode == 0, run.stderr
+
+
 # --- hardening: what a student may find in the bucket or type on the command line ----------------------------------
 
 

@@ -480,7 +480,8 @@ def _read_json(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.
 
 def _read_parquet(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]]) -> pa.Table:
     try:
-        data = pq.read_table(io.BytesIO(body))
+        # Single-threaded: the threaded reader can abort the interpreter at exit (apache/arrow#34314).
+        data = pq.read_table(io.BytesIO(body), use_threads=False)
     except (pa.ArrowInvalid, OSError) as error:
         raise QueryFailed(f"HIVE_CANNOT_OPEN_SPLIT: {key} is not a readable Parquet file: {error}") from None
     by_name = {name.lower(): data.column(i) for i, name in enumerate(data.column_names)}
