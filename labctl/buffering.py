@@ -7,16 +7,24 @@ channels, each delivering smaller objects (AWS re:Post knowledge center, *Why do
 files in Amazon S3?*). So an object that holds the size hint was flushed by size; a smaller one that came at least
 an interval after the one before was flushed by the interval; a smaller one that came sooner was neither: a
 parallel channel, or a stream being stopped.
+
+With dynamic partitioning "a new buffer is created for each active partition" and each is delivered "once the
+buffering size or interval are met separately for each partition" (*Buffer data for dynamic partitioning*): an
+object is then timed against the one before in its own partition, the prefix Firehose evaluated for it. A converted
+object's size is its rows written back as the JSON lines Firehose received, an estimate: the hints count what came
+in, not the Parquet that went out.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Optional, Sequence
 
 from labctl.delivered import event_time, read_object
+from producer.events import utc_timestamp
 
 MIB = 1024 * 1024
 
@@ -45,6 +53,7 @@ class BufferingHints:
     size_bytes: int
     interval_seconds: float
     clock_scale: float = 1.0
+    per_partition: bool = False  # dynamic partitioning: one buffer per evaluated prefix
 
     @classmethod
     def of_stream(cls, description: dict, clock_scale: float = 1.0) -> "BufferingHints":
@@ -56,7 +65,12 @@ class BufferingHints:
             size_bytes=int(hints.get("SizeInMBs", 5)) * MIB,
             interval_seconds=int(hints.get("IntervalInSeconds", 300)) * clock_scale,
             clock_scale=clock_scale,
+            per_partition=bool((s3.get("DynamicPartitioningConfiguration") or {}).get("Enabled")),
         )
+
+    def buffer_of(self, key: str) -> str:
+        """Which of the stream's buffers delivered the object `key`: its prefix when partitioned, else the one."""
+        return key.rpartition("/")[0] if self.per_partition else ""
 
 
 @dataclass
@@ -66,13 +80,14 @@ class Delivery:
     key: str
     landed_at: float  # LastModified, epoch seconds
     stored_bytes: int
-    data_bytes: Optional[int]  # what Firehose buffered (before compression); None for Parquet (converted)
+    data_bytes: Optional[int]  # what Firehose buffered (before compression); None if unreadable
     events: int  # JSON objects, one per line (or Parquet rows)
     foreign_lines: int  # lines that are not a JSON object: a record sent without its newline, or not JSON at all
     first_event_at: Optional[float] = None
     last_event_at: Optional[float] = None
     waited: Optional[float] = None  # seconds since the previous delivery (or since its oldest event)
     reason: str = INTERVAL
+    data_bytes_estimated: bool = False  # converted (Parquet): data_bytes is its rows as JSON lines
 
     @property
     def events_per_second(self) -> Optional[float]:
@@ -87,6 +102,9 @@ def read_delivery(key: str, landed_at: float, body: bytes) -> Delivery:
     """Count the events and the lines that are not events of one delivered object, and their time span."""
     delivered = read_object(body)
     rows, foreign, data_bytes = delivered.rows, delivered.foreign_lines, delivered.data_bytes
+    converted = data_bytes is None and bool(rows)
+    if converted:
+        data_bytes = sum(len(json.dumps(row, separators=(",", ":"), default=_as_json)) + 1 for row in rows)
     times = sorted(t.timestamp() for t in map(_time_of, rows) if t is not None)
     return Delivery(
         key=key,
@@ -97,7 +115,15 @@ def read_delivery(key: str, landed_at: float, body: bytes) -> Delivery:
         foreign_lines=foreign,
         first_event_at=times[0] if times else None,
         last_event_at=times[-1] if times else None,
+        data_bytes_estimated=converted,
     )
+
+
+def _as_json(value: object) -> str:
+    """A Parquet value JSON has no type for, as the producer wrote it (a timestamp as its event_time text)."""
+    if isinstance(value, datetime):
+        return utc_timestamp(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+    return str(value)
 
 
 def _time_of(row: dict) -> Optional[datetime]:
@@ -114,9 +140,9 @@ def flush_reason(data_bytes: Optional[int], waited: Optional[float], hints: Buff
     slack = max((1 - INTERVAL_SHARE) * hints.interval_seconds, LAST_MODIFIED_RESOLUTION_SECONDS)
     if waited is None or waited >= hints.interval_seconds - slack:
         return INTERVAL
-    if data_bytes is None or data_bytes >= SIZE_SHARE * hints.size_bytes:
+    if data_bytes is not None and data_bytes >= SIZE_SHARE * hints.size_bytes:
         return SIZE
-    return EARLY
+    return EARLY  # of an unknown size, a size flush cannot be told either
 
 
 def classify(delivery: Delivery, previous_landed_at: Optional[float], hints: BufferingHints) -> Delivery:
@@ -132,7 +158,12 @@ def classify(delivery: Delivery, previous_landed_at: Optional[float], hints: Buf
 
 def why(delivery: Delivery, hints: BufferingHints) -> str:
     """The numbers behind the reason: how full the buffer was, and after how long."""
-    size = human_bytes(delivery.data_bytes) if delivery.data_bytes is not None else "? (converted)"
+    if delivery.data_bytes is None:
+        size = "?"
+    elif delivery.data_bytes_estimated:
+        size = f"~{human_bytes(delivery.data_bytes)} as JSON"
+    else:
+        size = human_bytes(delivery.data_bytes)
     waited = seconds(delivery.waited) if delivery.waited is not None else "?"
     return f"{size} of {human_bytes(hints.size_bytes)} in {waited}"
 

@@ -2,7 +2,8 @@
 
 Finds the lab from its stack outputs, reads the stream's buffering hints (DescribeDeliveryStream) and polls the
 bucket. Each object is shown with the time it landed, its size, its events and why it was flushed: the size hint
-or the interval, inferred from its size and its spacing from the object before. Also shown: the producer's rate
+or the interval, inferred from its size and its spacing from the object before (in its partition, if the stream
+partitions). Also shown: the producer's rate
 (from the events' own timestamps), the time since the last flush and until the next expected one, and a chart of
 object sizes and arrival gaps. On a terminal the view refreshes in place; otherwise one line is printed per object.
 Ctrl-C (or --objects N) ends it with a summary.
@@ -60,18 +61,17 @@ class Watch:
         self.seen: set[str] = set()
         self.shown: list[Delivery] = []  # the history, then every new object
         self.new: list[Delivery] = []
-        self.last_landed_at: Optional[float] = None  # of the newest object known, shown or not
+        self.last_landed: dict[str, float] = {}  # per buffer (hints.buffer_of): the newest object known, shown or not
 
     def start(self, history: int = HISTORY) -> list[Delivery]:
         """Read the last `history` objects already there; the rest are only noted."""
         listing = self._listing()
         for index, item in enumerate(listing):
+            buffer = self.hints.buffer_of(item["Key"])
             if index >= len(listing) - history:
-                previous = listing[index - 1]["LastModified"].timestamp() if index else None
-                self.shown.append(self._read(item, previous))
+                self.shown.append(self._read(item, self.last_landed.get(buffer)))
+            self.last_landed[buffer] = item["LastModified"].timestamp()
             self.seen.add(item["Key"])
-        if listing:
-            self.last_landed_at = listing[-1]["LastModified"].timestamp()
         return list(self.shown)
 
     def poll(self) -> list[Delivery]:
@@ -81,8 +81,9 @@ class Watch:
             if item["Key"] in self.seen:
                 continue
             self.seen.add(item["Key"])
-            delivery = self._read(item, self.last_landed_at)
-            self.last_landed_at = max(self.last_landed_at or 0.0, delivery.landed_at)
+            buffer = self.hints.buffer_of(item["Key"])
+            delivery = self._read(item, self.last_landed.get(buffer))
+            self.last_landed[buffer] = max(self.last_landed.get(buffer, 0.0), delivery.landed_at)
             arrived.append(delivery)
         self.shown.extend(arrived)
         self.new.extend(arrived)
@@ -111,8 +112,10 @@ def header(watch: Watch) -> str:
         clock = (f"; the emulator's buffer clock runs x{hints.clock_scale:g}, "
                  f"so the interval is {seconds(hints.interval_seconds)} here")
     interval = hints.interval_seconds / hints.clock_scale
+    partitions = ", one buffer per partition" if hints.per_partition else ""
     return (f"watching {watch.lab.stack_name}: {watch.lab.stream} -> s3://{watch.lab.bucket}/{watch.lab.data_prefix}\n"
-            f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first{clock}")
+            f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first"
+            f"{partitions}{clock}")
 
 
 def events_text(delivery: Delivery) -> str:

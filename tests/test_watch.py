@@ -8,6 +8,7 @@ Firehose, on a buffer clock twenty times faster than real time.
 from __future__ import annotations
 
 import gzip
+import io
 import json
 import os
 import pty
@@ -22,7 +23,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from labctl.buffering import EARLY, INTERVAL, MIB, SIZE, BufferingHints, classify, flush_reason, read_delivery
+from labctl.buffering import EARLY, INTERVAL, MIB, SIZE, BufferingHints, classify, flush_reason, read_delivery, why
 from labctl.lab import CLOCK_SCALE_ENV
 from labctl.toolkit import ROOT
 from rehearsal.emulator import ACCOUNT_ID, Emulator
@@ -51,9 +52,9 @@ def test_a_scaled_clock_scales_the_interval_not_the_size():
     assert flush_reason(1000, 30.0, hints) == INTERVAL
 
 
-def event(seq: int, at: float) -> bytes:
+def event(seq: int, at: float, ticker: str = "AAPL") -> bytes:
     stamp = datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return json.dumps({"event_time": stamp, "seq": seq, "pad": "x" * 200}).encode() + b"\n"
+    return json.dumps({"event_time": stamp, "seq": seq, "ticker": ticker, "pad": "x" * 200}).encode() + b"\n"
 
 
 def test_the_size_hint_counts_the_data_before_compression():
@@ -62,6 +63,31 @@ def test_the_size_hint_counts_the_data_before_compression():
     packed = read_delivery("k.gz", 1_000_010.0, gzip.compress(body))
     assert packed.stored_bytes < MIB <= packed.data_bytes
     assert classify(packed, 1_000_008.0, HINTS).reason == SIZE
+
+
+def test_a_parquet_object_is_sized_as_the_json_firehose_buffered_before_converting_it():
+    """The hints count the records Firehose received (JSON lines), not the Parquet it wrote: an object converted
+    from a full buffer is a size flush though its file is far smaller than the hint."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from producer.events import sample_events
+
+    lines = list(sample_events("lab", count=6000))  # the lab's own events, ~1.2 MiB of JSON lines
+    rows = [json.loads(line) for line in lines]
+    for row in rows:
+        row["event_time"] = datetime.fromisoformat(row["event_time"].replace("Z", "+00:00"))
+    sink = io.BytesIO()
+    pq.write_table(pa.Table.from_pylist(rows), sink, compression="snappy")
+    converted = read_delivery("k.parquet", 1_000_010.0, sink.getvalue())
+    assert converted.stored_bytes < MIB
+    assert converted.data_bytes == pytest.approx(sum(map(len, lines)), rel=0.02)
+    assert converted.data_bytes_estimated and "as JSON" in why(converted, HINTS)
+    assert classify(converted, 1_000_008.0, HINTS).reason == SIZE
+
+
+def test_an_object_of_unknown_size_that_came_early_is_not_called_a_size_flush():
+    assert flush_reason(None, 10.0, HINTS) == EARLY
 
 
 def test_lines_that_are_not_events_are_counted_not_fatal():
@@ -75,32 +101,52 @@ def test_lines_that_are_not_events_are_counted_not_fatal():
 
 CLOCK_SCALE = 0.05  # the stream's 60 s interval passes in 3 s
 LAB = "WatchLab"
-TEMPLATE = json.dumps({
-    "Resources": {
-        "Bucket": {"Type": "AWS::S3::Bucket"},
-        "Stream": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
-            "DeliveryStreamType": "DirectPut",
-            "ExtendedS3DestinationConfiguration": {
-                "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]},
-                "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
-                "Prefix": "data/",
-                "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-            },
-        }},
-    },
-    "Outputs": {
-        "BucketName": {"Value": {"Ref": "Bucket"}},
-        "DeliveryStreamName": {"Value": {"Ref": "Stream"}},
-        "DataPrefix": {"Value": {"Fn::Sub": "s3://${Bucket}/data/"}},
-    },
-})
+PARTITIONED_LAB = "WatchPartitionedLab"
+
+
+def template(size_mb: int = 1, **destination) -> str:
+    """A lab's bucket and stream (its outputs as the lab names them), delivering under data/."""
+    return json.dumps({
+        "Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket"},
+            "Stream": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
+                "DeliveryStreamType": "DirectPut",
+                "ExtendedS3DestinationConfiguration": {
+                    "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]},
+                    "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
+                    "Prefix": "data/",
+                    "BufferingHints": {"SizeInMBs": size_mb, "IntervalInSeconds": 60},
+                    **destination,
+                },
+            }},
+        },
+        "Outputs": {
+            "BucketName": {"Value": {"Ref": "Bucket"}},
+            "DeliveryStreamName": {"Value": {"Ref": "Stream"}},
+            "DataPrefix": {"Value": {"Fn::Sub": "s3://${Bucket}/data/"}},
+        },
+    })
+
+
+# One buffer per ticker: the second lab of the guide (partitionBy=ticker); 64 MiB is the least it allows.
+PARTITIONED = dict(
+    size_mb=64,
+    Prefix="data/ticker=!{partitionKeyFromQuery:ticker}/",
+    ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+    DynamicPartitioningConfiguration={"Enabled": True},
+    ProcessingConfiguration={"Enabled": True, "Processors": [{"Type": "MetadataExtraction", "Parameters": [
+        {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{ticker: .ticker}"},
+        {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+    ]}]},
+)
 
 
 class Producer:
-    """A trickle of events into the stream from a thread (10 a second), and bursts on demand."""
+    """A trickle of events into the stream from a thread (10 a second, taking turns at `tickers`), and bursts on
+    demand."""
 
-    def __init__(self, firehose, stream: str) -> None:
-        self.firehose, self.stream = firehose, stream
+    def __init__(self, firehose, stream: str, tickers: tuple[str, ...] = ("AAPL",)) -> None:
+        self.firehose, self.stream, self.tickers = firehose, stream, tickers
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
@@ -108,7 +154,8 @@ class Producer:
     def _run(self) -> None:
         seq = 0
         while not self._stop.is_set():
-            self.firehose.put_record(DeliveryStreamName=self.stream, Record={"Data": event(seq, time.time())})
+            data = event(seq, time.time(), self.tickers[seq % len(self.tickers)])
+            self.firehose.put_record(DeliveryStreamName=self.stream, Record={"Data": data})
             seq += 1
             self._stop.wait(0.1)
 
@@ -126,24 +173,35 @@ class Producer:
 
 
 @pytest.fixture(scope="module")
-def lab(tmp_path_factory):
-    with Emulator(clock_scale=CLOCK_SCALE) as emulator:
-        cloudformation = emulator.client("cloudformation")
-        cloudformation.create_stack(StackName=LAB, TemplateBody=TEMPLATE)
-        outputs = {o["OutputKey"]: o["OutputValue"]
-                   for o in cloudformation.describe_stacks(StackName=LAB)["Stacks"][0]["Outputs"]}
-        producer = Producer(emulator.client("firehose"), outputs["DeliveryStreamName"])
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(emulator.cli_env(tmp_path_factory.mktemp("cdk-home")), **{CLOCK_SCALE_ENV: str(CLOCK_SCALE)})
-        try:
-            yield producer, env
-        finally:
-            producer.stop()
+def emulator():
+    with Emulator(clock_scale=CLOCK_SCALE) as running:
+        yield running
 
 
-def watch(env, *args, **popen):
+def deploy(emulator, tmp_path_factory, name: str, body: str, tickers: tuple[str, ...] = ("AAPL",)):
+    """The lab `name` deployed, a Producer into its stream, and the environment that points labctl at it."""
+    cloudformation = emulator.client("cloudformation")
+    cloudformation.create_stack(StackName=name, TemplateBody=body)
+    outputs = {o["OutputKey"]: o["OutputValue"]
+               for o in cloudformation.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]}
+    producer = Producer(emulator.client("firehose"), outputs["DeliveryStreamName"], tickers)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(emulator.cli_env(tmp_path_factory.mktemp("cdk-home")), **{CLOCK_SCALE_ENV: str(CLOCK_SCALE)})
+    return producer, env
+
+
+@pytest.fixture(scope="module")
+def lab(emulator, tmp_path_factory):
+    producer, env = deploy(emulator, tmp_path_factory, LAB, template())
+    try:
+        yield producer, env
+    finally:
+        producer.stop()
+
+
+def watch(env, *args, lab_name: str = LAB, **popen):
     return subprocess.Popen(
-        [sys.executable, "-m", "labctl", "watch", "-c", f"labName={LAB}", "--poll-seconds", "0.2", *args],
+        [sys.executable, "-m", "labctl", "watch", "-c", f"labName={lab_name}", "--poll-seconds", "0.2", *args],
         cwd=ROOT, env=env, text=True, **popen)
 
 
@@ -178,6 +236,23 @@ def test_a_trickle_is_flushed_by_the_interval_then_a_faster_rate_by_the_size_hin
     sized = [size for size, reason in new_objects(out) if reason == SIZE]
     assert sized and all(size >= 1024 for size in sized), out
     assert "flushed by the size hint:" in out
+
+
+def test_with_a_buffer_per_partition_each_object_is_timed_against_its_own_partition(emulator, tmp_path_factory):
+    """With dynamic partitioning Firehose keeps one buffer per partition and delivers each on its own hints
+    (Amazon Data Firehose developer guide, *Buffer data for dynamic partitioning*): three tickers' objects land
+    together every interval, and none of them came early."""
+    producer, env = deploy(emulator, tmp_path_factory, PARTITIONED_LAB, template(**PARTITIONED),
+                           tickers=("AAPL", "AMZN", "MSFT"))
+    try:
+        process = watch(env, "--objects", "6", lab_name=PARTITIONED_LAB,
+                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        out, err = process.communicate(timeout=60)
+    finally:
+        producer.stop()
+    assert process.returncode == 0, err
+    assert [reason for _, reason in new_objects(out)] == [INTERVAL] * 6, out
+    assert "one buffer per partition" in out
 
 
 def test_ctrl_c_ends_with_a_summary_and_no_traceback(lab):
