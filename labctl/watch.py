@@ -3,10 +3,9 @@
 Finds the lab from its stack outputs, reads the stream's buffering hints (DescribeDeliveryStream) and polls the
 bucket. Each object is shown with the time it landed, its size, its events and why it was flushed: the size hint
 or the interval, inferred from its size and its spacing from the object before (in its partition, if the stream
-partitions). Also shown: the producer's rate
-(from the events' own timestamps), the time since the last flush and until the next expected one, and a chart of
-object sizes and arrival gaps. On a terminal the view refreshes in place; otherwise one line is printed per object.
-Ctrl-C (or --objects N) ends it with a summary.
+partitions). Also shown: the producer's rate (from the events' own timestamps), the time since the last flush and
+until the next expected one, and a chart of object sizes and arrival gaps. On a terminal the view refreshes in
+place; otherwise one line is printed per object. Ctrl-C (or --objects N) ends it with a summary.
 
 Works against AWS and against the offline lab: `make lab-local`'s env lines point it at the emulator and, when
 the emulator's buffer clock runs faster than real time, say so in FIREHOSE_LAB_CLOCK_SCALE.
