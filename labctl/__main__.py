@@ -6,8 +6,11 @@ import argparse
 import sys
 from typing import NoReturn, Sequence
 
+from botocore.exceptions import BotoCoreError, ClientError
+
 from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
+from labctl.lab import LabNotFound
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
@@ -49,7 +52,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except ConfigError as error:  # every command reads the lab's settings (-c) the same way
         print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+    except LabNotFound as error:  # and finds the lab by its stack the same way
+        print(f"{args.command}: {error}", file=sys.stderr)
+    except (BotoCoreError, ClientError) as error:
+        print(f"{args.command}: AWS refused or could not be reached: {error}", file=sys.stderr)
+    return 2
 
 
 if __name__ == "__main__":

@@ -20,9 +20,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
-from botocore.exceptions import BotoCoreError, ClientError
 
-from labctl.lab import LabNotFound, find_lab
+from labctl.lab import find_lab
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, lab_config
 
@@ -152,11 +151,8 @@ def run(args: argparse.Namespace) -> int:
     session = student_session()
     try:
         return _query(session, stack_name, args)
-    except (LabNotFound, QueryError) as error:
+    except QueryError as error:
         print(f"query: {error}", file=sys.stderr)
-        return 2
-    except (BotoCoreError, ClientError) as error:
-        print(f"query: AWS refused or could not be reached: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("query: interrupted; the query was stopped", file=sys.stderr)

@@ -23,7 +23,6 @@ import time
 from datetime import datetime
 from typing import Any, Callable, Optional, TextIO
 
-from botocore.exceptions import BotoCoreError, ClientError
 
 from labctl.buffering import (
     REASONS,
@@ -38,7 +37,7 @@ from labctl.buffering import (
     sparkline,
     why,
 )
-from labctl.lab import CLOCK_SCALE_ENV, Lab, LabNotFound, find_lab
+from labctl.lab import CLOCK_SCALE_ENV, Lab, find_lab
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, lab_config
 
@@ -329,19 +328,12 @@ def run(args: argparse.Namespace) -> int:
               f"(--clock-scale or ${CLOCK_SCALE_ENV}) in (0, 1]", file=sys.stderr)
         return 2
     stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
-    session = student_session()
-    try:
-        lab = find_lab(session.client("cloudformation"), stack_name)
-        stream = session.client("firehose").describe_delivery_stream(DeliveryStreamName=lab.stream)
-        hints = BufferingHints.of_stream(stream["DeliveryStreamDescription"], clock_scale)
-        watch = Watch(lab, session.client("s3"), hints)
-        on_terminal = sys.stdout.isatty() and not args.plain
-        view = LiveView(sys.stdout) if on_terminal else PlainView(sys.stdout)
-        watch_lab(watch=watch, view=view, objects=args.objects, poll_seconds=args.poll_seconds)
-    except LabNotFound as error:
-        print(f"watch: {error}", file=sys.stderr)
-        return 2
-    except (BotoCoreError, ClientError) as error:
-        print(f"watch: AWS refused or could not be reached: {error}", file=sys.stderr)
-        return 2
+    session = student_session()  # no such lab, or AWS refusing: one line and exit 2 (__main__)
+    lab = find_lab(session.client("cloudformation"), stack_name)
+    stream = session.client("firehose").describe_delivery_stream(DeliveryStreamName=lab.stream)
+    hints = BufferingHints.of_stream(stream["DeliveryStreamDescription"], clock_scale)
+    watch = Watch(lab, session.client("s3"), hints)
+    on_terminal = sys.stdout.isatty() and not args.plain
+    view = LiveView(sys.stdout) if on_terminal else PlainView(sys.stdout)
+    watch_lab(watch=watch, view=view, objects=args.objects, poll_seconds=args.poll_seconds)
     return 0

@@ -47,3 +47,18 @@ def test_a_control_character_in_a_setting_is_refused_not_cut():
     assert run.stderr.strip().splitlines() == [
         "firehose-lab: invalid labName='Lab\\nTwo': must be one line of printable text (no control characters)"
     ]
+
+
+def test_every_command_that_asks_aws_says_so_in_one_line_when_aws_cannot_be_reached():
+    """Nothing listens on the endpoint: each command names itself and the cause, exit 2, no traceback."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
+               AWS_SECRET_ACCESS_KEY="testing", AWS_MAX_ATTEMPTS="1")
+    for command in ("verify", "watch", "query", "status"):
+        run = subprocess.run([sys.executable, "-m", "labctl", command], cwd=ROOT, env=env,
+                             capture_output=True, text=True, timeout=120)
+        assert run.returncode == 2, (command, run.stderr)
+        assert run.stderr.strip().splitlines() == [run.stderr.strip()], run.stderr
+        assert run.stderr.startswith(f"{command}: AWS refused or could not be reached: "), run.stderr
