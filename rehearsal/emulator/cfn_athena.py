@@ -15,10 +15,10 @@ import time
 from typing import Any
 
 from moto.athena.models import WorkGroup, athena_backends
-from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 
 from .athena_queries import PRIMARY, InvalidRequest
+from .cfn_models import register_models, replace
 
 
 class AthenaWorkGroup(CloudFormationModel):
@@ -54,9 +54,6 @@ class AthenaWorkGroup(CloudFormationModel):
             return workgroup.configuration["EngineVersion"]["EffectiveEngineVersion"]
         raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
 
-    def is_created(self) -> bool:
-        return True
-
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
@@ -84,11 +81,7 @@ class AthenaWorkGroup(CloudFormationModel):
     ) -> "AthenaWorkGroup":
         props = copy.deepcopy(cloudformation_json["Properties"])
         if props.get("Name", original_resource.name) != original_resource.name:
-            replacement = cls.create_from_cloudformation_json(
-                new_resource_name, cloudformation_json, account_id, region_name
-            )
-            original_resource.delete(account_id, region_name)
-            return replacement
+            return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
         backend = athena_backends[account_id][region_name]
         previous = backend.work_groups[original_resource.name]
         workgroup = WorkGroup(backend, previous.name, props.get("WorkGroupConfiguration", {}),
@@ -149,9 +142,6 @@ class AthenaNamedQuery(CloudFormationModel):
             return self.query_id
         raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
 
-    def is_created(self) -> bool:
-        return True
-
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
@@ -176,11 +166,7 @@ class AthenaNamedQuery(CloudFormationModel):
         account_id: str,
         region_name: str,
     ) -> "AthenaNamedQuery":
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        original_resource.delete(account_id, region_name)
-        return replacement
+        return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """DeleteNamedQuery; one already gone with its workgroup counts as deleted."""
@@ -189,5 +175,4 @@ class AthenaNamedQuery(CloudFormationModel):
 
 def install() -> None:
     """Make moto's cached model lists see the Athena models (idempotent)."""
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
+    register_models()

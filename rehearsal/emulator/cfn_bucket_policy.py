@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
+
+from .cfn_models import register_models, replace
 
 
 class S3BucketPolicy(CloudFormationModel):
@@ -43,9 +44,6 @@ class S3BucketPolicy(CloudFormationModel):
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return False
-
-    def is_created(self) -> bool:
-        return True
 
     @staticmethod
     def _put(account_id: str, region_name: str, props: dict[str, Any]) -> str:
@@ -75,11 +73,7 @@ class S3BucketPolicy(CloudFormationModel):
         if props["Bucket"] == original_resource.bucket_name:
             cls._put(account_id, region_name, props)
             return original_resource
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        original_resource.delete(account_id, region_name)
-        return replacement
+        return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """DeleteBucketPolicy; a bucket already gone took its policy with it."""
@@ -91,5 +85,4 @@ class S3BucketPolicy(CloudFormationModel):
 
 def install() -> None:
     """Make moto's cached model lists see S3BucketPolicy (idempotent)."""
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
+    register_models()

@@ -2,19 +2,18 @@
 
 Without it any Ref/GetAtt to the stream fails the stack. The model maps onto moto's own
 firehose backend, so the Firehose API (describe, put_record_batch) sees the stream.
-moto collects models via `CloudFormationModel.__subclasses__()` behind lru_caches, so defining
-the class registers it; `install()` clears those caches in case they were filled earlier.
+Defining the class registers it with moto (cfn_models.py).
 """
 
 import copy
 from typing import Any
 
-from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
 from . import firehose_buffering, firehose_settings
+from .cfn_models import register_models
 
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
 _DESTINATIONS = (
@@ -58,9 +57,6 @@ class FirehoseDeliveryStream(CloudFormationModel):
         if attribute_name == "Arn":
             return self.arn
         raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
-
-    def is_created(self) -> bool:
-        return True
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -136,9 +132,4 @@ class FirehoseDeliveryStream(CloudFormationModel):
 
 def install() -> None:
     """Make moto's cached model lists see FirehoseDeliveryStream (idempotent)."""
-    for cached in (
-        parsing.get_model_list,
-        parsing.get_model_map,
-        parsing.get_name_type_map,
-    ):
-        cached.cache_clear()
+    register_models()

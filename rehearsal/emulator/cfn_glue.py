@@ -6,7 +6,7 @@ models create, update and delete the database and table in moto's own Glue backe
 the queries all see the catalog the stack declared, and `cdk destroy` removes it.
 Glue folds database and table names to lowercase when it stores them (Glue API reference, DatabaseInput and
 TableInput `Name`: "For Hive compatibility, this is folded to lowercase when it is stored"); so do these models.
-Defining the classes registers them (see cfn_firehose.py); `install()` clears moto's cached model lists.
+Defining the classes registers them with moto (cfn_models.py).
 """
 
 from __future__ import annotations
@@ -14,10 +14,11 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
 from moto.glue.exceptions import EntityNotFoundException
 from moto.glue.models import glue_backends
+
+from .cfn_models import register_models, replace
 
 
 class GlueDatabase(CloudFormationModel):
@@ -43,9 +44,6 @@ class GlueDatabase(CloudFormationModel):
     @classmethod
     def has_cfn_attr(cls, attr: str) -> bool:
         return False
-
-    def is_created(self) -> bool:
-        return True
 
     @staticmethod
     def _name(resource_name: str, props: dict[str, Any]) -> str:
@@ -76,11 +74,7 @@ class GlueDatabase(CloudFormationModel):
             database_input = {**props.get("DatabaseInput", {}), "Name": name}
             glue_backends[account_id][region_name].update_database(name, database_input)
             return original_resource
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        original_resource.delete(account_id, region_name)
-        return replacement
+        return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """Glue deletes a database with its tables; one already gone counts as deleted."""
@@ -115,9 +109,6 @@ class GlueTable(CloudFormationModel):
     def has_cfn_attr(cls, attr: str) -> bool:
         return False
 
-    def is_created(self) -> bool:
-        return True
-
     @staticmethod
     def _place(resource_name: str, props: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:
         """(database, table name, TableInput with the stored name)."""
@@ -148,11 +139,7 @@ class GlueTable(CloudFormationModel):
         if (database, name) == (original_resource.database_name, original_resource.name):
             glue_backends[account_id][region_name].update_table(database, name, table_input)
             return original_resource
-        replacement = cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
-        original_resource.delete(account_id, region_name)
-        return replacement
+        return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """A table already gone (with its database, say) counts as deleted."""
@@ -164,5 +151,4 @@ class GlueTable(CloudFormationModel):
 
 def install() -> None:
     """Make moto's cached model lists see the Glue models (idempotent)."""
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
+    register_models()

@@ -4,8 +4,7 @@ moto's EventBridge Scheduler backend answers the API but CloudFormation only rec
 schedule would exist nowhere. These models create, update and delete them in moto's scheduler backend, where
 scheduler_firing.py fires them (and refuses at creation, naming why, a schedule it could not fire as AWS would: the
 stack then fails). Deleting a group deletes its schedules, as the service does.
-moto collects models via `CloudFormationModel.__subclasses__()` behind lru_caches: defining the classes registers
-them, `install()` clears those caches.
+Defining the classes registers them with moto (cfn_models.py).
 """
 
 from __future__ import annotations
@@ -14,7 +13,6 @@ import copy
 from contextlib import contextmanager
 from typing import Any, Iterator
 
-from moto.cloudformation import parsing
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
 from moto.scheduler.exceptions import (
@@ -23,6 +21,8 @@ from moto.scheduler.exceptions import (
     ValidationException,
 )
 from moto.scheduler.models import scheduler_backends
+
+from .cfn_models import register_models
 
 MAX_NAME_LENGTH = 64
 DEFAULT_GROUP = "default"
@@ -162,5 +162,4 @@ def _settings(props: dict[str, Any]) -> dict[str, Any]:
 
 def install() -> None:
     """Make moto's cached model lists see the two models (idempotent)."""
-    for cached in (parsing.get_model_list, parsing.get_model_map, parsing.get_name_type_map):
-        cached.cache_clear()
+    register_models()
