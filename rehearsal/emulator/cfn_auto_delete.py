@@ -93,7 +93,6 @@ class S3AutoDeleteObjects(CustomModel):
             for version in list(bucket.keys.getlist(key_name)):
                 backend.delete_object(self.bucket_name, key_name, version_id=str(version.version_id))
 
-
     def _log_invocation(self) -> None:
         """What Lambda's runtime does for one run of the handler: log to /aws/lambda/<function>, under its role."""
         try:
