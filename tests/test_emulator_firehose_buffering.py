@@ -7,10 +7,10 @@ from datetime import datetime, timezone
 
 import pytest
 
-from rehearsal.emulator import ACCOUNT_ID, Emulator
+from emulator_support.firehose import make_stream, put
+from rehearsal.emulator import Emulator
 from rehearsal.emulator.firehose_prefix import render_prefix
 
-ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/firehose"
 KIB = 1024
 # 60 s of buffer time pass in 3 s of real time.
 CLOCK_SCALE = 0.05
@@ -22,25 +22,8 @@ def emu():
         yield emulator
 
 
-def make_stream(emu, name, size_mb=1, interval_s=60, **destination):
-    emu.client("s3").create_bucket(Bucket=f"{name}-bucket")
-    emu.client("firehose").create_delivery_stream(
-        DeliveryStreamName=name,
-        ExtendedS3DestinationConfiguration={
-            "RoleARN": ROLE,
-            "BucketARN": f"arn:aws:s3:::{name}-bucket",
-            "BufferingHints": {"SizeInMBs": size_mb, "IntervalInSeconds": interval_s},
-            **destination,
-        },
-    )
-
-
-def put(emu, name, *payloads):
-    emu.client("firehose").put_record_batch(
-        DeliveryStreamName=name, Records=[{"Data": p} for p in payloads])
-
-
 def objects(emu, name):
+    """{key: body} as stored (gzip'd bodies too: the GZIP test reads them so)."""
     s3 = emu.client("s3")
     listed = s3.list_objects_v2(Bucket=f"{name}-bucket").get("Contents", [])
     return {o["Key"]: s3.get_object(Bucket=f"{name}-bucket", Key=o["Key"])["Body"].read() for o in listed}
