@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from bench_producer import ENDPOINT, ROOT, on_cpu, timed
+from bench_producer import ENDPOINT, ROOT, bench_env, on_cpu, timed
 
 sys.path.insert(0, str(ROOT / "tests"))
 from producer_support.local_firehose import LocalFirehose
@@ -99,17 +99,6 @@ def run_against(name: str, endpoint_options: list[str], input_path: Path, events
     if stats["events"] < events:
         raise SystemExit(f"{name}: the endpoint stored {stats['events']:,} events of {events:,}: some were lost")
     return Outcome(name, wall, events, events * EVENT_BYTES, stats)
-
-
-def bench_env(port: int) -> dict[str, str]:
-    return dict(
-        os.environ,
-        AWS_ENDPOINT_URL_FIREHOSE=f"http://127.0.0.1:{port}",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        AWS_DEFAULT_REGION="us-east-1",
-        PYTHONPATH=str(ROOT),
-    )
 
 
 def lab_trickle(seconds: int, *options: str) -> tuple[float, list[float], int]:

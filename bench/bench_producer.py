@@ -66,6 +66,18 @@ class Run:
         return self.events / self.wall
 
 
+def bench_env(port: int) -> dict[str, str]:
+    """The producer's environment against the local endpoint on `port`: no real credentials, no AWS."""
+    return dict(
+        os.environ,
+        AWS_ENDPOINT_URL_FIREHOSE=f"http://127.0.0.1:{port}",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        AWS_DEFAULT_REGION="us-east-1",
+        PYTHONPATH=str(ROOT),
+    )
+
+
 def write_events(path: Path, size_mib: int) -> int:
     """Write 100-byte JSON events (newline included) up to `size_mib`; return the count."""
     lines = []
@@ -124,14 +136,7 @@ def main() -> None:
     )
     try:
         port = int(server.stdout.readline())
-        env = dict(
-            os.environ,
-            AWS_ENDPOINT_URL_FIREHOSE=f"http://127.0.0.1:{port}",
-            AWS_ACCESS_KEY_ID="bench",
-            AWS_SECRET_ACCESS_KEY="bench",
-            AWS_DEFAULT_REGION="us-east-1",
-            PYTHONPATH=str(ROOT),
-        )
+        env = bench_env(port)
         big, little = workdir / "events.jsonl", workdir / "small.jsonl"
         print(f"writing {size} MiB and {small} MiB of {EVENT_BYTES}-byte events to {workdir} ...", flush=True)
         big_events = write_events(big, size)
