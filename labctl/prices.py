@@ -26,14 +26,12 @@ GP3_GB_MONTH = 0.08
 HOURS_PER_MONTH = 730  # AWS's monthly prices, spread over an average month
 
 FIREHOSE_INGEST_GB = 0.029  # Direct PUT, first 500 TB a month
-FIREHOSE_BILLING_RECORD_BYTES = 5 * 1024  # each record is billed rounded up to a multiple of 5 KB
 FIREHOSE_CONVERSION_GB = 0.018  # record format conversion (JSON to Parquet)
 
 S3_PUT_PER_1000 = 0.005  # S3 Standard PUT/COPY/POST/LIST requests
 S3_GB_MONTH = 0.023  # S3 Standard, first 50 TB
 
 LOGS_INGEST_GB = 0.50  # CloudWatch Logs ingestion; VPC flow logs to CloudWatch Logs (vended logs, first 10 TB)
-LOGS_GB_MONTH = 0.03
 
 DASHBOARD_MONTH = 3.00  # per dashboard a month, beyond the account's 3 free (up to 50 metrics each)
 FREE_DASHBOARDS = 3
