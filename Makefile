@@ -1,25 +1,51 @@
-# Every target sets itself up on a fresh machine: a venv with Python deps and Node 24 (.venv/),
-# and the pinned CDK CLI (node_modules/). Pass extra CDK arguments with ARGS, e.g.
+# Every target sets itself up on a fresh machine from the locks, resolving nothing: a venv that is exactly
+# requirements-dev.lock (Python packages, Node 24), the producer's locked wheels for the lab's asset
+# (producer/wheels/), and the pinned CDK CLI (node_modules/, npm ci). `make lock` refreshes the locks on purpose.
+# Pass extra CDK arguments with ARGS, e.g.
 #   make deploy ARGS="-c bufferSizeMiB=5 -c labName=Lab2"
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+UV := $(VENV)/bin/uv
 CDK := node_modules/.bin/cdk
+WHEELS := producer/wheels
+# One Python for every lock (the oldest the project supports); markers cover newer ones. LOCK_ARGS, e.g.
+# --upgrade-package boto3, passes through to uv pip compile.
+LOCK := $(UV) pip compile --quiet --generate-hashes --universal --python-version 3.11 --custom-compile-command "make lock"
+LOCK_ARGS ?=
 ARGS ?=
 REHEARSE_ARGS ?=
 LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup synth test rehearse lab-local cost deploy verify status query watch destroy bench clean
+.PHONY: setup lock synth test rehearse lab-local cost deploy verify status query watch destroy bench clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed $(WHEELS)/.installed node_modules/.installed
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt producer/requirements.txt
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+# uv first (pip checks its hashes; the setuptools CPython 3.11 seeds a venv with is in no lock), then uv makes the
+# venv exactly the lock, wheels only: adds, upgrades and removes.
+$(VENV)/.installed: requirements-uv.lock requirements-dev.lock
+	test -x $(UV) || { $(PYTHON) -m venv $(VENV) && \
+	  $(PY) -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements-uv.lock && \
+	  $(UV) pip uninstall --quiet --python $(PY) setuptools; }
+	$(UV) pip sync --quiet --require-hashes --only-binary :all: --python $(PY) requirements-dev.lock
 	touch $@
+
+# The wheels the lab instance installs offline: part of the producer's asset (lab_stack/producer_host.py).
+$(WHEELS)/.installed: producer/requirements.lock $(VENV)/.installed
+	rm -rf $(WHEELS)
+	$(PY) -m pip download --quiet --disable-pip-version-check --require-hashes --no-deps --only-binary=:all: \
+	  --dest $(WHEELS) -r producer/requirements.lock
+	touch $@
+
+# On purpose only: resolve the requirements*.txt pins again and rewrite every lock with hashes. Kept versions
+# stay unless LOCK_ARGS says --upgrade or --upgrade-package NAME. Then `make test` and `make rehearse`.
+lock: $(VENV)/.installed
+	$(LOCK) $(LOCK_ARGS) requirements-dev.txt -o requirements-dev.lock
+	$(LOCK) $(LOCK_ARGS) requirements-uv.txt -c requirements-dev.lock -o requirements-uv.lock
+	$(LOCK) $(LOCK_ARGS) producer/requirements.txt -c requirements-dev.lock -o producer/requirements.lock
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error
@@ -77,4 +103,4 @@ bench: setup
 	$(PY) bench/bench_pressure.py
 
 clean:
-	rm -rf cdk.out cdk-outputs.json .pytest_cache
+	rm -rf cdk.out cdk-outputs.json .pytest_cache $(WHEELS)
