@@ -12,12 +12,14 @@ from cdk_nag import AwsSolutionsChecks
 
 from lab_stack.config import ConfigError, LabConfig
 from lab_stack.stack import LabStack
+from producer.wheelhouse import WheelhouseError
 
 
 def build_app(
     context: Optional[Mapping[str, Any]] = None, now: Optional[datetime] = None
 ) -> Tuple[App, LabStack]:
-    """The lab's app with cdk-nag AwsSolutions checking every synth; raises ConfigError on a bad setting.
+    """The lab's app with cdk-nag AwsSolutions checking every synth; raises ConfigError on a bad setting,
+    WheelhouseError when producer/wheels/ is not the lock's.
 
     `now` is the synth time the expiry counts from: the clock for `cdk deploy`, fixed by tests (it is no setting, so
     no context key can move it).
@@ -32,7 +34,7 @@ def build_app(
 def main() -> int:
     try:
         app, _ = build_app()
-    except ConfigError as error:
+    except (ConfigError, WheelhouseError) as error:
         print(f"firehose-lab: {error}", file=sys.stderr)
         return 2
     app.synth()

@@ -19,7 +19,7 @@ from constructs import Construct
 
 from lab_stack.config import LabConfig
 from lab_stack.sizing import ROOT_VOLUME_GIB
-from producer import service
+from producer import service, wheelhouse
 
 PRODUCER_DIR = Path(service.__file__).resolve().parent
 
@@ -104,8 +104,13 @@ class ProducerHost(Construct):
         session_manager = iam.PolicyStatement(actions=SESSION_MANAGER_ACTIONS, resources=["*"])
         self.role.add_to_principal_policy(session_manager)
 
+        # The code and its locked wheels (`make setup` puts them in producer/wheels/): the instance installs offline.
+        wheelhouse.check(PRODUCER_DIR)
         self.code = s3_assets.Asset(
-            self, "ProducerCode", path=str(PRODUCER_DIR), exclude=["__pycache__", "*.pyc", "tests"]
+            self,
+            "ProducerCode",
+            path=str(PRODUCER_DIR),
+            exclude=["__pycache__", "*.pyc", "tests", f"{wheelhouse.WHEELS_NAME}/{wheelhouse.STAMP_NAME}"],
         )
         # Exactly one object: the grant_read() of an asset would allow s3:GetObject*/List* on the whole bucket.
         self.role.add_to_principal_policy(

@@ -1,7 +1,7 @@
 """The producer as a service on the lab instance: the one contract the stack writes and the rehearsal runs.
 
-The stack's user-data (lab_stack/producer_host.py) runs `boot_commands`: install this package in a venv and start
-it as a systemd unit. The rehearsal runs the same user-data in a sandbox and reads back what the unit leaves in
+The stack's user-data (lab_stack/producer_host.py) runs `boot_commands`: install this package's locked wheels in a
+venv, offline (wheelhouse.py), and start it as a systemd unit. The rehearsal runs the same user-data in a sandbox and reads back what the unit leaves in
 its state directory. A test parses `exec_start` with the producer's own argument parser, so the flags written
 here are flags the producer accepts.
 
@@ -9,6 +9,8 @@ No CDK and no boto3 here: the stack passes CloudFormation tokens (the stream nam
 """
 
 from __future__ import annotations
+
+from producer import wheelhouse
 
 SERVICE_NAME = "firehose-producer"
 UNIT_NAME = f"{SERVICE_NAME}.service"
@@ -52,6 +54,17 @@ def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: in
         "--dead-letter", DEAD_LETTER_PATH,
         "--stats-json", STATS_PATH,
         *([] if packed else ["--no-aggregate"]),
+    ]
+
+
+def install_args() -> list[str]:
+    """The producer's dependencies into its venv, from the wheels its asset carries: no package index, every file
+    checked against the lock's hashes (wheelhouse.py), nothing built or resolved on the instance."""
+    return [
+        f"{VENV_DIR}/bin/pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
+        "--no-index", "--find-links", f"{CODE_DIR}/{wheelhouse.WHEELS_NAME}",
+        "--require-hashes", "--only-binary", ":all:", "--no-deps",
+        "-r", f"{CODE_DIR}/{wheelhouse.LOCK_NAME}",
     ]
 
 
@@ -128,7 +141,7 @@ def boot_commands(
         f"rm -rf {CODE_DIR} {VENV_DIR}",
         f"{INSTANCE_PYTHON} -m zipfile -e {archive} {CODE_DIR}",
         f"{INSTANCE_PYTHON} -m venv {VENV_DIR}",
-        f"{VENV_DIR}/bin/pip install --quiet --no-cache-dir -r {CODE_DIR}/requirements.txt",
+        " ".join(install_args()),
         *(stop_script if stop_when_done else []),
         f"cat > {UNIT_PATH} <<'UNIT'",
         *unit.split("\n"),

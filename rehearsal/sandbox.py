@@ -5,9 +5,10 @@ The script runs as written, with two changes only:
   privileges or mount namespaces are needed);
 - OS-level commands are stood in for by shims first on PATH: `dnf` (packages are already here), `systemctl`
   (rehearsal/systemd.py: runs the unit as systemd would, ExecStopPost and `poweroff` included), `aws s3 cp`
-  (boto3 against the emulator), and the instance's Python (service.INSTANCE_PYTHON: this interpreter; venvs it
-  creates see this venv's packages, and pip may not download).
-Everything else — downloading the asset, unpacking it, creating the venv, writing the unit — really happens. Units
+  (boto3 against the emulator), and the instance's Python (service.INSTANCE_PYTHON: this interpreter).
+Everything else — downloading the asset, unpacking it, creating the venv, installing the asset's locked wheels into
+it with the user-data's own pip command, writing the unit — really happens. The script gets no pip configuration
+and no package index (a closed port stands in for one), so an install that is not offline fails here. Units
 time RuntimeMaxSec on the rehearsal's clock as published to `clock_file`; a `poweroff` leaves `halted()` true.
 """
 
@@ -32,23 +33,17 @@ _MOVED_ROOTS = re.compile(r"(?<![\w./$-])/(opt|etc|var)/")
 
 _SHIM_HEADER = f"#!{sys.executable}\n"
 
+# The sandbox's package index: a port nothing listens on (discard), so a pip that is not --no-index fails at once.
+NO_INDEX = "http://127.0.0.1:9/simple"
+
 _DNF = """
 import sys
-print("[sandbox] dnf " + " ".join(sys.argv[1:]) + ": packages are provided by the rehearsal venv", file=sys.stderr)
+print("[sandbox] dnf " + " ".join(sys.argv[1:]) + ": stood in for (the instance's Python is the rehearsal's)", file=sys.stderr)
 """
 
 _PYTHON = """
-import os, site, subprocess, sys
-args = sys.argv[1:]
-code = subprocess.call([sys.executable, *args])
-if code == 0 and args[:2] == ["-m", "venv"]:
-    # The new venv sees this venv's packages (boto3 ...), so `pip install -r` finds them installed.
-    target = os.path.abspath(args[-1])
-    version = "python%d.%d" % sys.version_info[:2]
-    pth = os.path.join(target, "lib", version, "site-packages", "rehearsal-parent.pth")
-    with open(pth, "w") as handle:
-        handle.write("\\n".join(site.getsitepackages()) + "\\n")
-sys.exit(code)
+import subprocess, sys
+sys.exit(subprocess.call([sys.executable, *sys.argv[1:]]))
 """
 
 _AWS = """
@@ -154,12 +149,13 @@ class Sandbox:
         path = self.root / "user-data.sh"
         path.write_text(sandboxed_script(script, self.root))
         run_env = {
-            **env,
+            **{name: value for name, value in env.items() if not name.startswith("PIP_")},
             "PATH": f"{self.bin}{os.pathsep}{env.get('PATH', os.environ['PATH'])}",
             "SANDBOX_ROOT": str(self.root),
             "SANDBOX_CLOCK": str(self.clock_file),
-            "PIP_NO_INDEX": "1",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+            # As on a fresh instance: no pip configuration, and no index to fall back to.
+            "PIP_CONFIG_FILE": os.devnull,
+            "PIP_INDEX_URL": NO_INDEX,
         }
         # Its own process group, killed whole if the rehearsal stops: pip or a shim must not outlive it.
         script = None

@@ -4,14 +4,20 @@ run ended by itself."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from pathlib import Path
 
 import pytest
 
+from labctl.toolkit import ROOT
 from producer import service as contract
+from producer import wheelhouse
 from rehearsal.clock import ScaledClock
 from rehearsal.sandbox import Sandbox, sandboxed_script
+
+PRODUCER_DIR = ROOT / "producer"
 
 
 def test_instance_paths_move_under_the_root():
@@ -141,3 +147,38 @@ def test_a_process_that_ignores_sigterm_is_killed_after_timeout_stop_sec(tmp_pat
     assert time.monotonic() - started < 10
     assert service.result()["SERVICE_RESULT"] == "timeout" and service.result()["EXIT_STATUS"] == "KILL"
     assert not sandbox.halted()
+
+
+def install_script(*pip_args: str) -> str:
+    """The user-data's install steps: a venv, then pip, then the venv's botocore version."""
+    return f"""#!/bin/bash
+set -euo pipefail
+{contract.INSTANCE_PYTHON} -m venv {contract.VENV_DIR}
+{' '.join(pip_args)}
+{contract.VENV_DIR}/bin/python -c 'import boto3, botocore; print(botocore.__version__, boto3.__file__)'
+"""
+
+
+def test_the_instance_installs_the_producers_locked_wheels_offline(tmp_path):
+    # What the asset unpacks to: the lock and the wheels, nothing from this venv.
+    code = Path(f"{tmp_path}{contract.CODE_DIR}")
+    code.mkdir(parents=True)
+    shutil.copy(PRODUCER_DIR / wheelhouse.LOCK_NAME, code / wheelhouse.LOCK_NAME)
+    shutil.copytree(PRODUCER_DIR / wheelhouse.WHEELS_NAME, code / wheelhouse.WHEELS_NAME)
+    locked = {entry.name: entry.version for entry in wheelhouse.read_lock(code / wheelhouse.LOCK_NAME)}
+
+    run = Sandbox(tmp_path).run_user_data(install_script(*contract.install_args()), env=dict(os.environ))
+
+    assert run.returncode == 0, run.stderr
+    version, boto3_file = run.stdout.split()
+    assert version == locked["botocore"]
+    assert boto3_file.startswith(f"{tmp_path}{contract.VENV_DIR}/")
+
+
+def test_the_sandbox_has_no_package_index(tmp_path):
+    # A user-data that asked an index for its packages would fail here, whatever pip configuration the host has.
+    pip = f"{contract.VENV_DIR}/bin/pip install --retries 0 --timeout 2 boto3"
+    host_env = {**os.environ, "PIP_INDEX_URL": "https://pypi.org/simple"}
+    run = Sandbox(tmp_path).run_user_data(install_script(pip), env=host_env)
+    assert run.returncode != 0
+    assert "No matching distribution found for boto3" in run.stderr
