@@ -33,6 +33,8 @@ BOOT_MINUTES = 3
 FLOW_LOG_BYTES_PER_HOUR = 400_000
 # Producer id in the instance's events: its host name (AL2023 in a CDK VPC: ip-A-B-C-D.<region>.compute.internal).
 SAMPLE_HOST = "ip-10-0-0-123.ec2.internal"
+# The sample events' draws: one fixed set, so an estimate (and the README's table) is the same on every run.
+SAMPLE_SEED = 2026
 # How much of the producer's traffic is simulated: a minute, or fewer events at high rates.
 SIMULATED_SECONDS, SIMULATED_EVENTS = 60.0, 100_000
 
@@ -123,7 +125,8 @@ def producer_records(rate: int, linger: Linger, count: int, packed: bool = True)
     held goes once the Batcher says it is due (`linger`)."""
     simulated = _SimulatedTime()
     batcher = Batcher(aggregate=packed, linger=linger)
-    for item in sample_events(SAMPLE_HOST, rate=rate, count=count, stop=simulated, clock=simulated.clock):
+    for item in sample_events(SAMPLE_HOST, rate=rate, count=count, stop=simulated, clock=simulated.clock,
+                              seed=SAMPLE_SEED):
         now = simulated.now
         calls = batcher.add(item, 1, now) if item is not None else []
         if batcher.due(now):

@@ -68,15 +68,17 @@ def sample_events(
     duration: float | None = None,
     stop: threading.Event | None = None,
     clock: Callable[[], float] = time.monotonic,
+    seed: int | None = None,
 ) -> Iterator[bytes | None]:
     """Yield realistic JSON trade events, one per line, `rate` per second
     (0 = as fast as possible), until `count` events or `duration` seconds.
 
     Each event carries its time, a unique id, the producer id and a per-run
     sequence number (so gaps are visible downstream), plus fields worth a query.
+    A `seed` draws the same tickers, prices and quantities (so the same sizes) every run.
     """
     stop = stop or threading.Event()
-    rng = random.Random()
+    rng = random.Random(seed)
     start = clock()
     end = None if duration is None else start + duration
     seq = 0
