@@ -20,7 +20,7 @@ LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup lock synth test rehearse lab-local cost deploy verify status query watch destroy bench clean
+.PHONY: setup lock synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean
 
 setup: $(VENV)/.installed $(WHEELS)/.installed node_modules/.installed
 
@@ -54,8 +54,15 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 synth: setup
 	$(CDK) synth --quiet $(ARGS)
 
+# The fast tier: everything but tests/e2e/, on every core (about two minutes on two).
 test: setup
-	$(PY) -m pytest
+	$(PY) -m pytest -n auto -m "not e2e"
+
+# The whole specification: the fast tier, then the end-to-end tests (rehearsals on a scaled clock, lab-local, the
+# guide, the CDK CLI's settings runs) one module at a time, as CI runs them.
+test-all: setup
+	$(PY) -m pytest -n auto -m "not e2e"
+	$(PY) -m pytest -m e2e
 
 # The main job without an AWS account: real CDK CLI against a local emulator, real 60 s buffer by default.
 # Faster: make rehearse REHEARSE_ARGS="--clock-scale 0.1"

@@ -4,7 +4,7 @@
     .venv/bin/python bench/bench_pressure.py --quick    # ~1.5 min, smaller inputs
 
 Each scenario runs `python -m producer` as a fresh process pinned to CPU 0, against the
-fault-injecting local endpoint (tests/producer_support/local_firehose.py) pinned to CPU 1:
+fault-injecting local endpoint (tests/support/producer/local_firehose.py) pinned to CPU 1:
 
   fault-free     unaggregated, 100,000 events of 120 B: the reference
   fault mix      the same, 30 % of records refused, 10 % of calls throttled, 5 % answering 500
@@ -37,7 +37,7 @@ from pathlib import Path
 from bench_producer import ENDPOINT, ROOT, bench_env, on_cpu, timed
 
 sys.path.insert(0, str(ROOT / "tests"))
-from producer_support.local_firehose import LocalFirehose
+from support.producer.local_firehose import LocalFirehose
 
 EVENT_BYTES = 120
 MIB = 2**20

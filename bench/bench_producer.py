@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_producer.py            # 1 GiB aggregated run (~1-2 min in all)
     .venv/bin/python bench/bench_producer.py --quick    # smaller files, ~30 s
 
-Starts the local Firehose-compatible endpoint (tests/producer_support/
+Starts the local Firehose-compatible endpoint (tests/support/producer/
 local_firehose.py) as its own process on 127.0.0.1, writes input files of
 100-byte events to a temporary directory (removed afterwards), and runs, each
 as a fresh process so start-up counts in the wall time:
@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ENDPOINT = ROOT / "tests" / "producer_support" / "local_firehose.py"
+ENDPOINT = ROOT / "tests" / "support" / "producer" / "local_firehose.py"
 EVENT_BYTES = 100
 MIB = 2**20
 TARGETS = {

@@ -1,10 +1,10 @@
 """How long the student guide takes offline: every marked command block, in order, against `make lab-local`.
 
     .venv/bin/python bench/guide_walkthrough.py                   # the Spanish guide, real buffer clock (a student)
-    .venv/bin/python bench/guide_walkthrough.py --clock-scale 0.1 # as tests/test_guide.py runs it
+    .venv/bin/python bench/guide_walkthrough.py --clock-scale 0.1 # as tests/e2e/test_guide.py runs it
     .venv/bin/python bench/guide_walkthrough.py --guide en
 
-Runs the guide with tests/guide_runner.py in a scratch copy of the checkout, as tests/test_guide.py does, and
+Runs the guide with tests/support/guide_runner.py in a scratch copy of the checkout, as tests/e2e/test_guide.py does, and
 prints each step's seconds, whether it printed what the guide says to look for, and the total. Typing and reading
 time are not counted: this is the time the lab makes a student wait. Not a test: it prints numbers.
 """
@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from guide_runner import BACKGROUND, CTRL_C, Session, parse, scratch_checkout  # noqa: E402
+from support.guide_runner import BACKGROUND, CTRL_C, Session, parse, scratch_checkout  # noqa: E402
 
 from labctl.lab import CLOCK_SCALE_ENV  # noqa: E402
 

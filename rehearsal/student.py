@@ -24,7 +24,7 @@ STATUS_ACTIONS = ["cloudformation:ListStacks", "ec2:DescribeInstances", "cloudwa
 # What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, status's,
 # query's, plus the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
 # describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
-# A guide command that calls anything else is refused there, and tests/test_guide.py fails: add it here.
+# A guide command that calls anything else is refused there, and tests/e2e/test_guide.py fails: add it here.
 GUIDE_ACTIONS = [
     *VERIFY_ACTIONS,
     *STATUS_ACTIONS,

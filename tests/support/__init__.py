@@ -1,0 +1,1 @@
+"""What the tests share: synth, template reading, the emulator's and the producer's helpers, the guide runner."""

@@ -1,0 +1,49 @@
+"""The lab app as the CDK CLI builds it, for tests: cdk.json's context plus `-c` settings, at a fixed moment."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from labctl.toolkit import cdk_json_context
+
+
+def lab_context(**overrides) -> dict:
+    """The context the CDK CLI would pass: cdk.json (defaults + feature flags) plus `-c` overrides."""
+    return {**cdk_json_context(), **overrides}
+
+
+# The moment every test synth happens: the expiry schedule counts from it, so templates are the same on every run.
+SYNTH_TIME = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)
+
+
+def synth(**overrides):
+    """(stack, Template) of the lab app as the CLI would build it with these `-c` settings, at SYNTH_TIME."""
+    from aws_cdk.assertions import Template
+
+    from app import build_app
+
+    _, stack = build_app(lab_context(**overrides), now=SYNTH_TIME)
+    return stack, Template.from_stack(stack)
+
+
+# Every setting away from its default, so one synth shows each reaching the template. format=parquet has its own lab:
+# it refuses gzip and buffers below 64 MiB.
+CUSTOM_SETTINGS = dict(
+    labName="Lab2",
+    bufferSizeMiB="5",
+    bufferIntervalSeconds="0",
+    compression="gzip",
+    bucketName="my-firehose-lab-2",
+    instanceType="t4g.small",
+    producerRatePerSecond="50",
+    producerMinutes="15",
+    dataRetentionDays="30",
+    stopWhenDone="false",
+    expiresAfterHours="0",
+)
+
+# The opt-in JSON-to-Parquet mode, every other setting at its default (bufferSizeMiB=auto).
+PARQUET_SETTINGS = dict(format="parquet")
+
+# Firehose dynamic partitioning by the event's ticker, every other setting at its default (bufferSizeMiB=auto).
+PARTITIONED_SETTINGS = dict(partitionBy="ticker")
