@@ -18,9 +18,8 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lab_stack.config import LabConfig
-from lab_stack.names import DATABASE_OWNER_PARAMETER, database_name
-from producer.events import TICKER_SYMBOLS
-from producer.schema import EVENT_FIELDS, VERIFY_TICKER
+from lab_stack.names import DATABASE_OWNER_PARAMETER, EVENTS_PER_MINUTE, TOP_TICKERS, database_name
+from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS, VERIFY_TICKER
 
 # The stream's DATA_PREFIX written as partition projection: (column, projection range, digits in the S3 key).
 PARTITION_COLUMNS: Tuple[Tuple[str, str, int], ...] = (
@@ -177,13 +176,13 @@ class QueryWorkgroup(Construct):
         today = "year = year(current_date) AND month = month(current_date) AND day = day(current_date)"
         queries = {
             "EventsPerMinute": (
-                "events per minute",
+                EVENTS_PER_MINUTE,
                 "Events delivered per minute today, newest first: watch the producer's rate arrive.",
                 f"SELECT date_trunc('minute', event_time) AS minute, count(*) AS events\n"
                 f"FROM {table}\nWHERE {today}\nGROUP BY 1\nORDER BY 1 DESC\nLIMIT 60;",
             ),
             "TopTickers": (
-                "top tickers",
+                TOP_TICKERS,
                 "Today's most traded tickers: trades, shares and average price.",
                 f"SELECT ticker, count(*) AS trades, sum(quantity) AS shares, round(avg(price), 2) AS avg_price\n"
                 f"FROM {table}\nWHERE {today}\nGROUP BY ticker\nORDER BY trades DESC\nLIMIT 10;",

@@ -20,6 +20,10 @@ RESERVED_LAB_NAMES = {
 }
 
 
+# The workgroup's saved queries, by the name the Athena console and `make query QUERY=...` show.
+EVENTS_PER_MINUTE = "events per minute"
+TOP_TICKERS = "top tickers"
+
 # The Glue database carries the labName that made it, so a deploy can tell its own database from another lab's.
 DATABASE_OWNER_PARAMETER = "firehose-lab:labName"
 

@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO, NamedTuple
 
 from producer.batching import AGGREGATE_RECORD_BYTES, MAX_RECORD_BYTES
-from producer.schema import event_line
+from producer.schema import TICKER_SYMBOLS, event_line
 
 TICK_SECONDS = 0.2
 """Longest a source waits before yielding control (a tick) to the sender."""
@@ -29,18 +29,10 @@ TICK_SECONDS = 0.2
 READ_SPOOL_BYTES = 1 << 20
 """Read size while spooling an oversized event to disk."""
 
-_TICKERS = (
-    ("AMZN", 185.0),
-    ("AAPL", 225.0),
-    ("MSFT", 420.0),
-    ("GOOG", 165.0),
-    ("INTC", 22.0),
-    ("NVDA", 120.0),
-    ("TSLA", 250.0),
-    ("ORCL", 140.0),
-)
-TICKER_SYMBOLS = tuple(symbol for symbol, _ in _TICKERS)
-"""Every ticker the sample events use (the Glue table projects its ticker partition from them)."""
+# Each ticker of the event contract (schema.TICKER_SYMBOLS) with the price its sample trades start from.
+_BASE_PRICES = {"AMZN": 185.0, "AAPL": 225.0, "MSFT": 420.0, "GOOG": 165.0, "INTC": 22.0, "NVDA": 120.0,
+                "TSLA": 250.0, "ORCL": 140.0}
+_TICKERS = tuple((symbol, _BASE_PRICES[symbol]) for symbol in TICKER_SYMBOLS)
 _EXCHANGES = ("NASDAQ", "NYSE")
 
 

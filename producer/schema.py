@@ -25,6 +25,8 @@ EVENT_FIELDS: tuple[tuple[str, str], ...] = (
 )
 FIELD_NAMES: tuple[str, ...] = tuple(name for name, _ in EVENT_FIELDS)
 
+# Every ticker the producer's sample events trade: the Glue table projects its ticker partition from these.
+TICKER_SYMBOLS: tuple[str, ...] = ("AMZN", "AAPL", "MSFT", "GOOG", "INTC", "NVDA", "TSLA", "ORCL")
 # The ticker of `labctl verify`'s tagged events: no sample event has it, so they are easy to tell apart in a query.
 VERIFY_TICKER = "VERIFY"
 _FIELD_SET = frozenset(FIELD_NAMES)

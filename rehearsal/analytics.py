@@ -17,13 +17,13 @@ from typing import Any, Iterator
 
 import pyarrow.parquet as pq
 
+from lab_stack.names import EVENTS_PER_MINUTE, TOP_TICKERS
 from labctl.delivered import read_object
 from producer.schema import event_line
 from rehearsal.emulator.firehose_conversion import ERROR_OUTPUT_TYPE
 from rehearsal.emulator.openx_json import arrow_type
 
 BAD_TICKER = "REHEARSAL-BAD"
-EVENTS_PER_MINUTE, TOP_TICKERS = "events per minute", "top tickers"
 
 
 def objects(s3: Any, bucket: str, prefix: str, within: str = "") -> Iterator[tuple[str, bytes]]:

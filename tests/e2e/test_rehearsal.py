@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from labctl.toolkit import ROOT
-from producer.events import TICKER_SYMBOLS
-from producer.schema import VERIFY_TICKER
+from producer.schema import TICKER_SYMBOLS, VERIFY_TICKER
 from rehearsal.rehearse import VERIFY_BURST, Rehearsal
 from support.processes import processes_mentioning
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from producer.schema import EVENT_FIELDS
+from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS
 from producer.events import sample_events
 
 # What Firehose's OpenX JSON deserializer turns into a timestamp: yyyy-MM-dd'T'HH:mm:ss[.fraction]'Z' (UTC).
@@ -70,3 +70,7 @@ def test_column_names_are_what_athena_accepts_unquoted():
 def test_a_changed_event_is_caught(events, change, problem):
     """Guards the agreement test: a field added, dropped or retyped by the producer is reported."""
     assert disagreements(change(events[0])) == [problem]
+
+
+def test_the_sample_events_trade_exactly_the_contracts_tickers(events):
+    assert {event["ticker"] for event in events} == set(TICKER_SYMBOLS)

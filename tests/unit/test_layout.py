@@ -67,6 +67,19 @@ def test_each_package_imports_only_what_its_job_allows(package):
     assert offenders == set(), f"{package} {why}"
 
 
+def test_the_stack_reads_the_event_contract_not_the_sample_generator():
+    """The Glue table's columns and ticker partition come from producer/schema.py; producer/events.py only makes
+    sample data."""
+    offenders = sorted(
+        f"{name} imports {imported}"
+        for name, path in modules().items()
+        if name.startswith("lab_stack")
+        for imported in imports_of(name, path)
+        if imported.startswith("producer.events")
+    )
+    assert offenders == []
+
+
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     """One import cycle as [a, b, ..., a], or None. A package importing its own submodules (re-exports) is fine."""
     done: set[str] = set()

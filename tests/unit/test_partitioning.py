@@ -4,8 +4,7 @@ lets Athena read only the tickers a query names."""
 import pytest
 
 from lab_stack.config import ConfigError, LabConfig
-from producer.events import TICKER_SYMBOLS
-from producer.schema import EVENT_FIELDS, VERIFY_TICKER
+from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS, VERIFY_TICKER
 from rehearsal.emulator.firehose_processing import deaggregate, extract_keys
 
 
