@@ -17,7 +17,7 @@ from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from lab_stack.config import LabConfig
+from lab_stack.outputs import add_outputs
 from lab_stack.names import DATABASE_OWNER_PARAMETER, EVENTS_PER_MINUTE, TOP_TICKERS, database_name
 from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS, VERIFY_TICKER
 
@@ -62,15 +62,23 @@ class EventCatalog(Construct):
     """Glue database + `events` table over the delivered data (JSON lines or Parquet, as the stream writes)."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: LabConfig, bucket: s3.IBucket, data_root: str
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        lab_name: str,
+        record_format: str,
+        partition_by: str,
+        bucket: s3.IBucket,
+        data_root: str,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.database_name = database_name(config.lab_name)
+        self.database_name = database_name(lab_name)
         self.table_name = TABLE_NAME
         location = f"s3://{bucket.bucket_name}/{data_root}"
-        partition_by = [] if config.partition_by == "none" else [config.partition_by]
+        partitions = [] if partition_by == "none" else [partition_by]
         template = location + "".join(
-            f"{name}=${{{name}}}/" for name in [*partition_by, *(name for name, _, _ in PARTITION_COLUMNS)]
+            f"{name}=${{{name}}}/" for name in [*partitions, *(name for name, _, _ in PARTITION_COLUMNS)]
         )
 
         self.database = glue.CfnDatabase(
@@ -80,11 +88,11 @@ class EventCatalog(Construct):
             database_input=glue.CfnDatabase.DatabaseInputProperty(
                 name=self.database_name,
                 description="firehose-lab: events delivered by the lab's stream",
-                parameters={DATABASE_OWNER_PARAMETER: config.lab_name},
+                parameters={DATABASE_OWNER_PARAMETER: lab_name},
             ),
         )
         projection = {"projection.enabled": "true", "storage.location.template": template}
-        for name in partition_by:
+        for name in partitions:
             projection.update(
                 {f"projection.{name}.type": "enum", f"projection.{name}.values": ",".join(PARTITION_VALUES[name])}
             )
@@ -96,7 +104,7 @@ class EventCatalog(Construct):
                     f"projection.{name}.digits": str(digits),
                 }
             )
-        storage = _PARQUET_STORAGE if config.record_format == "parquet" else _JSON_STORAGE
+        storage = _PARQUET_STORAGE if record_format == "parquet" else _JSON_STORAGE
         self.table = glue.CfnTable(
             self,
             "Table",
@@ -105,11 +113,11 @@ class EventCatalog(Construct):
             database_name=self.database_name,
             table_input=glue.CfnTable.TableInputProperty(
                 name=self.table_name,
-                description=f"firehose-lab sample trade events, delivered as {config.record_format}",
+                description=f"firehose-lab sample trade events, delivered as {record_format}",
                 table_type="EXTERNAL_TABLE",
-                parameters={"classification": config.record_format, "EXTERNAL": "TRUE", **projection},
+                parameters={"classification": record_format, "EXTERNAL": "TRUE", **projection},
                 partition_keys=[
-                    *(glue.CfnTable.ColumnProperty(name=name, type="string") for name in partition_by),
+                    *(glue.CfnTable.ColumnProperty(name=name, type="string") for name in partitions),
                     *(glue.CfnTable.ColumnProperty(name=name, type="int") for name, *_ in PARTITION_COLUMNS),
                 ],
                 storage_descriptor=glue.CfnTable.StorageDescriptorProperty(
@@ -118,7 +126,7 @@ class EventCatalog(Construct):
                     columns=[
                         glue.CfnTable.ColumnProperty(name=name, type=kind)
                         for name, kind in EVENT_FIELDS
-                        if name not in partition_by
+                        if name not in partitions
                     ],
                     location=location,
                     **storage,
@@ -126,6 +134,12 @@ class EventCatalog(Construct):
             ),
         )
         self.table.node.add_dependency(self.database)
+        add_outputs(self, {
+            "EventsTable": (
+                f"{self.database_name}.{self.table_name}",
+                f"Glue table over the delivered events ({record_format}), partitioned by date",
+            ),
+        })
 
     def schema_configuration(self) -> firehose.SchemaConfiguration:
         """The table as Firehose's conversion schema (always its latest version)."""
@@ -146,10 +160,10 @@ class QueryWorkgroup(Construct):
     """Athena workgroup writing encrypted results into the lab bucket, with the lab's saved example queries."""
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, config: LabConfig, bucket: s3.IBucket, catalog: EventCatalog
+        self, scope: Construct, construct_id: str, *, workgroup_name: str, bucket: s3.IBucket, catalog: EventCatalog
     ) -> None:
         super().__init__(scope, construct_id)
-        self.workgroup_name = config.lab_name
+        self.workgroup_name = workgroup_name
         self.results_location = f"s3://{bucket.bucket_name}/{RESULTS_PREFIX}"
         self.workgroup = athena.CfnWorkGroup(
             self,
@@ -200,3 +214,16 @@ class QueryWorkgroup(Construct):
             )
             for query_id, (name, description, sql) in queries.items()
         }
+        region = Aws.REGION
+        add_outputs(self, {
+            # Names, as the saved queries and the Firehose role's policy write them (labctl query reads these).
+            "AthenaWorkgroup": (self.workgroup_name, "Athena workgroup to pick in the query editor"),
+            "SavedQueries": (
+                ", ".join(self.named_queries),
+                "Example queries saved in the workgroup (query editor: Saved queries)",
+            ),
+            "AthenaConsoleUrl": (
+                f"https://{region}.console.aws.amazon.com/athena/home?region={region}#/query-editor",
+                f"Athena query editor (choose workgroup {self.workgroup_name})",
+            ),
+        })

@@ -8,7 +8,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kinesisfirehose as firehose
 from constructs import Construct
 
-from lab_stack.config import LabConfig
+from lab_stack.outputs import add_outputs
 
 # Firehose publishes its stream metrics every minute; basic EC2 monitoring every five (see AwsSolutions-EC28).
 STREAM_PERIOD = Duration.minutes(1)
@@ -23,7 +23,8 @@ class LabDashboard(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: LabConfig,
+        name: str,
+        record_format: str,
         stream: firehose.IDeliveryStream,
         instance: ec2.Instance,
     ) -> None:
@@ -64,7 +65,7 @@ class LabDashboard(Construct):
                 ],
             ),
         ]
-        if config.record_format == "parquet":
+        if record_format == "parquet":
             widgets.append(
                 graph(
                     "JSON to Parquet conversion (failures land under errors/format-conversion-failed/)",
@@ -77,11 +78,14 @@ class LabDashboard(Construct):
         self.dashboard = cloudwatch.Dashboard(
             self,
             "Dashboard",
-            dashboard_name=config.lab_name,
+            dashboard_name=name,
             default_interval=Duration.hours(3),
             widgets=[widgets[i : i + 2] for i in range(0, len(widgets), 2)],
         )
         self.url = (
             f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region={Aws.REGION}"
-            f"#dashboards/dashboard/{config.lab_name}"
+            f"#dashboards/dashboard/{name}"
         )
+        add_outputs(self, {
+            "DashboardUrl": (self.url, "CloudWatch dashboard: records in, delivery to S3, freshness, CPU"),
+        })

@@ -23,7 +23,7 @@ from constructs import Construct
 
 from lab_stack.analytics import EventCatalog
 from lab_stack.auto_delete import CUSTOM_RESOURCE_ID, TidyAutoDelete
-from lab_stack.config import LabConfig
+from lab_stack.outputs import add_outputs
 
 # Hive-style date partitions (year=/month=/...): the Glue table projects its partitions from this pattern.
 DATE_PREFIX = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
@@ -71,13 +71,26 @@ UNUSED_FIREHOSE_MAPPING_ID = "@aws-cdk--aws-kinesisfirehose.CidrBlocks"
 class DeliveryPipeline(Construct):
     """S3 bucket + event table + Direct PUT delivery stream + its error log group, all removed by `cdk destroy`."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        lab_name: str,
+        bucket_name: str | None,
+        data_retention_days: int,
+        record_format: str,
+        partition_by: str,
+        buffer_size_mib: int,
+        buffer_interval_seconds: int,
+        compression: str,
+    ) -> None:
         super().__init__(scope, construct_id)
 
         self.bucket = s3.Bucket(
             self,
             "Bucket",
-            bucket_name=config.bucket_name,
+            bucket_name=bucket_name,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             encryption=s3.BucketEncryption.S3_MANAGED,
             enforce_ssl=True,
@@ -87,7 +100,7 @@ class DeliveryPipeline(Construct):
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-lab-data",
-                    expiration=Duration.days(config.data_retention_days),
+                    expiration=Duration.days(data_retention_days),
                     abort_incomplete_multipart_upload_after=Duration.days(1),
                 )
             ],
@@ -136,9 +149,17 @@ class DeliveryPipeline(Construct):
             )
         )
 
-        self.catalog = EventCatalog(self, "Catalog", config=config, bucket=self.bucket, data_root=DATA_ROOT)
+        self.catalog = EventCatalog(
+            self,
+            "Catalog",
+            lab_name=lab_name,
+            record_format=record_format,
+            partition_by=partition_by,
+            bucket=self.bucket,
+            data_root=DATA_ROOT,
+        )
         conversion = None
-        if config.record_format == "parquet":
+        if record_format == "parquet":
             # The L2 would grant glue:GetSchemaVersion on "*" too (Schema Registry, unused): read of this table only.
             self.catalog.grant_schema_read(self.role)
             # OpenX JSON splits a record holding several JSON documents into as many rows (AWS: "Convert input data
@@ -151,17 +172,17 @@ class DeliveryPipeline(Construct):
                 schema_configuration=self.catalog.schema_configuration(),
             )
 
-        partitioned = config.partition_by != "none"
+        partitioned = partition_by != "none"
         destination = firehose.S3Bucket(
             self.bucket,
-            buffering_size=Size.mebibytes(config.buffer_size_mib),
-            buffering_interval=Duration.seconds(config.buffer_interval_seconds),
-            compression=firehose.Compression.GZIP if config.compression == "gzip" else None,
+            buffering_size=Size.mebibytes(buffer_size_mib),
+            buffering_interval=Duration.seconds(buffer_interval_seconds),
+            compression=firehose.Compression.GZIP if compression == "gzip" else None,
             data_format_conversion=conversion,
             file_extension=".parquet" if conversion else None,
-            data_output_prefix=data_prefix(config.partition_by),
+            data_output_prefix=data_prefix(partition_by),
             dynamic_partitioning=firehose.DynamicPartitioningProps(enabled=True) if partitioned else None,
-            processors=partitioning_processors(config.partition_by, conversion is not None) if partitioned else None,
+            processors=partitioning_processors(partition_by, conversion is not None) if partitioned else None,
             error_output_prefix=ERROR_PREFIX,
             logging_config=firehose.EnableLogging(self.log_group),
             # Immutable view: the L2's broader grants are dropped; the statements above are the whole policy.
@@ -177,3 +198,38 @@ class DeliveryPipeline(Construct):
         # bucket is emptied: otherwise a last delivery can land after emptying and the bucket delete fails.
         self.stream.node.add_dependency(self.role.node.find_child("DefaultPolicy"), auto_delete)
         Stack.of(self).node.try_remove_child(UNUSED_FIREHOSE_MAPPING_ID)
+        self._outputs(partition_by)
+
+    def _outputs(self, partition_by: str) -> None:
+        bucket = self.bucket.bucket_name
+        stream = self.stream.delivery_stream_name
+        region = Aws.REGION
+        add_outputs(self, {
+            "BucketName": (bucket, "S3 bucket where Firehose delivers the lab's events"),
+            "DeliveryStreamName": (stream, "Firehose Direct PUT stream the producer writes to"),
+            "DataPrefix": (
+                f"s3://{bucket}/{DATA_ROOT}",
+                "Where delivered objects land (partitioned by date"
+                + ("" if partition_by == "none" else f", {partition_by} first") + ")",
+            ),
+            "ListDataCommand": (
+                f"aws s3 ls s3://{bucket}/{DATA_ROOT} --recursive --human-readable --region {region}",
+                "List delivered objects (first ones appear after the buffer interval)",
+            ),
+            "StreamConsoleUrl": (
+                f"https://{region}.console.aws.amazon.com/firehose/home?region={region}#/details/{stream}/monitoring",
+                "Firehose console: monitoring of the delivery stream",
+            ),
+            "BucketConsoleUrl": (
+                f"https://s3.console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={DATA_ROOT}",
+                "S3 console: delivered objects",
+            ),
+            "ListErrorsCommand": (
+                f"aws s3 ls s3://{bucket}/{ERROR_ROOT} --recursive --region {region}",
+                "Records Firehose could not deliver or convert, by error type (e.g. format-conversion-failed/)",
+            ),
+            "DeliveryErrorLogGroup": (
+                self.log_group.log_group_name,
+                "CloudWatch log group where Firehose logs delivery and conversion errors",
+            ),
+        })

@@ -19,6 +19,8 @@ from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from constructs import Construct
 
+from lab_stack.outputs import add_outputs
+
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
 
 
@@ -30,10 +32,11 @@ def expiry_time(synth_time: datetime, hours: int) -> datetime:
 class LabExpiry(Construct):
     """A schedule group of the lab's own, the one-time schedule in it, and the role it runs with."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, expires_at: datetime) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, synth_time: datetime, after_hours: int) -> None:
+        """The lab deletes itself `after_hours` after `synth_time` (the moment of `cdk deploy`)."""
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.expires_at = expires_at
+        self.expires_at = expires_at = expiry_time(synth_time, after_hours)
 
         # A group of its own, so the role's aws:SourceArn condition names only this lab's schedules: Scheduler
         # gives the schedule *group's* ARN as aws:SourceArn (EventBridge Scheduler user guide, "Set up the
@@ -69,6 +72,17 @@ class LabExpiry(Construct):
                 role=self.role,
             ),
         )
+        # Read by `make status` (labctl/status.py).
+        add_outputs(self, {
+            "ExpiresAt": (
+                expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                f"UTC time the lab deletes itself ({after_hours} h after deploy; a re-deploy moves it)",
+            ),
+            "ExpirySchedule": (
+                self.schedule_id,
+                "EventBridge Scheduler schedule (group/name) that deletes this stack at ExpiresAt",
+            ),
+        })
 
     @property
     def schedule_id(self) -> str:

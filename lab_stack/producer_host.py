@@ -17,7 +17,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
-from lab_stack.config import LabConfig
+from lab_stack.outputs import add_outputs
 from lab_stack.sizing import ROOT_VOLUME_GIB
 from producer import service, wheelhouse
 
@@ -41,9 +41,17 @@ class ProducerHost(Construct):
         scope: Construct,
         construct_id: str,
         *,
-        config: LabConfig,
+        instance_type: str,
+        architecture: str,
         stream: firehose.IDeliveryStream,
+        rate_per_second: int,
+        minutes: int,
+        packed_records: bool,
+        stop_when_done: bool,
+        stream_buffer_seconds: int,
     ) -> None:
+        """The producer runs `minutes` at `rate_per_second` (packed or one event per record), lingering for a share
+        of the stream's `stream_buffer_seconds`; with `stop_when_done` its end stops the instance."""
         super().__init__(scope, construct_id)
 
         flow_log_group = logs.LogGroup(
@@ -120,16 +128,13 @@ class ProducerHost(Construct):
             )
         )
 
-        instance_type = ec2.InstanceType(config.instance_type)
-        cpu_type = (
-            ec2.AmazonLinuxCpuType.ARM_64 if config.instance_architecture == "arm64" else ec2.AmazonLinuxCpuType.X86_64
-        )
+        cpu_type = ec2.AmazonLinuxCpuType.ARM_64 if architecture == "arm64" else ec2.AmazonLinuxCpuType.X86_64
         self.instance = ec2.Instance(
             self,
             "Instance",
             vpc=self.vpc,
             vpc_subnets=ec2.SubnetSelection(subnet_type=ec2.SubnetType.PUBLIC),
-            instance_type=instance_type,
+            instance_type=ec2.InstanceType(instance_type),
             machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=cpu_type),
             security_group=self.security_group,
             role=self.role,
@@ -145,12 +150,36 @@ class ProducerHost(Construct):
                     ),
                 )
             ],
-            user_data=self._user_data(config=config, stream=stream),
+            user_data=self._user_data(
+                stream=stream,
+                rate=rate_per_second,
+                duration_seconds=minutes * 60,
+                packed=packed_records,
+                stop_when_done=stop_when_done,
+                buffer_seconds=stream_buffer_seconds,
+            ),
             # The producer's end powers the OS off (stopWhenDone): EC2 then stops the instance, keeping its volume,
             # so it can be started again; stopped, it bills only that volume.
             instance_initiated_shutdown_behavior=ec2.InstanceInitiatedShutdownBehavior.STOP,
             user_data_causes_replacement=True,
         )
+        instance_id = self.instance.instance_id
+        add_outputs(self, {
+            "InstanceId": (instance_id, "EC2 instance running the producer service"),
+            "SessionCommand": (
+                f"aws ssm start-session --target {instance_id} --region {Aws.REGION}",
+                f"Shell on the producer instance (Session Manager; then: journalctl -u {service.SERVICE_NAME})",
+            ),
+            "PackedRecords": (
+                str(packed_records).lower(),
+                "Whether a Firehose record may hold many events (false: dynamic partitioning, one event per record)",
+            ),
+            # Read by `make status` (labctl/status.py), with the expiry's outputs.
+            "StopWhenDone": (
+                str(stop_when_done).lower(),
+                "true: the instance stops itself when the producer's run is over (stopWhenDone)",
+            ),
+        })
         Validations.of(self.instance).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-EC28",
@@ -178,7 +207,7 @@ class ProducerHost(Construct):
             ),
         )
 
-    def _user_data(self, *, config: LabConfig, stream: firehose.IDeliveryStream) -> ec2.UserData:
+    def _user_data(self, *, stream: firehose.IDeliveryStream, **run: int | bool) -> ec2.UserData:
         """Boot script: fetch the producer asset, then install and start it as the service contract says."""
         user_data = ec2.UserData.for_linux()
         user_data.add_commands("set -euo pipefail")
@@ -193,11 +222,7 @@ class ProducerHost(Construct):
                 archive=archive,
                 stream=stream.delivery_stream_name,
                 region=Aws.REGION,
-                rate=config.producer_rate_per_second,
-                duration_seconds=config.producer_minutes * 60,
-                packed=config.packed_records,
-                stop_when_done=config.stop_when_done,
-                buffer_seconds=config.buffer_interval_seconds,
+                **run,
             )
         )
         return user_data
