@@ -91,11 +91,12 @@ status: setup
 	$(PY) -m labctl status $(ARGS)
 
 # make query (lists the saved queries) | make query QUERY="top tickers" | make query SQL="SELECT ..."
-# Passed through the environment, so quotes in the SQL reach labctl as written.
+# Passed through the environment, so quotes in the SQL reach labctl as written; the command is not echoed (its
+# shell syntax says nothing to a student).
 query: export QUERY_NAME := $(QUERY)
 query: export QUERY_SQL := $(SQL)
 query: setup
-	$(PY) -m labctl query $(ARGS) $${QUERY_NAME:+"$$QUERY_NAME"} $${QUERY_SQL:+--sql "$$QUERY_SQL"}
+	@$(PY) -m labctl query $(ARGS) $${QUERY_NAME:+"$$QUERY_NAME"} $${QUERY_SQL:+--sql "$$QUERY_SQL"}
 
 # Each object as it lands in S3 and why it was flushed, live; on AWS or the offline lab. Ctrl-C ends it.
 watch: setup

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import NoReturn, Sequence
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
+from botocore.parsers import ResponseParserError
 
 from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
 from labctl.lab import LabNotFound
+from labctl.session import NotAnAwsAnswer
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
@@ -54,9 +57,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"firehose-lab: {error}", file=sys.stderr)
     except LabNotFound as error:  # and finds the lab by its stack the same way
         print(f"{args.command}: {error}", file=sys.stderr)
-    except (BotoCoreError, ClientError) as error:
-        print(f"{args.command}: AWS refused or could not be reached: {error}", file=sys.stderr)
+    except (BotoCoreError, ClientError, ResponseParserError, NotAnAwsAnswer) as error:
+        print(f"{args.command}: {aws_problem(error)}", file=sys.stderr)
     return 2
+
+
+OFFLINE = "offline, start `make lab-local` in another terminal, then run `source ./lab-local.env` in this one"
+
+
+def aws_problem(error: Exception) -> str:
+    """What went wrong between a command and AWS (or the offline lab), and what to do next, in one line."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL")
+    if isinstance(error, NoRegionError):
+        return f"no AWS region is set: {OFFLINE}; on AWS, export AWS_REGION (e.g. us-east-1) and your credentials"
+    if isinstance(error, NoCredentialsError):
+        return f"no AWS credentials: {OFFLINE}; on AWS, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+    if isinstance(error, EndpointConnectionError) and endpoint:
+        return (f"nothing answers at {endpoint} (AWS_ENDPOINT_URL): if that was `make lab-local`, it has stopped; "
+                "start it again, then `source ./lab-local.env`")
+    if isinstance(error, NotAnAwsAnswer):
+        return f"{error}: is AWS_ENDPOINT_URL the lab's? ({OFFLINE})"
+    if isinstance(error, ResponseParserError):
+        return "the endpoint's answer is not one AWS gives (unreadable): is AWS_ENDPOINT_URL the lab's?"
+    return f"AWS refused or could not be reached: {error}"
 
 
 if __name__ == "__main__":

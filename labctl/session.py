@@ -1,16 +1,38 @@
-"""The boto3 session for the student's side (deploy checks, verify), with the region the CDK CLI would use.
+"""The boto3 session for the student's side (deploy checks, verify, status, query, watch).
 
 boto3 reads AWS_DEFAULT_REGION and profiles but not AWS_REGION, which the CDK CLI and README use: without this,
 `AWS_REGION=eu-west-1 make deploy verify` would deploy to eu-west-1 and verify nowhere.
+
+An endpoint that answers with a web page (a wrong AWS_ENDPOINT_URL, an emulator that does not route the call) is
+no AWS answer: botocore would show the page's HTML as an error message, or fail to parse it with a traceback, so
+the session refuses it first, naming the status and the operation (NotAnAwsAnswer).
 """
 
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import boto3
 
 
+class NotAnAwsAnswer(Exception):
+    """An endpoint answered a call with a web page; str() is one line: the endpoint, the HTTP status, the call."""
+
+    def __init__(self, status: int, operation: str) -> None:
+        endpoint = os.environ.get("AWS_ENDPOINT_URL", "the AWS endpoint")
+        super().__init__(f"{endpoint} answered HTTP {status} to {operation} with a web page, not an AWS answer")
+
+
+def _refuse_web_pages(operation_model: Any, response_dict: dict, **_: Any) -> None:
+    content_type = response_dict["headers"].get("content-type", "")
+    body = response_dict.get("body") or b""
+    if content_type.startswith("text/html") or body.lstrip()[:15].lower().startswith((b"<!doctype html", b"<html")):
+        raise NotAnAwsAnswer(response_dict["status_code"], operation_model.name)
+
+
 def student_session() -> boto3.session.Session:
     region = os.environ.get("AWS_REGION")
-    return boto3.session.Session(region_name=region) if region else boto3.session.Session()
+    session = boto3.session.Session(region_name=region) if region else boto3.session.Session()
+    session.events.register("before-parse", _refuse_web_pages)
+    return session

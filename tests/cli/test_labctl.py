@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
 
 from labctl.__main__ import COMMANDS
 from labctl.toolkit import ROOT
@@ -49,16 +54,76 @@ def test_a_control_character_in_a_setting_is_refused_not_cut():
     ]
 
 
-def test_every_command_that_asks_aws_says_so_in_one_line_when_aws_cannot_be_reached():
-    """Nothing listens on the endpoint: each command names itself and the cause, exit 2, no traceback."""
-    import os
+LAB_COMMANDS = ("verify", "watch", "query", "status")
 
+
+def without_aws(tmp_path, **aws) -> dict[str, str]:
+    """This environment with no AWS settings at all (no ~/.aws either), plus `aws`."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1", AWS_ACCESS_KEY_ID="testing",
-               AWS_SECRET_ACCESS_KEY="testing", AWS_MAX_ATTEMPTS="1")
-    for command in ("verify", "watch", "query", "status"):
-        run = subprocess.run([sys.executable, "-m", "labctl", command], cwd=ROOT, env=env,
-                             capture_output=True, text=True, timeout=120)
-        assert run.returncode == 2, (command, run.stderr)
-        assert run.stderr.strip().splitlines() == [run.stderr.strip()], run.stderr
-        assert run.stderr.startswith(f"{command}: AWS refused or could not be reached: "), run.stderr
+    return {**env, "HOME": str(tmp_path), "AWS_MAX_ATTEMPTS": "1", **aws}
+
+
+def one_line(command: str, env: dict[str, str]) -> str:
+    run = subprocess.run([sys.executable, "-m", "labctl", command], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2, (command, run.stderr)
+    assert run.stderr.strip().splitlines() == [run.stderr.strip()], run.stderr
+    assert run.stderr.startswith(f"{command}: "), run.stderr
+    return run.stderr.strip()
+
+
+@pytest.mark.parametrize("command", LAB_COMMANDS)
+def test_without_a_region_each_command_says_how_to_reach_a_lab(command, tmp_path):
+    line = one_line(command, without_aws(tmp_path))
+    assert "no AWS region" in line
+    assert "make lab-local" in line and "source ./lab-local.env" in line and "AWS_REGION" in line
+
+
+def test_without_credentials_the_command_says_where_to_get_them(tmp_path):
+    line = one_line("status", without_aws(tmp_path, AWS_REGION="us-east-1"))
+    assert "no AWS credentials" in line
+    assert "source ./lab-local.env" in line and "AWS_PROFILE" in line
+
+
+@pytest.mark.parametrize("command", LAB_COMMANDS)
+def test_an_offline_lab_that_is_gone_is_named_with_the_way_back(command, tmp_path):
+    """Nothing listens on the endpoint the env lines named: lab-local was stopped."""
+    env = without_aws(tmp_path, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1",
+                      AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    line = one_line(command, env)
+    assert "nothing answers at http://127.0.0.1:9" in line and "make lab-local" in line
+
+
+@pytest.fixture
+def web_page_endpoint():
+    """An endpoint that answers every request with an HTML 404 page, as a web server that is not AWS does."""
+
+    class NotAws(BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            body = b"<!doctype html><html><title>404 Not Found</title><h1>Not Found</h1></html>"
+            self.send_response(404)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        do_GET = do_POST
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), NotAws)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_web_page_instead_of_an_aws_answer_is_one_line_with_the_status_and_operation(web_page_endpoint, tmp_path):
+    env = without_aws(tmp_path, AWS_ENDPOINT_URL=web_page_endpoint, AWS_REGION="us-east-1",
+                      AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    line = one_line("status", env)
+    assert f"{web_page_endpoint} answered HTTP 404 to DescribeStacks" in line
+    assert "<" not in line
