@@ -54,14 +54,15 @@ node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 synth: setup
 	$(CDK) synth --quiet $(ARGS)
 
-# The fast tier: everything but tests/e2e/, on every core (about two minutes on two).
+# The fast tier: everything but tests/e2e/, on every core (about two minutes on two). A module's tests stay on one
+# worker, in order, sharing its synth and its lab fixture (loadfile).
 test: setup
-	$(PY) -m pytest -n auto -m "not e2e"
+	$(PY) -m pytest -n auto --dist loadfile -m "not e2e"
 
 # The whole specification: the fast tier, then the end-to-end tests (rehearsals on a scaled clock, lab-local, the
 # guide, the CDK CLI's settings runs) one module at a time, as CI runs them.
 test-all: setup
-	$(PY) -m pytest -n auto -m "not e2e"
+	$(PY) -m pytest -n auto --dist loadfile -m "not e2e"
 	$(PY) -m pytest -m e2e
 
 # The main job without an AWS account: real CDK CLI against a local emulator, real 60 s buffer by default.

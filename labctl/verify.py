@@ -23,6 +23,7 @@ from typing import Callable, Iterator
 from labctl.delivered import event_time, read_object
 from labctl.lab import Lab, find_lab
 from labctl.session import student_session
+from labctl.text import counted
 from labctl.toolkit import add_settings_option, lab_config
 from producer.events import utc_timestamp
 from producer.firehose import make_client
@@ -139,12 +140,12 @@ def verify(
     lab = find_lab(cloudformation, stack_name)
     run_id = uuid.uuid4().hex
     started = datetime.now(timezone.utc).replace(microsecond=0)
-    print(f"verify {run_id}: sending {count} events to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
+    print(f"verify {run_id}: sending {counted(count, 'event')} to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
           file=out)
     result = send_events(firehose, lab.stream, tagged_events(run_id, count), aggregate=lab.packed_records,
                          max_retry_seconds=60)
     if not result.ok:
-        print(f"verify {run_id}: Firehose did not accept {result.events_failed} events: {result.failures}", file=out)
+        print(f"verify {run_id}: Firehose did not accept {counted(result.events_failed, 'event')}: {result.failures}", file=out)
         return 1
     findings = Findings(run_id)
     deadline = time.monotonic() + timeout
@@ -157,7 +158,7 @@ def verify(
     for line in lines:
         print(line, file=out)
     if lost:
-        print(f"verify {run_id}: {lost} events not found in S3 after {timeout:.0f}s", file=out)
+        print(f"verify {run_id}: {counted(lost, 'event')} not found in S3 after {timeout:.0f}s", file=out)
     return 1 if lost else 0
 
 

@@ -39,6 +39,7 @@ from labctl.buffering import (
 )
 from labctl.lab import CLOCK_SCALE_ENV, Lab, find_lab
 from labctl.session import student_session
+from labctl.text import counted
 from labctl.toolkit import add_settings_option, lab_config
 
 HISTORY = 5  # objects already in the bucket shown at start
@@ -117,7 +118,7 @@ def header(watch: Watch) -> str:
 
 
 def events_text(delivery: Delivery) -> str:
-    text = f"{delivery.events:,} events"
+    text = counted(delivery.events, "event")
     if delivery.foreign_lines:
         text += f" +{delivery.foreign_lines} not JSON"
     return text
@@ -173,12 +174,12 @@ def summary(watch: Watch, now: float, with_objects: bool) -> list[str]:
         lines = [f"watched {took}: no new object (the interval is {seconds(watch.hints.interval_seconds)})"]
     else:
         total = sum(d.data_bytes if d.data_bytes is not None else d.stored_bytes for d in new)
-        lines = [f"watched {took}: {len(new)} new object{'s' * (len(new) != 1)}, {human_bytes(total)}, "
-                 f"{sum(d.events for d in new):,} events"]
+        lines = [f"watched {took}: {counted(len(new), 'new object')}, {human_bytes(total)}, "
+                 f"{counted(sum(d.events for d in new), 'event')}"]
         for reason, (flushed, meaning) in REASONS.items():
             count = sum(d.reason == reason for d in new)
             if count:
-                lines.append(f"  {flushed}: {count} object{'s' * (count != 1)} ({meaning})")
+                lines.append(f"  {flushed}: {counted(count, 'object')} ({meaning})")
         foreign = [d for d in new if d.foreign_lines]
         if foreign:
             lines.append(f"  not JSON events: {sum(d.foreign_lines for d in foreign)} line(s) in {len(foreign)} "
