@@ -1,6 +1,7 @@
-"""`make rehearse`: the lab's main job with no AWS account.
+"""`make rehearse`: the lab's main job with no AWS account; `make lab-local`: the same lab kept up until Ctrl-C.
 
-rehearse.py drives the phases and reports them; emulator/ is the AWS it runs against (moto plus our gap-fixes);
-sandbox.py runs the instance's user-data; student.py is who acts once IAM is enforced (the student, the
+offline_lab.py brings the lab up and takes it down, each step a named, timed phase; rehearse.py runs its checks in
+between and reports them; lab_local.py keeps it up in between. emulator/ is the AWS it runs against (moto plus our
+gap-fixes); sandbox.py runs the instance's user-data; student.py is who acts once IAM is enforced (the student, the
 instance role's probes); leftovers.py lists what destroy left. No CDK import: the real CDK CLI is driven from outside.
 """

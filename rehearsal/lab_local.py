@@ -1,11 +1,11 @@
 """`make lab-local`: the whole lab offline, kept up until you stop it, for the guide's exercises with no AWS account.
 
-It brings the lab up as the rehearsal does (the emulator, the real `cdk bootstrap` and `cdk deploy`, the
-instance's user-data in a sandbox, the producer sending under the instance role with IAM enforced), then writes
-and prints the env lines that point the AWS CLI, boto3 and this project's commands (`make verify`, `make watch`)
-at it, and keeps the emulator and the producer running until Ctrl-C, SIGTERM or SIGHUP. Then, as the rehearsal
-does, it stops the producer, runs the real `cdk destroy`, checks that nothing is left, and removes the emulator
-and the sandbox.
+It brings an OfflineLab up (offline_lab.py, as the rehearsal does: the emulator, the real `cdk bootstrap` and `cdk
+deploy`, the instance's user-data in a sandbox, the producer sending under the instance role with IAM enforced),
+then writes and prints the env lines that point the AWS CLI, boto3 and this project's commands (`make verify`,
+`make watch`) at it, and keeps the emulator and the producer running until Ctrl-C, SIGTERM or SIGHUP. Then it takes
+the lab down: it stops the producer, runs the real `cdk destroy`, checks that nothing is left, and removes the
+emulator and the sandbox. None of the rehearsal's checks run here.
 
 Credentials while the lab is up: IAM stays enforced, as in the rehearsal's producer phase, for the whole time.
 The producer keeps the instance role's own credentials, so it can never do more than on EC2; the env lines give
@@ -35,7 +35,8 @@ from lab_stack.config import ConfigError
 from labctl.lab import CLOCK_SCALE_ENV
 from labctl.toolkit import add_settings_option, lab_config
 from rehearsal import student
-from rehearsal.rehearse import Rehearsal, summary
+from rehearsal.offline_lab import OfflineLab
+from rehearsal.rehearse import summary
 from rehearsal.stopping import Stopped, stop_on_signals
 
 ENV_FILE = "lab-local.env"
@@ -99,28 +100,35 @@ def _alive(pid: int) -> bool:
     return True
 
 
-class LocalLab(Rehearsal):
-    """The rehearsal's lab, up until stopped, with a student who may do what the guide does."""
-
-    label = "lab-local"
-    student_actions = student.GUIDE_ACTIONS
+class LocalLab:
+    """An OfflineLab up until stopped, with a student who may do what the guide does; it checks nothing more."""
 
     def __init__(self, *, context: list, clock_scale: float, out=None) -> None:
-        super().__init__(context=context, clock_scale=clock_scale, out=out)
-        self.config = lab_config(context)
+        self.lab = OfflineLab(context=context, clock_scale=clock_scale, label="lab-local",
+                              student_actions=student.GUIDE_ACTIONS, out=out)
+
+    @property
+    def out(self):
+        """Where the lab's lines go; after a hang-up, /dev/null."""
+        return self.lab.out
+
+    @out.setter
+    def out(self, stream) -> None:
+        self.lab.out = stream
 
     def student_env(self) -> list[str]:
         """Shell lines: the emulator's endpoint, the student's keys, the region, the buffer clock if scaled, and the
         venv's bin (the pinned AWS CLI) on PATH."""
+        lab = self.lab
         variables = {
-            "AWS_ENDPOINT_URL": self.emulator.endpoint_url,
-            "AWS_ACCESS_KEY_ID": self.student["aws_access_key_id"],
-            "AWS_SECRET_ACCESS_KEY": self.student["aws_secret_access_key"],
-            "AWS_REGION": self.emulator.region,
-            "AWS_DEFAULT_REGION": self.emulator.region,
+            "AWS_ENDPOINT_URL": lab.emulator.endpoint_url,
+            "AWS_ACCESS_KEY_ID": lab.student["aws_access_key_id"],
+            "AWS_SECRET_ACCESS_KEY": lab.student["aws_secret_access_key"],
+            "AWS_REGION": lab.emulator.region,
+            "AWS_DEFAULT_REGION": lab.emulator.region,
         }
-        if self.clock_scale != 1:
-            variables[CLOCK_SCALE_ENV] = f"{self.clock_scale:g}"
+        if lab.clock_scale != 1:
+            variables[CLOCK_SCALE_ENV] = f"{lab.clock_scale:g}"
         # A profile or session token from the student's own AWS set-up would win over, or spoil, these keys.
         return ["unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN",
                 *(f"export {name}={shlex.quote(value)}" for name, value in variables.items()),
@@ -129,8 +137,9 @@ class LocalLab(Rehearsal):
 
     def live(self, workdir: Path, env_file: EnvFile) -> None:
         """Up, serve until interrupted, down; the emulator and the producer are stopped whatever happens."""
+        lab = self.lab
         try:
-            self.bring_up(workdir)
+            lab.bring_up(workdir)
             up_since = time.monotonic()
             try:
                 lines = self.student_env()
@@ -138,47 +147,38 @@ class LocalLab(Rehearsal):
                 self._announce(env_file, lines)
                 self._serve()
             except Stopped as stop:
-                self.result.phases.append(("lab up, until Ctrl-C", time.monotonic() - up_since, True))
-                self.say(f"{stop}: taking the lab down")
+                lab.result.phases.append(("lab up, until Ctrl-C", time.monotonic() - up_since, True))
+                lab.say(f"{stop}: taking the lab down")
             finally:
                 env_file.remove()
-            self.take_down()
+            lab.take_down()
         finally:
-            self.close()
-
-    def take_down(self) -> None:
-        """Stop the producer as systemd would, then destroy and check, even if the producer's stop went wrong."""
-        try:
-            with self.phase("stop producer"):
-                self._stop_producer()
-        finally:
-            self.emulator.enforce_iam(False)  # the CDK CLI's test keys are no IAM user
-            self.tear_down()
+            lab.close()
 
     def _announce(self, env_file: EnvFile, lines: list[str]) -> None:
-        config = self.config
+        lab, config = self.lab, self.lab.config
         path = str(env_file.path)
         shown = path if "/" in path else f"./{path}"  # `source NAME` would look in PATH first
-        self.say(f"the lab is up: stack {config.lab_name} on the emulator at {self.emulator.endpoint_url} "
-                 f"(buffer clock x{self.clock_scale:g})")
-        self.say(f"  producer: {config.producer_rate_per_second} events/s for {config.producer_minutes} min, as on the "
-                 f"instance; its log: {self.service.log}")
-        self.say("in another terminal, in this folder, point the AWS CLI, boto3 and make verify/watch at it:")
-        self.say(f"  source {shown}")
-        self.say(f"which holds (the keys are IAM user {student.STUDENT}'s, allowed only what the guide does):")
+        lab.say(f"the lab is up: stack {config.lab_name} on the emulator at {lab.emulator.endpoint_url} "
+                f"(buffer clock x{lab.clock_scale:g})")
+        lab.say(f"  producer: {config.producer_rate_per_second} events/s for {config.producer_minutes} min, as on the "
+                f"instance; its log: {lab.service.log}")
+        lab.say("in another terminal, in this folder, point the AWS CLI, boto3 and make verify/watch at it:")
+        lab.say(f"  source {shown}")
+        lab.say(f"which holds (the keys are IAM user {student.STUDENT}'s, allowed only what the guide does):")
         for line in lines:
-            self.say(f"  {line}")
-        self.say("then: make watch, make verify, aws s3 ls ... (see docs/guide-en.md, docs/guia-es.md)")
-        self.say("Ctrl-C here takes the lab down: real cdk destroy, then a check that nothing is left")
+            lab.say(f"  {line}")
+        lab.say("then: make watch, make verify, aws s3 ls ... (see docs/guide-en.md, docs/guia-es.md)")
+        lab.say("Ctrl-C here takes the lab down: real cdk destroy, then a check that nothing is left")
 
     def _serve(self) -> None:
         """Keep the lab up until a stop signal (Ctrl-C, SIGTERM, SIGHUP) raises Stopped."""
         ended = False
         while True:
-            if not ended and not self.service.running():
+            if not ended and not self.lab.service.running():
                 ended = True
-                self.say(f"the producer ended by itself (producerMinutes, or see its log {self.service.log}); "
-                         "the lab stays up until Ctrl-C")
+                self.lab.say(f"the producer ended by itself (producerMinutes, or see its log {self.lab.service.log}); "
+                             "the lab stays up until Ctrl-C")
             time.sleep(0.5)
 
 
@@ -205,14 +205,15 @@ def main(argv: Optional[list] = None) -> int:
     except EnvFileTaken as error:
         print(f"lab-local: {error}", file=sys.stderr)
         return 2
-    lab = LocalLab(context=args.context, clock_scale=args.clock_scale)
+    local = LocalLab(context=args.context, clock_scale=args.clock_scale)
+    lab = local.lab
     code = 0
     def hung_up() -> None:  # no terminal left to print to
         lab.out = open(os.devnull, "w")
 
     with stop_on_signals(on_hangup=hung_up), tempfile.TemporaryDirectory(prefix="firehose-lab-local-") as workdir:
         try:
-            lab.live(Path(workdir), env_file)
+            local.live(Path(workdir), env_file)
         except Stopped as stop:  # while coming up or going down
             phases = lab.result.phases
             where = f"in phase {lab.result.failed_phase}" if lab.result.failed_phase else \

@@ -2,7 +2,8 @@
 
 The CDK CLI's test keys are no IAM user in the emulator, so with IAM enforced they would be refused: the student
 is an IAM user allowed only what `make verify` needs, and the producer runs with the instance role's own
-AssumeRole credentials. Plain functions over boto3 clients; the driver (rehearse.py) decides what a result means.
+AssumeRole credentials. Plain functions over boto3 clients; the drivers (offline_lab.py, rehearse.py) decide what a
+result means.
 """
 
 from __future__ import annotations

@@ -66,10 +66,10 @@ def test_a_running_lab_keeps_its_file_and_a_dead_ones_is_replaced(tmp_path):
 
 
 def test_the_env_lines_point_the_aws_cli_and_boto3_at_the_emulator_as_the_student():
-    lab = LocalLab(context=[], clock_scale=0.1)
-    lab.emulator.port = 4566
-    lab.student = {"aws_access_key_id": "AKIASTUDENT", "aws_secret_access_key": "s3cr3t+/"}
-    lines = lab.student_env()
+    local = LocalLab(context=[], clock_scale=0.1)
+    local.lab.emulator.port = 4566
+    local.lab.student = {"aws_access_key_id": "AKIASTUDENT", "aws_secret_access_key": "s3cr3t+/"}
+    lines = local.student_env()
     assert lines[0].startswith("unset AWS_PROFILE ")
     assert {
         "export AWS_ENDPOINT_URL=http://127.0.0.1:4566",

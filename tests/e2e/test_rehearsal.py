@@ -11,6 +11,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -264,10 +265,11 @@ def test_the_saved_queries_answer_and_their_counts_agree_with_verify(rehearsal):
 
 def test_a_failed_phase_is_named_and_everything_is_cleaned_up(monkeypatch, tmp_path, capsys):
     """A CDK CLI that fails at once: the rehearsal stops at bootstrap, frees the port, removes its sandbox."""
+    import rehearsal.offline_lab as offline_lab_module
     import rehearsal.rehearse as rehearse_module
 
-    monkeypatch.setattr(rehearse_module, "CDK_CLI", ROOT / "tests" / "no-such-cdk-cli")
-    monkeypatch.setattr(rehearse_module.tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(offline_lab_module, "CDK_CLI", ROOT / "tests" / "no-such-cdk-cli")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     assert rehearse_module.main(["--clock-scale", "0.1"]) == 1
     err = capsys.readouterr().err
     assert err.strip().splitlines()[-1] == "[rehearse] FAILED in phase: cdk bootstrap"
