@@ -14,30 +14,25 @@ guide command that needs more fails here as it would for a student with least-pr
 guide's test shows it. The CDK CLI's test keys (no IAM user) are used again only once enforcement is off, to
 destroy.
 
-Exit codes: 0 up, then torn down with nothing left; 1 a phase failed (named on the last line); 2 bad arguments,
-or the env file belongs to something else; 128 + the signal's number when stopped while coming up or going down
-(130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+Exit codes (cli.py): 0 up, then torn down with nothing left; 1 a phase failed (named on the last line); 2 bad
+arguments, or the env file belongs to something else; 128 + the signal's number when stopped while coming up or
+going down (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 """
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 import shlex
 import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Optional
 
-from lab_stack.config import ConfigError
 from labctl.lab import CLOCK_SCALE_ENV
-from labctl.toolkit import add_settings_option, lab_config
-from rehearsal import student
-from rehearsal.offline_lab import OfflineLab
-from rehearsal.rehearse import summary
-from rehearsal.stopping import Stopped, stop_on_signals
+from rehearsal import cli, student
+from rehearsal.offline_lab import LabResult, OfflineLab
+from rehearsal.stopping import Stopped
 
 ENV_FILE = "lab-local.env"
 # The env file's first line: it names the process that owns the file, so a second lab never takes it over and a
@@ -182,54 +177,36 @@ class LocalLab:
             time.sleep(0.5)
 
 
+def stopped(result: LabResult, stop: Stopped) -> list:
+    """Stopped while coming up or going down (a stop while the lab is up is its normal end)."""
+    at = cli.stopped_where(result)
+    where = f"{at[0]} phase {at[1]}" if at else "at start"
+    return [f"{stop} {where}: stopped; the emulator, its resources and the sandbox are gone with it",
+            *cli.phase_table(result)]
+
+
 def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(prog="make lab-local", description=__doc__.splitlines()[0])
-    add_settings_option(parser)
-    parser.add_argument("--clock-scale", type=float, default=1.0,
-                        help="speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s "
-                             "(default 1: real time)")
+    parser = cli.parser(__doc__, prog="make lab-local", clock_help="speed of the emulator's buffer clock: 0.1 makes "
+                        "a 60 s interval flush in 6 s (default 1: real time)")
     parser.add_argument("--env-file", default=ENV_FILE,
                         help=f"where to write the env lines to source in another terminal (default ./{ENV_FILE})")
-    args = parser.parse_args(argv)
-    if not 0 < args.clock_scale <= 1:
-        print("lab-local: --clock-scale must be in (0, 1]", file=sys.stderr)
-        return 2
     try:
-        lab_config(args.context)  # a bad setting stops here, before anything starts
-    except ConfigError as error:
-        print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+        args = cli.parse(parser, argv, rule="lab-local: --clock-scale must be in (0, 1]")
+    except cli.BadArguments as error:
+        return cli.refuse(str(error))
     env_file = EnvFile(Path(args.env_file))
     try:
         env_file.claim()
     except EnvFileTaken as error:
-        print(f"lab-local: {error}", file=sys.stderr)
-        return 2
+        return cli.refuse(f"lab-local: {error}")
     local = LocalLab(context=args.context, clock_scale=args.clock_scale)
-    lab = local.lab
-    code = 0
-    def hung_up() -> None:  # no terminal left to print to
-        lab.out = open(os.devnull, "w")
 
-    with stop_on_signals(on_hangup=hung_up), tempfile.TemporaryDirectory(prefix="firehose-lab-local-") as workdir:
-        try:
-            local.live(Path(workdir), env_file)
-        except Stopped as stop:  # while coming up or going down
-            phases = lab.result.phases
-            where = f"in phase {lab.result.failed_phase}" if lab.result.failed_phase else \
-                f"after phase {phases[-1][0]}" if phases else "at start"
-            lab.say(f"{stop} {where}: stopped; the emulator, its resources and the sandbox are gone with it")
-            code = 128 + stop.signum
-        except Exception as error:  # every failure ends in one named phase, never a traceback
-            lab.say(str(error))
-            code = 1
-    for line in summary(lab.result):
-        lab.say(line)
-    if code == 1:
-        lab.say(f"FAILED in phase: {lab.result.failed_phase}")
-    elif code == 0:
-        lab.say("the lab was up, then destroyed; nothing left behind")
-    return code
+    def hung_up() -> None:  # no terminal left to print to
+        local.out = open(os.devnull, "w")
+
+    return cli.run(local.lab, lambda workdir: local.live(workdir, env_file), workdir_prefix="firehose-lab-local-",
+                   passed=lambda: "the lab was up, then destroyed; nothing left behind",
+                   stopped=stopped, on_hangup=hung_up)
 
 
 if __name__ == "__main__":

@@ -10,17 +10,16 @@ AWS, its hours passing in seconds on the emulator's clock: the producer's run en
 (stopWhenDone), and the expiry schedule deletes the stack (expiresAfterHours; with 0, the real `cdk destroy` does).
 A leftovers check proves nothing is left. The emulator stops and the sandbox goes, whatever failed.
 
-Exit codes: 0 the rehearsal passed, 1 a phase failed (named on the last line), 2 bad arguments.
+Exit codes (cli.py): 0 the rehearsal passed, 1 a phase failed (named on the last line), 2 bad arguments, 128 + the
+signal's number when stopped.
 """
 
 from __future__ import annotations
 
-import argparse
 import io
 import json
 import re
 import sys
-import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -30,20 +29,18 @@ from typing import Optional
 
 import boto3
 
-from lab_stack.config import ConfigError
 from labctl.delivered import read_object
 from labctl.lab import find_lab
 from labctl.query import QUERY_ACTIONS, run_query, saved_queries, table_lines
 from labctl.query import summary as query_summary
 from labctl.status import lab_status
-from labctl.toolkit import add_settings_option, lab_config
 from labctl.verify import verify
 from producer import service
 from producer.firehose import make_client
 from producer.schema import VERIFY_TICKER
-from rehearsal import analytics, student, systemd
+from rehearsal import analytics, cli, student, systemd
 from rehearsal.offline_lab import LabResult, OfflineLab, PhaseFailed
-from rehearsal.stopping import Stopped, stop_on_signals
+from rehearsal.stopping import Stopped
 
 VERIFY_BURST = 15_000
 QUERY_STUDENT = "rehearsal-query-student"
@@ -345,57 +342,30 @@ def objects_per_partition(landed: list) -> dict:
     return counts
 
 
-def summary(result: LabResult) -> list:
-    failed = "stopped" if result.stopped_by else "FAILED"
-    lines = [f"  {name:<52} {seconds:6.1f}s  {'ok' if ok else failed}" for name, seconds, ok in result.phases]
-    total = sum(seconds for _, seconds, _ in result.phases)
-    lines.append(f"  {'total':<52} {total:6.1f}s")
-    return lines
+def stopped(result: LabResult, stop: Stopped) -> list:
+    """The phase table, then where the stop came."""
+    at = cli.stopped_where(result)
+    where = f"{at[0]} phase: {at[1]}" if at else "before the first phase"
+    return [*cli.phase_table(result), f"STOPPED by {stop} {where}"]
 
 
 def main(argv: Optional[list] = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    add_settings_option(parser)
-    parser.add_argument("--clock-scale", type=float, default=1.0,
-                        help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush in 6 s "
-                             "(default 1: real time); the hours until the producer's end and the lab's expiry "
-                             "pass in seconds either way")
+    parser = cli.parser(__doc__, clock_help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush "
+                        "in 6 s (default 1: real time); the hours until the producer's end and the lab's expiry "
+                        "pass in seconds either way")
     parser.add_argument(
         "--verify-count", type=int, default=VERIFY_BURST,
         help=f"tagged events verify sends (default {VERIFY_BURST}: ~3.5 MB, past the default 1 MiB buffer size, so "
              "they flush at once by size, while the producer's trickle showed the interval)",
     )
-    args = parser.parse_args(argv)
-    if not 0 < args.clock_scale <= 1 or args.verify_count < 1:
-        print("rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1", file=sys.stderr)
-        return 2
     try:
-        lab_config(args.context)  # a bad setting stops here, before anything starts
-    except ConfigError as error:
-        print(f"firehose-lab: {error}", file=sys.stderr)
-        return 2
+        args = cli.parse(parser, argv, valid=lambda args: args.verify_count >= 1,
+                         rule="rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1")
+    except cli.BadArguments as error:
+        return cli.refuse(str(error))
     rehearsal = Rehearsal(context=args.context, clock_scale=args.clock_scale, verify_count=args.verify_count)
-    with stop_on_signals(), tempfile.TemporaryDirectory(prefix="firehose-rehearsal-") as workdir:
-        try:
-            rehearsal.run(Path(workdir))
-        except Stopped as stop:  # Ctrl-C, SIGTERM, SIGHUP: cleaned up like a failure, and said so
-            for line in summary(rehearsal.result):
-                rehearsal.lab.say(line)
-            phases = rehearsal.result.phases
-            where = (f"in phase: {rehearsal.result.failed_phase}" if rehearsal.result.failed_phase
-                     else f"after phase: {phases[-1][0]}" if phases else "before the first phase")
-            rehearsal.lab.say(f"STOPPED by {stop} {where}")
-            return 128 + stop.signum
-        except Exception as error:  # every failure ends in one named phase, never a traceback
-            rehearsal.lab.say(str(error))
-            for line in summary(rehearsal.result):
-                rehearsal.lab.say(line)
-            rehearsal.lab.say(f"FAILED in phase: {rehearsal.result.failed_phase}")
-            return 1
-    for line in summary(rehearsal.result):
-        rehearsal.lab.say(line)
-    rehearsal.lab.say(rehearsal.passed())
-    return 0
+    return cli.run(rehearsal.lab, rehearsal.run, workdir_prefix="firehose-rehearsal-", passed=rehearsal.passed,
+                   stopped=stopped)
 
 
 if __name__ == "__main__":

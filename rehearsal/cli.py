@@ -1,0 +1,88 @@
+"""The command line `make rehearse` and `make lab-local` share: the arguments both take and how they are checked,
+and the run's end, the same for both: stop signals, the phase table, the last line and the exit code.
+
+Exit codes: 0 the run did its job; 1 a phase failed (named on the last line); 2 bad arguments (one line, before
+anything starts); 128 + the signal's number when Ctrl-C, SIGTERM or SIGHUP stopped it (130, 143, 129).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+from typing import Callable, Optional
+
+from lab_stack.config import ConfigError
+from labctl.toolkit import add_settings_option, lab_config
+from rehearsal.offline_lab import LabResult, OfflineLab
+from rehearsal.stopping import Stopped, stop_on_signals
+
+
+class BadArguments(Exception):
+    """One line for the user; the command exits 2 before anything starts."""
+
+
+def parser(doc: str, *, clock_help: str, prog: Optional[str] = None) -> argparse.ArgumentParser:
+    """The `-c` settings and --clock-scale; the command adds its own arguments."""
+    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    add_settings_option(parser)
+    parser.add_argument("--clock-scale", type=float, default=1.0, help=clock_help)
+    return parser
+
+
+def parse(parser: argparse.ArgumentParser, argv: Optional[list], *, rule: str,
+          valid: Callable[[argparse.Namespace], bool] = lambda args: True) -> argparse.Namespace:
+    """The arguments, once the clock scale is in (0, 1], the command's own `valid` holds (else BadArguments(rule))
+    and every setting is one the lab takes."""
+    args = parser.parse_args(argv)
+    if not 0 < args.clock_scale <= 1 or not valid(args):
+        raise BadArguments(rule)
+    try:
+        lab_config(args.context)  # a bad setting stops here, before anything starts
+    except ConfigError as error:
+        raise BadArguments(f"firehose-lab: {error}") from None
+    return args
+
+
+def refuse(line: str) -> int:
+    """Bad arguments: one line on stderr, and the exit code 2."""
+    print(line, file=sys.stderr)
+    return 2
+
+
+def phase_table(result: LabResult) -> list:
+    failed = "stopped" if result.stopped_by else "FAILED"
+    lines = [f"  {name:<52} {seconds:6.1f}s  {'ok' if ok else failed}" for name, seconds, ok in result.phases]
+    total = sum(seconds for _, seconds, _ in result.phases)
+    lines.append(f"  {'total':<52} {total:6.1f}s")
+    return lines
+
+
+def stopped_where(result: LabResult) -> Optional[tuple]:
+    """Where a stop came: ("in", the phase it cut short), ("after", the last phase done), or None before any."""
+    if result.failed_phase:
+        return "in", result.failed_phase
+    return ("after", result.phases[-1][0]) if result.phases else None
+
+
+def run(lab: OfflineLab, life: Callable[[Path], None], *, workdir_prefix: str, passed: Callable[[], str],
+        stopped: Callable[[LabResult, Stopped], list], on_hangup: Optional[Callable[[], None]] = None) -> int:
+    """Live `life` in a work directory of its own (the sandbox goes with it), stop signals turned into Stopped,
+    then report: the phase table and `passed()`, or the failure and its phase, or the lines `stopped` words."""
+    with stop_on_signals(on_hangup), tempfile.TemporaryDirectory(prefix=workdir_prefix) as workdir:
+        try:
+            life(Path(workdir))
+            code = 0
+        except Stopped as stop:  # Ctrl-C, SIGTERM, SIGHUP: cleaned up like a failure, and said so
+            lines, code = stopped(lab.result, stop), 128 + stop.signum
+        except Exception as error:  # every failure ends in one named phase, never a traceback
+            lab.say(str(error))
+            code = 1
+    if code == 0:
+        lines = [*phase_table(lab.result), passed()]
+    elif code == 1:
+        lines = [*phase_table(lab.result), f"FAILED in phase: {lab.result.failed_phase}"]
+    for line in lines:
+        lab.say(line)
+    return code
