@@ -13,6 +13,7 @@ from botocore.parsers import ResponseParserError
 from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
 from labctl.lab import LabNotFound
+from labctl.toolkit import settings_hint
 from labctl.session import NotAnAwsAnswer
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
@@ -30,7 +31,7 @@ class _Parser(argparse.ArgumentParser):
     """Bad arguments get one line (what was wrong, where to look) and exit 2, not a usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+        self.exit(2, f"{self.prog}: error: {settings_hint(message)} (see --help)\n")
 
 
 def parser() -> argparse.ArgumentParser:

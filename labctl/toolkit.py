@@ -33,6 +33,17 @@ def lab_config(settings: Sequence[str] = ()) -> LabConfig:
     return LabConfig.from_context(context_with(settings))
 
 
+def settings_hint(argparse_message: str) -> str:
+    """argparse's complaint, and for a setting given without -c (`ARGS="format=parquet"`), how to give it."""
+    if not argparse_message.startswith("unrecognized arguments: "):
+        return argparse_message
+    settings = [arg for arg in argparse_message.split(": ", 1)[1].split() if "=" in arg and not arg.startswith("-")]
+    if not settings:
+        return argparse_message
+    with_c = " ".join(f"-c {setting}" for setting in settings)
+    return f'{argparse_message}: a setting goes after -c, as in ARGS="{with_c}"'
+
+
 def add_settings_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:
     """`-c KEY=VALUE`, repeatable: the lab's settings, given as to `cdk deploy` (make passes the same ARGS)."""
     parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",

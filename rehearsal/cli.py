@@ -11,10 +11,10 @@ import argparse
 import sys
 import tempfile
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, NoReturn, Optional
 
 from lab_stack.config import ConfigError
-from labctl.toolkit import add_settings_option, lab_config
+from labctl.toolkit import add_settings_option, lab_config, settings_hint
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped, stop_on_signals
 
@@ -23,9 +23,15 @@ class BadArguments(Exception):
     """One line for the user; the command exits 2 before anything starts."""
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        super().error(settings_hint(message))
+
+
 def parser(doc: str, *, clock_help: str, prog: Optional[str] = None) -> argparse.ArgumentParser:
-    """The `-c` settings and --clock-scale; the command adds its own arguments."""
-    parser = argparse.ArgumentParser(prog=prog, description=doc.splitlines()[0])
+    """The `-c` settings and --clock-scale; the command adds its own arguments. A setting given without -c is told
+    how to give it."""
+    parser = _Parser(prog=prog, description=doc.splitlines()[0])
     add_settings_option(parser)
     parser.add_argument("--clock-scale", type=float, default=1.0, help=clock_help)
     return parser

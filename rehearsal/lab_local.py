@@ -40,6 +40,10 @@ ENV_FILE = "lab-local.env"
 _OWNER = re.compile(r"^# firehose-lab offline lab, pid (\d+)\b")
 
 
+# How to use another env file, in the form a student types (make passes LAB_LOCAL_ARGS through).
+ANOTHER_ENV_FILE = 'write another: make lab-local LAB_LOCAL_ARGS="--env-file PATH"'
+
+
 class EnvFileTaken(Exception):
     """One line for the user."""
 
@@ -57,11 +61,11 @@ class EnvFile:
         except FileNotFoundError:
             return None
         except (OSError, UnicodeDecodeError) as error:
-            raise EnvFileTaken(f"{self.path} exists and is unreadable ({error}): pass --env-file PATH") from None
+            raise EnvFileTaken(f"{self.path} exists and is unreadable ({error}): {ANOTHER_ENV_FILE}") from None
         match = _OWNER.match(first)
         if not match:
-            raise EnvFileTaken(f"{self.path} exists and was not written by make lab-local: remove it, or pass "
-                               "--env-file PATH")
+            raise EnvFileTaken(f"{self.path} exists and was not written by make lab-local: remove it, or "
+                               f"{ANOTHER_ENV_FILE}")
         return int(match.group(1))
 
     def claim(self) -> None:
@@ -69,7 +73,7 @@ class EnvFile:
         pid = self.owner()
         if pid is not None and pid != os.getpid() and _alive(pid):
             raise EnvFileTaken(f"another offline lab (pid {pid}) is running and owns {self.path}: stop it with "
-                               "Ctrl-C in its terminal, or pass --env-file PATH")
+                               f"Ctrl-C in its terminal, or {ANOTHER_ENV_FILE}")
 
     def write(self, lines: list[str]) -> None:
         self.claim()

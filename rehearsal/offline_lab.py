@@ -272,7 +272,7 @@ class OfflineLab:
         if not stats.exists():
             raise PhaseFailed(f"the producer wrote no stats when it ended:\n{self.service.log.read_text()}")
         self.result.producer_stats = json.loads(stats.read_text())
-        self.say(f"  producer stats: {json.dumps(self.result.producer_stats, sort_keys=True)[:400]}")
+        self.say(f"  producer stats: {json.dumps(self.result.producer_stats, sort_keys=True)}")
         self.emulator.enforce_iam(False)
         student.delete_student(self.client("iam"))
         failed = self.result.producer_stats.get("events_failed", 0)

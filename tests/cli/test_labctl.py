@@ -127,3 +127,12 @@ def test_a_web_page_instead_of_an_aws_answer_is_one_line_with_the_status_and_ope
     line = one_line("status", env)
     assert f"{web_page_endpoint} answered HTTP 404 to DescribeStacks" in line
     assert "<" not in line
+
+
+def test_a_setting_without_dash_c_is_told_how_to_give_it():
+    run = labctl("cost", "format=parquet")
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        'python -m labctl: error: unrecognized arguments: format=parquet: a setting goes after -c, as in '
+        'ARGS="-c format=parquet" (see --help)'
+    ]

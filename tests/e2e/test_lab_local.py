@@ -116,7 +116,8 @@ def test_an_env_file_it_did_not_write_stops_it_before_anything_starts(tmp_path):
     out, err = run.communicate(timeout=60)
     assert run.returncode == 2
     assert err.strip().splitlines() == [
-        "lab-local: lab-local.env exists and was not written by make lab-local: remove it, or pass --env-file PATH"]
+        "lab-local: lab-local.env exists and was not written by make lab-local: remove it, or write another: "
+        'make lab-local LAB_LOCAL_ARGS="--env-file PATH"']
     assert (tmp_path / "lab-local.env").read_text() == "export MY_OWN=1\n"
 
 
