@@ -234,9 +234,11 @@ class LiveView:
         self.live.update(self._render(watch), refresh=True)
 
     def end(self, watch: Watch) -> None:
+        """The live view goes; what stays on the screen is the header (the stream's buffering) and the summary."""
         if self.live is not None:
             self.live.stop()
-        self.console.print("\n".join(summary(watch, watch.clock(), with_objects=True)), highlight=False, markup=False)
+        lines = [header(watch), *summary(watch, watch.clock(), with_objects=True)]
+        self.console.print("\n".join(lines), highlight=False, markup=False)
 
     def _render(self, watch: Watch):
         from rich.console import Group

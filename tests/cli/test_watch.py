@@ -288,6 +288,9 @@ def test_on_a_terminal_the_view_is_redrawn_in_place_and_ends_with_the_summary(la
     assert "\x1b[" in text  # cursor movement: the table is redrawn, not scrolled
     assert all(column in text for column in ("landed", "events", "flush", "why"))  # the table's columns
     assert "flushed by the interval: 1 object" in text  # the summary after the live view
+    # What stays on the screen once the live view is gone: the header (the buffering hints) and the summary.
+    last_screen = text[text.rfind("\x1b["):]
+    assert "buffering hints:" in last_screen and "flushed by the interval: 1 object" in last_screen, last_screen
 
 
 def test_no_such_lab_is_one_line_and_exit_2(lab):
