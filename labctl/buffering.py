@@ -90,12 +90,10 @@ class Delivery:
     data_bytes_estimated: bool = False  # converted (Parquet): data_bytes is its rows as JSON lines
 
     @property
-    def events_per_second(self) -> Optional[float]:
-        """The rate its events were made at, from their own timestamps."""
-        if self.events < 2 or self.first_event_at is None or self.last_event_at is None:
-            return None
-        span = self.last_event_at - self.first_event_at
-        return (self.events - 1) / span if span > 0 else None
+    def arrival_rate(self) -> Optional[float]:
+        """Events a second into this object's buffer: its events over the time the buffer was open (`waited`). What
+        Firehose received, not when the events were made: a packed record brings many events at once."""
+        return self.events / self.waited if self.waited else None
 
 
 def read_delivery(key: str, landed_at: float, body: bytes) -> Delivery:

@@ -124,15 +124,26 @@ def events_text(delivery: Delivery) -> str:
     return text
 
 
-def rate_text(delivery: Delivery) -> str:
-    rate = delivery.events_per_second
-    return f"{rate:,.0f} events/s" if rate is not None else "- events/s"
+def rate_text(rate: Optional[float]) -> str:
+    if rate is None:
+        return "- events/s"
+    return f"{rate:,.1f} events/s" if rate < 10 else f"{rate:,.0f} events/s"
+
+
+def arrival_rate(watch: Watch) -> Optional[float]:
+    """Events a second into the stream now: each buffer's newest object's rate, added up over the buffers."""
+    newest: dict[str, Delivery] = {}
+    for delivery in watch.shown:
+        newest[watch.hints.buffer_of(delivery.key)] = delivery
+    rates = [d.arrival_rate for d in newest.values() if d.arrival_rate is not None]
+    return sum(rates) if rates else None
 
 
 def line(delivery: Delivery, hints: BufferingHints) -> str:
     """One object, as printed when not on a terminal."""
     landed = datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S")
-    return (f"{landed}  {human_bytes(delivery.stored_bytes):>9}  {events_text(delivery)}  {rate_text(delivery)}  "
+    return (f"{landed}  {human_bytes(delivery.stored_bytes):>9}  {events_text(delivery)}  "
+            f"{rate_text(delivery.arrival_rate)}  "
             f"flush: {delivery.reason} ({why(delivery, hints)})  {delivery.key}")
 
 
@@ -155,7 +166,9 @@ def status(watch: Watch, now: float) -> list[str]:
     if not watch.shown:
         return [f"no object yet: the first lands about {seconds(watch.hints.interval_seconds)} after the first record"]
     last = watch.shown[-1]
-    lines = [f"producer rate   {rate_text(last)} (events in the last object)",
+    buffers = " (all buffers added up)" if watch.hints.per_partition else ""
+    lines = [f"arriving        {rate_text(arrival_rate(watch))} into the stream{buffers}: events over the time "
+             "each buffer was open",
              f"last flush      {seconds(max(0.0, now - last.landed_at))} ago ({last.reason})"]
     expected = next_flush(last, now, watch.hints)
     rate = f", data at {human_bytes(expected.bytes_per_second)}/s" if expected.bytes_per_second else ""
@@ -255,13 +268,13 @@ class LiveView:
             table.add_column("object", no_wrap=True)
         new_keys = {delivery.key for delivery in watch.new}
         for delivery in watch.shown[-TABLE_ROWS:]:
-            rate = delivery.events_per_second
+            rate = delivery.arrival_rate
             cells = (
                 datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S"),
                 human_bytes(delivery.stored_bytes),
                 f"{delivery.events:,}",
                 f"{delivery.foreign_lines:,}" if delivery.foreign_lines else "",
-                f"{rate:,.0f}" if rate is not None else "-",
+                rate_text(rate).removesuffix(" events/s"),
                 Text(delivery.reason, style="bold green" if delivery.reason == SIZE else "bold cyan"),
                 why(delivery, watch.hints),
                 _tail(delivery.key.rsplit("/", 1)[-1], room),
