@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence
 
-from rehearsal.clock import read_published
+from rehearsal.emulator.clock import read_published
 
 ROOT = Path(__file__).resolve().parent.parent
 POLL_S = 0.05

@@ -1,9 +1,23 @@
 """The rehearsal's AWS: moto (pinned) plus one module per gap this project fills, each with an `install()` and a
 docstring naming the moto gap. `server.Emulator` installs them all and serves the result on 127.0.0.1.
 
-No CDK import here: the rehearsal drives the real CDK CLI from the outside.
+No CDK import here: the rehearsal drives the real CDK CLI from the outside. The server's names are imported on first
+use, so importing clock.py alone (the sandbox's systemctl does, on every call) loads neither moto nor the gap-fixes.
 """
 
-from .server import ACCOUNT_ID, REGION, TEST_CREDENTIALS, Emulator, unmodelled_types
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .server import ACCOUNT_ID, REGION, TEST_CREDENTIALS, Emulator, unmodelled_types
 
 __all__ = ["ACCOUNT_ID", "REGION", "TEST_CREDENTIALS", "Emulator", "unmodelled_types"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from . import server
+
+        return getattr(server, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -10,8 +10,8 @@ arrived, before processing, with the backup configuration's own buffering, compr
 "Source record backup"). A delivery that fails (bucket gone, KMS key disabled...) is kept and retried, as Firehose
 retries S3 for up to 24 hours ("Handle data delivery failures"), and logged; nothing is dropped silently.
 PutRecord(Batch) answers Encrypted=true when the stream has server-side encryption on.
-Intervals are timed on the emulator's scalable clock (rehearsal/clock.py: scale 0.05 makes 60 s pass in 3 s) so
-rehearsals need not wait.
+Intervals are timed on the emulator's scalable clock (clock.py: scale 0.05 makes 60 s pass in 3 s) so rehearsals
+need not wait.
 """
 
 import logging
@@ -25,7 +25,7 @@ from moto.firehose.models import DeliveryStream, FirehoseBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from rehearsal.clock import CLOCK
+from .clock import CLOCK
 
 from .firehose_logging import log_error
 from .firehose_objects import BACKUP, DATA, ERRORS, FlushedBuffer, objects_for

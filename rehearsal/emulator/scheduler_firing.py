@@ -1,7 +1,7 @@
 """EventBridge Scheduler that fires: one-time `at()` schedules run their universal-target call on the emulator's clock.
 
 moto 5.2.5 stores schedules but never invokes a target. Here a thread watches every ENABLED schedule; once the
-emulator's clock (rehearsal/clock.py, scalable) passes its `at()` time, read in its ScheduleExpressionTimezone,
+emulator's clock (clock.py, scalable) passes its `at()` time, read in its ScheduleExpressionTimezone,
 Scheduler's side is played as AWS documents it:
 1. assume the target's RoleArn: its trust policy must allow scheduler.amazonaws.com with this account as
    aws:SourceAccount and the schedule group's ARN as aws:SourceArn (the keys Scheduler sets: EventBridge Scheduler
@@ -40,7 +40,7 @@ from moto.scheduler.models import (
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
-from rehearsal.clock import CLOCK
+from .clock import CLOCK
 
 from . import iam_evaluation
 

@@ -9,7 +9,7 @@ Usage:
 
 moto's backends are process-wide, so run one Emulator per process at a time; each start
 resets all backends, so a run never sees a previous run's resources. Time in the emulator (Firehose
-buffer intervals, Scheduler's at() times) is rehearsal/clock.py's CLOCK, which each start resets to
+buffer intervals, Scheduler's at() times) is clock.py's CLOCK, which each start resets to
 `clock_scale` and `clock` lets the rehearsal speed up.
 """
 
@@ -26,7 +26,7 @@ from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from rehearsal.clock import CLOCK, ScaledClock
+from .clock import CLOCK, ScaledClock
 
 from . import (
     athena_queries,

@@ -14,7 +14,7 @@ import pytest
 from labctl.toolkit import ROOT
 from producer import service as contract
 from producer import wheelhouse
-from rehearsal.clock import ScaledClock
+from rehearsal.emulator.clock import ScaledClock
 from rehearsal.sandbox import Sandbox, sandboxed_script
 
 PRODUCER_DIR = ROOT / "producer"

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from rehearsal.clock import ScaledClock, read_published
+from rehearsal.emulator.clock import ScaledClock, read_published
 
 
 def test_a_scale_of_a_tenth_runs_ten_times_as_fast():

@@ -4,7 +4,8 @@ The emulator's Firehose buffers and its Scheduler run on CLOCK, and the sandbox'
 a file for RuntimeMaxSec: scale 0.1 makes a 60 s buffer interval pass in 6 s, and `speed_up_until` lets the hours
 until a producer's end or a lab's expiry pass in seconds. Built on time.monotonic (CLOCK_MONOTONIC, one clock for
 every process of the machine), so another process computes the same time from a published reading.
-No moto or boto3 import here: the sandbox's systemctl stand-in imports this on every call.
+No moto or boto3 import here, nor in the package's __init__: the sandbox's systemctl stand-in imports this on
+every call.
 """
 
 from __future__ import annotations
