@@ -18,7 +18,7 @@ from moto.athena.models import WorkGroup, athena_backends
 from moto.core.common_models import CloudFormationModel
 
 from .athena_queries import PRIMARY, InvalidRequest
-from .cfn_models import register_models, replace
+from .cloudformation import register_models, replace
 
 
 class AthenaWorkGroup(CloudFormationModel):

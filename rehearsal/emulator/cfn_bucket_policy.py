@@ -17,7 +17,7 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from .cfn_models import register_models, replace
+from .cloudformation import register_models, replace
 
 
 class S3BucketPolicy(CloudFormationModel):

@@ -2,7 +2,7 @@
 
 Without it any Ref/GetAtt to the stream fails the stack. The model maps onto moto's own
 firehose backend, so the Firehose API (describe, put_record_batch) sees the stream.
-Defining the class registers it with moto (cfn_models.py).
+Defining the class registers it with moto (cloudformation/models.py).
 """
 
 import copy
@@ -13,7 +13,7 @@ from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
 from . import firehose_buffering, firehose_settings
-from .cfn_models import register_models
+from .cloudformation import register_models
 
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
 _DESTINATIONS = (
@@ -68,7 +68,7 @@ class FirehoseDeliveryStream(CloudFormationModel):
         **kwargs: Any,
     ) -> "FirehoseDeliveryStream":
         props = copy.deepcopy(cloudformation_json["Properties"])
-        name = resource_name  # generated names fit the API limit already (cfn_generated_names)
+        name = resource_name  # generated names fit the API limit already (cloudformation/generated_names.py)
         if firehose_buffering.active():  # names what the emulator cannot honour: the resource's CREATE_FAILED reason
             firehose_settings.check({**props, "DeliveryStreamName": name}, account_id, region_name)
         arn = firehose_backends[account_id][region_name].create_delivery_stream(

@@ -6,7 +6,7 @@ models create, update and delete the database and table in moto's own Glue backe
 the queries all see the catalog the stack declared, and `cdk destroy` removes it.
 Glue folds database and table names to lowercase when it stores them (Glue API reference, DatabaseInput and
 TableInput `Name`: "For Hive compatibility, this is folded to lowercase when it is stored"); so do these models.
-Defining the classes registers them with moto (cfn_models.py).
+Defining the classes registers them with moto (cloudformation/models.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.glue.exceptions import EntityNotFoundException
 from moto.glue.models import glue_backends
 
-from .cfn_models import register_models, replace
+from .cloudformation import register_models, replace
 
 
 class GlueDatabase(CloudFormationModel):

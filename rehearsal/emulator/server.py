@@ -28,21 +28,21 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from .clock import CLOCK, ScaledClock
 
+from .cloudformation import create_failure as cfn_create_failure
+from .cloudformation import delete_failure as cfn_delete_failure
+from .cloudformation import delete_order as cfn_delete_order
+from .cloudformation import deleted_stacks as cfn_deleted_stacks
+from .cloudformation import generated_names as cfn_generated_names
+from .cloudformation import outputs as cfn_outputs
+from .cloudformation import resource_list as cfn_resource_list
 from . import (
     athena_queries,
     cfn_athena,
     cfn_auto_delete,
     cfn_bucket_policy,
-    cfn_create_failure,
-    cfn_delete_failure,
-    cfn_delete_order,
-    cfn_deleted_stacks,
     cfn_firehose,
-    cfn_generated_names,
     cfn_glue,
     cfn_kms_keys,
-    cfn_outputs,
-    cfn_resource_list,
     cfn_role_managed_policies,
     cfn_scheduler,
     cfn_vpc_delete,

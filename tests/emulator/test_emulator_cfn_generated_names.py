@@ -6,7 +6,7 @@ import pytest
 
 from support.emulator.stacks import create
 from rehearsal.emulator import ACCOUNT_ID, Emulator
-from rehearsal.emulator.cfn_generated_names import shortened_name
+from rehearsal.emulator.cloudformation import shortened_name
 
 STACK = "aws-cdk-firehose-s3-all-properties"
 LONG_ID = "FirehoseDeliveryStreamS3AllPropertiesBackupBucketFirehoseDeliveryStream0A1B2C3D"

@@ -5,7 +5,7 @@ import json
 import pytest
 
 from rehearsal.emulator import Emulator
-from rehearsal.emulator.cfn_resource_list import RECORDED_ONLY
+from rehearsal.emulator.cloudformation import RECORDED_ONLY
 
 TEMPLATE = json.dumps({
     "Parameters": {"Name": {"Type": "String", "Default": "listed"}},

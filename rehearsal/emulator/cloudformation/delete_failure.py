@@ -7,14 +7,14 @@ stack is gone from DescribeStacks and ListStacks while its remaining resources a
 the call, deletes what it can, marks the resource DELETE_FAILED with the service's message and the stack
 DELETE_FAILED ("The following resource(s) failed to delete: [X]."); the stack stays listed, and DeleteStack may be
 called again to retry (CloudFormation User Guide, "Stack status codes": DELETE_FAILED; API reference, DeleteStack).
-The resource loop (cfn_delete_order) names each resource it could not delete and why.
+The resource loop (delete_order) names each resource it could not delete and why.
 """
 
 
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
-from .cfn_delete_order import ResourceDeleteFailed
-from .cfn_events import add_resource_event, set_stack_status
+from .delete_order import ResourceDeleteFailed
+from .events import add_resource_event, set_stack_status
 
 _original_delete_stack = CloudFormationBackend.delete_stack
 

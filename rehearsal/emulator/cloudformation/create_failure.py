@@ -22,8 +22,8 @@ from moto.cloudformation.models import (
 )
 from moto.cloudformation.responses import CloudFormationResponse
 
-from .cfn_deleted_stacks import close
-from .cfn_events import add_resource_event, handler_message, set_stack_status
+from .deleted_stacks import close
+from .events import add_resource_event, handler_message, set_stack_status
 
 
 class ResourceCreateFailed(Exception):
@@ -128,7 +128,7 @@ def _wrap(owner: Any, name: str, wrapper: Any) -> None:
 
 
 def install() -> None:
-    """Turn resource create errors into CREATE_FAILED + rollback (idempotent; install after cfn_outputs)."""
+    """Turn resource create errors into CREATE_FAILED + rollback (idempotent; install after outputs)."""
     _wrap(parsing, "parse_and_create_resource", _wrap_create_resource)
     _wrap(CloudFormationBackend, "create_stack", _wrap_create_stack)
     _wrap(Stack, "create_resources", _wrap_create_resources)

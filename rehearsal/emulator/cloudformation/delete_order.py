@@ -5,7 +5,7 @@ Fn::Sub): a custom resource is deleted while its provider function and role stil
 before its bucket is emptied. moto walks a set and retries failures until nothing moves, so a custom resource can
 find its function already gone. The replacement keeps moto's loop (skip Retain, retry while anything is deleted)
 but each pass takes only resources nothing remaining depends on, in logical-id order; what cannot be deleted in the
-end is raised as ResourceDeleteFailed, naming each resource and why (cfn_delete_failure turns it into the stack's
+end is raised as ResourceDeleteFailed, naming each resource and why (delete_failure turns it into the stack's
 DELETE_FAILED).
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from moto.cloudformation.parsing import ResourceMap
 
-from .cfn_events import handler_message
+from .events import handler_message
 
 
 class ResourceDeleteFailed(Exception):

@@ -1,7 +1,7 @@
 """How CloudFormation words a resource's failure, and the resource-level stack events moto never records.
 
-Shared by the gap-fixes that make failed creates and deletes visible as stack states (cfn_create_failure,
-cfn_delete_failure); no moto patch here.
+Shared by the gap-fixes that make failed creates and deletes visible as stack states (create_failure,
+delete_failure); no moto patch here.
 """
 
 from moto.cloudformation.models import Event, Stack
