@@ -20,8 +20,7 @@ import pyarrow.parquet as pq
 from lab_stack.names import EVENTS_PER_MINUTE, TOP_TICKERS
 from labctl.delivered import read_object
 from producer.schema import event_line
-from rehearsal.emulator.firehose_conversion import ERROR_OUTPUT_TYPE
-from rehearsal.emulator.openx_json import arrow_type
+from rehearsal.emulator.firehose import ERROR_OUTPUT_TYPE, arrow_type
 
 BAD_TICKER = "REHEARSAL-BAD"
 

@@ -33,7 +33,7 @@ from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from producer import service
 from rehearsal import student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
-from rehearsal.emulator.firehose_settings import skipped_in_template
+from rehearsal.emulator.firehose import skipped_in_template
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
 from rehearsal.stopping import Stopped, kill_process_group, stops_deferred

@@ -46,7 +46,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from .openx_json import DocumentError, FieldError, Reader, arrow_type, documents
+from .firehose.openx_json import DocumentError, FieldError, Reader, arrow_type, documents
 
 CATALOG = "awsdatacatalog"
 USER_ERROR, SYSTEM_ERROR = 2, 1  # AthenaError.ErrorCategory ("Athena error catalog")

@@ -35,30 +35,30 @@ from .cloudformation import deleted_stacks as cfn_deleted_stacks
 from .cloudformation import generated_names as cfn_generated_names
 from .cloudformation import outputs as cfn_outputs
 from .cloudformation import resource_list as cfn_resource_list
+from .firehose import buffering as firehose_buffering
+from .firehose import cloudformation as cfn_firehose
+from .firehose import conversion as firehose_conversion
+from .firehose import iam as firehose_iam
+from .firehose import lambda_ as firehose_lambda
+from .firehose import metrics as firehose_metrics
+from .firehose import settings as firehose_settings
 from . import (
     athena_queries,
     cfn_athena,
     cfn_auto_delete,
     cfn_bucket_policy,
-    cfn_firehose,
     cfn_glue,
     cfn_kms_keys,
     cfn_role_managed_policies,
     cfn_scheduler,
     cfn_vpc_delete,
     ec2_shutdown,
-    firehose_buffering,
-    firehose_conversion,
-    firehose_iam,
-    firehose_lambda,
-    firehose_metrics,
-    firehose_settings,
     iam_empty_body_signature,
     iam_service_prefix,
     s3_policy_evaluation,
     scheduler_firing,
 )
-from .firehose_buffering import BUFFERS, FirehoseBuffers
+from .firehose.buffering import BUFFERS, FirehoseBuffers
 from .scheduler_firing import FIRING, INVOCATIONS, Invocation
 
 # Every extension patches moto internals as they are in this exact release.

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from support.queryable_lab import stack_template
 from rehearsal.emulator import ACCOUNT_ID, REGION, Emulator
-from rehearsal.emulator import firehose_conversion
+from rehearsal.emulator import firehose
 
 BUCKET = "lab-query-bucket"
 TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -73,7 +73,7 @@ def lab(request, emu):
         if request.param == "json":
             s3.put_object(Bucket=BUCKET, Key=prefix + "stream-1-delivery", Body=b"".join(lines))
         else:
-            converted = firehose_conversion.convert(
+            converted = firehose.convert(
                 [b"".join(lines)], stream_conversion(template), account_id=ACCOUNT_ID, region_name=REGION,
                 arrival=TODAY,
             )

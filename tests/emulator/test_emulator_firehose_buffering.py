@@ -9,7 +9,7 @@ import pytest
 
 from support.emulator.firehose import make_stream, put
 from rehearsal.emulator import Emulator
-from rehearsal.emulator.firehose_prefix import render_prefix
+from rehearsal.emulator.firehose import render_prefix
 
 KIB = 1024
 # 60 s of buffer time pass in 3 s of real time.

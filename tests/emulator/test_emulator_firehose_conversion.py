@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 from producer.events import sample_events
 from producer.schema import EVENT_FIELDS
 from rehearsal.emulator import ACCOUNT_ID, Emulator
-from rehearsal.emulator.openx_json import timestamp
+from rehearsal.emulator.firehose import timestamp
 
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/firehose"
 DATABASE = "conversion"

@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError
 
 from support.emulator.firehose import ROLE, make_stream, processors, put, wait_for
 from rehearsal.emulator import Emulator
-from rehearsal.emulator.firehose_settings import skipped
+from rehearsal.emulator.firehose import skipped
 
 CLOCK_SCALE = 0.01
 

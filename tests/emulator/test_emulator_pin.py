@@ -8,7 +8,8 @@ from moto.cloudformation import parsing
 from moto.firehose.models import FirehoseBackend
 
 from labctl.toolkit import ROOT
-from rehearsal.emulator import cfn_auto_delete, firehose_buffering, server
+from rehearsal.emulator import cfn_auto_delete, server
+from rehearsal.emulator.firehose import buffering
 
 REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 
@@ -37,4 +38,4 @@ def test_install_is_idempotent():
     server.install_extensions()
     assert (parsing.resource_class_from_type, FirehoseBackend.put_s3_records) == patched
     assert parsing.resource_class_from_type("Custom::S3AutoDeleteObjects") is cfn_auto_delete.S3AutoDeleteObjects
-    assert FirehoseBackend.put_s3_records is firehose_buffering._put_s3_records
+    assert FirehoseBackend.put_s3_records is buffering._put_s3_records

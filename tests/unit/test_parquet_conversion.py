@@ -119,7 +119,7 @@ def test_a_missing_field_becomes_null(events, tmp_path):
 
 
 # A number given as a string ("123.64") is not among them: the OpenX deserializer parses it (see
-# rehearsal/emulator/openx_json.py); a string that is no number is.
+# rehearsal/emulator/firehose/openx_json.py); a string that is no number is.
 @pytest.mark.parametrize("field, bad", [("price", "not-a-number"), ("quantity", 2**31), ("event_time", "yesterday")])
 def test_a_value_the_column_type_cannot_hold_is_refused(events, field, bad, tmp_path):
     """What Firehose would send to errors/format-conversion-failed/ instead of writing a wrong row."""

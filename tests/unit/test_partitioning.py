@@ -5,7 +5,7 @@ import pytest
 
 from lab_stack.config import ConfigError, LabConfig
 from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS, VERIFY_TICKER
-from rehearsal.emulator.firehose_processing import deaggregate, extract_keys
+from rehearsal.emulator.firehose import deaggregate, extract_keys
 
 
 def destination(template):

@@ -2,7 +2,7 @@
 per put, at once, and ignores the rest).
 
 `FirehoseBackend.put_s3_records` is replaced: incoming records go through the destination's processors
-(firehose_processing), then into buffers, delivered as objects (firehose_objects) when a buffer reaches SizeInMBs, or
+(processing.py), then into buffers, delivered as objects (objects.py) when a buffer reaches SizeInMBs, or
 IntervalInSeconds after its first record (0 = at once), whichever comes first, like the service. There is a buffer per
 dynamic partition ("a new buffer is created for each active partition", AWS "Dynamic partitioning"), one per error
 type for failed records, and one for the S3 backup of source records (S3BackupMode Enabled: every record as it
@@ -25,12 +25,12 @@ from moto.firehose.models import DeliveryStream, FirehoseBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from .clock import CLOCK
+from ..clock import CLOCK
 
-from .firehose_logging import log_error
-from .firehose_objects import BACKUP, DATA, ERRORS, FlushedBuffer, objects_for
-from .firehose_prefix import PARTITION_KEY_FROM_QUERY, partition_key_names
-from .firehose_processing import Record, process
+from .logging import log_error
+from .objects import BACKUP, DATA, ERRORS, FlushedBuffer, objects_for
+from .prefix import PARTITION_KEY_FROM_QUERY, partition_key_names
+from .processing import Record, process
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ Processors, as AWS documents them (Firehose developer guide and API reference, `
 They run in that order: records are deaggregated before they are transformed or partitioned ("If your data is
 aggregated, dynamic partitioning can be only be applied if your data is first deaggregated"), the delimiter goes on
 what is delivered. Decompression and CloudWatchLogProcessing, and a Lambda together with MetadataExtraction, are
-refused at creation (firehose_settings).
+refused at creation (settings.py).
 """
 
 import base64
@@ -33,7 +33,7 @@ from typing import Any
 
 import jq
 
-from . import firehose_lambda
+from . import lambda_
 
 MAX_SUB_RECORDS = 500
 DEFAULT_LAMBDA_RETRIES = 3
@@ -173,8 +173,8 @@ def _transform(function_arn: str, params: dict[str, str], stream_arn: str, recor
         while answer is None and attempts <= retries:
             attempts += 1
             try:
-                answer = firehose_lambda.invoke(function_arn, event, account_id, region)
-            except firehose_lambda.LambdaInvocationError as invocation_error:
+                answer = lambda_.invoke(function_arn, event, account_id, region)
+            except lambda_.LambdaInvocationError as invocation_error:
                 error = str(invocation_error)
 
         def fail(record: Record, code: str, message: str) -> None:

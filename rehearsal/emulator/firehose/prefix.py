@@ -10,7 +10,7 @@ AWS, "Understand custom prefixes for Amazon S3 objects" and "Configure Amazon S3
   ErrorOutputPrefix;
 - `!{partitionKeyFromQuery:key}` is the value the MetadataExtraction (JQ) query gave the record for `key`
   (dynamic partitioning); `!{partitionKeyFromLambda:key}` a Lambda's metadata.partitionKeys (refused at creation
-  here, see firehose_settings);
+  here, see settings.py);
 - with compression or format conversion Firehose appends `.gz`, `.parquet`...; FileExtension replaces that default.
 """
 

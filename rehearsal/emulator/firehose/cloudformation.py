@@ -12,8 +12,8 @@ from moto.core.common_models import CloudFormationModel
 from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
-from . import firehose_buffering, firehose_settings
-from .cloudformation import register_models
+from ..cloudformation import register_models
+from . import buffering, settings
 
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
 _DESTINATIONS = (
@@ -69,8 +69,8 @@ class FirehoseDeliveryStream(CloudFormationModel):
     ) -> "FirehoseDeliveryStream":
         props = copy.deepcopy(cloudformation_json["Properties"])
         name = resource_name  # generated names fit the API limit already (cloudformation/generated_names.py)
-        if firehose_buffering.active():  # names what the emulator cannot honour: the resource's CREATE_FAILED reason
-            firehose_settings.check({**props, "DeliveryStreamName": name}, account_id, region_name)
+        if buffering.active():  # names what the emulator cannot honour: the resource's CREATE_FAILED reason
+            settings.check({**props, "DeliveryStreamName": name}, account_id, region_name)
         arn = firehose_backends[account_id][region_name].create_delivery_stream(
             region_name,
             name,

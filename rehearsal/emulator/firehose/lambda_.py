@@ -6,7 +6,7 @@ approximateArrivalTimestamp, data (base64)}]}`, and its answer `{records: [{reco
 (AWS, "Transform source data in Amazon Data Firehose"). So the function's code (the zip moto stores) is unpacked and
 its handler run once per invocation: `python3.*` runtimes with this venv's Python, `nodejs*` with its Node (both
 module styles, async or callback handlers). The function's environment variables, timeout and the emulator's
-endpoint are passed on. Other runtimes, container images and layers cannot run here: firehose_settings refuses them
+endpoint are passed on. Other runtimes, container images and layers cannot run here: settings.py refuses them
 when the stream is created.
 """
 

@@ -16,7 +16,7 @@ from moto.firehose.models import FirehoseBackend
 
 NAMESPACE = "AWS/Firehose"
 
-# Captured when installed, not imported: firehose_buffering wraps the same method, and both must stay in the chain.
+# Captured when installed, not imported: buffering.py wraps the same method, and both must stay in the chain.
 _original_put_record_batch: Callable[..., Any] = FirehoseBackend.put_record_batch
 
 

@@ -1,12 +1,12 @@
 """One flushed Firehose buffer → the S3 objects to write: key, body, compression, server-side encryption.
 
-The single place where a buffer's records become objects: record format conversion (firehose_conversion) too,
+The single place where a buffer's records become objects: record format conversion (conversion.py) too,
 whose records that do not fit the table become an error object under `format-conversion-failed`.
 AWS, "Configure Amazon S3 object name format", "Understand custom prefixes", "Data protection in Amazon Data
 Firehose" / ExtendedS3DestinationConfiguration:
 - records are concatenated as they are (no delimiter unless a processor added one);
 - CompressionFormat GZIP compresses the whole object (`.gz`); UNCOMPRESSED leaves it; the others are refused at
-  creation (firehose_settings);
+  creation (settings.py);
 - EncryptionConfiguration.KMSEncryptionConfig.AWSKMSKeyARN: Firehose writes the object with SSE-KMS under that key
   (the object's ServerSideEncryption is aws:kms, SSEKMSKeyId the key); NoEncryption leaves the bucket's default;
 - data objects go under Prefix, failed records under ErrorOutputPrefix with `!{firehose:error-output-type}`
@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from . import firehose_conversion
-from .firehose_prefix import (
+from . import conversion
+from .prefix import (
     COMPRESSION_EXTENSIONS,
     file_extension,
     object_name,
@@ -74,7 +74,7 @@ def prefix_of(flushed: FlushedBuffer) -> str:
 def objects_for(flushed: FlushedBuffer, account_id: str, region_name: str) -> list[S3Object]:
     """The objects one flushed buffer becomes."""
     destination = flushed.destination
-    if flushed.kind == DATA and firehose_conversion.enabled(destination):
+    if flushed.kind == DATA and conversion.enabled(destination):
         return _converted_objects(flushed, account_id, region_name)
     compression = destination.get("CompressionFormat", "UNCOMPRESSED")
     body = b"".join(flushed.records)
@@ -89,13 +89,13 @@ def objects_for(flushed: FlushedBuffer, account_id: str, region_name: str) -> li
 
 def _converted_objects(flushed: FlushedBuffer, account_id: str, region_name: str) -> list[S3Object]:
     """One Parquet object of the records that fit the Glue table (none if no record did), and one error object of
-    those that did not (conversion compresses inside the file: CompressionFormat is UNCOMPRESSED, firehose_settings)."""
-    converted = firehose_conversion.convert(flushed.records, flushed.destination, account_id=account_id,
-                                            region_name=region_name, arrival=flushed.arrival)
+    those that did not (conversion compresses inside the file: CompressionFormat is UNCOMPRESSED, settings.py)."""
+    converted = conversion.convert(flushed.records, flushed.destination, account_id=account_id,
+                                   region_name=region_name, arrival=flushed.arrival)
     objects = []
     if converted.errors:
         errors = FlushedBuffer(ERRORS, flushed.stream_name, flushed.version_id, flushed.destination, flushed.arrival,
-                               error_output_type=firehose_conversion.ERROR_OUTPUT_TYPE)
+                               error_output_type=conversion.ERROR_OUTPUT_TYPE)
         objects.append(_object(errors, converted.errors, ""))
     if converted.data is not None:
         objects.append(_object(flushed, converted.data, file_extension(flushed.destination, converted.extension)))

@@ -22,13 +22,13 @@ from moto.firehose.exceptions import InvalidArgumentException
 from moto.firehose.models import FirehoseBackend
 from moto.kms.models import kms_backends
 
-from . import firehose_buffering, firehose_lambda
-from .firehose_prefix import (
+from . import buffering, lambda_
+from .prefix import (
     NAMESPACE,
     PARTITION_KEY_FROM_LAMBDA,
     PARTITION_KEY_FROM_QUERY,
 )
-from .firehose_processing import compile_query, processors
+from .processing import compile_query, processors
 
 IMPLEMENTED, REFUSED, SKIPPED = "implemented", "refused at create", "named as skipped"
 
@@ -179,7 +179,7 @@ def _check_destination(setting: str, destination: dict[str, Any], account_id: st
     steps = processors(destination)
     _check_processors(f"{setting}.ProcessingConfiguration", steps, account_id, region)
     _check_partitioning(setting, destination, steps)
-    # DataFormatConversionConfiguration is checked by firehose_conversion.validate.
+    # DataFormatConversionConfiguration is checked by conversion.validate.
     if destination.get("S3BackupMode", "Disabled") not in ("Disabled", "Enabled"):
         raise _refuse(f"{setting}.S3BackupMode", "must be Disabled or Enabled")
     if destination.get("S3BackupMode") == "Enabled":
@@ -194,7 +194,7 @@ def _check_destination(setting: str, destination: dict[str, Any], account_id: st
 
 
 def _size_mb(destination: dict[str, Any]) -> int:
-    return int((destination.get("BufferingHints") or {}).get("SizeInMBs", firehose_buffering.DEFAULT_SIZE_MB))
+    return int((destination.get("BufferingHints") or {}).get("SizeInMBs", buffering.DEFAULT_SIZE_MB))
 
 
 def _check_s3(setting: str, destination: dict[str, Any], allowed_namespaces: tuple[str, ...],
@@ -264,8 +264,8 @@ def _check_processors(setting: str, steps: dict[str, dict[str, str]], account_id
         arn = function.get("LambdaArn")
         if not arn:
             raise _refuse(f"{setting} processor Lambda", "LambdaArn is required")
-        found = firehose_lambda.find_function(arn, account_id, region)
-        problem = found and firehose_lambda.why_not_runnable(found)
+        found = lambda_.find_function(arn, account_id, region)
+        problem = found and lambda_.why_not_runnable(found)
         if problem:
             raise _not_here(f"{setting} processor Lambda {arn}", problem)
 
@@ -285,7 +285,7 @@ def _check_partitioning(setting: str, destination: dict[str, Any], steps: dict[s
     if _size_mb(destination) < MIN_PARTITIONED_SIZE_MB:
         raise _refuse(f"{setting}.BufferingHints.SizeInMBs",
                       f"must be at least {MIN_PARTITIONED_SIZE_MB} when dynamic partitioning is enabled")
-    if int(hints.get("IntervalInSeconds", firehose_buffering.DEFAULT_INTERVAL_S)) < MIN_PARTITIONED_INTERVAL_S:
+    if int(hints.get("IntervalInSeconds", buffering.DEFAULT_INTERVAL_S)) < MIN_PARTITIONED_INTERVAL_S:
         raise _refuse(f"{setting}.BufferingHints.IntervalInSeconds",
                       f"must be at least {MIN_PARTITIONED_INTERVAL_S} when dynamic partitioning is enabled")
     if not uses_keys:
@@ -336,7 +336,7 @@ def _create_delivery_stream(self: FirehoseBackend, region: str, delivery_stream_
                             splunk_destination_configuration: Any, http_endpoint_destination_configuration: Any,
                             snowflake_destination_configuration: Any, iceberg_destination_configuration: Any,
                             tags: Any) -> str:
-    if firehose_buffering.active():
+    if buffering.active():
         check({
             "DeliveryStreamName": delivery_stream_name,
             "DeliveryStreamType": delivery_stream_type,
@@ -369,7 +369,7 @@ def _update_destination(self: FirehoseBackend, delivery_stream_name: str, curren
                         destination_id: str, s3_destination_update: Any, extended_s3_destination_update: Any,
                         *args: Any, **kwargs: Any) -> None:
     """The merged destination must pass the same check; dynamic partitioning cannot be switched on later."""
-    if firehose_buffering.active() and delivery_stream_name in self.delivery_streams:
+    if buffering.active() and delivery_stream_name in self.delivery_streams:
         stream = self.delivery_streams[delivery_stream_name]
         current = stream.destinations[0].get("ExtendedS3") or stream.destinations[0].get("S3") or {}
         for key, update in (("S3DestinationConfiguration", s3_destination_update),

@@ -1,0 +1,37 @@
+"""Amazon Data Firehose: what moto 5.2.5 lacks to deliver a stream to S3 as the service does.
+
+Gaps filled, in install order:
+- cloudformation: AWS::KinesisFirehose::DeliveryStream as a CloudFormation resource (moto has no model);
+- iam: stream-scoped IAM evaluation for Firehose calls, with Firehose's own AccessDeniedException;
+- buffering: S3 delivery that honours BufferingHints and the destination's settings (moto writes one object per
+  put, at once, and ignores the rest);
+- settings: every stream setting implemented as AWS documents it, refused at creation, or named as skipped (moto
+  accepts any setting and ignores most of them);
+- conversion: record format conversion, JSON to Parquet by a Glue table (moto ignores the setting);
+- metrics: the CloudWatch ingestion metrics of Direct PUT (moto publishes none).
+What they share: processing.py (the stream's processors), lambda_.py (a transformation Lambda run in a
+subprocess), objects.py and prefix.py (a flushed buffer's S3 objects and their keys), logging.py (errors to the
+destination's CloudWatch log stream), and openx_json.py (how the OpenX JSON SerDe reads JSON, which the emulator's
+Athena reads JSON tables with too).
+"""
+
+from . import buffering, cloudformation, conversion, iam, metrics, settings
+from .conversion import ERROR_OUTPUT_TYPE, convert
+from .openx_json import arrow_type, timestamp
+from .prefix import render_prefix
+from .processing import deaggregate, extract_keys
+from .settings import skipped, skipped_in_template
+
+# conversion wraps the stream create and update that settings checks, metrics the batch put buffering answers.
+GAP_FIXES = (cloudformation, iam, buffering, settings, conversion, metrics)
+
+__all__ = [
+    "ERROR_OUTPUT_TYPE", "arrow_type", "convert", "deaggregate", "extract_keys", "install", "render_prefix", "skipped",
+    "skipped_in_template", "timestamp",
+]
+
+
+def install() -> None:
+    """Patch moto's Firehose (idempotent)."""
+    for gap_fix in GAP_FIXES:
+        gap_fix.install()
