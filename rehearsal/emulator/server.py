@@ -42,12 +42,12 @@ from .firehose import iam as firehose_iam
 from .firehose import lambda_ as firehose_lambda
 from .firehose import metrics as firehose_metrics
 from .firehose import settings as firehose_settings
+from .glue import cloudformation as cfn_glue
 from . import (
     athena_queries,
     cfn_athena,
     cfn_auto_delete,
     cfn_bucket_policy,
-    cfn_glue,
     cfn_kms_keys,
     cfn_role_managed_policies,
     cfn_scheduler,

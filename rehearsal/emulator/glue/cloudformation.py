@@ -18,7 +18,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.glue.exceptions import EntityNotFoundException
 from moto.glue.models import glue_backends
 
-from .cloudformation import register_models, replace
+from ..cloudformation import register_models, replace
 
 
 class GlueDatabase(CloudFormationModel):
