@@ -28,6 +28,8 @@ from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
 from .clock import CLOCK, ScaledClock
 
+from .athena import cloudformation as cfn_athena
+from .athena import queries as athena_queries
 from .cloudformation import create_failure as cfn_create_failure
 from .cloudformation import delete_failure as cfn_delete_failure
 from .cloudformation import delete_order as cfn_delete_order
@@ -44,8 +46,6 @@ from .firehose import metrics as firehose_metrics
 from .firehose import settings as firehose_settings
 from .glue import cloudformation as cfn_glue
 from . import (
-    athena_queries,
-    cfn_athena,
     cfn_auto_delete,
     cfn_bucket_policy,
     cfn_kms_keys,

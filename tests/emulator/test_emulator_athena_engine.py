@@ -11,8 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from rehearsal.emulator import Emulator
-from rehearsal.emulator.athena_engine import java_double
-from rehearsal.emulator.athena_queries import parse_result_csv, result_csv
+from rehearsal.emulator.athena import java_double, parse_result_csv, result_csv
 
 BUCKET = "engine-bucket"
 LIMIT = 10_000_000  # the smallest BytesScannedCutoffPerQuery Athena accepts

@@ -1,6 +1,6 @@
 """Athena queries that really run (moto 5.2.5 answers every StartQueryExecution with canned, empty results).
 
-StartQueryExecution runs the query with athena_engine.py over the Glue catalog and the S3 objects of moto's own
+StartQueryExecution runs the query with engine.py over the Glue catalog and the S3 objects of moto's own
 backends, then, as Athena does:
 - writes the result to `<output location>/<QueryExecutionId>.csv` (every value quoted, NULL as nothing), with the
   workgroup's result configuration when it is enforced (`EnforceWorkGroupConfiguration`) and its SSE-S3/KMS
@@ -32,8 +32,8 @@ from moto.s3.models import s3_backends
 from moto.s3.utils import bucket_and_name_from_url
 from moto.utilities.utils import get_partition
 
-from . import athena_engine
-from .athena_engine import QueryFailed
+from . import engine
+from .engine import QueryFailed
 
 logger = logging.getLogger(__name__)
 
@@ -52,7 +52,7 @@ class Outcome:
     scanned_bytes: int
     engine_ms: int
     failure: str = ""
-    category: int = athena_engine.USER_ERROR
+    category: int = engine.USER_ERROR
 
 
 class InvalidRequest(ServiceException):
@@ -60,7 +60,7 @@ class InvalidRequest(ServiceException):
 
 
 class MotoCatalog:
-    """The Glue catalog of moto's backend, as athena_engine reads it."""
+    """The Glue catalog of moto's backend, as engine.py reads it."""
 
     def __init__(self, account_id: str, region_name: str):
         self.glue = glue_backends[account_id][region_name]
@@ -84,7 +84,7 @@ class MotoCatalog:
 
 
 class MotoStorage:
-    """The objects of moto's S3 backend, as athena_engine reads them."""
+    """The objects of moto's S3 backend, as engine.py reads them."""
 
     def __init__(self, account_id: str, region_name: str):
         self.s3 = s3_backends[account_id][get_partition(region_name)]
@@ -148,7 +148,7 @@ def _run(backend: AthenaBackend, execution: Execution, workgroup: Any) -> None:
     started = time.monotonic()
     configuration = workgroup.configuration if workgroup else {}
     try:
-        result = athena_engine.run(
+        result = engine.run(
             execution.query,
             database=(execution.context or {}).get("Database"),
             catalog=MotoCatalog(backend.account_id, backend.region_name),
@@ -165,7 +165,7 @@ def _run(backend: AthenaBackend, execution: Execution, workgroup: Any) -> None:
         logger.exception("the emulator's Athena engine failed on %r", execution.query)
         execution.status = "FAILED"
         execution.emulated = Outcome([], 0, _ms(started), f"INTERNAL_ERROR_QUERY_ENGINE: {error}",
-                                     athena_engine.SYSTEM_ERROR)
+                                     engine.SYSTEM_ERROR)
     execution.end_time = time.time()
 
 
@@ -173,7 +173,7 @@ def _ms(started: float) -> int:
     return int((time.monotonic() - started) * 1000)
 
 
-def _write_result(backend: AthenaBackend, execution: Execution, result: athena_engine.Result) -> None:
+def _write_result(backend: AthenaBackend, execution: Execution, result: engine.Result) -> None:
     bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
     encryption = (execution.config.get("EncryptionConfiguration") or {})
     s3_backends[backend.account_id][backend.partition].put_object(

@@ -1,5 +1,5 @@
 """Athena's query engine for the emulator: Athena's SQL (Trino) translated by sqlglot and run by DuckDB over the
-objects the Glue catalog points at (not a gap-fix itself: athena_queries.py plugs it into moto's Athena).
+objects the Glue catalog points at (not a gap-fix itself: queries.py plugs it into moto's Athena).
 
 A query runs as Athena runs it, or it fails with the reason (Athena's FAILED state); it never answers differently:
 - one statement, a query (SELECT, WITH, UNION...) in Athena's dialect; DDL, DML, SHOW, DESCRIBE and EXPLAIN fail
@@ -8,9 +8,9 @@ A query runs as Athena runs it, or it fails with the reason (Athena's FAILED sta
   "Athena reads all data stored in the Amazon S3 folder that you specify" (Athena user guide, "Specify a table
   location in Amazon S3"), except files that "start with an underscore (_) or a dot (.)", which it treats as hidden
   ("Considerations and limitations for SQL queries in Amazon Athena"). JSON tables are read line by line with the
-  OpenX JSON SerDe (openx_json.py; `.gz` objects decompressed; a malformed line fails the query unless the table
-  sets `ignore.malformed.json`), Parquet tables by column name; other formats fail as not emulated. Objects are read
-  through the emulator's S3 backend into Arrow tables (DuckDB's httpfs is not needed);
+  OpenX JSON SerDe (firehose/openx_json.py; `.gz` objects decompressed; a malformed line fails the query unless the
+  table sets `ignore.malformed.json`), Parquet tables by column name; other formats fail as not emulated. Objects are
+  read through the emulator's S3 backend into Arrow tables (DuckDB's httpfs is not needed);
 - partitions are projected when `projection.enabled` is set ("Partition projection with Amazon Athena"): keys are
   matched to `storage.location.template` (default: Hive-style col=value/ under the location) and kept when they
   are values the projection would produce: `integer` (range, interval, digits: 5 with digits 2 is "05"), `enum`
@@ -46,7 +46,7 @@ from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
-from .firehose.openx_json import DocumentError, FieldError, Reader, arrow_type, documents
+from ..firehose.openx_json import DocumentError, FieldError, Reader, arrow_type, documents
 
 CATALOG = "awsdatacatalog"
 USER_ERROR, SYSTEM_ERROR = 2, 1  # AthenaError.ErrorCategory ("Athena error catalog")

@@ -2,7 +2,7 @@
 
 moto's Athena API works, but a template's workgroup and saved queries were only recorded: `aws athena
 list-named-queries` found nothing and no query could run in the lab's workgroup. These models keep both in moto's
-Athena backend, so the API, `make query` and the emulator's query engine (athena_queries.py) see what the stack
+Athena backend, so the API, `make query` and the emulator's query engine (queries.py) see what the stack
 declared. Deleting a workgroup follows `RecursiveDeleteOption`: true deletes its saved queries and query history
 with it, false refuses while it holds any (AWS Athena API, DeleteWorkGroup). Every NamedQuery property, and a
 workgroup's Name, replaces the resource when changed, as in CloudFormation.
@@ -17,8 +17,8 @@ from typing import Any
 from moto.athena.models import WorkGroup, athena_backends
 from moto.core.common_models import CloudFormationModel
 
-from .athena_queries import PRIMARY, InvalidRequest
-from .cloudformation import register_models, replace
+from ..cloudformation import register_models, replace
+from .queries import PRIMARY, InvalidRequest
 
 
 class AthenaWorkGroup(CloudFormationModel):
