@@ -2,7 +2,7 @@
 
 moto's CloudFormation role creates the role and its inline `Policies`, but never attaches `ManagedPolicyArns`, and
 its update ignores them too: with IAM enforced, a role that relies on a managed policy is evaluated without it, and
-anything that asks what a role may do (the auto-delete handler's logging in cfn_auto_delete.py) gets a wrong answer.
+anything that asks what a role may do (the auto-delete handler's logging in s3/auto_delete.py) gets a wrong answer.
 The wrappers attach the listed policies on create and update, AWS-managed ones from moto's bundled copy of their
 documents (loaded on first use, whatever MOTO_IAM_LOAD_MANAGED_POLICIES says); an ARN that names no policy fails
 the resource as CloudFormation does. Before delete they are detached, as CloudFormation does (moto's delete would

@@ -45,9 +45,10 @@ from .firehose import lambda_ as firehose_lambda
 from .firehose import metrics as firehose_metrics
 from .firehose import settings as firehose_settings
 from .glue import cloudformation as cfn_glue
+from .s3 import auto_delete as cfn_auto_delete
+from .s3 import bucket_policy as cfn_bucket_policy
+from .s3 import policy_evaluation as s3_policy_evaluation
 from . import (
-    cfn_auto_delete,
-    cfn_bucket_policy,
     cfn_kms_keys,
     cfn_role_managed_policies,
     cfn_scheduler,
@@ -55,7 +56,6 @@ from . import (
     ec2_shutdown,
     iam_empty_body_signature,
     iam_service_prefix,
-    s3_policy_evaluation,
     scheduler_firing,
 )
 from .firehose.buffering import BUFFERS, FirehoseBuffers

@@ -8,8 +8,9 @@ from moto.cloudformation import parsing
 from moto.firehose.models import FirehoseBackend
 
 from labctl.toolkit import ROOT
-from rehearsal.emulator import cfn_auto_delete, server
+from rehearsal.emulator import server
 from rehearsal.emulator.firehose import buffering
+from rehearsal.emulator.s3 import auto_delete
 
 REQUIREMENTS_DEV = ROOT / "requirements-dev.txt"
 
@@ -37,5 +38,5 @@ def test_install_is_idempotent():
     patched = (parsing.resource_class_from_type, FirehoseBackend.put_s3_records)
     server.install_extensions()
     assert (parsing.resource_class_from_type, FirehoseBackend.put_s3_records) == patched
-    assert parsing.resource_class_from_type("Custom::S3AutoDeleteObjects") is cfn_auto_delete.S3AutoDeleteObjects
+    assert parsing.resource_class_from_type("Custom::S3AutoDeleteObjects") is auto_delete.S3AutoDeleteObjects
     assert FirehoseBackend.put_s3_records is buffering._put_s3_records

@@ -2,7 +2,7 @@
 
 Without it the stack says the policy exists while the bucket has none: GetBucketPolicy answers NoSuchBucketPolicy
 and nothing evaluates it. This model stores the document through moto's S3 backend (PutBucketPolicy), so it is
-read back, evaluated on object requests (s3_policy_evaluation.py) and removed with the resource. A policy the
+read back, evaluated on object requests (policy_evaluation.py) and removed with the resource. A policy the
 emulator cannot evaluate is refused by that PutBucketPolicy, which fails the stack naming the statement.
 Changing `Bucket` replaces the resource, as in CloudFormation.
 """
@@ -17,7 +17,7 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from .cloudformation import register_models, replace
+from ..cloudformation import register_models, replace
 
 
 class S3BucketPolicy(CloudFormationModel):
