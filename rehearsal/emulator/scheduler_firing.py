@@ -9,7 +9,7 @@ Scheduler's side is played as AWS documents it:
 2. the role's own policies must allow the universal target's action on the resource the call names;
 3. call the API (`arn:aws:scheduler:::aws-sdk:<service>:<apiAction>`) with the target's Input as the request, with
    the role's credentials, against the emulator.
-Policies are evaluated by iam_evaluation.py, so a wrong policy fails the invocation as it would on AWS. Every
+Policies are evaluated by iam/evaluation.py, so a wrong policy fails the invocation as it would on AWS. Every
 invocation is recorded in INVOCATIONS with its outcome. A failed one is not retried: RetryPolicy's retries of
 transient errors are not modelled, and the rehearsal fails on any failed invocation instead.
 What this cannot fire as AWS would is refused when the schedule is created or updated, naming why (the API and
@@ -42,7 +42,7 @@ from moto.utilities.utils import get_partition
 
 from .clock import CLOCK
 
-from . import iam_evaluation
+from .iam import evaluation as iam_evaluation
 
 logger = logging.getLogger(__name__)
 

@@ -45,17 +45,17 @@ from .firehose import lambda_ as firehose_lambda
 from .firehose import metrics as firehose_metrics
 from .firehose import settings as firehose_settings
 from .glue import cloudformation as cfn_glue
+from .iam import empty_body_signature as iam_empty_body_signature
+from .iam import role_managed_policies as cfn_role_managed_policies
+from .iam import service_prefix as iam_service_prefix
 from .s3 import auto_delete as cfn_auto_delete
 from .s3 import bucket_policy as cfn_bucket_policy
 from .s3 import policy_evaluation as s3_policy_evaluation
 from . import (
     cfn_kms_keys,
-    cfn_role_managed_policies,
     cfn_scheduler,
     cfn_vpc_delete,
     ec2_shutdown,
-    iam_empty_body_signature,
-    iam_service_prefix,
     scheduler_firing,
 )
 from .firehose.buffering import BUFFERS, FirehoseBuffers

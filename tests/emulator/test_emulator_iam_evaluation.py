@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from rehearsal.emulator.iam_evaluation import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Unevaluated, decide
+from rehearsal.emulator.iam import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Unevaluated, decide
 
 STACK = "arn:aws:cloudformation:us-east-1:123456789012:stack/Lab/1a2b"
 GROUP = "arn:aws:scheduler:us-east-1:123456789012:schedule-group/lab"
