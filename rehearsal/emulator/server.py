@@ -53,13 +53,13 @@ from .s3 import bucket_policy as cfn_bucket_policy
 from .s3 import policy_evaluation as s3_policy_evaluation
 from . import (
     cfn_kms_keys,
-    cfn_scheduler,
     cfn_vpc_delete,
     ec2_shutdown,
-    scheduler_firing,
 )
 from .firehose.buffering import BUFFERS, FirehoseBuffers
-from .scheduler_firing import FIRING, INVOCATIONS, Invocation
+from .scheduler import cloudformation as cfn_scheduler
+from .scheduler import firing as scheduler_firing
+from .scheduler.firing import FIRING, INVOCATIONS, Invocation
 
 # Every extension patches moto internals as they are in this exact release.
 MOTO_PIN = "5.2.5"

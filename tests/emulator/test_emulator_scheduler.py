@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from rehearsal.emulator import ACCOUNT_ID, Emulator
-from rehearsal.emulator.scheduler_firing import at_time
+from rehearsal.emulator.scheduler import at_time
 from rehearsal.leftovers import find_leftovers
 
 DELETE_STACK = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"

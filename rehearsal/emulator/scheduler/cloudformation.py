@@ -2,7 +2,7 @@
 
 moto's EventBridge Scheduler backend answers the API but CloudFormation only records these types, so a stack's
 schedule would exist nowhere. These models create, update and delete them in moto's scheduler backend, where
-scheduler_firing.py fires them (and refuses at creation, naming why, a schedule it could not fire as AWS would: the
+firing.py fires them (and refuses at creation, naming why, a schedule it could not fire as AWS would: the
 stack then fails). Deleting a group deletes its schedules, as the service does.
 Defining the classes registers them with moto (cloudformation/models.py).
 """
@@ -22,7 +22,7 @@ from moto.scheduler.exceptions import (
 )
 from moto.scheduler.models import scheduler_backends
 
-from .cloudformation import register_models
+from ..cloudformation import register_models
 
 MAX_NAME_LENGTH = 64
 DEFAULT_GROUP = "default"

@@ -13,7 +13,7 @@ Policies are evaluated by iam/evaluation.py, so a wrong policy fails the invocat
 invocation is recorded in INVOCATIONS with its outcome. A failed one is not retried: RetryPolicy's retries of
 transient errors are not modelled, and the rehearsal fails on any failed invocation instead.
 What this cannot fire as AWS would is refused when the schedule is created or updated, naming why (the API and
-cfn_scheduler.py both go through the backend): a rate()/cron() expression, a target other than UNIVERSAL_TARGETS,
+cloudformation.py both go through the backend): a rate()/cron() expression, a target other than UNIVERSAL_TARGETS,
 a dead-letter queue. ActionAfterCompletion=DELETE deletes the schedule after it ran.
 """
 
@@ -40,9 +40,8 @@ from moto.scheduler.models import (
 from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
-from .clock import CLOCK
-
-from .iam import evaluation as iam_evaluation
+from .. import iam
+from ..clock import CLOCK
 
 logger = logging.getLogger(__name__)
 
@@ -166,18 +165,18 @@ class SchedulerFiring:
         request = json.loads(target.get("Input") or "{}")
         role_arn = target["RoleArn"]
         try:
-            trust, identity = iam_evaluation.role_documents(account_id, role_arn)
+            trust, identity = iam.role_documents(account_id, role_arn)
         except Exception:
             return False, f"Scheduler could not assume {role_arn}: no such role"
         context = {"aws:SourceAccount": account_id, "aws:SourceArn": group_arn}
-        assumable = iam_evaluation.decide(
+        assumable = iam.decide(
             [trust], action="sts:AssumeRole", service_principal=SCHEDULER_PRINCIPAL, context=context)
-        if assumable != iam_evaluation.ALLOWED:
+        if assumable != iam.ALLOWED:
             return False, (f"Scheduler could not assume {role_arn}: its trust policy {assumable} sts:AssumeRole by "
                            f"{SCHEDULER_PRINCIPAL} with {context}")
         resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
-        permitted = iam_evaluation.decide(identity, action=f"{service}:{api}", resource=resource)
-        if permitted != iam_evaluation.ALLOWED:
+        permitted = iam.decide(identity, action=f"{service}:{api}", resource=resource)
+        if permitted != iam.ALLOWED:
             return False, f"AccessDenied: {role_arn} is {permitted} {service}:{api} on {resource}"
         credentials = sts_backends[account_id][get_partition(region)].assume_role(
             region_name=region, role_session_name="scheduler", role_arn=role_arn, policy=None, duration=900,
