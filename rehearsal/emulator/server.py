@@ -37,6 +37,8 @@ from .cloudformation import deleted_stacks as cfn_deleted_stacks
 from .cloudformation import generated_names as cfn_generated_names
 from .cloudformation import outputs as cfn_outputs
 from .cloudformation import resource_list as cfn_resource_list
+from .ec2 import shutdown as ec2_shutdown
+from .ec2 import vpc_delete as cfn_vpc_delete
 from .firehose import buffering as firehose_buffering
 from .firehose import cloudformation as cfn_firehose
 from .firehose import conversion as firehose_conversion
@@ -51,11 +53,7 @@ from .iam import service_prefix as iam_service_prefix
 from .s3 import auto_delete as cfn_auto_delete
 from .s3 import bucket_policy as cfn_bucket_policy
 from .s3 import policy_evaluation as s3_policy_evaluation
-from . import (
-    cfn_kms_keys,
-    cfn_vpc_delete,
-    ec2_shutdown,
-)
+from . import cfn_kms_keys
 from .firehose.buffering import BUFFERS, FirehoseBuffers
 from .scheduler import cloudformation as cfn_scheduler
 from .scheduler import firing as scheduler_firing
