@@ -50,10 +50,10 @@ from .glue import cloudformation as cfn_glue
 from .iam import empty_body_signature as iam_empty_body_signature
 from .iam import role_managed_policies as cfn_role_managed_policies
 from .iam import service_prefix as iam_service_prefix
+from .kms import keys as cfn_kms_keys
 from .s3 import auto_delete as cfn_auto_delete
 from .s3 import bucket_policy as cfn_bucket_policy
 from .s3 import policy_evaluation as s3_policy_evaluation
-from . import cfn_kms_keys
 from .firehose.buffering import BUFFERS, FirehoseBuffers
 from .scheduler import cloudformation as cfn_scheduler
 from .scheduler import firing as scheduler_firing
