@@ -1,4 +1,4 @@
-"""The rehearsal's AWS: moto's ThreadedMotoServer on 127.0.0.1 with the gap-fixes of this package installed.
+"""The rehearsal's AWS: moto's ThreadedMotoServer on 127.0.0.1 with every service package's gap-fixes installed.
 
 Usage:
     with Emulator(clock_scale=0.05) as emu:
@@ -10,7 +10,7 @@ Usage:
 moto's backends are process-wide, so run one Emulator per process at a time; each start
 resets all backends, so a run never sees a previous run's resources. Time in the emulator (Firehose
 buffer intervals, Scheduler's at() times) is clock.py's CLOCK, which each start resets to
-`clock_scale` and `clock` lets the rehearsal speed up.
+`clock_scale` and hands to each service package's start(), and `clock` lets the rehearsal speed up.
 """
 
 import json
@@ -26,38 +26,9 @@ from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
+from . import athena, cloudformation, ec2, firehose, glue, iam, kms, s3, scheduler
 from .clock import CLOCK, ScaledClock
-
-from .athena import cloudformation as cfn_athena
-from .athena import queries as athena_queries
-from .cloudformation import create_failure as cfn_create_failure
-from .cloudformation import delete_failure as cfn_delete_failure
-from .cloudformation import delete_order as cfn_delete_order
-from .cloudformation import deleted_stacks as cfn_deleted_stacks
-from .cloudformation import generated_names as cfn_generated_names
-from .cloudformation import outputs as cfn_outputs
-from .cloudformation import resource_list as cfn_resource_list
-from .ec2 import shutdown as ec2_shutdown
-from .ec2 import vpc_delete as cfn_vpc_delete
-from .firehose import buffering as firehose_buffering
-from .firehose import cloudformation as cfn_firehose
-from .firehose import conversion as firehose_conversion
-from .firehose import iam as firehose_iam
-from .firehose import lambda_ as firehose_lambda
-from .firehose import metrics as firehose_metrics
-from .firehose import settings as firehose_settings
-from .glue import cloudformation as cfn_glue
-from .iam import empty_body_signature as iam_empty_body_signature
-from .iam import role_managed_policies as cfn_role_managed_policies
-from .iam import service_prefix as iam_service_prefix
-from .kms import keys as cfn_kms_keys
-from .s3 import auto_delete as cfn_auto_delete
-from .s3 import bucket_policy as cfn_bucket_policy
-from .s3 import policy_evaluation as s3_policy_evaluation
-from .firehose.buffering import BUFFERS, FirehoseBuffers
-from .scheduler import cloudformation as cfn_scheduler
-from .scheduler import firing as scheduler_firing
-from .scheduler.firing import FIRING, INVOCATIONS, Invocation
+from .scheduler import Invocation
 
 # Every extension patches moto internals as they are in this exact release.
 MOTO_PIN = "5.2.5"
@@ -66,37 +37,10 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
 
 
-# One module per moto gap, each with an idempotent install(). cfn_create_failure wraps what cfn_outputs wrapped;
-# cfn_delete_failure wraps the stack delete whose resource loop cfn_delete_order replaces.
-GAP_FIXES = (
-    cfn_firehose,
-    cfn_auto_delete,
-    cfn_outputs,
-    cfn_resource_list,
-    cfn_role_managed_policies,
-    cfn_vpc_delete,
-    cfn_kms_keys,
-    cfn_generated_names,
-    cfn_delete_order,
-    cfn_delete_failure,
-    cfn_deleted_stacks,
-    cfn_create_failure,
-    firehose_iam,
-    firehose_buffering,
-    firehose_settings,
-    cfn_glue,
-    cfn_bucket_policy,
-    s3_policy_evaluation,
-    firehose_conversion,
-    cfn_athena,
-    athena_queries,
-    cfn_scheduler,
-    scheduler_firing,
-    ec2_shutdown,
-    firehose_metrics,
-    iam_service_prefix,
-    iam_empty_body_signature,
-)
+# One package per AWS service, each installing its gap-fixes in the order they wrap each other (see each
+# package's GAP_FIXES); no two packages patch the same moto function. Started in this order with what they need,
+# stopped in reverse: Scheduler stops firing before Firehose delivers what it still holds.
+SERVICES = (firehose, s3, cloudformation, iam, ec2, kms, glue, athena, scheduler)
 
 
 def install_extensions() -> None:
@@ -106,8 +50,8 @@ def install_extensions() -> None:
             f"rehearsal extensions are written against moto=={MOTO_PIN}, found {moto.__version__}: "
             "re-check every patched internal before moving the pin"
         )
-    for gap_fix in GAP_FIXES:
-        gap_fix.install()
+    for service in SERVICES:
+        service.install()
 
 
 def unmodelled_types(resource_types: set[str]) -> list[str]:
@@ -129,7 +73,6 @@ class Emulator:
         self.clock_scale = clock_scale
         self.region = region
         self._server: ThreadedMotoServer | None = None
-        self._buffers: FirehoseBuffers = BUFFERS
 
     def start(self) -> "Emulator":
         install_extensions()
@@ -138,10 +81,9 @@ class Emulator:
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._server.start()
         self.port = self._server.get_host_and_port()[1]
-        firehose_lambda.ENDPOINT_URL = self.endpoint_url  # a transformation Lambda's AWS calls come here
         CLOCK.reset(self.clock_scale)
-        self._buffers.start()
-        FIRING.start(self.endpoint_url)
+        for service in SERVICES:  # Firehose's buffers and Scheduler's firing run on CLOCK; their AWS calls come here
+            service.start(endpoint_url=self.endpoint_url, clock=CLOCK)
         self.enforce_iam(False)
         return self
 
@@ -149,8 +91,8 @@ class Emulator:
         """Stop firing schedules, deliver buffered Firehose records, switch IAM enforcement off, free the port."""
         if self._server is None:
             return
-        FIRING.stop()
-        self._buffers.stop()
+        for service in reversed(SERVICES):
+            service.stop()
         self.enforce_iam(False)
         self._server.stop()
         self._server._server.server_close()  # ThreadedMotoServer.stop() leaves the socket bound
@@ -185,15 +127,15 @@ class Emulator:
 
     def scheduler_invocations(self) -> list[Invocation]:
         """Every schedule this run fired, with its outcome."""
-        return list(INVOCATIONS)
+        return scheduler.invocations()
 
     def power_off(self, instance_id: str) -> str:
         """The instance's OS halted: EC2 stops or terminates it (its shutdown behaviour); the new state."""
-        return ec2_shutdown.power_off(ACCOUNT_ID, self.region, instance_id)
+        return ec2.power_off(ACCOUNT_ID, self.region, instance_id)
 
     def flush_firehose(self) -> None:
         """Deliver every Firehose buffer now, due or not."""
-        self._buffers.flush(everything=True)
+        firehose.flush()
 
     def client(self, service: str, **kwargs: Any) -> Any:
         """A boto3 client for this emulator; test credentials unless others are given."""

@@ -13,9 +13,12 @@ What they share: processing.py (the stream's processors), lambda_.py (a transfor
 subprocess), objects.py and prefix.py (a flushed buffer's S3 objects and their keys), logging.py (errors to the
 destination's CloudWatch log stream), and openx_json.py (how the OpenX JSON SerDe reads JSON, which the emulator's
 Athena reads JSON tables with too).
+Running: start() starts the buffers' flusher on the emulator's clock, stop() delivers what they still hold; while
+they run, streams are checked and buffered as above (otherwise moto's own behaviour).
 """
 
-from . import buffering, cloudformation, conversion, iam, metrics, settings
+from ..clock import ScaledClock
+from . import buffering, cloudformation, conversion, iam, lambda_, metrics, settings
 from .conversion import ERROR_OUTPUT_TYPE, convert
 from .openx_json import arrow_type, timestamp
 from .prefix import render_prefix
@@ -26,8 +29,8 @@ from .settings import skipped, skipped_in_template
 GAP_FIXES = (cloudformation, iam, buffering, settings, conversion, metrics)
 
 __all__ = [
-    "ERROR_OUTPUT_TYPE", "arrow_type", "convert", "deaggregate", "extract_keys", "install", "render_prefix", "skipped",
-    "skipped_in_template", "timestamp",
+    "ERROR_OUTPUT_TYPE", "arrow_type", "convert", "deaggregate", "extract_keys", "flush", "install", "render_prefix",
+    "skipped", "skipped_in_template", "start", "stop", "timestamp",
 ]
 
 
@@ -35,3 +38,19 @@ def install() -> None:
     """Patch moto's Firehose (idempotent)."""
     for gap_fix in GAP_FIXES:
         gap_fix.install()
+
+
+def start(endpoint_url: str, clock: ScaledClock) -> None:
+    """Buffer on `clock` from now on; a transformation Lambda's AWS calls go to `endpoint_url`."""
+    lambda_.ENDPOINT_URL = endpoint_url
+    buffering.BUFFERS.start(clock)
+
+
+def stop() -> None:
+    """Stop the flusher and deliver whatever is still buffered (what cannot be delivered is logged)."""
+    buffering.BUFFERS.stop()
+
+
+def flush() -> None:
+    """Deliver every buffer now, due or not."""
+    buffering.BUFFERS.flush(everything=True)

@@ -10,8 +10,8 @@ arrived, before processing, with the backup configuration's own buffering, compr
 "Source record backup"). A delivery that fails (bucket gone, KMS key disabled...) is kept and retried, as Firehose
 retries S3 for up to 24 hours ("Handle data delivery failures"), and logged; nothing is dropped silently.
 PutRecord(Batch) answers Encrypted=true when the stream has server-side encryption on.
-Intervals are timed on the emulator's scalable clock (clock.py: scale 0.05 makes 60 s pass in 3 s) so rehearsals
-need not wait.
+Intervals are timed on the clock the buffers are started on, the emulator's scalable clock (clock.py: scale 0.05
+makes 60 s pass in 3 s), so rehearsals need not wait.
 """
 
 import logging
@@ -25,7 +25,7 @@ from moto.firehose.models import DeliveryStream, FirehoseBackend
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from ..clock import CLOCK
+from ..clock import ScaledClock
 
 from .logging import log_error
 from .objects import BACKUP, DATA, ERRORS, FlushedBuffer, objects_for
@@ -93,16 +93,18 @@ class FirehoseBuffers:
         self._buffers: dict[tuple, _Buffer] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._clock = ScaledClock()  # real time, until start() is given the emulator's clock
 
     @property
     def running(self) -> bool:
         return self._thread is not None
 
     def clock(self) -> float:
-        """Buffer time in seconds: the emulator's clock."""
-        return CLOCK.monotonic()
+        """Buffer time in seconds, on the clock the buffers were started on."""
+        return self._clock.monotonic()
 
-    def start(self) -> None:
+    def start(self, clock: ScaledClock) -> None:
+        self._clock = clock
         self.stop()
         self._stop.clear()
         self._thread = threading.Thread(target=self._run, name="firehose-flusher", daemon=True)

@@ -24,7 +24,7 @@ from moto.awslambda.models import LambdaFunction, lambda_backends
 
 VENV_BIN = Path(sys.executable).parent
 RUNNERS = {"python": [sys.executable, "-c"], "nodejs": [str(VENV_BIN / "node"), "-e"]}
-# The emulator's endpoint, for handlers that call AWS (set by server.Emulator.start).
+# The emulator's endpoint, for handlers that call AWS (set by the package's start()).
 ENDPOINT_URL: str | None = None
 
 _PYTHON_RUNNER = r"""

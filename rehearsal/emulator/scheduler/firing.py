@@ -1,7 +1,7 @@
 """EventBridge Scheduler that fires: one-time `at()` schedules run their universal-target call on the emulator's clock.
 
 moto 5.2.5 stores schedules but never invokes a target. Here a thread watches every ENABLED schedule; once the
-emulator's clock (clock.py, scalable) passes its `at()` time, read in its ScheduleExpressionTimezone,
+emulator's clock (clock.py, scalable, given to start()) passes its `at()` time, read in its ScheduleExpressionTimezone,
 Scheduler's side is played as AWS documents it:
 1. assume the target's RoleArn: its trust policy must allow scheduler.amazonaws.com with this account as
    aws:SourceAccount and the schedule group's ARN as aws:SourceArn (the keys Scheduler sets: EventBridge Scheduler
@@ -41,7 +41,7 @@ from moto.sts.models import sts_backends
 from moto.utilities.utils import get_partition
 
 from .. import iam
-from ..clock import CLOCK
+from ..clock import ScaledClock
 
 logger = logging.getLogger(__name__)
 
@@ -112,10 +112,12 @@ class SchedulerFiring:
         self._thread: threading.Thread | None = None
         self._fired: set[tuple[str, str, str]] = set()
         self.endpoint_url = ""
+        self._clock = ScaledClock()  # real time, until start() is given the emulator's clock
 
-    def start(self, endpoint_url: str) -> None:
+    def start(self, endpoint_url: str, clock: ScaledClock) -> None:
         self.stop()
         self.endpoint_url = endpoint_url
+        self._clock = clock
         self._fired.clear()
         INVOCATIONS.clear()
         self._stop.clear()
@@ -134,7 +136,7 @@ class SchedulerFiring:
 
     def fire_due(self) -> None:
         """Invoke every enabled schedule whose moment has come on the emulator's clock, once."""
-        now = CLOCK.now()
+        now = self._clock.now()
         for account_id, regions in list(scheduler_backends.items()):
             for region, backend in list(regions.items()):
                 for group in list(backend.schedule_groups.values()):
@@ -155,7 +157,7 @@ class SchedulerFiring:
         except Exception as error:  # the thread must live on; the outcome says what went wrong
             logger.exception("schedule %s failed", schedule.arn)
             ok, outcome = False, f"{type(error).__name__}: {error}"
-        INVOCATIONS.append(Invocation(schedule.arn, target["Arn"], due, CLOCK.now(), ok, outcome))
+        INVOCATIONS.append(Invocation(schedule.arn, target["Arn"], due, self._clock.now(), ok, outcome))
         if ok and schedule.action_after_completion == "DELETE":
             backend.delete_schedule(schedule.group_name, schedule.name)
 
@@ -217,6 +219,6 @@ def _update_schedule(self: EventBridgeSchedulerBackend, **kwargs: Any) -> Schedu
 
 
 def install() -> None:
-    """Refuse schedules that could not fire here (idempotent); Emulator.start starts FIRING."""
+    """Refuse schedules that could not fire here (idempotent); the package's start() starts FIRING."""
     EventBridgeSchedulerBackend.create_schedule = _create_schedule
     EventBridgeSchedulerBackend.update_schedule = _update_schedule
