@@ -17,12 +17,19 @@ from typing import Any
 from moto.athena.models import WorkGroup, athena_backends
 from moto.core.common_models import CloudFormationModel
 
-from ..cloudformation import register_models, replace
+from ..cloudformation import BackendModel, register_models, replace
 from .queries import PRIMARY, InvalidRequest
 
 
-class AthenaWorkGroup(CloudFormationModel):
+class AthenaWorkGroup(BackendModel, CloudFormationModel):
     """Handle on a workgroup that lives in moto's Athena backend; Ref is its name."""
+
+    CFN_TYPE = "AWS::Athena::WorkGroup"
+    CFN_NAME_PROPERTY = "Name"
+    CFN_ATTRIBUTES = {
+        "CreationTime": "creation_time",
+        "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion": "effective_engine_version",
+    }
 
     def __init__(self, account_id: str, region_name: str, name: str, recursive_delete: bool):
         self.account_id = account_id
@@ -30,29 +37,16 @@ class AthenaWorkGroup(CloudFormationModel):
         self.name = name
         self.recursive_delete = recursive_delete
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Athena::WorkGroup"
+    @property
+    def creation_time(self) -> str:
+        return str(self._workgroup().creation_time)
 
     @property
-    def physical_resource_id(self) -> str:
-        return self.name
+    def effective_engine_version(self) -> str:
+        return self._workgroup().configuration["EngineVersion"]["EffectiveEngineVersion"]
 
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr in ("CreationTime", "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion")
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        workgroup = athena_backends[self.account_id][self.region_name].work_groups[self.name]
-        if attribute_name == "CreationTime":
-            return str(workgroup.creation_time)
-        if attribute_name == "WorkGroupConfiguration.EngineVersion.EffectiveEngineVersion":
-            return workgroup.configuration["EngineVersion"]["EffectiveEngineVersion"]
-        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
+    def _workgroup(self) -> WorkGroup:
+        return athena_backends[self.account_id][self.region_name].work_groups[self.name]
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -113,34 +107,21 @@ class AthenaWorkGroup(CloudFormationModel):
         backend.delete_work_group(self.name)
 
 
-class AthenaNamedQuery(CloudFormationModel):
+class AthenaNamedQuery(BackendModel, CloudFormationModel):
     """Handle on a saved query in moto's Athena backend; Ref and NamedQueryId are its id."""
+
+    CFN_TYPE = "AWS::Athena::NamedQuery"
+    CFN_NAME_PROPERTY = ""  # Name is a label, not the physical id
+    CFN_ATTRIBUTES = {"NamedQueryId": "query_id"}
 
     def __init__(self, account_id: str, region_name: str, query_id: str):
         self.account_id = account_id
         self.region_name = region_name
         self.query_id = query_id
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""  # Name is a label, not the physical id
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Athena::NamedQuery"
-
     @property
     def physical_resource_id(self) -> str:
         return self.query_id
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "NamedQueryId"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "NamedQueryId":
-            return self.query_id
-        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

@@ -15,14 +15,16 @@ models share with moto's parsing. Nothing here runs: start() and stop() do nothi
 from ..clock import ScaledClock
 from . import create_failure, delete_failure, delete_order, deleted_stacks, generated_names, outputs, resource_list
 from .generated_names import shortened_name
-from .models import register_models, replace
+from .models import BackendModel, register_models, replace
 from .resource_list import RECORDED_ONLY
 
 # create_failure wraps what outputs wrapped (so it comes after it); delete_failure wraps the stack delete whose
 # resource loop delete_order replaces.
 GAP_FIXES = (outputs, resource_list, generated_names, delete_order, delete_failure, deleted_stacks, create_failure)
 
-__all__ = ["RECORDED_ONLY", "install", "register_models", "replace", "shortened_name", "start", "stop"]
+__all__ = [
+    "RECORDED_ONLY", "BackendModel", "install", "register_models", "replace", "shortened_name", "start", "stop",
+]
 
 
 def install() -> None:

@@ -12,7 +12,7 @@ from moto.core.common_models import CloudFormationModel
 from moto.firehose.exceptions import ResourceNotFoundException
 from moto.firehose.models import firehose_backends
 
-from ..cloudformation import register_models
+from ..cloudformation import BackendModel, register_models
 from . import buffering, settings
 
 # CloudFormation property -> positional name of FirehoseBackend.create_delivery_stream.
@@ -28,35 +28,18 @@ _DESTINATIONS = (
 )
 
 
-class FirehoseDeliveryStream(CloudFormationModel):
+class FirehoseDeliveryStream(BackendModel, CloudFormationModel):
     """Handle on a stream that lives in moto's firehose backend."""
+
+    CFN_TYPE = "AWS::KinesisFirehose::DeliveryStream"
+    CFN_NAME_PROPERTY = "DeliveryStreamName"
+    CFN_ATTRIBUTES = {"Arn": "arn"}
 
     def __init__(self, account_id: str, region_name: str, name: str, arn: str):
         self.account_id = account_id
         self.region_name = region_name
         self.name = name
         self.arn = arn
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DeliveryStreamName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::KinesisFirehose::DeliveryStream"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return self.arn
-        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]

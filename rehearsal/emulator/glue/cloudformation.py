@@ -18,32 +18,19 @@ from moto.core.common_models import CloudFormationModel
 from moto.glue.exceptions import EntityNotFoundException
 from moto.glue.models import glue_backends
 
-from ..cloudformation import register_models, replace
+from ..cloudformation import BackendModel, register_models, replace
 
 
-class GlueDatabase(CloudFormationModel):
+class GlueDatabase(BackendModel, CloudFormationModel):
     """Handle on a database that lives in moto's Glue backend; Ref is its name."""
+
+    CFN_TYPE = "AWS::Glue::Database"
+    CFN_NAME_PROPERTY = "DatabaseName"
 
     def __init__(self, account_id: str, region_name: str, name: str):
         self.account_id = account_id
         self.region_name = region_name
         self.name = name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "DatabaseName"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Glue::Database"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @staticmethod
     def _name(resource_name: str, props: dict[str, Any]) -> str:
@@ -84,30 +71,17 @@ class GlueDatabase(CloudFormationModel):
             pass
 
 
-class GlueTable(CloudFormationModel):
+class GlueTable(BackendModel, CloudFormationModel):
     """Handle on a table that lives in moto's Glue backend; Ref is its name."""
+
+    CFN_TYPE = "AWS::Glue::Table"
+    CFN_NAME_PROPERTY = ""  # the name is TableInput.Name
 
     def __init__(self, account_id: str, region_name: str, database_name: str, name: str):
         self.account_id = account_id
         self.region_name = region_name
         self.database_name = database_name
         self.name = name
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""  # the name is TableInput.Name
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Glue::Table"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @staticmethod
     def _place(resource_name: str, props: dict[str, Any]) -> tuple[str, str, dict[str, Any]]:

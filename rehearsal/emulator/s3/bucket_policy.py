@@ -17,11 +17,13 @@ from moto.s3.exceptions import MissingBucket
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
-from ..cloudformation import register_models, replace
+from ..cloudformation import BackendModel, register_models, replace
 
 
-class S3BucketPolicy(CloudFormationModel):
+class S3BucketPolicy(BackendModel, CloudFormationModel):
     """The policy document of one bucket, kept in moto's S3 backend."""
+
+    CFN_TYPE = "AWS::S3::BucketPolicy"
 
     def __init__(self, account_id: str, region_name: str, physical_id: str, bucket_name: str):
         self.account_id = account_id
@@ -29,21 +31,9 @@ class S3BucketPolicy(CloudFormationModel):
         self.physical_id = physical_id
         self.bucket_name = bucket_name
 
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return ""
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::S3::BucketPolicy"
-
     @property
     def physical_resource_id(self) -> str:
         return self.physical_id
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return False
 
     @staticmethod
     def _put(account_id: str, region_name: str, props: dict[str, Any]) -> str:

@@ -22,36 +22,19 @@ from moto.scheduler.exceptions import (
 )
 from moto.scheduler.models import scheduler_backends
 
-from ..cloudformation import register_models
+from ..cloudformation import BackendModel, register_models
 
 MAX_NAME_LENGTH = 64
 DEFAULT_GROUP = "default"
 
 
-class ScheduleGroupModel(CloudFormationModel):
+class ScheduleGroupModel(BackendModel, CloudFormationModel):
+    CFN_TYPE = "AWS::Scheduler::ScheduleGroup"
+    CFN_NAME_PROPERTY = "Name"
+    CFN_ATTRIBUTES = {"Arn": "arn"}
+
     def __init__(self, account_id: str, region_name: str, name: str, arn: str):
         self.account_id, self.region_name, self.name, self.arn = account_id, region_name, name, arn
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::ScheduleGroup"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return self.arn
-        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
@@ -70,31 +53,14 @@ class ScheduleGroupModel(CloudFormationModel):
             backend.delete_schedule_group(self.name)
 
 
-class ScheduleModel(CloudFormationModel):
+class ScheduleModel(BackendModel, CloudFormationModel):
+    CFN_TYPE = "AWS::Scheduler::Schedule"
+    CFN_NAME_PROPERTY = "Name"
+    CFN_ATTRIBUTES = {"Arn": "arn"}
+
     def __init__(self, account_id: str, region_name: str, group: str, name: str, arn: str):
         self.account_id, self.region_name = account_id, region_name
         self.group, self.name, self.arn = group, name, arn
-
-    @staticmethod
-    def cloudformation_name_type() -> str:
-        return "Name"
-
-    @staticmethod
-    def cloudformation_type() -> str:
-        return "AWS::Scheduler::Schedule"
-
-    @property
-    def physical_resource_id(self) -> str:
-        return self.name
-
-    @classmethod
-    def has_cfn_attr(cls, attr: str) -> bool:
-        return attr == "Arn"
-
-    def get_cfn_attribute(self, attribute_name: str) -> str:
-        if attribute_name == "Arn":
-            return self.arn
-        raise NotImplementedError(f"{attribute_name} is not an attribute of {{0}}")
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
