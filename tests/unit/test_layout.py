@@ -117,6 +117,33 @@ def test_the_layout_check_does_see_imports(graph):
     assert "producer.service" in graph["lab_stack.producer_host"]
     assert "labctl.verify" in graph["rehearsal.rehearse"]
     assert "rehearsal.emulator.server" in graph["rehearsal.emulator"]
+    assert "rehearsal.emulator.firehose" in graph["rehearsal.analytics"]
+
+
+EMULATOR = "rehearsal.emulator"
+
+
+def test_the_emulator_imports_nothing_of_the_rehearsal_around_it(graph):
+    offenders = {
+        f"{name} imports {imported}"
+        for name, imported_names in graph.items()
+        if name == EMULATOR or name.startswith(EMULATOR + ".")
+        for imported in imported_names
+        if imported.startswith("rehearsal") and not (imported == EMULATOR or imported.startswith(EMULATOR + "."))
+    }
+    assert offenders == set()
+
+
+def test_the_rest_of_the_tree_uses_only_what_an_emulator_service_package_exports(graph):
+    """Outside rehearsal/emulator/, `rehearsal.emulator.firehose` is fine; `rehearsal.emulator.firehose.settings` not."""
+    offenders = {
+        f"{name} imports {imported}"
+        for name, imported_names in graph.items()
+        if not name.startswith(EMULATOR)
+        for imported in imported_names
+        if imported.startswith(EMULATOR + ".") and len(imported.split(".")) > 3
+    }
+    assert offenders == set()
 
 
 TIERS = ("unit", "emulator", "cli", "e2e")
