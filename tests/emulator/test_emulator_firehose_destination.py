@@ -12,7 +12,8 @@ from botocore.exceptions import ClientError
 
 from support.emulator.firehose import ROLE, make_stream, processors, put, wait_for
 from rehearsal.emulator import Emulator
-from rehearsal.emulator.firehose import skipped
+from labctl.toolkit import ROOT
+from rehearsal.emulator.firehose import settings_table, skipped
 
 CLOCK_SCALE = 0.01
 
@@ -146,3 +147,13 @@ def test_settings_the_rehearsal_goes_on_without_are_named():
         "Firehose DynamicPartitioningConfiguration.RetryOptions",
         "the Firehose delivery role's permissions (not evaluated)",
     ]
+
+
+def test_the_readme_table_is_the_settings_list():
+    """README "The emulator never lies" is SETTINGS as markdown(): neither says what the other does not."""
+    readme = (ROOT / "README.md").read_text()
+    table = re.search(r"<!-- firehose-settings:begin -->\n(.*)\n<!-- firehose-settings:end -->", readme, re.S)
+    assert table is not None
+    assert table.group(1).splitlines() == settings_table(), (
+        "regenerate: .venv/bin/python -c \"from rehearsal.emulator.firehose.settings import markdown; "
+        "print(chr(10).join(markdown()))\"")

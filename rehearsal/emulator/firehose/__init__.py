@@ -23,6 +23,7 @@ from .conversion import ERROR_OUTPUT_TYPE, convert
 from .openx_json import arrow_type, timestamp
 from .prefix import render_prefix
 from .processing import deaggregate, extract_keys
+from .settings import markdown as settings_table
 from .settings import skipped, skipped_in_template
 
 # conversion wraps the stream create and update that settings checks, metrics the batch put buffering answers.
@@ -30,7 +31,7 @@ GAP_FIXES = (cloudformation, iam, buffering, settings, conversion, metrics)
 
 __all__ = [
     "ERROR_OUTPUT_TYPE", "arrow_type", "convert", "deaggregate", "extract_keys", "flush", "install", "render_prefix",
-    "skipped", "skipped_in_template", "start", "stop", "timestamp",
+    "settings_table", "skipped", "skipped_in_template", "start", "stop", "timestamp",
 ]
 
 

@@ -76,7 +76,22 @@ SETTINGS: tuple[tuple[str, str, str], ...] = (
      "typed by the Glue table at flush, one Parquet object per flush; misfits to format-conversion-failed/"),
     ("DataFormatConversionConfiguration (ORC out, Hive JSON in)", REFUSED, "the emulator converts OpenX JSON to Parquet"),
     ("RoleARN (destination, backup, processors)", SKIPPED, "the delivery role's permissions are not evaluated"),
+    ("any other setting", REFUSED, "named in the refusal as a setting the emulator does not know"),
 )
+
+
+
+def markdown() -> list[str]:
+    """SETTINGS as the README's table ("The emulator never lies"), in their order; a test keeps the two equal."""
+    def cell(text: str) -> str:
+        return text.replace("|", "\\|")
+
+    return [
+        "| setting | what the emulator does with it | how |",
+        "|---|---|---|",
+        *(f"| {cell(setting)} | {outcome} | {cell(how)} |" for setting, outcome, how in SETTINGS),
+    ]
+
 
 DESTINATIONS = ("S3DestinationConfiguration", "ExtendedS3DestinationConfiguration")
 OTHER_DESTINATIONS = (
