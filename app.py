@@ -4,8 +4,9 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime, timezone
-from typing import Any, Mapping, Optional, Tuple
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
@@ -15,9 +16,7 @@ from lab_stack.stack import LabStack
 from producer.wheelhouse import WheelhouseError
 
 
-def build_app(
-    context: Optional[Mapping[str, Any]] = None, now: Optional[datetime] = None
-) -> Tuple[App, LabStack]:
+def build_app(context: Mapping[str, Any] | None = None, now: datetime | None = None) -> tuple[App, LabStack]:
     """The lab's app with cdk-nag AwsSolutions checking every synth; raises ConfigError on a bad setting,
     WheelhouseError when producer/wheels/ is not the lock's.
 
@@ -26,7 +25,7 @@ def build_app(
     """
     app = App(context=dict(context) if context is not None else None)
     config = LabConfig.from_context(app.node.get_all_context())
-    stack = LabStack(app, config.lab_name, config=config, synth_time=now or datetime.now(timezone.utc))
+    stack = LabStack(app, config.lab_name, config=config, synth_time=now or datetime.now(UTC))
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, stack
 

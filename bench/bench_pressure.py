@@ -81,7 +81,9 @@ def endpoint(*options: str) -> tuple[subprocess.Popen, int]:
     return server, int(server.stdout.readline())
 
 
-def run_against(name: str, endpoint_options: list[str], input_path: Path, events: int, *producer_options: str) -> Outcome:
+def run_against(
+    name: str, endpoint_options: list[str], input_path: Path, events: int, *producer_options: str
+) -> Outcome:
     server, port = endpoint(*endpoint_options)
     try:
         env = bench_env(port)
@@ -126,7 +128,9 @@ def main() -> None:
     args = parser.parse_args()
     quota_mib = 64 if args.quick else 256
     trickle_seconds = 20 if args.quick else 60
-    print(f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared; the producer on CPU 0, the endpoint on CPU 1)")
+    print(
+        f"load average before: {os.getloadavg()[0]:.2f} (2 cores shared; the producer on CPU 0, the endpoint on CPU 1)"
+    )
     workdir = Path(tempfile.mkdtemp(prefix="bench-pressure-"))
     try:
         small, big = workdir / "small.jsonl", workdir / "big.jsonl"
@@ -156,7 +160,8 @@ def main() -> None:
     for run in runs:
         s = run.stats
         print(
-            f"{run.name:<15}{run.events:>10,}{run.payload / MIB:>7.1f}{run.wall:>8.2f}{run.payload / MIB / run.wall:>8.2f}"
+            f"{run.name:<15}{run.events:>10,}{run.payload / MIB:>7.1f}{run.wall:>8.2f}"
+            f"{run.payload / MIB / run.wall:>8.2f}"
             f"{s['calls']:>7,}{s['records']:>10,}{s['refused']:>10,}{run.refused_share:>12.1%}{run.duplicates:>6,}"
         )
     for name, (billed, waits, events) in (("lab, 60 s interval", lab), ("lab, no interval", before)):

@@ -4,9 +4,9 @@
     .venv/bin/python bench/guide_walkthrough.py --clock-scale 0.1 # as tests/e2e/test_guide.py runs it
     .venv/bin/python bench/guide_walkthrough.py --guide en
 
-Runs the guide with tests/support/guide_runner.py in a scratch copy of the checkout, as tests/e2e/test_guide.py does, and
-prints each step's seconds, whether it printed what the guide says to look for, and the total. Typing and reading
-time are not counted: this is the time the lab makes a student wait. Not a test: it prints numbers.
+Runs the guide with tests/support/guide_runner.py in a scratch copy of the checkout, as tests/e2e/test_guide.py
+does, and prints each step's seconds, whether it printed what the guide says to look for, and the total. Typing and
+reading time are not counted: this is the time the lab makes a student wait. Not a test: it prints numbers.
 """
 
 from __future__ import annotations
@@ -21,9 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from support.guide_runner import BACKGROUND, CTRL_C, Session, parse, scratch_checkout  # noqa: E402
-
 from labctl.lab import CLOCK_SCALE_ENV  # noqa: E402
+from support.guide_runner import BACKGROUND, CTRL_C, Session, parse, scratch_checkout  # noqa: E402
 
 GUIDES = {"es": ROOT / "docs" / "guia-es.md", "en": ROOT / "docs" / "guide-en.md"}
 
@@ -48,8 +47,10 @@ def main() -> int:
                 expected = None if step.kind == BACKGROUND else step.exit_code
                 ok = not outcome.missing() and (step.kind == CTRL_C or outcome.exit_code == expected)
                 first = step.code.splitlines()[0] if step.code else "Ctrl-C"
-                print(f"{outcome.seconds:7.1f} s  {'ok    ' if ok else 'FAILED'}  line {step.line:>3}  {first[:70]}",
-                      flush=True)
+                print(
+                    f"{outcome.seconds:7.1f} s  {'ok    ' if ok else 'FAILED'}  line {step.line:>3}  {first[:70]}",
+                    flush=True,
+                )
                 if not ok:
                     print(outcome.output[-3000:])
                     failed = True
@@ -57,8 +58,10 @@ def main() -> int:
         finally:
             session.close()
         total = time.monotonic() - started
-    print(f"{total:7.1f} s  total, {args.guide} guide, buffer clock x{args.clock_scale:g}"
-          f"{' (stopped at the failed step)' if failed else ''}")
+    print(
+        f"{total:7.1f} s  total, {args.guide} guide, buffer clock x{args.clock_scale:g}"
+        f"{' (stopped at the failed step)' if failed else ''}"
+    )
     return 1 if failed else 0
 
 

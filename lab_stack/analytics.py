@@ -1,13 +1,12 @@
 """SQL over what Firehose delivered: a Glue table that describes the events, and an Athena workgroup to query it.
 
 The table is the event's schema (producer/schema.py) in the catalog: Athena reads the delivered objects through it,
-and with format=parquet Firehose converts each JSON event to a Parquet row by it. Its partitions are *projected* from the stream's Hive-style date
-prefix (year=/month=/day=/hour=), so no crawler runs and no `MSCK REPAIR TABLE` is needed as new hours arrive.
+and with format=parquet Firehose converts each JSON event to a Parquet row by it. Its partitions are *projected*
+from the stream's Hive-style date prefix (year=/month=/day=/hour=), so no crawler runs and no `MSCK REPAIR TABLE` is
+needed as new hours arrive.
 """
 
 from __future__ import annotations
-
-from typing import Tuple
 
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_athena as athena
@@ -17,12 +16,12 @@ from aws_cdk import aws_kinesisfirehose as firehose
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from lab_stack.outputs import add_outputs
 from lab_stack.names import DATABASE_OWNER_PARAMETER, EVENTS_PER_MINUTE, TOP_TICKERS, database_name
+from lab_stack.outputs import add_outputs
 from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS, VERIFY_TICKER
 
 # The stream's DATA_PREFIX written as partition projection: (column, projection range, digits in the S3 key).
-PARTITION_COLUMNS: Tuple[Tuple[str, str, int], ...] = (
+PARTITION_COLUMNS: tuple[tuple[str, str, int], ...] = (
     ("year", "2025,2099", 4),
     ("month", "1,12", 2),
     ("day", "1,31", 2),
@@ -134,12 +133,15 @@ class EventCatalog(Construct):
             ),
         )
         self.table.node.add_dependency(self.database)
-        add_outputs(self, {
-            "EventsTable": (
-                f"{self.database_name}.{self.table_name}",
-                f"Glue table over the delivered events ({record_format}), partitioned by date",
-            ),
-        })
+        add_outputs(
+            self,
+            {
+                "EventsTable": (
+                    f"{self.database_name}.{self.table_name}",
+                    f"Glue table over the delivered events ({record_format}), partitioned by date",
+                ),
+            },
+        )
 
     def schema_configuration(self) -> firehose.SchemaConfiguration:
         """The table as Firehose's conversion schema (always its latest version)."""
@@ -215,15 +217,18 @@ class QueryWorkgroup(Construct):
             for query_id, (name, description, sql) in queries.items()
         }
         region = Aws.REGION
-        add_outputs(self, {
-            # Names, as the saved queries and the Firehose role's policy write them (labctl query reads these).
-            "AthenaWorkgroup": (self.workgroup_name, "Athena workgroup to pick in the query editor"),
-            "SavedQueries": (
-                ", ".join(self.named_queries),
-                "Example queries saved in the workgroup (query editor: Saved queries)",
-            ),
-            "AthenaConsoleUrl": (
-                f"https://{region}.console.aws.amazon.com/athena/home?region={region}#/query-editor",
-                f"Athena query editor (choose workgroup {self.workgroup_name})",
-            ),
-        })
+        add_outputs(
+            self,
+            {
+                # Names, as the saved queries and the Firehose role's policy write them (labctl query reads these).
+                "AthenaWorkgroup": (self.workgroup_name, "Athena workgroup to pick in the query editor"),
+                "SavedQueries": (
+                    ", ".join(self.named_queries),
+                    "Example queries saved in the workgroup (query editor: Saved queries)",
+                ),
+                "AthenaConsoleUrl": (
+                    f"https://{region}.console.aws.amazon.com/athena/home?region={region}#/query-editor",
+                    f"Athena query editor (choose workgroup {self.workgroup_name})",
+                ),
+            },
+        )

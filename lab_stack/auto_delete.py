@@ -82,7 +82,8 @@ class TidyAutoDelete(Construct):
         document = stack.resolve(bucket.policy.document)
         principal = stack.resolve(role.get_att("Arn"))
         [index] = [
-            i for i, statement in enumerate(document["Statement"])
+            i
+            for i, statement in enumerate(document["Statement"])
             if statement.get("Principal", {}).get("AWS") == principal
         ]
         bucket.policy.node.default_child.add_property_override(

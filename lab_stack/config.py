@@ -11,8 +11,9 @@ import difflib
 import ipaddress
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional
+from typing import Any
 
 from lab_stack.names import RESERVED_LAB_NAMES
 
@@ -78,7 +79,7 @@ class LabConfig:
     buffer_size_mib: int
     buffer_interval_seconds: int
     compression: str
-    bucket_name: Optional[str]
+    bucket_name: str | None
     instance_type: str
     instance_architecture: str  # "arm64" or "x86_64": which Amazon Linux image the instance boots
     producer_rate_per_second: int
@@ -97,16 +98,14 @@ class LabConfig:
         return self.partition_by == "none"
 
     @classmethod
-    def from_context(cls, context: Mapping[str, Any]) -> "LabConfig":
+    def from_context(cls, context: Mapping[str, Any]) -> LabConfig:
         """Build from the app's whole context; unknown lab keys are refused (a typo must not be ignored)."""
         unknown = sorted(k for k in context if k not in DEFAULTS and not _TOOLKIT_KEY.search(k))
         if unknown:
             key = unknown[0]
             close = difflib.get_close_matches(key, DEFAULTS, n=1)
             hint = f" (did you mean {close[0]}?)" if close else ""
-            raise ConfigError(
-                f"unknown setting {key}={context[key]!r}{hint}; known settings: {', '.join(DEFAULTS)}"
-            )
+            raise ConfigError(f"unknown setting {key}={context[key]!r}{hint}; known settings: {', '.join(DEFAULTS)}")
         values = {key: context.get(key, default) for key, default in DEFAULTS.items()}
         for key, value in values.items():
             _refuse_control_characters(key, value)
@@ -126,9 +125,7 @@ class LabConfig:
                 "producerRatePerSecond", values["producerRatePerSecond"], 1, 10_000, "events per second"
             ),
             producer_minutes=_parse_int("producerMinutes", values["producerMinutes"], 1, 1440, "minutes"),
-            data_retention_days=_parse_int(
-                "dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"
-            ),
+            data_retention_days=_parse_int("dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"),
             stop_when_done=_parse_bool("stopWhenDone", values["stopWhenDone"]),
             expires_after_hours=_parse_expiry(values["expiresAfterHours"]),
             partition_by=partition_by,
@@ -266,7 +263,7 @@ def _parse_instance_type(value: Any) -> tuple[str, str]:
     return value, "arm64" if graviton else "x86_64"
 
 
-def _parse_bucket_name(value: Any) -> Optional[str]:
+def _parse_bucket_name(value: Any) -> str | None:
     """Empty means a generated unique name; otherwise S3's general-purpose bucket naming rules."""
     if value is None or value == "":
         return None
@@ -280,7 +277,7 @@ def _parse_bucket_name(value: Any) -> Optional[str]:
     return value
 
 
-def _bucket_name_problem(name: str) -> Optional[str]:
+def _bucket_name_problem(name: str) -> str | None:
     """The first S3 naming rule the name breaks, in words a student can act on."""
     if not 3 <= len(name) <= 63:
         return f"it has {len(name)} characters"
@@ -305,4 +302,3 @@ def _looks_like_ip(value: str) -> bool:
     except ValueError:
         return False
     return True
-

@@ -86,6 +86,9 @@ class LabDashboard(Construct):
             f"https://{Aws.REGION}.console.aws.amazon.com/cloudwatch/home?region={Aws.REGION}"
             f"#dashboards/dashboard/{name}"
         )
-        add_outputs(self, {
-            "DashboardUrl": (self.url, "CloudWatch dashboard: records in, delivery to S3, freshness, CPU"),
-        })
+        add_outputs(
+            self,
+            {
+                "DashboardUrl": (self.url, "CloudWatch dashboard: records in, delivery to S3, freshness, CPU"),
+            },
+        )

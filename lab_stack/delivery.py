@@ -28,9 +28,7 @@ from lab_stack.outputs import add_outputs
 # Hive-style date partitions (year=/month=/...): the Glue table projects its partitions from this pattern.
 DATE_PREFIX = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
 DATA_PREFIX = f"data/{DATE_PREFIX}"
-ERROR_PREFIX = (
-    "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
-)
+ERROR_PREFIX = "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
 DATA_ROOT = "data/"
 ERROR_ROOT = "errors/"
 
@@ -53,6 +51,7 @@ def partitioning_processors(partition_by: str, converted: bool) -> list:
         firehose.MetadataExtractionProcessor.jq16({partition_by: f".{partition_by}"}),
     ]
     return steps if converted else [*steps, firehose.AppendDelimiterToRecordProcessor()]
+
 
 # What Firehose needs to deliver to S3 (AWS: "Grant Firehose access to an Amazon S3 destination"). The L2's own
 # grant is bucket.grant_read_write(): s3:GetObject*, s3:List*, s3:DeleteObject*... which is more than delivery needs.
@@ -144,8 +143,8 @@ class DeliveryPipeline(Construct):
         Validations.of(self.role).acknowledge(
             Acknowledgment(
                 id=f"AwsSolutions-IAM5[Resource::<{bucket_logical_id}.Arn>/*]",
-                reason="Firehose names every object it delivers (prefix + timestamp + random id); it needs PutObject on "
-                "all keys of this one lab bucket.",
+                reason="Firehose names every object it delivers (prefix + timestamp + random id); it needs "
+                "PutObject on all keys of this one lab bucket.",
             )
         )
 
@@ -204,32 +203,36 @@ class DeliveryPipeline(Construct):
         bucket = self.bucket.bucket_name
         stream = self.stream.delivery_stream_name
         region = Aws.REGION
-        add_outputs(self, {
-            "BucketName": (bucket, "S3 bucket where Firehose delivers the lab's events"),
-            "DeliveryStreamName": (stream, "Firehose Direct PUT stream the producer writes to"),
-            "DataPrefix": (
-                f"s3://{bucket}/{DATA_ROOT}",
-                "Where delivered objects land (partitioned by date"
-                + ("" if partition_by == "none" else f", {partition_by} first") + ")",
-            ),
-            "ListDataCommand": (
-                f"aws s3 ls s3://{bucket}/{DATA_ROOT} --recursive --human-readable --region {region}",
-                "List delivered objects (first ones appear after the buffer interval)",
-            ),
-            "StreamConsoleUrl": (
-                f"https://{region}.console.aws.amazon.com/firehose/home?region={region}#/details/{stream}/monitoring",
-                "Firehose console: monitoring of the delivery stream",
-            ),
-            "BucketConsoleUrl": (
-                f"https://s3.console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={DATA_ROOT}",
-                "S3 console: delivered objects",
-            ),
-            "ListErrorsCommand": (
-                f"aws s3 ls s3://{bucket}/{ERROR_ROOT} --recursive --region {region}",
-                "Records Firehose could not deliver or convert, by error type (e.g. format-conversion-failed/)",
-            ),
-            "DeliveryErrorLogGroup": (
-                self.log_group.log_group_name,
-                "CloudWatch log group where Firehose logs delivery and conversion errors",
-            ),
-        })
+        add_outputs(
+            self,
+            {
+                "BucketName": (bucket, "S3 bucket where Firehose delivers the lab's events"),
+                "DeliveryStreamName": (stream, "Firehose Direct PUT stream the producer writes to"),
+                "DataPrefix": (
+                    f"s3://{bucket}/{DATA_ROOT}",
+                    "Where delivered objects land (partitioned by date"
+                    + ("" if partition_by == "none" else f", {partition_by} first")
+                    + ")",
+                ),
+                "ListDataCommand": (
+                    f"aws s3 ls s3://{bucket}/{DATA_ROOT} --recursive --human-readable --region {region}",
+                    "List delivered objects (first ones appear after the buffer interval)",
+                ),
+                "StreamConsoleUrl": (
+                    f"https://{region}.console.aws.amazon.com/firehose/home?region={region}#/details/{stream}/monitoring",
+                    "Firehose console: monitoring of the delivery stream",
+                ),
+                "BucketConsoleUrl": (
+                    f"https://s3.console.aws.amazon.com/s3/buckets/{bucket}?region={region}&prefix={DATA_ROOT}",
+                    "S3 console: delivered objects",
+                ),
+                "ListErrorsCommand": (
+                    f"aws s3 ls s3://{bucket}/{ERROR_ROOT} --recursive --region {region}",
+                    "Records Firehose could not deliver or convert, by error type (e.g. format-conversion-failed/)",
+                ),
+                "DeliveryErrorLogGroup": (
+                    self.log_group.log_group_name,
+                    "CloudWatch log group where Firehose logs delivery and conversion errors",
+                ),
+            },
+        )

@@ -73,16 +73,19 @@ class LabExpiry(Construct):
             ),
         )
         # Read by `make status` (labctl/status.py).
-        add_outputs(self, {
-            "ExpiresAt": (
-                expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                f"UTC time the lab deletes itself ({after_hours} h after deploy; a re-deploy moves it)",
-            ),
-            "ExpirySchedule": (
-                self.schedule_id,
-                "EventBridge Scheduler schedule (group/name) that deletes this stack at ExpiresAt",
-            ),
-        })
+        add_outputs(
+            self,
+            {
+                "ExpiresAt": (
+                    expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                    f"UTC time the lab deletes itself ({after_hours} h after deploy; a re-deploy moves it)",
+                ),
+                "ExpirySchedule": (
+                    self.schedule_id,
+                    "EventBridge Scheduler schedule (group/name) that deletes this stack at ExpiresAt",
+                ),
+            },
+        )
 
     @property
     def schedule_id(self) -> str:

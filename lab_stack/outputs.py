@@ -7,7 +7,7 @@ would get a longer, hashed logical id.
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct

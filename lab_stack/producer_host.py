@@ -164,22 +164,26 @@ class ProducerHost(Construct):
             user_data_causes_replacement=True,
         )
         instance_id = self.instance.instance_id
-        add_outputs(self, {
-            "InstanceId": (instance_id, "EC2 instance running the producer service"),
-            "SessionCommand": (
-                f"aws ssm start-session --target {instance_id} --region {Aws.REGION}",
-                f"Shell on the producer instance (Session Manager; then: journalctl -u {service.SERVICE_NAME})",
-            ),
-            "PackedRecords": (
-                str(packed_records).lower(),
-                "Whether a Firehose record may hold many events (false: dynamic partitioning, one event per record)",
-            ),
-            # Read by `make status` (labctl/status.py), with the expiry's outputs.
-            "StopWhenDone": (
-                str(stop_when_done).lower(),
-                "true: the instance stops itself when the producer's run is over (stopWhenDone)",
-            ),
-        })
+        add_outputs(
+            self,
+            {
+                "InstanceId": (instance_id, "EC2 instance running the producer service"),
+                "SessionCommand": (
+                    f"aws ssm start-session --target {instance_id} --region {Aws.REGION}",
+                    f"Shell on the producer instance (Session Manager; then: journalctl -u {service.SERVICE_NAME})",
+                ),
+                "PackedRecords": (
+                    str(packed_records).lower(),
+                    "Whether a Firehose record may hold many events "
+                    "(false: dynamic partitioning, one event per record)",
+                ),
+                # Read by `make status` (labctl/status.py), with the expiry's outputs.
+                "StopWhenDone": (
+                    str(stop_when_done).lower(),
+                    "true: the instance stops itself when the producer's run is over (stopWhenDone)",
+                ),
+            },
+        )
         Validations.of(self.instance).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-EC28",

@@ -23,7 +23,9 @@ class LabStack(Stack):
         super().__init__(
             scope,
             construct_id,
-            description="firehose-lab: Kinesis Data Firehose Direct PUT to S3 with an EC2 producer (cdk destroy removes all)",
+            description=(
+                "firehose-lab: Kinesis Data Firehose Direct PUT to S3 with an EC2 producer (cdk destroy removes all)"
+            ),
         )
         self.config = config
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
 from botocore.parsers import ResponseParserError
@@ -13,8 +14,8 @@ from botocore.parsers import ResponseParserError
 from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
 from labctl.lab import LabNotFound
-from labctl.toolkit import settings_hint
 from labctl.session import NotAnAwsAnswer
+from labctl.toolkit import settings_hint
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
@@ -74,8 +75,10 @@ def aws_problem(error: Exception) -> str:
     if isinstance(error, NoCredentialsError):
         return f"no AWS credentials: {OFFLINE}; on AWS, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
     if isinstance(error, EndpointConnectionError) and endpoint:
-        return (f"nothing answers at {endpoint} (AWS_ENDPOINT_URL): if that was `make lab-local`, it has stopped; "
-                "start it again, then `source ./lab-local.env`")
+        return (
+            f"nothing answers at {endpoint} (AWS_ENDPOINT_URL): if that was `make lab-local`, it has stopped; "
+            "start it again, then `source ./lab-local.env`"
+        )
     if isinstance(error, NotAnAwsAnswer):
         return f"{error}: is AWS_ENDPOINT_URL the lab's? ({OFFLINE})"
     if isinstance(error, ResponseParserError):

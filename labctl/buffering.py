@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Optional, Sequence
+from datetime import UTC, datetime
 
 from labctl.delivered import event_time, read_object
 from producer.events import utc_timestamp
@@ -56,7 +56,7 @@ class BufferingHints:
     per_partition: bool = False  # dynamic partitioning: one buffer per evaluated prefix
 
     @classmethod
-    def of_stream(cls, description: dict, clock_scale: float = 1.0) -> "BufferingHints":
+    def of_stream(cls, description: dict, clock_scale: float = 1.0) -> BufferingHints:
         """From DescribeDeliveryStream's DeliveryStreamDescription (service defaults: 5 MiB, 300 s)."""
         destination = description["Destinations"][0]
         s3 = destination.get("ExtendedS3DestinationDescription") or destination.get("S3DestinationDescription") or {}
@@ -80,17 +80,17 @@ class Delivery:
     key: str
     landed_at: float  # LastModified, epoch seconds
     stored_bytes: int
-    data_bytes: Optional[int]  # what Firehose buffered (before compression); None if unreadable
+    data_bytes: int | None  # what Firehose buffered (before compression); None if unreadable
     events: int  # JSON objects, one per line (or Parquet rows)
     foreign_lines: int  # lines that are not a JSON object: a record sent without its newline, or not JSON at all
-    first_event_at: Optional[float] = None
-    last_event_at: Optional[float] = None
-    waited: Optional[float] = None  # seconds since the previous delivery (or since its oldest event)
+    first_event_at: float | None = None
+    last_event_at: float | None = None
+    waited: float | None = None  # seconds since the previous delivery (or since its oldest event)
     reason: str = INTERVAL
     data_bytes_estimated: bool = False  # converted (Parquet): data_bytes is its rows as JSON lines
 
     @property
-    def arrival_rate(self) -> Optional[float]:
+    def arrival_rate(self) -> float | None:
         """Events a second into this object's buffer: its events over the time the buffer was open (`waited`). What
         Firehose received, not when the events were made: a packed record brings many events at once."""
         return self.events / self.waited if self.waited else None
@@ -120,18 +120,18 @@ def read_delivery(key: str, landed_at: float, body: bytes) -> Delivery:
 def _as_json(value: object) -> str:
     """A Parquet value JSON has no type for, as the producer wrote it (a timestamp as its event_time text)."""
     if isinstance(value, datetime):
-        return utc_timestamp(value if value.tzinfo else value.replace(tzinfo=timezone.utc))
+        return utc_timestamp(value if value.tzinfo else value.replace(tzinfo=UTC))
     return str(value)
 
 
-def _time_of(row: dict) -> Optional[datetime]:
+def _time_of(row: dict) -> datetime | None:
     try:
         return event_time(row)
     except (KeyError, TypeError, ValueError):
         return None
 
 
-def flush_reason(data_bytes: Optional[int], waited: Optional[float], hints: BufferingHints) -> str:
+def flush_reason(data_bytes: int | None, waited: float | None, hints: BufferingHints) -> str:
     """SIZE, INTERVAL or EARLY for an object of `data_bytes` (None: unknown) that came `waited` s after the last."""
     if data_bytes is not None and data_bytes >= hints.size_bytes:
         return SIZE
@@ -143,7 +143,7 @@ def flush_reason(data_bytes: Optional[int], waited: Optional[float], hints: Buff
     return EARLY  # of an unknown size, a size flush cannot be told either
 
 
-def classify(delivery: Delivery, previous_landed_at: Optional[float], hints: BufferingHints) -> Delivery:
+def classify(delivery: Delivery, previous_landed_at: float | None, hints: BufferingHints) -> Delivery:
     """Set how long the buffer waited and why it was flushed. Without an earlier object, the buffer opened with
     the object's oldest event."""
     if previous_landed_at is not None:
@@ -172,7 +172,7 @@ class NextFlush:
 
     in_seconds: float
     reason: str
-    bytes_per_second: Optional[float]
+    bytes_per_second: float | None
 
 
 def next_flush(last: Delivery, now: float, hints: BufferingHints) -> NextFlush:
@@ -189,7 +189,7 @@ def next_flush(last: Delivery, now: float, hints: BufferingHints) -> NextFlush:
 BARS = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values: Sequence[float], top: Optional[float] = None) -> str:
+def sparkline(values: Sequence[float], top: float | None = None) -> str:
     """One character per value, its height against `top` (default: the largest)."""
     if not values:
         return ""

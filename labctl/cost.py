@@ -15,8 +15,8 @@ from __future__ import annotations
 import argparse
 import math
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Iterator, Optional
 
 from lab_stack.config import LabConfig
 from lab_stack.sizing import ROOT_VOLUME_GIB
@@ -58,8 +58,8 @@ class Traffic:
 class Line:
     item: str
     price: str
-    producing: Optional[float]  # $ per hour while the producer runs; None: not priced here
-    after: Optional[float]  # $ per day once the run is over
+    producing: float | None  # $ per hour while the producer runs; None: not priced here
+    after: float | None  # $ per day once the run is over
     detail: str = ""  # how it is reckoned
 
 
@@ -84,7 +84,7 @@ class Estimate:
         return sum(line.after or 0.0 for line in self.lines)
 
     @property
-    def forgotten_total(self) -> Optional[float]:
+    def forgotten_total(self) -> float | None:
         """A lab nobody touches after deploy, until it deletes itself; None when it never does."""
         hours = self.config.expires_after_hours
         if not hours:
@@ -112,9 +112,14 @@ class _SimulatedTime:
 
 def unit_linger(config: LabConfig) -> Linger:
     """How long the producer on the instance holds events: what its unit's ExecStart says, read by its own parser."""
-    argv = service.exec_start_args(stream="lab", region=prices.PRICES_REGION, rate=config.producer_rate_per_second,
-                                   duration_seconds=config.producer_minutes * 60,
-                                   buffer_seconds=config.buffer_interval_seconds, packed=config.packed_records)
+    argv = service.exec_start_args(
+        stream="lab",
+        region=prices.PRICES_REGION,
+        rate=config.producer_rate_per_second,
+        duration_seconds=config.producer_minutes * 60,
+        buffer_seconds=config.buffer_interval_seconds,
+        packed=config.packed_records,
+    )
     args = options.parser().parse_args(argv[3:])
     return Linger.for_stream(args.linger, args.stream_buffer_seconds)
 
@@ -125,8 +130,9 @@ def producer_records(rate: int, linger: Linger, count: int, packed: bool = True)
     held goes once the Batcher says it is due (`linger`)."""
     simulated = _SimulatedTime()
     batcher = Batcher(aggregate=packed, linger=linger)
-    for item in sample_events(SAMPLE_HOST, rate=rate, count=count, stop=simulated, clock=simulated.clock,
-                              seed=SAMPLE_SEED):
+    for item in sample_events(
+        SAMPLE_HOST, rate=rate, count=count, stop=simulated, clock=simulated.clock, seed=SAMPLE_SEED
+    ):
         now = simulated.now
         calls = batcher.add(item, 1, now) if item is not None else []
         if batcher.due(now):
@@ -153,9 +159,15 @@ def producer_traffic(config: LabConfig) -> Traffic:
     # object per record, an upper bound.
     objects = len(sizes) * per_hour if interval == 0 else 3600 / min(interval, fill_seconds)
     return Traffic(
-        events=rate * 3600, event_bytes=payload / count, records=len(sizes) * per_hour,
-        record_bytes=payload / len(sizes), billed_gb=billed_bytes(sizes) * per_hour / prices.GB,
-        payload_gb=payload * per_hour / prices.GB, objects=objects, linger=linger, packed=config.packed_records,
+        events=rate * 3600,
+        event_bytes=payload / count,
+        records=len(sizes) * per_hour,
+        record_bytes=payload / len(sizes),
+        billed_gb=billed_bytes(sizes) * per_hour / prices.GB,
+        payload_gb=payload * per_hour / prices.GB,
+        objects=objects,
+        linger=linger,
+        packed=config.packed_records,
     )
 
 
@@ -167,45 +179,108 @@ def estimate(config: LabConfig) -> Estimate:
 
     hourly = prices.INSTANCE_HOURLY.get(config.instance_type)
     if hourly is None:
-        lines.append(Line(f"{config.instance_type} instance", "not in this table", None, None,
-                          f"no price here for {config.instance_type} (the table holds t2, t3, t3a and t4g, nano to "
-                          f"large): see {prices.EC2_PRICING_PAGE}; the totals leave it out"))
+        lines.append(
+            Line(
+                f"{config.instance_type} instance",
+                "not in this table",
+                None,
+                None,
+                f"no price here for {config.instance_type} (the table holds t2, t3, t3a and t4g, nano to "
+                f"large): see {prices.EC2_PRICING_PAGE}; the totals leave it out",
+            )
+        )
     else:
-        lines.append(Line(f"{config.instance_type} instance", f"{_price(hourly)} per hour", hourly,
-                          0.0 if stops else hourly * 24, "" if not stops else "a stopped instance is not billed"))
-    lines.append(Line("public IPv4 address", f"{_price(prices.PUBLIC_IPV4_HOUR)} per hour", prices.PUBLIC_IPV4_HOUR,
-                      0.0 if stops else prices.PUBLIC_IPV4_HOUR * 24,
-                      "released when the instance stops" if stops else ""))
+        lines.append(
+            Line(
+                f"{config.instance_type} instance",
+                f"{_price(hourly)} per hour",
+                hourly,
+                0.0 if stops else hourly * 24,
+                "" if not stops else "a stopped instance is not billed",
+            )
+        )
+    lines.append(
+        Line(
+            "public IPv4 address",
+            f"{_price(prices.PUBLIC_IPV4_HOUR)} per hour",
+            prices.PUBLIC_IPV4_HOUR,
+            0.0 if stops else prices.PUBLIC_IPV4_HOUR * 24,
+            "released when the instance stops" if stops else "",
+        )
+    )
     volume_hour = ROOT_VOLUME_GIB * prices.GP3_GB_MONTH / prices.HOURS_PER_MONTH
-    lines.append(Line(f"{ROOT_VOLUME_GIB} GiB gp3 root volume", f"{_price(prices.GP3_GB_MONTH)} per GB-month",
-                      volume_hour, volume_hour * 24, "kept while the instance is stopped"))
-    lines.append(Line(
-        "Firehose ingestion", f"{_price(prices.FIREHOSE_INGEST_GB)} per GB, records rounded up to 5 KB",
-        traffic.billed_gb * prices.FIREHOSE_INGEST_GB, 0.0,
-        f"{traffic.records:,.0f} records/h of {_size(traffic.record_bytes)} ({_packing(traffic)}): "
-        f"{traffic.billed_gb:.3f} GB/h billed for "
-        f"{_size(traffic.payload_gb * prices.GB)}/h sent"))
+    lines.append(
+        Line(
+            f"{ROOT_VOLUME_GIB} GiB gp3 root volume",
+            f"{_price(prices.GP3_GB_MONTH)} per GB-month",
+            volume_hour,
+            volume_hour * 24,
+            "kept while the instance is stopped",
+        )
+    )
+    lines.append(
+        Line(
+            "Firehose ingestion",
+            f"{_price(prices.FIREHOSE_INGEST_GB)} per GB, records rounded up to 5 KB",
+            traffic.billed_gb * prices.FIREHOSE_INGEST_GB,
+            0.0,
+            f"{traffic.records:,.0f} records/h of {_size(traffic.record_bytes)} ({_packing(traffic)}): "
+            f"{traffic.billed_gb:.3f} GB/h billed for "
+            f"{_size(traffic.payload_gb * prices.GB)}/h sent",
+        )
+    )
     if config.record_format == "parquet":
-        lines.append(Line("Firehose conversion to Parquet", f"{_price(prices.FIREHOSE_CONVERSION_GB)} per GB",
-                          traffic.billed_gb * prices.FIREHOSE_CONVERSION_GB, 0.0,
-                          "on the billed ingestion volume: an upper bound"))
+        lines.append(
+            Line(
+                "Firehose conversion to Parquet",
+                f"{_price(prices.FIREHOSE_CONVERSION_GB)} per GB",
+                traffic.billed_gb * prices.FIREHOSE_CONVERSION_GB,
+                0.0,
+                "on the billed ingestion volume: an upper bound",
+            )
+        )
     stored_gb = traffic.payload_gb * producing_hours
-    lines.append(Line(
-        "S3 requests and storage",
-        f"{_price(prices.S3_PUT_PER_1000)} per 1,000 PUTs, {_price(prices.S3_GB_MONTH)} per GB-month",
-        traffic.objects * prices.S3_PUT_PER_1000 / 1000, stored_gb * prices.S3_GB_MONTH / prices.HOURS_PER_MONTH * 24,
-        f"{traffic.objects:,.0f} objects/h (one PUT per buffer flush); {_size(stored_gb * prices.GB)} kept "
-        f"{config.data_retention_days} days"))
+    lines.append(
+        Line(
+            "S3 requests and storage",
+            f"{_price(prices.S3_PUT_PER_1000)} per 1,000 PUTs, {_price(prices.S3_GB_MONTH)} per GB-month",
+            traffic.objects * prices.S3_PUT_PER_1000 / 1000,
+            stored_gb * prices.S3_GB_MONTH / prices.HOURS_PER_MONTH * 24,
+            f"{traffic.objects:,.0f} objects/h (one PUT per buffer flush); {_size(stored_gb * prices.GB)} kept "
+            f"{config.data_retention_days} days",
+        )
+    )
     flow_logs_hour = FLOW_LOG_BYTES_PER_HOUR / prices.GB * prices.LOGS_INGEST_GB
-    lines.append(Line("CloudWatch Logs", f"{_price(prices.LOGS_INGEST_GB)} per GB ingested", flow_logs_hour,
-                      0.0 if stops else flow_logs_hour * 24,
-                      f"VPC flow logs, {_size(FLOW_LOG_BYTES_PER_HOUR)}/h (an estimate); Firehose logs errors only"))
-    lines.append(Line("CloudWatch dashboard", f"{_price(prices.DASHBOARD_MONTH)} a month", 0.0, 0.0,
-                      f"free as one of the account's first {prices.FREE_DASHBOARDS}"))
-    lines.append(Line("Glue, Scheduler, Session Manager", "free at this size", 0.0, 0.0,
-                      "one Glue table, one schedule run, no Session Manager logging"))
-    return Estimate(config, traffic, lines, producing_hours,
-                    dashboard_extra_hour=prices.DASHBOARD_MONTH / prices.HOURS_PER_MONTH)
+    lines.append(
+        Line(
+            "CloudWatch Logs",
+            f"{_price(prices.LOGS_INGEST_GB)} per GB ingested",
+            flow_logs_hour,
+            0.0 if stops else flow_logs_hour * 24,
+            f"VPC flow logs, {_size(FLOW_LOG_BYTES_PER_HOUR)}/h (an estimate); Firehose logs errors only",
+        )
+    )
+    lines.append(
+        Line(
+            "CloudWatch dashboard",
+            f"{_price(prices.DASHBOARD_MONTH)} a month",
+            0.0,
+            0.0,
+            f"free as one of the account's first {prices.FREE_DASHBOARDS}",
+        )
+    )
+    lines.append(
+        Line(
+            "Glue, Scheduler, Session Manager",
+            "free at this size",
+            0.0,
+            0.0,
+            "one Glue table, one schedule run, no Session Manager logging",
+        )
+    )
+    return Estimate(
+        config, traffic, lines, producing_hours, dashboard_extra_hour=prices.DASHBOARD_MONTH / prices.HOURS_PER_MONTH
+    )
 
 
 def athena_query() -> float:
@@ -222,8 +297,7 @@ def _packing(traffic: Traffic) -> str:
     linger = traffic.linger
     if linger.most == linger.least:
         return f"the producer packs the events of each {linger.least:g} s"
-    return (f"the producer packs the events of {linger.least:g} s, up to {linger.most:g} s while a record fills its "
-            "5 KB")
+    return f"the producer packs the events of {linger.least:g} s, up to {linger.most:g} s while a record fills its 5 KB"
 
 
 def _price(amount: float) -> str:
@@ -232,7 +306,7 @@ def _price(amount: float) -> str:
     return f"${whole}.{fraction:0<2}"
 
 
-def money(amount: Optional[float], decimals: int = 4) -> str:
+def money(amount: float | None, decimals: int = 4) -> str:
     if amount is None:
         return "?"
     if amount == 0:
@@ -243,11 +317,16 @@ def money(amount: Optional[float], decimals: int = 4) -> str:
 
 def settings_line(config: LabConfig) -> str:
     stops = "stops itself when done" if config.stop_when_done else "keeps running when done (stopWhenDone=false)"
-    expires = (f"deletes itself {config.expires_after_hours} h after deploy" if config.expires_after_hours
-               else "never deletes itself (expiresAfterHours=0)")
-    return (f"{config.instance_type}, {config.producer_rate_per_second:,} events/s for {config.producer_minutes} min, "
-            f"{config.record_format}, buffer {config.buffer_size_mib} MiB or {config.buffer_interval_seconds} s; "
-            f"the instance {stops}; the lab {expires}")
+    expires = (
+        f"deletes itself {config.expires_after_hours} h after deploy"
+        if config.expires_after_hours
+        else "never deletes itself (expiresAfterHours=0)"
+    )
+    return (
+        f"{config.instance_type}, {config.producer_rate_per_second:,} events/s for {config.producer_minutes} min, "
+        f"{config.record_format}, buffer {config.buffer_size_mib} MiB or {config.buffer_interval_seconds} s; "
+        f"the instance {stops}; the lab {expires}"
+    )
 
 
 def after_heading(config: LabConfig) -> str:
@@ -265,8 +344,10 @@ def totals(est: Estimate) -> list[str]:
         f"{after_heading(config)}: {money(est.after_total)} per day{unpriced}",
     ]
     if est.forgotten_total is None:
-        lines.append(f"forgotten: it never expires, so {money(est.after_total)} per day until `make destroy` "
-                     f"(+{money(est.dashboard_extra_hour * 24, 2)} a day {dashboards})")
+        lines.append(
+            f"forgotten: it never expires, so {money(est.after_total)} per day until `make destroy` "
+            f"(+{money(est.dashboard_extra_hour * 24, 2)} a day {dashboards})"
+        )
     else:
         hours = config.expires_after_hours
         produced = _hours(min(hours, est.producing_hours))
@@ -274,7 +355,8 @@ def totals(est: Estimate) -> list[str]:
         lines.append(
             f"forgotten (the worst case): {produced} producing, then {then} until the lab deletes "
             f"itself {hours} h after deploy: {money(est.forgotten_total, 2)} in all{unpriced} "
-            f"(+{money(est.dashboard_extra_hour * hours, 2)} {dashboards})")
+            f"(+{money(est.dashboard_extra_hour * hours, 2)} {dashboards})"
+        )
     return lines
 
 
@@ -282,27 +364,38 @@ def notes(est: Estimate, *, details: bool = True) -> list[str]:
     """What the table does not say: how each item is reckoned (unless the table has a column for it), Athena."""
     config = est.config
     out = [f"{line.item}: {line.detail}" for line in est.lines if line.detail and details]
-    out.append(f"Athena: {money(athena_query(), 5)} per query on lab data ({prices.ATHENA_MIN_MB} MB minimum at "
-               f"{_price(prices.ATHENA_TB)} per TB), not in the totals; a query stops at 1 GiB scanned.")
+    out.append(
+        f"Athena: {money(athena_query(), 5)} per query on lab data ({prices.ATHENA_MIN_MB} MB minimum at "
+        f"{_price(prices.ATHENA_TB)} per TB), not in the totals; a query stops at 1 GiB scanned."
+    )
     out.append(f"producing: {BOOT_MINUTES} min to boot and install, then producerMinutes={config.producer_minutes}.")
     if config.instance_type.startswith(("t3.", "t3a.", "t4g.")):
-        out.append(f"{config.instance_type} runs in unlimited mode: CPU above its baseline (not expected here) would "
-                   f"add {_price(prices.T_UNLIMITED_VCPU_HOUR)} per vCPU-hour.")
+        out.append(
+            f"{config.instance_type} runs in unlimited mode: CPU above its baseline (not expected here) would "
+            f"add {_price(prices.T_UNLIMITED_VCPU_HOUR)} per vCPU-hour."
+        )
     return out
 
 
-def text(est: Estimate, region: Optional[str] = None) -> list[str]:
+def text(est: Estimate, region: str | None = None) -> list[str]:
     config = est.config
-    lines = [f"firehose-lab cost estimate for {config.lab_name}: {prices.PRICES_REGION} list prices "
-             f"({prices.PRICES_DATE}), US$",
-             f"  {settings_line(config)}"]
+    lines = [
+        f"firehose-lab cost estimate for {config.lab_name}: {prices.PRICES_REGION} list prices "
+        f"({prices.PRICES_DATE}), US$",
+        f"  {settings_line(config)}",
+    ]
     if region and region != prices.PRICES_REGION:
-        lines.append(f"  you deploy to {region}: these are {prices.PRICES_REGION} prices, {region}'s differ "
-                     f"(see {prices.PRICING_PAGE})")
+        lines.append(
+            f"  you deploy to {region}: these are {prices.PRICES_REGION} prices, {region}'s differ "
+            f"(see {prices.PRICING_PAGE})"
+        )
     width = max(len(line.item) for line in est.lines)
     after = after_heading(config)
-    lines += ["", f"  {'':<{width}}  {'while producing':>15}  {after:>26}",
-              f"  {'item':<{width}}  {'per hour':>15}  {'per day':>26}  price"]
+    lines += [
+        "",
+        f"  {'':<{width}}  {'while producing':>15}  {after:>26}",
+        f"  {'item':<{width}}  {'per hour':>15}  {'per day':>26}  price",
+    ]
     for line in est.lines:
         lines.append(f"  {line.item:<{width}}  {money(line.producing):>15}  {money(line.after):>26}  {line.price}")
     lines.append(f"  {'total':<{width}}  {money(est.producing_total):>15}  {money(est.after_total):>26}")
@@ -320,8 +413,10 @@ def markdown(est: Estimate) -> list[str]:
         f"{after_heading(config)}, per day | how |",
         "|---|---|---|---|---|",
     ]
-    lines += [f"| {line.item} | {line.price} | {money(line.producing)} | {money(line.after)} | {line.detail} |"
-              for line in est.lines]
+    lines += [
+        f"| {line.item} | {line.price} | {money(line.producing)} | {money(line.after)} | {line.detail} |"
+        for line in est.lines
+    ]
     lines.append(f"| **total** | | **{money(est.producing_total)}** | **{money(est.after_total)}** | |")
     lines.append("")
     lines += [f"- {line}" for line in totals(est)]
@@ -355,8 +450,10 @@ def run(args: argparse.Namespace) -> int:
     if args.markdown:
         lines = markdown(est)
     elif args.summary:
-        lines = [f"firehose-lab: cost of {config.lab_name} ({prices.PRICES_REGION} list prices, `make cost` for "
-                 "each item):", *(f"  {line}" for line in totals(est))]
+        lines = [
+            f"firehose-lab: cost of {config.lab_name} ({prices.PRICES_REGION} list prices, `make cost` for each item):",
+            *(f"  {line}" for line in totals(est)),
+        ]
         if region and region != prices.PRICES_REGION:
             lines.append(f"  (prices are for {prices.PRICES_REGION}; {region}'s differ)")
     else:

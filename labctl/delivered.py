@@ -10,8 +10,7 @@ import gzip
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Optional
+from datetime import UTC, datetime
 
 PARQUET_MAGIC = b"PAR1"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -22,7 +21,7 @@ class DeliveredObject:
     rows: list[dict] = field(default_factory=list)
     foreign_lines: int = 0
     """Lines that are not a JSON object (or a whole object that could not be read, counted as one)."""
-    data_bytes: Optional[int] = None
+    data_bytes: int | None = None
     """Size of the records Firehose concatenated, before any gzip (what its size hint counts); None for Parquet."""
 
 
@@ -65,4 +64,4 @@ def event_time(event: dict) -> datetime:
     value = event["event_time"]
     if isinstance(value, str):
         return datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

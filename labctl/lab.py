@@ -32,13 +32,21 @@ def find_lab(cloudformation, stack_name: str) -> Lab:
     try:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
-        raise LabNotFound(f"no deployed lab named {stack_name!r} ({error.response['Error']['Message']}); "
-                          "run `make deploy` first, or pass -c labName=NAME") from None
+        raise LabNotFound(
+            f"no deployed lab named {stack_name!r} ({error.response['Error']['Message']}); "
+            "run `make deploy` first, or pass -c labName=NAME"
+        ) from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     missing = {"BucketName", "DeliveryStreamName", "DataPrefix"} - set(outputs)
     if missing:
         raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
     prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
-    return Lab(stack_name, outputs["BucketName"], outputs["DeliveryStreamName"], prefix,
-               packed_records=outputs.get("PackedRecords", "true") != "false",
-               workgroup=outputs.get("AthenaWorkgroup", ""), events_table=outputs.get("EventsTable", ""))
+    return Lab(
+        stack_name,
+        outputs["BucketName"],
+        outputs["DeliveryStreamName"],
+        prefix,
+        packed_records=outputs.get("PackedRecords", "true") != "false",
+        workgroup=outputs.get("AthenaWorkgroup", ""),
+        events_table=outputs.get("EventsTable", ""),
+    )

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
-from typing import Optional
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
@@ -55,7 +54,7 @@ def is_bootstrapped(cloudformation) -> bool:
     return bool(stacks) and not stacks[0]["StackStatus"].startswith(("DELETE_", "ROLLBACK_"))
 
 
-def name_clash(glue, lab_name: str) -> Optional[str]:
+def name_clash(glue, lab_name: str) -> str | None:
     """Why this lab cannot take its Glue database in this account/region (another lab has it), or None."""
     database = database_name(lab_name)
     try:
@@ -76,9 +75,11 @@ def name_clash(glue, lab_name: str) -> Optional[str]:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--bootstrap", action="store_true",
-                        help="before deploy: bootstrap CDK when needed, and refuse a labName whose Glue database "
-                             "another lab has")
+    parser.add_argument(
+        "--bootstrap",
+        action="store_true",
+        help="before deploy: bootstrap CDK when needed, and refuse a labName whose Glue database another lab has",
+    )
     add_settings_option(parser)
 
 
@@ -102,7 +103,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"firehose-lab: {clash}", file=sys.stderr)
         return 2
     if not is_bootstrapped(session.client("cloudformation")):
-        print(f"firehose-lab: bootstrapping aws://{account}/{region} for CDK (once per account/region)", file=sys.stderr)
+        print(
+            f"firehose-lab: bootstrapping aws://{account}/{region} for CDK (once per account/region)", file=sys.stderr
+        )
         if subprocess.run([str(CDK_CLI), "bootstrap", f"aws://{account}/{region}"], check=False).returncode:
             print("firehose-lab: `cdk bootstrap` failed; see its output above", file=sys.stderr)
             return 3

@@ -12,10 +12,26 @@ PRICING_PAGE = "https://aws.amazon.com/pricing/"
 
 # EC2 on-demand Linux, $ per hour: the burstable families a lab would use, nano to large.
 INSTANCE_HOURLY = {
-    "t2.nano": 0.0058, "t2.micro": 0.0116, "t2.small": 0.023, "t2.medium": 0.0464, "t2.large": 0.0928,
-    "t3.nano": 0.0052, "t3.micro": 0.0104, "t3.small": 0.0208, "t3.medium": 0.0416, "t3.large": 0.0832,
-    "t3a.nano": 0.0047, "t3a.micro": 0.0094, "t3a.small": 0.0188, "t3a.medium": 0.0376, "t3a.large": 0.0752,
-    "t4g.nano": 0.0042, "t4g.micro": 0.0084, "t4g.small": 0.0168, "t4g.medium": 0.0336, "t4g.large": 0.0672,
+    "t2.nano": 0.0058,
+    "t2.micro": 0.0116,
+    "t2.small": 0.023,
+    "t2.medium": 0.0464,
+    "t2.large": 0.0928,
+    "t3.nano": 0.0052,
+    "t3.micro": 0.0104,
+    "t3.small": 0.0208,
+    "t3.medium": 0.0416,
+    "t3.large": 0.0832,
+    "t3a.nano": 0.0047,
+    "t3a.micro": 0.0094,
+    "t3a.small": 0.0188,
+    "t3a.medium": 0.0376,
+    "t3a.large": 0.0752,
+    "t4g.nano": 0.0042,
+    "t4g.micro": 0.0084,
+    "t4g.small": 0.0168,
+    "t4g.medium": 0.0336,
+    "t4g.large": 0.0672,
 }
 EC2_PRICING_PAGE = "https://aws.amazon.com/ec2/pricing/on-demand/"
 # t3/t3a/t4g launch in unlimited mode: CPU above the baseline, averaged over 24 h, costs this per vCPU-hour.

@@ -17,9 +17,8 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
-
 
 from labctl.lab import find_lab
 from labctl.session import student_session
@@ -76,8 +75,16 @@ def saved_queries(athena, workgroup: str) -> dict[str, dict]:
     return found
 
 
-def run_query(athena, *, sql: str, database: str, workgroup: str, timeout: float = 120.0,
-              sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> QueryResult:
+def run_query(
+    athena,
+    *,
+    sql: str,
+    database: str,
+    workgroup: str,
+    timeout: float = 120.0,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
+) -> QueryResult:
     """Start the query, wait until it ends (stopping it after `timeout` seconds), and read all its rows."""
     started = clock()
     query_id = athena.start_query_execution(
@@ -92,15 +99,20 @@ def run_query(athena, *, sql: str, database: str, workgroup: str, timeout: float
                 break
             if clock() - started > timeout:
                 athena.stop_query_execution(QueryExecutionId=query_id)
-                return QueryResult(query_id, "TIMED OUT", f"still {state} after {timeout:.0f}s; stopped",
-                                   seconds=clock() - started)
+                return QueryResult(
+                    query_id, "TIMED OUT", f"still {state} after {timeout:.0f}s; stopped", seconds=clock() - started
+                )
             sleep(pause)
             pause = min(pause * 2, 2.0)
     except KeyboardInterrupt:
         athena.stop_query_execution(QueryExecutionId=query_id)
         raise
-    result = QueryResult(query_id, state, execution["Status"].get("StateChangeReason", ""),
-                         scanned_bytes=execution.get("Statistics", {}).get("DataScannedInBytes", 0))
+    result = QueryResult(
+        query_id,
+        state,
+        execution["Status"].get("StateChangeReason", ""),
+        scanned_bytes=execution.get("Statistics", {}).get("DataScannedInBytes", 0),
+    )
     if state == "SUCCEEDED":
         for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=query_id):
             result_set = page["ResultSet"]
@@ -133,8 +145,12 @@ def summary(result: QueryResult) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("name", nargs="?", help="saved query to run, by its name (e.g. 'top tickers'); without it "
-                                                "and without --sql the saved queries are listed")
+    parser.add_argument(
+        "name",
+        nargs="?",
+        help="saved query to run, by its name (e.g. 'top tickers'); without it "
+        "and without --sql the saved queries are listed",
+    )
     parser.add_argument("--sql", help="SQL to run instead, in the lab's database (Athena's SQL: Trino)")
     add_settings_option(parser, "; labName says which lab to query")
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the query (default 120)")
@@ -162,8 +178,10 @@ def run(args: argparse.Namespace) -> int:
 def _query(session, stack_name: str, args: argparse.Namespace) -> int:
     lab = find_lab(session.client("cloudformation"), stack_name)
     if not lab.workgroup or not lab.events_table:
-        raise QueryError(f"stack {stack_name!r} has no AthenaWorkgroup/EventsTable output: deploy this version of "
-                         "the lab first (`make deploy`)")
+        raise QueryError(
+            f"stack {stack_name!r} has no AthenaWorkgroup/EventsTable output: deploy this version of "
+            "the lab first (`make deploy`)"
+        )
     athena = session.client("athena")
     database = lab.events_table.split(".")[0]
     if args.sql:
@@ -171,14 +189,16 @@ def _query(session, stack_name: str, args: argparse.Namespace) -> int:
     else:
         queries = saved_queries(athena, lab.workgroup)
         if not args.name:
-            print(f"saved queries in workgroup {lab.workgroup} (run one: make query QUERY=\"<name>\"):")
+            print(f'saved queries in workgroup {lab.workgroup} (run one: make query QUERY="<name>"):')
             for name, query in sorted(queries.items()):
                 print(f"  {name}: {query.get('Description', '')}")
             return 0
         chosen = {name.lower(): query for name, query in queries.items()}.get(args.name.strip().lower())
         if chosen is None:
-            raise QueryError(f"no saved query {args.name!r} in workgroup {lab.workgroup}; saved: "
-                             f"{', '.join(sorted(queries)) or 'none'}")
+            raise QueryError(
+                f"no saved query {args.name!r} in workgroup {lab.workgroup}; saved: "
+                f"{', '.join(sorted(queries)) or 'none'}"
+            )
         sql, database = chosen["QueryString"], chosen.get("Database") or database
         print(f"-- {chosen['Name']}: {chosen.get('Description', '')}\n{sql}\n", file=sys.stderr)
     result = run_query(athena, sql=sql, database=database, workgroup=lab.workgroup, timeout=args.timeout)

@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Optional
+from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
@@ -32,24 +31,24 @@ class LabStatus:
 
     stack_name: str
     region: str
-    stack_status: Optional[str] = None  # None: no such stack now
+    stack_status: str | None = None  # None: no such stack now
     deleted: bool = False  # a stack of that name was deleted (CloudFormation lists them for 90 days)
-    deleted_at: Optional[datetime] = None
+    deleted_at: datetime | None = None
     outputs: dict = field(default_factory=dict)
-    instance_state: Optional[str] = None  # None: no such instance
-    instance_type: Optional[str] = None
-    launched_at: Optional[datetime] = None
-    public_ip: Optional[str] = None
-    state_reason: Optional[str] = None
-    records_recently: Optional[int] = None  # None: not asked (the instance is not running)
-    schedule_state: Optional[str] = None  # ENABLED/DISABLED, "missing", or None when the lab never expires
+    instance_state: str | None = None  # None: no such instance
+    instance_type: str | None = None
+    launched_at: datetime | None = None
+    public_ip: str | None = None
+    state_reason: str | None = None
+    records_recently: int | None = None  # None: not asked (the instance is not running)
+    schedule_state: str | None = None  # ENABLED/DISABLED, "missing", or None when the lab never expires
 
     @property
     def deployed(self) -> bool:
         return self.stack_status is not None
 
     @property
-    def expires_at(self) -> Optional[datetime]:
+    def expires_at(self) -> datetime | None:
         value = self.outputs.get("ExpiresAt")
         if not value or value == NEVER:
             return None
@@ -64,8 +63,10 @@ class LabStatus:
             return "not started yet (its instance is booting)"
         if self.records_recently:
             return f"sending: {self.records_recently:,} records reached the stream in the last {_span(PRODUCER_WINDOW)}"
-        return (f"not sending: no records in the last {_span(PRODUCER_WINDOW)} (still installing after boot, its "
-                "run is over, or it was stopped on the instance)")
+        return (
+            f"not sending: no records in the last {_span(PRODUCER_WINDOW)} (still installing after boot, its "
+            "run is over, or it was stopped on the instance)"
+        )
 
     def lines(self, now: datetime) -> list[str]:
         if not self.deployed:
@@ -87,9 +88,14 @@ class LabStatus:
         lines.append(f"  producer: {self.producer()}")
         stops = self.outputs.get("StopWhenDone")
         if stops is not None:
-            lines.append("  when the producer is done: " + (
-                "the instance stops itself (stopWhenDone)" if stops == "true"
-                else "the instance keeps running (stopWhenDone=false): `make destroy` when you are done"))
+            lines.append(
+                "  when the producer is done: "
+                + (
+                    "the instance stops itself (stopWhenDone)"
+                    if stops == "true"
+                    else "the instance keeps running (stopWhenDone=false): `make destroy` when you are done"
+                )
+            )
         lines.append(f"  expires: {self._expiry(now)}")
         return lines
 
@@ -129,11 +135,13 @@ def lab_status(*, cloudformation, ec2, cloudwatch, scheduler, stack_name: str, r
     return status
 
 
-def _last_deletion(cloudformation, stack_name: str) -> tuple[bool, Optional[datetime]]:
+def _last_deletion(cloudformation, stack_name: str) -> tuple[bool, datetime | None]:
     """Whether a stack of this name was deleted, and when last (if CloudFormation says)."""
     deleted = [
-        s for page in cloudformation.get_paginator("list_stacks").paginate(StackStatusFilter=["DELETE_COMPLETE"])
-        for s in page["StackSummaries"] if s["StackName"] == stack_name
+        s
+        for page in cloudformation.get_paginator("list_stacks").paginate(StackStatusFilter=["DELETE_COMPLETE"])
+        for s in page["StackSummaries"]
+        if s["StackName"] == stack_name
     ]
     times = [s["DeletionTime"] for s in deleted if "DeletionTime" in s]
     return bool(deleted), max(times, default=None)
@@ -157,18 +165,22 @@ def _read_instance(status: LabStatus, ec2, instance_id: str) -> None:
 
 
 def _records_recently(cloudwatch, stream: str) -> int:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     # EndTime is exclusive and goes out in whole seconds: a minute ahead keeps what was published this very second.
     points = cloudwatch.get_metric_statistics(
-        Namespace="AWS/Firehose", MetricName="IncomingRecords", Statistics=["Sum"], Period=60,
+        Namespace="AWS/Firehose",
+        MetricName="IncomingRecords",
+        Statistics=["Sum"],
+        Period=60,
         Dimensions=[{"Name": "DeliveryStreamName", "Value": stream}],
-        StartTime=now - PRODUCER_WINDOW, EndTime=now + timedelta(minutes=1),
+        StartTime=now - PRODUCER_WINDOW,
+        EndTime=now + timedelta(minutes=1),
     )["Datapoints"]
     return int(sum(point["Sum"] for point in points))
 
 
 def _utc(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _span(delta: timedelta) -> str:
@@ -185,10 +197,13 @@ def run(args: argparse.Namespace) -> int:
     stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
     session = student_session()
     status = lab_status(  # AWS refusing: one line and exit 2 (__main__)
-        cloudformation=session.client("cloudformation"), ec2=session.client("ec2"),
-        cloudwatch=session.client("cloudwatch"), scheduler=session.client("scheduler"),
-        stack_name=stack_name, region=session.region_name or "?",
+        cloudformation=session.client("cloudformation"),
+        ec2=session.client("ec2"),
+        cloudwatch=session.client("cloudwatch"),
+        scheduler=session.client("scheduler"),
+        stack_name=stack_name,
+        region=session.region_name or "?",
     )
-    for line in status.lines(datetime.now(timezone.utc)):
+    for line in status.lines(datetime.now(UTC)):
         print(line)
     return 0 if status.deployed else 1

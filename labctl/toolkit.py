@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from lab_stack.config import LabConfig
 
@@ -46,5 +47,11 @@ def settings_hint(argparse_message: str) -> str:
 
 def add_settings_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:
     """`-c KEY=VALUE`, repeatable: the lab's settings, given as to `cdk deploy` (make passes the same ARGS)."""
-    parser.add_argument("-c", "--context", action="append", default=[], metavar="KEY=VALUE",
-                        help=f"lab settings as for cdk deploy (the same ARGS){purpose}")
+    parser.add_argument(
+        "-c",
+        "--context",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help=f"lab settings as for cdk deploy (the same ARGS){purpose}",
+    )

@@ -15,10 +15,9 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Callable, Iterator
-
+from datetime import UTC, datetime
 
 from labctl.delivered import event_time, read_object
 from labctl.lab import Lab, find_lab
@@ -31,6 +30,7 @@ from producer.schema import VERIFY_TICKER, event_line
 from producer.sender import send_events
 
 # The ticker of verify's tagged events: a query grouping by ticker shows them apart from the producer's.
+
 
 @dataclass
 class Findings:
@@ -49,7 +49,7 @@ def tagged_events(run_id: str, count: int, clock: Callable[[], float] = time.tim
     by producer_id `verify-<run id>`, numbered by seq, and stamped with the moment they go to the sender."""
     for seq in range(count):
         yield event_line(
-            event_time=utc_timestamp(datetime.fromtimestamp(clock(), timezone.utc)),
+            event_time=utc_timestamp(datetime.fromtimestamp(clock(), UTC)),
             event_id=f"{run_id}-{seq}",
             producer_id=f"verify-{run_id}",
             seq=seq,
@@ -98,7 +98,8 @@ def histogram(values: list, bins: int = 8, width: int = 40) -> list:
     counts = Counter(min(bins - 1, int((value - low) / step)) for value in values)
     peak = max(counts.values())
     return [
-        f"  {low + i * step:7.1f}s – {low + (i + 1) * step:7.1f}s | {'#' * round(width * counts[i] / peak):<{width}} {counts[i]}"
+        f"  {low + i * step:7.1f}s – {low + (i + 1) * step:7.1f}s | "
+        f"{'#' * round(width * counts[i] / peak):<{width}} {counts[i]}"
         for i in range(bins)
     ]
 
@@ -113,8 +114,9 @@ def report(sent: int, findings: Findings) -> tuple:
         f"({findings.objects_read} objects read)"
     ]
     if findings.foreign_lines:
-        lines.append(f"skipped {findings.foreign_lines} lines that are not JSON events "
-                     "(something else wrote them to the stream)")
+        lines.append(
+            f"skipped {findings.foreign_lines} lines that are not JSON events (something else wrote them to the stream)"
+        )
     if findings.latencies:
         lat = findings.latencies
         lines.append(
@@ -139,13 +141,19 @@ def verify(
     out = out or sys.stderr
     lab = find_lab(cloudformation, stack_name)
     run_id = uuid.uuid4().hex
-    started = datetime.now(timezone.utc).replace(microsecond=0)
-    print(f"verify {run_id}: sending {counted(count, 'event')} to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
-          file=out)
-    result = send_events(firehose, lab.stream, tagged_events(run_id, count), aggregate=lab.packed_records,
-                         max_retry_seconds=60)
+    started = datetime.now(UTC).replace(microsecond=0)
+    print(
+        f"verify {run_id}: sending {counted(count, 'event')} to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
+        file=out,
+    )
+    result = send_events(
+        firehose, lab.stream, tagged_events(run_id, count), aggregate=lab.packed_records, max_retry_seconds=60
+    )
     if not result.ok:
-        print(f"verify {run_id}: Firehose did not accept {counted(result.events_failed, 'event')}: {result.failures}", file=out)
+        print(
+            f"verify {run_id}: Firehose did not accept {counted(result.events_failed, 'event')}: {result.failures}",
+            file=out,
+        )
         return 1
     findings = Findings(run_id)
     deadline = time.monotonic() + timeout

@@ -20,9 +20,9 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Callable, Optional, TextIO
-
+from typing import Any, TextIO
 
 from labctl.buffering import (
     REASONS,
@@ -95,7 +95,7 @@ class Watch:
             items.extend(page.get("Contents", []))
         return sorted(items, key=lambda item: (item["LastModified"], item["Key"]))
 
-    def _read(self, item: dict, previous_landed_at: Optional[float]) -> Delivery:
+    def _read(self, item: dict, previous_landed_at: float | None) -> Delivery:
         body = self.s3.get_object(Bucket=self.lab.bucket, Key=item["Key"])["Body"].read()
         delivery = read_delivery(item["Key"], item["LastModified"].timestamp(), body)
         return classify(delivery, previous_landed_at, self.hints)
@@ -108,13 +108,17 @@ def header(watch: Watch) -> str:
     hints = watch.hints
     clock = ""
     if hints.clock_scale != 1:
-        clock = (f"; the emulator's buffer clock runs x{hints.clock_scale:g}, "
-                 f"so the interval is {seconds(hints.interval_seconds)} here")
+        clock = (
+            f"; the emulator's buffer clock runs x{hints.clock_scale:g}, "
+            f"so the interval is {seconds(hints.interval_seconds)} here"
+        )
     interval = hints.interval_seconds / hints.clock_scale
     partitions = ", one buffer per partition" if hints.per_partition else ""
-    return (f"watching {watch.lab.stack_name}: {watch.lab.stream} -> s3://{watch.lab.bucket}/{watch.lab.data_prefix}\n"
-            f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first"
-            f"{partitions}{clock}")
+    return (
+        f"watching {watch.lab.stack_name}: {watch.lab.stream} -> s3://{watch.lab.bucket}/{watch.lab.data_prefix}\n"
+        f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first"
+        f"{partitions}{clock}"
+    )
 
 
 def events_text(delivery: Delivery) -> str:
@@ -124,13 +128,13 @@ def events_text(delivery: Delivery) -> str:
     return text
 
 
-def rate_text(rate: Optional[float]) -> str:
+def rate_text(rate: float | None) -> str:
     if rate is None:
         return "- events/s"
     return f"{rate:,.1f} events/s" if rate < 10 else f"{rate:,.0f} events/s"
 
 
-def arrival_rate(watch: Watch) -> Optional[float]:
+def arrival_rate(watch: Watch) -> float | None:
     """Events a second into the stream now: each buffer's newest object's rate, added up over the buffers."""
     newest: dict[str, Delivery] = {}
     for delivery in watch.shown:
@@ -142,9 +146,11 @@ def arrival_rate(watch: Watch) -> Optional[float]:
 def line(delivery: Delivery, hints: BufferingHints) -> str:
     """One object, as printed when not on a terminal."""
     landed = datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S")
-    return (f"{landed}  {human_bytes(delivery.stored_bytes):>9}  {events_text(delivery)}  "
-            f"{rate_text(delivery.arrival_rate)}  "
-            f"flush: {delivery.reason} ({why(delivery, hints)})  {delivery.key}")
+    return (
+        f"{landed}  {human_bytes(delivery.stored_bytes):>9}  {events_text(delivery)}  "
+        f"{rate_text(delivery.arrival_rate)}  "
+        f"flush: {delivery.reason} ({why(delivery, hints)})  {delivery.key}"
+    )
 
 
 def charts(deliveries: list[Delivery], hints: BufferingHints) -> list[str]:
@@ -167,9 +173,11 @@ def status(watch: Watch, now: float) -> list[str]:
         return [f"no object yet: the first lands about {seconds(watch.hints.interval_seconds)} after the first record"]
     last = watch.shown[-1]
     buffers = " (all buffers added up)" if watch.hints.per_partition else ""
-    lines = [f"arriving        {rate_text(arrival_rate(watch))} into the stream{buffers}: events over the time "
-             "each buffer was open",
-             f"last flush      {seconds(max(0.0, now - last.landed_at))} ago ({last.reason})"]
+    lines = [
+        f"arriving        {rate_text(arrival_rate(watch))} into the stream{buffers}: events over the time "
+        "each buffer was open",
+        f"last flush      {seconds(max(0.0, now - last.landed_at))} ago ({last.reason})",
+    ]
     expected = next_flush(last, now, watch.hints)
     rate = f", data at {human_bytes(expected.bytes_per_second)}/s" if expected.bytes_per_second else ""
     if expected.in_seconds > 0:
@@ -187,16 +195,20 @@ def summary(watch: Watch, now: float, with_objects: bool) -> list[str]:
         lines = [f"watched {took}: no new object (the interval is {seconds(watch.hints.interval_seconds)})"]
     else:
         total = sum(d.data_bytes if d.data_bytes is not None else d.stored_bytes for d in new)
-        lines = [f"watched {took}: {counted(len(new), 'new object')}, {human_bytes(total)}, "
-                 f"{counted(sum(d.events for d in new), 'event')}"]
+        lines = [
+            f"watched {took}: {counted(len(new), 'new object')}, {human_bytes(total)}, "
+            f"{counted(sum(d.events for d in new), 'event')}"
+        ]
         for reason, (flushed, meaning) in REASONS.items():
             count = sum(d.reason == reason for d in new)
             if count:
                 lines.append(f"  {flushed}: {counted(count, 'object')} ({meaning})")
         foreign = [d for d in new if d.foreign_lines]
         if foreign:
-            lines.append(f"  not JSON events: {sum(d.foreign_lines for d in foreign)} line(s) in {len(foreign)} "
-                         "object(s): a record sent without its newline runs into the next one")
+            lines.append(
+                f"  not JSON events: {sum(d.foreign_lines for d in foreign)} line(s) in {len(foreign)} "
+                "object(s): a record sent without its newline runs into the next one"
+            )
         if with_objects:
             lines.extend(f"  {line(delivery, watch.hints)}" for delivery in new[-TABLE_ROWS:])
     lines.extend(f"  {text}" for text in status(watch, now))
@@ -259,8 +271,15 @@ class LiveView:
         from rich.text import Text
 
         table = Table(box=None, header_style="bold", pad_edge=False)
-        for column, justify in (("landed", "left"), ("size", "right"), ("events", "right"), ("not JSON", "right"),
-                                ("events/s", "right"), ("flush", "left"), ("why", "left")):
+        for column, justify in (
+            ("landed", "left"),
+            ("size", "right"),
+            ("events", "right"),
+            ("not JSON", "right"),
+            ("events/s", "right"),
+            ("flush", "left"),
+            ("why", "left"),
+        ):
             table.add_column(column, justify=justify, no_wrap=True)
         # rich squeezes no-wrap columns to nothing when a row is too wide: the object's name gets only what is left.
         room = self.console.width - FIXED_COLUMNS_WIDTH
@@ -279,7 +298,7 @@ class LiveView:
                 why(delivery, watch.hints),
                 _tail(delivery.key.rsplit("/", 1)[-1], room),
             )
-            table.add_row(*cells[:len(table.columns)], style=None if delivery.key in new_keys else "dim")
+            table.add_row(*cells[: len(table.columns)], style=None if delivery.key in new_keys else "dim")
         now = watch.clock()
         lines = [header(watch), ""]
         lines += status(watch, now) + [""] + charts(watch.shown, watch.hints)
@@ -289,7 +308,7 @@ class LiveView:
 
 def _tail(name: str, room: int) -> str:
     """The end of a long name (where Firehose puts the time and a random id), to fit `room` characters."""
-    return name if len(name) <= room else "…" + name[-(room - 1):]
+    return name if len(name) <= room else "…" + name[-(room - 1) :]
 
 
 def watch_lab(*, watch: Watch, view, objects: int, poll_seconds: float, refresh_seconds: float = 0.5) -> None:
@@ -316,14 +335,17 @@ def watch_lab(*, watch: Watch, view, objects: int, poll_seconds: float, refresh_
 
 def configure(parser: argparse.ArgumentParser) -> None:
     add_settings_option(parser, "; labName says which lab to watch")
-    parser.add_argument("--objects", type=int, default=0, metavar="N",
-                        help="stop after N new objects (default 0: until Ctrl-C)")
+    parser.add_argument(
+        "--objects", type=int, default=0, metavar="N", help="stop after N new objects (default 0: until Ctrl-C)"
+    )
     parser.add_argument("--poll-seconds", type=float, default=2.0, help="how often to list the bucket (default 2)")
     parser.add_argument("--plain", action="store_true", help="print one line per object even on a terminal")
     parser.add_argument(
-        "--clock-scale", type=float, default=None,
+        "--clock-scale",
+        type=float,
+        default=None,
         help=f"how fast the offline lab's buffer clock runs (default: ${CLOCK_SCALE_ENV}, set by make lab-local, "
-             "else 1 = real time, as on AWS)",
+        "else 1 = real time, as on AWS)",
     )
 
 
@@ -340,8 +362,11 @@ def _clock_scale(args: argparse.Namespace) -> float:
 def run(args: argparse.Namespace) -> int:
     clock_scale = _clock_scale(args)
     if args.objects < 0 or not 0 < args.poll_seconds <= 3600 or not 0 < clock_scale <= 1:
-        print(f"watch: --objects must be 0 or more, --poll-seconds in (0, 3600] and the clock scale "
-              f"(--clock-scale or ${CLOCK_SCALE_ENV}) in (0, 1]", file=sys.stderr)
+        print(
+            f"watch: --objects must be 0 or more, --poll-seconds in (0, 3600] and the clock scale "
+            f"(--clock-scale or ${CLOCK_SCALE_ENV}) in (0, 1]",
+            file=sys.stderr,
+        )
         return 2
     stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
     session = student_session()  # no such lab, or AWS refusing: one line and exit 2 (__main__)

@@ -116,7 +116,12 @@ def _connect(args: argparse.Namespace) -> tuple[Any, str]:
 
 
 def _send(
-    args: argparse.Namespace, client: Any, region: str, source: BinaryIO | None, start: tuple[int, int], stop: threading.Event
+    args: argparse.Namespace,
+    client: Any,
+    region: str,
+    source: BinaryIO | None,
+    start: tuple[int, int],
+    stop: threading.Event,
 ) -> int:
     """Send, report progress and the summary; return the exit code."""
     from producer.batching import Linger
@@ -134,7 +139,13 @@ def _send(
     if args.checkpoint is not None and reader is not None:
         checkpoint = Checkpoint(args.checkpoint, source, lambda: (reader.offset, reader.line), args.senders)
         if start[0]:
-            log.info("resuming %s at line %s (byte %s), from --checkpoint %s", args.input, f"{start[1]:,}", f"{start[0]:,}", args.checkpoint)
+            log.info(
+                "resuming %s at line %s (byte %s), from --checkpoint %s",
+                args.input,
+                f"{start[1]:,}",
+                f"{start[0]:,}",
+                args.checkpoint,
+            )
     progress = Progress()
 
     def figures(result: Any, **extra: Any) -> dict[str, Any]:

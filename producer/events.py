@@ -30,8 +30,16 @@ READ_SPOOL_BYTES = 1 << 20
 """Read size while spooling an oversized event to disk."""
 
 # Each ticker of the event contract (schema.TICKER_SYMBOLS) with the price its sample trades start from.
-_BASE_PRICES = {"AMZN": 185.0, "AAPL": 225.0, "MSFT": 420.0, "GOOG": 165.0, "INTC": 22.0, "NVDA": 120.0,
-                "TSLA": 250.0, "ORCL": 140.0}
+_BASE_PRICES = {
+    "AMZN": 185.0,
+    "AAPL": 225.0,
+    "MSFT": 420.0,
+    "GOOG": 165.0,
+    "INTC": 22.0,
+    "NVDA": 120.0,
+    "TSLA": 250.0,
+    "ORCL": 140.0,
+}
 _TICKERS = tuple((symbol, _BASE_PRICES[symbol]) for symbol in TICKER_SYMBOLS)
 _EXCHANGES = ("NASDAQ", "NYSE")
 

@@ -204,7 +204,13 @@ _CLASHES = (
     ("--stats-json", "stats_json", "--input", "input", "the stats would replace the events to send"),
     ("--stats-json", "stats_json", "--dead-letter", "dead_letter", "the stats would replace the events kept there"),
     ("--checkpoint", "checkpoint", "--input", "input", "the checkpoint would replace the events to send"),
-    ("--checkpoint", "checkpoint", "--dead-letter", "dead_letter", "the checkpoint would replace the events kept there"),
+    (
+        "--checkpoint",
+        "checkpoint",
+        "--dead-letter",
+        "dead_letter",
+        "the checkpoint would replace the events kept there",
+    ),
     ("--checkpoint", "checkpoint", "--stats-json", "stats_json", "each needs a file of its own"),
 )
 
@@ -243,8 +249,12 @@ def _check_regular_or_new(flag: str, path: str) -> None:
 
 
 def _file_kind(mode: int) -> str:
-    kinds = ((stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"), (stat.S_ISFIFO, "FIFO"),
-             (stat.S_ISSOCK, "socket"))
+    kinds = (
+        (stat.S_ISCHR, "character device"),
+        (stat.S_ISBLK, "block device"),
+        (stat.S_ISFIFO, "FIFO"),
+        (stat.S_ISSOCK, "socket"),
+    )
     return next((name for test, name in kinds if test(mode)), "special file")
 
 

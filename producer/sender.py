@@ -136,7 +136,10 @@ class _Pipeline:
         progress_seconds: float,
     ) -> SendResult:
         self._intake = intake
-        workers = [threading.Thread(target=self._sender, name=f"firehose-sender-{i}", daemon=True) for i in range(self._senders)]
+        workers = [
+            threading.Thread(target=self._sender, name=f"firehose-sender-{i}", daemon=True)
+            for i in range(self._senders)
+        ]
         finished = threading.Event()
         if progress is not None:
             reporter = threading.Thread(target=self._report, args=(progress, progress_seconds, finished), daemon=True)
@@ -298,7 +301,9 @@ class _Pipeline:
                     if expired:
                         retried = f"(still failing after {self._max_retry:g} s of retries)"
                         reasons = [f"{reason} {retried}" for _, _, reason in expired]
-                        call = Call([record for _, record, _ in expired], [key for key, _, _ in expired], reasons=reasons)
+                        call = Call(
+                            [record for _, record, _ in expired], [key for key, _, _ in expired], reasons=reasons
+                        )
                         return call, None
                 limit = self._rate.calls_in_flight()
                 if self._outbox and (limit is None or len(self._in_flight) < limit):
@@ -317,7 +322,12 @@ class _Pipeline:
         return None
 
     def _answered(
-        self, call: Call, sent: Sent, refused: list[tuple[int, str, str]], failure: CallFailure | None, rng: random.Random
+        self,
+        call: Call,
+        sent: Sent,
+        refused: list[tuple[int, str, str]],
+        failure: CallFailure | None,
+        rng: random.Random,
     ) -> None:
         """Count what Firehose accepted; resend what it refused, or give it up."""
         records = call.records

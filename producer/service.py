@@ -1,9 +1,9 @@
 """The producer as a service on the lab instance: the one contract the stack writes and the rehearsal runs.
 
 The stack's user-data (lab_stack/producer_host.py) runs `boot_commands`: install this package's locked wheels in a
-venv, offline (wheelhouse.py), and start it as a systemd unit. The rehearsal runs the same user-data in a sandbox and reads back what the unit leaves in
-its state directory. A test parses `exec_start` with the producer's own argument parser, so the flags written
-here are flags the producer accepts.
+venv, offline (wheelhouse.py), and start it as a systemd unit. The rehearsal runs the same user-data in a sandbox
+and reads back what the unit leaves in its state directory. A test parses `exec_start` with the producer's own
+argument parser, so the flags written here are flags the producer accepts.
 
 No CDK and no boto3 here: the stack passes CloudFormation tokens (the stream name, the region) as plain strings.
 """
@@ -40,19 +40,29 @@ RUNTIME_MARGIN_SECONDS = 120
 TIMEOUT_STOP_SECONDS = 60
 
 
-def exec_start_args(*, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int,
-                    packed: bool = True) -> list[str]:
+def exec_start_args(
+    *, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int, packed: bool = True
+) -> list[str]:
     """The producer's command line on the instance. `buffer_seconds` is the stream's buffer interval: the producer
     lets small records fill their 5 KB billing granule for a share of it; `packed=False`: one event per record."""
     return [
-        f"{VENV_DIR}/bin/python", "-m", "producer",
-        "--stream", stream,
-        "--region", region,
-        "--rate", str(rate),
-        "--duration", str(duration_seconds),
-        "--stream-buffer-seconds", str(buffer_seconds),
-        "--dead-letter", DEAD_LETTER_PATH,
-        "--stats-json", STATS_PATH,
+        f"{VENV_DIR}/bin/python",
+        "-m",
+        "producer",
+        "--stream",
+        stream,
+        "--region",
+        region,
+        "--rate",
+        str(rate),
+        "--duration",
+        str(duration_seconds),
+        "--stream-buffer-seconds",
+        str(buffer_seconds),
+        "--dead-letter",
+        DEAD_LETTER_PATH,
+        "--stats-json",
+        STATS_PATH,
         *([] if packed else ["--no-aggregate"]),
     ]
 
@@ -61,10 +71,20 @@ def install_args() -> list[str]:
     """The producer's dependencies into its venv, from the wheels its asset carries: no package index, every file
     checked against the lock's hashes (wheelhouse.py), nothing built or resolved on the instance."""
     return [
-        f"{VENV_DIR}/bin/pip", "install", "--quiet", "--disable-pip-version-check", "--no-cache-dir",
-        "--no-index", "--find-links", f"{CODE_DIR}/{wheelhouse.WHEELS_NAME}",
-        "--require-hashes", "--only-binary", ":all:", "--no-deps",
-        "-r", f"{CODE_DIR}/{wheelhouse.LOCK_NAME}",
+        f"{VENV_DIR}/bin/pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "--no-cache-dir",
+        "--no-index",
+        "--find-links",
+        f"{CODE_DIR}/{wheelhouse.WHEELS_NAME}",
+        "--require-hashes",
+        "--only-binary",
+        ":all:",
+        "--no-deps",
+        "-r",
+        f"{CODE_DIR}/{wheelhouse.LOCK_NAME}",
     ]
 
 
@@ -77,25 +97,43 @@ def stop_when_done_script() -> str:
     two apart: they also fire on `systemctl stop` and `restart`. EC2 turns the power-off into a *stopped* instance
     (InstanceInitiatedShutdownBehavior=stop); starting it again runs the producer again.
     """
-    return "\n".join([
-        "#!/bin/sh",
-        f"# firehose-lab: ExecStopPost of {UNIT_NAME}; see producer/service.py",
-        f'if [ -n "$(systemctl show --property=Job --value {UNIT_NAME})" ]; then',
-        f'  echo "firehose-lab: {UNIT_NAME} stopped on request ($SERVICE_RESULT): the instance stays up"',
-        "  exit 0",
-        "fi",
-        'echo "firehose-lab: producer run over ($SERVICE_RESULT, $EXIT_CODE $EXIT_STATUS): powering off, the instance '
-        'stops (start it again to run the producer again)"',
-        "exec systemctl poweroff --no-block",
-    ])
+    return "\n".join(
+        [
+            "#!/bin/sh",
+            f"# firehose-lab: ExecStopPost of {UNIT_NAME}; see producer/service.py",
+            f'if [ -n "$(systemctl show --property=Job --value {UNIT_NAME})" ]; then',
+            f'  echo "firehose-lab: {UNIT_NAME} stopped on request ($SERVICE_RESULT): the instance stays up"',
+            "  exit 0",
+            "fi",
+            'echo "firehose-lab: producer run over ($SERVICE_RESULT, $EXIT_CODE $EXIT_STATUS): powering off, '
+            'the instance stops (start it again to run the producer again)"',
+            "exec systemctl poweroff --no-block",
+        ]
+    )
 
 
-def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int,
-              stop_when_done: bool, packed: bool = True) -> str:
+def unit_text(
+    *,
+    stream: str,
+    region: str,
+    rate: int,
+    duration_seconds: int,
+    buffer_seconds: int,
+    stop_when_done: bool,
+    packed: bool = True,
+) -> str:
     """The systemd unit: an unprivileged, bounded run of the producer, started at boot; with `stop_when_done`
     its end powers the instance off unless someone stopped it on purpose (see stop_when_done_script)."""
-    exec_start = " ".join(exec_start_args(stream=stream, region=region, rate=rate, duration_seconds=duration_seconds,
-                                          buffer_seconds=buffer_seconds, packed=packed))
+    exec_start = " ".join(
+        exec_start_args(
+            stream=stream,
+            region=region,
+            rate=rate,
+            duration_seconds=duration_seconds,
+            buffer_seconds=buffer_seconds,
+            packed=packed,
+        )
+    )
     lines = [
         "[Unit]",
         f"Description=firehose-lab producer: sample events to Firehose stream {stream}",
@@ -121,14 +159,26 @@ def unit_text(*, stream: str, region: str, rate: int, duration_seconds: int, buf
 
 
 def boot_commands(
-    *, archive: str, stream: str, region: str, rate: int, duration_seconds: int, buffer_seconds: int,
-    stop_when_done: bool, packed: bool = True,
+    *,
+    archive: str,
+    stream: str,
+    region: str,
+    rate: int,
+    duration_seconds: int,
+    buffer_seconds: int,
+    stop_when_done: bool,
+    packed: bool = True,
 ) -> list[str]:
     """Shell lines after the asset download to `archive`: install the producer in a venv, write the unit (and its
     stop-when-done script), start it."""
     unit = unit_text(
-        stream=stream, region=region, rate=rate, duration_seconds=duration_seconds, buffer_seconds=buffer_seconds,
-        stop_when_done=stop_when_done, packed=packed,
+        stream=stream,
+        region=region,
+        rate=rate,
+        duration_seconds=duration_seconds,
+        buffer_seconds=buffer_seconds,
+        stop_when_done=stop_when_done,
+        packed=packed,
     )
     stop_script = [
         f"cat > {STOP_WHEN_DONE_PATH} <<'SCRIPT'",

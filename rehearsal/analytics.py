@@ -11,9 +11,10 @@ import base64
 import io
 import json
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterator
+from typing import Any
 
 import pyarrow.parquet as pq
 
@@ -38,9 +39,17 @@ def objects(s3: Any, bucket: str, prefix: str, within: str = "") -> Iterator[tup
 
 def bad_record(run_id: str) -> bytes:
     """An event with every field of the table, but a price that is not a number: it cannot become a row."""
-    return event_line(event_time="2026-01-01T00:00:00.000Z", event_id=f"bad-{run_id}",
-                      producer_id=f"rehearsal-{run_id}", seq=0, ticker=BAD_TICKER, exchange="NONE", side="buy",
-                      price="not-a-number", quantity=1)
+    return event_line(
+        event_time="2026-01-01T00:00:00.000Z",
+        event_id=f"bad-{run_id}",
+        producer_id=f"rehearsal-{run_id}",
+        seq=0,
+        ticker=BAD_TICKER,
+        exchange="NONE",
+        side="buy",
+        price="not-a-number",
+        quantity=1,
+    )
 
 
 def conversion_errors(s3: Any, bucket: str, errors_root: str) -> list[tuple[str, dict]]:
@@ -56,8 +65,9 @@ def find_failed_record(errors: list[tuple[str, dict]], record: bytes) -> tuple[s
     """The error document holding `record`. A partitioned stream deaggregates records into their JSON objects
     first, so the one that failed may have lost its trailing newline."""
     wanted = record.rstrip(b"\n")
-    return next(((key, doc) for key, doc in errors
-                 if base64.b64decode(doc.get("rawData", "")).rstrip(b"\n") == wanted), None)
+    return next(
+        ((key, doc) for key, doc in errors if base64.b64decode(doc.get("rawData", "")).rstrip(b"\n") == wanted), None
+    )
 
 
 def parquet_schema_problems(body: bytes, key: str, columns: list[tuple[str, str]]) -> list[str]:
@@ -113,9 +123,12 @@ def saved_query_problems(results: dict[str, Any], tally: Tally, verify_ticker: s
     top = {row[0]: (int(row[1]), int(row[2])) for row in results[TOP_TICKERS].rows}
     for ticker, (trades, shares) in top.items():
         if (trades, shares) != (tally.trades[ticker], tally.shares[ticker]):
-            problems.append(f"'{TOP_TICKERS}' gives {ticker} {trades} trades / {shares} shares, the objects "
-                            f"{tally.trades[ticker]} / {tally.shares[ticker]}")
+            problems.append(
+                f"'{TOP_TICKERS}' gives {ticker} {trades} trades / {shares} shares, the objects "
+                f"{tally.trades[ticker]} / {tally.shares[ticker]}"
+            )
     if top.get(verify_ticker, (None,))[0] != verified:
-        problems.append(f"'{TOP_TICKERS}' gives {verify_ticker} {top.get(verify_ticker, (0,))[0]} trades, verify "
-                        f"found {verified}")
+        problems.append(
+            f"'{TOP_TICKERS}' gives {verify_ticker} {top.get(verify_ticker, (0,))[0]} trades, verify found {verified}"
+        )
     return problems

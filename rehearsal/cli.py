@@ -10,8 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable, NoReturn, Optional
+from typing import NoReturn
 
 from lab_stack.config import ConfigError
 from labctl.toolkit import add_settings_option, lab_config, settings_hint
@@ -28,7 +29,7 @@ class _Parser(argparse.ArgumentParser):
         super().error(settings_hint(message))
 
 
-def parser(doc: str, *, clock_help: str, prog: Optional[str] = None) -> argparse.ArgumentParser:
+def parser(doc: str, *, clock_help: str, prog: str | None = None) -> argparse.ArgumentParser:
     """The `-c` settings and --clock-scale; the command adds its own arguments. A setting given without -c is told
     how to give it."""
     parser = _Parser(prog=prog, description=doc.splitlines()[0])
@@ -37,8 +38,13 @@ def parser(doc: str, *, clock_help: str, prog: Optional[str] = None) -> argparse
     return parser
 
 
-def parse(parser: argparse.ArgumentParser, argv: Optional[list], *, rule: str,
-          valid: Callable[[argparse.Namespace], bool] = lambda args: True) -> argparse.Namespace:
+def parse(
+    parser: argparse.ArgumentParser,
+    argv: list | None,
+    *,
+    rule: str,
+    valid: Callable[[argparse.Namespace], bool] = lambda args: True,
+) -> argparse.Namespace:
     """The arguments, once the clock scale is in (0, 1], the command's own `valid` holds (else BadArguments(rule))
     and every setting is one the lab takes."""
     args = parser.parse_args(argv)
@@ -65,15 +71,22 @@ def phase_table(result: LabResult) -> list:
     return lines
 
 
-def stopped_where(result: LabResult) -> Optional[tuple]:
+def stopped_where(result: LabResult) -> tuple | None:
     """Where a stop came: ("in", the phase it cut short), ("after", the last phase done), or None before any."""
     if result.failed_phase:
         return "in", result.failed_phase
     return ("after", result.phases[-1][0]) if result.phases else None
 
 
-def run(lab: OfflineLab, life: Callable[[Path], None], *, workdir_prefix: str, passed: Callable[[], str],
-        stopped: Callable[[LabResult, Stopped], list], on_hangup: Optional[Callable[[], None]] = None) -> int:
+def run(
+    lab: OfflineLab,
+    life: Callable[[Path], None],
+    *,
+    workdir_prefix: str,
+    passed: Callable[[], str],
+    stopped: Callable[[LabResult, Stopped], list],
+    on_hangup: Callable[[], None] | None = None,
+) -> int:
     """Live `life` in a work directory of its own (the sandbox goes with it), stop signals turned into Stopped,
     then report: the phase table and `passed()`, or the failure and its phase, or the lines `stopped` words."""
     with stop_on_signals(on_hangup), tempfile.TemporaryDirectory(prefix=workdir_prefix) as workdir:

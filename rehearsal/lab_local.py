@@ -27,7 +27,6 @@ import shlex
 import sys
 import time
 from pathlib import Path
-from typing import Optional
 
 from labctl.lab import CLOCK_SCALE_ENV
 from rehearsal import cli, student
@@ -54,7 +53,7 @@ class EnvFile:
     def __init__(self, path: Path) -> None:
         self.path = path
 
-    def owner(self) -> Optional[int]:
+    def owner(self) -> int | None:
         """The pid that wrote it, or None when there is no such file; EnvFileTaken when it is not ours to replace."""
         try:
             first = self.path.read_text().split("\n", 1)[0]
@@ -64,21 +63,26 @@ class EnvFile:
             raise EnvFileTaken(f"{self.path} exists and is unreadable ({error}): {ANOTHER_ENV_FILE}") from None
         match = _OWNER.match(first)
         if not match:
-            raise EnvFileTaken(f"{self.path} exists and was not written by make lab-local: remove it, or "
-                               f"{ANOTHER_ENV_FILE}")
+            raise EnvFileTaken(
+                f"{self.path} exists and was not written by make lab-local: remove it, or {ANOTHER_ENV_FILE}"
+            )
         return int(match.group(1))
 
     def claim(self) -> None:
         """Refuse when another offline lab that is still running owns the file."""
         pid = self.owner()
         if pid is not None and pid != os.getpid() and _alive(pid):
-            raise EnvFileTaken(f"another offline lab (pid {pid}) is running and owns {self.path}: stop it with "
-                               f"Ctrl-C in its terminal, or {ANOTHER_ENV_FILE}")
+            raise EnvFileTaken(
+                f"another offline lab (pid {pid}) is running and owns {self.path}: stop it with "
+                f"Ctrl-C in its terminal, or {ANOTHER_ENV_FILE}"
+            )
 
     def write(self, lines: list[str]) -> None:
         self.claim()
-        head = (f"# firehose-lab offline lab, pid {os.getpid()}: written by `make lab-local`, removed when it stops.\n"
-                "# Points the AWS CLI, boto3 and make verify/watch at the emulator; a new terminal is back on AWS.\n")
+        head = (
+            f"# firehose-lab offline lab, pid {os.getpid()}: written by `make lab-local`, removed when it stops.\n"
+            "# Points the AWS CLI, boto3 and make verify/watch at the emulator; a new terminal is back on AWS.\n"
+        )
         self.path.write_text(head + "\n".join(lines) + "\n")
 
     def remove(self) -> None:
@@ -103,8 +107,9 @@ class LocalLab:
     """An OfflineLab up until stopped, with a student who may do what the guide does; it checks nothing more."""
 
     def __init__(self, *, context: list, clock_scale: float, out=None) -> None:
-        self.lab = OfflineLab(context=context, clock_scale=clock_scale, label="lab-local",
-                              student_actions=student.GUIDE_ACTIONS, out=out)
+        self.lab = OfflineLab(
+            context=context, clock_scale=clock_scale, label="lab-local", student_actions=student.GUIDE_ACTIONS, out=out
+        )
 
     @property
     def out(self):
@@ -129,10 +134,12 @@ class LocalLab:
         if lab.clock_scale != 1:
             variables[CLOCK_SCALE_ENV] = f"{lab.clock_scale:g}"
         # A profile or session token from the student's own AWS set-up would win over, or spoil, these keys.
-        return ["unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN",
-                *(f"export {name}={shlex.quote(value)}" for name, value in variables.items()),
-                # The project's pinned AWS CLI (and Python) first on PATH: the guide's `aws ...` commands are its.
-                f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"']
+        return [
+            "unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_SECURITY_TOKEN",
+            *(f"export {name}={shlex.quote(value)}" for name, value in variables.items()),
+            # The project's pinned AWS CLI (and Python) first on PATH: the guide's `aws ...` commands are its.
+            f'export PATH={shlex.quote(str(Path(sys.executable).parent))}:"$PATH"',
+        ]
 
     def live(self, workdir: Path, env_file: EnvFile) -> None:
         """Up, serve until interrupted, down; the emulator and the producer are stopped whatever happens."""
@@ -158,10 +165,14 @@ class LocalLab:
         lab, config = self.lab, self.lab.config
         path = str(env_file.path)
         shown = path if "/" in path else f"./{path}"  # `source NAME` would look in PATH first
-        lab.say(f"the lab is up: stack {config.lab_name} on the emulator at {lab.emulator.endpoint_url} "
-                f"(buffer clock x{lab.clock_scale:g})")
-        lab.say(f"  producer: {config.producer_rate_per_second} events/s for {config.producer_minutes} min, as on the "
-                f"instance; its log: {lab.service.log}")
+        lab.say(
+            f"the lab is up: stack {config.lab_name} on the emulator at {lab.emulator.endpoint_url} "
+            f"(buffer clock x{lab.clock_scale:g})"
+        )
+        lab.say(
+            f"  producer: {config.producer_rate_per_second} events/s for {config.producer_minutes} min, as on the "
+            f"instance; its log: {lab.service.log}"
+        )
         lab.say("in another terminal, in this folder, point the AWS CLI, boto3 and make verify/watch at it:")
         lab.say(f"  source {shown}")
         lab.say(f"which holds (the keys are IAM user {student.STUDENT}'s, allowed only what the guide does):")
@@ -176,8 +187,10 @@ class LocalLab:
         while True:
             if not ended and not self.lab.service.running():
                 ended = True
-                self.lab.say(f"the producer ended by itself (producerMinutes, or see its log {self.lab.service.log}); "
-                             "the lab stays up until Ctrl-C")
+                self.lab.say(
+                    f"the producer ended by itself (producerMinutes, or see its log {self.lab.service.log}); "
+                    "the lab stays up until Ctrl-C"
+                )
             time.sleep(0.5)
 
 
@@ -185,15 +198,24 @@ def stopped(result: LabResult, stop: Stopped) -> list:
     """Stopped while coming up or going down (a stop while the lab is up is its normal end)."""
     at = cli.stopped_where(result)
     where = f"{at[0]} phase {at[1]}" if at else "at start"
-    return [f"{stop} {where}: stopped; the emulator, its resources and the sandbox are gone with it",
-            *cli.phase_table(result)]
+    return [
+        f"{stop} {where}: stopped; the emulator, its resources and the sandbox are gone with it",
+        *cli.phase_table(result),
+    ]
 
 
-def main(argv: Optional[list] = None) -> int:
-    parser = cli.parser(__doc__, prog="make lab-local", clock_help="speed of the emulator's buffer clock: 0.1 makes "
-                        "a 60 s interval flush in 6 s (default 1: real time)")
-    parser.add_argument("--env-file", default=ENV_FILE,
-                        help=f"where to write the env lines to source in another terminal (default ./{ENV_FILE})")
+def main(argv: list | None = None) -> int:
+    parser = cli.parser(
+        __doc__,
+        prog="make lab-local",
+        clock_help="speed of the emulator's buffer clock: 0.1 makes "
+        "a 60 s interval flush in 6 s (default 1: real time)",
+    )
+    parser.add_argument(
+        "--env-file",
+        default=ENV_FILE,
+        help=f"where to write the env lines to source in another terminal (default ./{ENV_FILE})",
+    )
     try:
         args = cli.parse(parser, argv, rule="lab-local: --clock-scale must be in (0, 1]")
     except cli.BadArguments as error:
@@ -208,9 +230,14 @@ def main(argv: Optional[list] = None) -> int:
     def hung_up() -> None:  # no terminal left to print to
         local.out = open(os.devnull, "w")
 
-    return cli.run(local.lab, lambda workdir: local.live(workdir, env_file), workdir_prefix="firehose-lab-local-",
-                   passed=lambda: "the lab was up, then destroyed; nothing left behind",
-                   stopped=stopped, on_hangup=hung_up)
+    return cli.run(
+        local.lab,
+        lambda workdir: local.live(workdir, env_file),
+        workdir_prefix="firehose-lab-local-",
+        passed=lambda: "the lab was up, then destroyed; nothing left behind",
+        stopped=stopped,
+        on_hangup=hung_up,
+    )
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ schedule group).
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from lab_stack.names import (
     ATHENA_BUILTIN_WORKGROUP,
@@ -26,7 +26,9 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         if s["StackName"] != BOOTSTRAP_STACK and s["StackStatus"] != "DELETE_COMPLETE"
     ]
     buckets = [
-        b["Name"] for b in client("s3").list_buckets().get("Buckets", []) if not b["Name"].startswith(BOOTSTRAP_QUALIFIER)
+        b["Name"]
+        for b in client("s3").list_buckets().get("Buckets", [])
+        if not b["Name"].startswith(BOOTSTRAP_QUALIFIER)
     ]
     streams = client("firehose").list_delivery_streams()["DeliveryStreamNames"]
     ec2 = client("ec2")
@@ -45,18 +47,28 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     kms = client("kms")  # a deleted stack's keys are scheduled for deletion (PendingDeletion), not left enabled
     bootstrap_keys = set()
     if BOOTSTRAP_STACK in [s["StackName"] for s in cloudformation.describe_stacks()["Stacks"]]:
-        bootstrap_keys = {r["PhysicalResourceId"] for r in cloudformation.describe_stack_resources(
-            StackName=BOOTSTRAP_STACK)["StackResources"] if r.get("ResourceType") == "AWS::KMS::Key"}
+        bootstrap_keys = {
+            r["PhysicalResourceId"]
+            for r in cloudformation.describe_stack_resources(StackName=BOOTSTRAP_STACK)["StackResources"]
+            if r.get("ResourceType") == "AWS::KMS::Key"
+        }
     # AWS managed keys (alias/aws/s3...) are the service's own, made on first use, not billed: not leftovers.
-    aws_managed = {a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/aws/")}
+    aws_managed = {
+        a.get("TargetKeyId") for a in kms.list_aliases()["Aliases"] if a["AliasName"].startswith("alias/aws/")
+    }
     keys = []
     for key in kms.list_keys()["Keys"]:
         metadata = kms.describe_key(KeyId=key["KeyId"])["KeyMetadata"]
-        if (key["KeyId"] not in bootstrap_keys | aws_managed and metadata["KeyManager"] == "CUSTOMER"
-                and metadata["KeyState"] != "PendingDeletion"):
+        if (
+            key["KeyId"] not in bootstrap_keys | aws_managed
+            and metadata["KeyManager"] == "CUSTOMER"
+            and metadata["KeyState"] != "PendingDeletion"
+        ):
             keys.append(key["KeyId"])
     databases = [d["Name"] for d in client("glue").get_databases()["DatabaseList"]]
-    workgroups = [w["Name"] for w in client("athena").list_work_groups()["WorkGroups"] if w["Name"] != ATHENA_BUILTIN_WORKGROUP]
+    workgroups = [
+        w["Name"] for w in client("athena").list_work_groups()["WorkGroups"] if w["Name"] != ATHENA_BUILTIN_WORKGROUP
+    ]
     scheduler = client("scheduler")
     schedules = [f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]]
     groups = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"] if g["Name"] != "default"]

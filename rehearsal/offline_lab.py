@@ -22,11 +22,11 @@ import subprocess
 import sys
 import time
 import warnings
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator, Optional, Sequence
 
 from lab_stack.names import BOOTSTRAP_STACK
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
@@ -51,16 +51,16 @@ class LabResult:
     """What the lab's life cycle saw: its phases, and what coming up and going down found."""
 
     phases: list = field(default_factory=list)  # (name, seconds, ok)
-    failed_phase: Optional[str] = None
-    stopped_by: Optional[str] = None  # the signal that ended the run early
-    port: Optional[int] = None
+    failed_phase: str | None = None
+    stopped_by: str | None = None  # the signal that ended the run early
+    port: int | None = None
     outputs: dict = field(default_factory=dict)
     skipped_types: list = field(default_factory=list)
     schedules_after_deploy: list = field(default_factory=list)
     user_data_output: str = ""
     refused_to_instance_role: list = field(default_factory=list)
-    buffer_interval_seconds: Optional[float] = None  # on the emulator's (scaled) clock, in real seconds
-    service_started_at: Optional[float] = None
+    buffer_interval_seconds: float | None = None  # on the emulator's (scaled) clock, in real seconds
+    service_started_at: float | None = None
     producer_stats: dict = field(default_factory=dict)
     expiry_invocations: list = field(default_factory=list)
     leftovers: dict = field(default_factory=dict)
@@ -69,8 +69,16 @@ class LabResult:
 class OfflineLab:
     """One lab on the emulator: up, then down, each step a phase; what happens in between is the caller's."""
 
-    def __init__(self, *, context: list, clock_scale: float, label: str, student_actions: Sequence[str],
-                 out=None, result: Optional[LabResult] = None) -> None:
+    def __init__(
+        self,
+        *,
+        context: list,
+        clock_scale: float,
+        label: str,
+        student_actions: Sequence[str],
+        out=None,
+        result: LabResult | None = None,
+    ) -> None:
         self.context = context
         self.config = lab_config(context)
         self.stack_name = self.config.lab_name
@@ -80,8 +88,8 @@ class OfflineLab:
         self.out = out or sys.stderr  # looked up now, so a redirected stderr is honoured
         self.result = result if result is not None else LabResult()
         self.emulator = Emulator(clock_scale=clock_scale)
-        self.service: Optional[Service] = None
-        self.sandbox: Optional[Sandbox] = None
+        self.service: Service | None = None
+        self.sandbox: Sandbox | None = None
 
     # --- plumbing -------------------------------------------------------------------------------------------
 
@@ -111,13 +119,26 @@ class OfflineLab:
         checkout would otherwise refuse each other. The CLI and the app it starts get a process group of their own,
         killed whole if the rehearsal stops or times out.
         """
-        command = [str(CDK_CLI), *args, "--output", str(self.workdir / "cdk.out"), "--no-notices",
-                   *[a for c in self.context for a in ("-c", c)]]
+        command = [
+            str(CDK_CLI),
+            *args,
+            "--output",
+            str(self.workdir / "cdk.out"),
+            "--no-notices",
+            *[a for c in self.context for a in ("-c", c)],
+        ]
         cli = None
         try:
             with stops_deferred():  # a stop between fork and the Popen's return would leave the CLI running
-                cli = subprocess.Popen(command, cwd=ROOT, env=self.cli_env, stdout=subprocess.PIPE,
-                                       stderr=subprocess.PIPE, text=True, start_new_session=True)
+                cli = subprocess.Popen(
+                    command,
+                    cwd=ROOT,
+                    env=self.cli_env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    start_new_session=True,
+                )
             stdout, stderr = cli.communicate(timeout=900)
         except BaseException:
             if cli is not None:
@@ -185,7 +206,8 @@ class OfflineLab:
         """The stack made the expiry schedule it should, and no other."""
         scheduler = self.client("scheduler")
         self.result.schedules_after_deploy = [
-            f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]]
+            f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]
+        ]
         expected = [self.result.outputs["ExpirySchedule"]] if self.config.expires_after_hours else []
         if self.result.schedules_after_deploy != expected:
             raise PhaseFailed(f"expected schedules {expected}, the emulator has {self.result.schedules_after_deploy}")
@@ -231,7 +253,9 @@ class OfflineLab:
     def _probe_least_privilege(self, role: dict) -> None:
         """What the instance role must not do is refused: it can put records, but not read, list or delete."""
         outcomes = student.probe_instance_role(
-            self.client, role, bucket=self.result.outputs["BucketName"],
+            self.client,
+            role,
+            bucket=self.result.outputs["BucketName"],
             stream=self.result.outputs["DeliveryStreamName"],
         )
         for action, outcome in outcomes.items():
@@ -244,7 +268,8 @@ class OfflineLab:
 
     def _buffer_interval_seconds(self) -> int:
         stream = self.client("firehose").describe_delivery_stream(
-            DeliveryStreamName=self.result.outputs["DeliveryStreamName"])["DeliveryStreamDescription"]
+            DeliveryStreamName=self.result.outputs["DeliveryStreamName"]
+        )["DeliveryStreamDescription"]
         destination = stream["Destinations"][0]
         hints = destination.get("ExtendedS3DestinationDescription", destination.get("S3DestinationDescription"))
         return hints["BufferingHints"]["IntervalInSeconds"]
@@ -293,8 +318,10 @@ class OfflineLab:
         """The hours until ExpiresAt pass on the emulator's clock; the schedule deletes the stack as its role."""
         clock = self.emulator.clock
         clock.speed_up_until(self.expires_at(), real_seconds=EXPIRY_SECONDS)
-        self.say(f"  {self.config.expires_after_hours} h after deploy come in ~{EXPIRY_SECONDS:g}s "
-                 f"(clock x{clock.scale:.2g})")
+        self.say(
+            f"  {self.config.expires_after_hours} h after deploy come in ~{EXPIRY_SECONDS:g}s "
+            f"(clock x{clock.scale:.2g})"
+        )
         cloudformation = self.client("cloudformation")
         deadline = time.monotonic() + EXPIRY_SECONDS + 120
         while time.monotonic() < deadline:
@@ -305,8 +332,10 @@ class OfflineLab:
             time.sleep(0.2)
         self.result.expiry_invocations = self.emulator.scheduler_invocations()
         for invocation in self.result.expiry_invocations:
-            self.say(f"  schedule fired at {invocation.fired_at:%Y-%m-%d %H:%M:%S} (due {invocation.due:%H:%M:%S}): "
-                     f"{invocation.outcome}")
+            self.say(
+                f"  schedule fired at {invocation.fired_at:%Y-%m-%d %H:%M:%S} (due {invocation.due:%H:%M:%S}): "
+                f"{invocation.outcome}"
+            )
         if not self.result.expiry_invocations or not all(i.ok for i in self.result.expiry_invocations):
             raise PhaseFailed(f"the expiry schedule did not delete the stack: {self.result.expiry_invocations}")
         if live:

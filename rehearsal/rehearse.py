@@ -23,9 +23,8 @@ import sys
 import time
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Optional
 
 import boto3
 
@@ -60,16 +59,16 @@ class LandedObject:
 class RehearsalResult(LabResult):
     """What the rehearsal saw, for the summary and for tests: the lab's life cycle, and what its checks found."""
 
-    verify_exit: Optional[int] = None
+    verify_exit: int | None = None
     verify_report: str = ""
     landed: list = field(default_factory=list)
-    first_object_at: Optional[float] = None
-    verify_started_at: Optional[float] = None
+    first_object_at: float | None = None
+    verify_started_at: float | None = None
     query_results: dict = field(default_factory=dict)  # saved query name -> labctl.query.QueryResult
-    conversion_error: Optional[dict] = None  # error document of the rehearsal's bad record (format=parquet)
+    conversion_error: dict | None = None  # error document of the rehearsal's bad record (format=parquet)
     service_result: dict = field(default_factory=dict)  # how the unit ended: SERVICE_RESULT, EXIT_CODE, ...
-    powered_off: Optional[bool] = None  # whether the unit's end powered the sandboxed OS off
-    instance_state_after_run: Optional[str] = None
+    powered_off: bool | None = None  # whether the unit's end powered the sandboxed OS off
+    instance_state_after_run: str | None = None
     status: dict = field(default_factory=dict)  # moment -> the lines `make status` printed then
 
 
@@ -81,8 +80,14 @@ class Rehearsal:
 
     def __init__(self, *, context: list, clock_scale: float, verify_count: int = VERIFY_BURST, out=None) -> None:
         self.result = RehearsalResult()
-        self.lab = OfflineLab(context=context, clock_scale=clock_scale, label="rehearse",
-                              student_actions=self.student_actions, out=out, result=self.result)
+        self.lab = OfflineLab(
+            context=context,
+            clock_scale=clock_scale,
+            label="rehearse",
+            student_actions=self.student_actions,
+            out=out,
+            result=self.result,
+        )
         self.config = self.lab.config
         self.parquet = self.config.record_format == "parquet"
         self.verify_count = verify_count
@@ -176,13 +181,17 @@ class Rehearsal:
         runtime_max = int(systemd.Unit(self.lab.sandbox.root, service.UNIT_NAME).service()["RuntimeMaxSec"])
         run_end = clock.now() + timedelta(seconds=self.lab.service_started_clock + runtime_max - clock.monotonic())
         if self.config.expires_after_hours and run_end >= self.lab.expires_at():
-            self.say("  the lab expires before the producer's run would end: stopping it like `systemctl stop`, "
-                     "the instance stays up until the expiry deletes it")
+            self.say(
+                "  the lab expires before the producer's run would end: stopping it like `systemctl stop`, "
+                "the instance stays up until the expiry deletes it"
+            )
             producer.stop()
         else:
             clock.speed_up_until(run_end, real_seconds=RUN_END_SECONDS)
-            self.say(f"  RuntimeMaxSec={runtime_max}s: the rest of the run passes in ~{RUN_END_SECONDS:g}s "
-                     f"(clock x{clock.scale:.2g})")
+            self.say(
+                f"  RuntimeMaxSec={runtime_max}s: the rest of the run passes in ~{RUN_END_SECONDS:g}s "
+                f"(clock x{clock.scale:.2g})"
+            )
             deadline = time.monotonic() + RUN_END_SECONDS + service.TIMEOUT_STOP_SECONDS + 30
             while producer.unit.supervisor() is not None and time.monotonic() < deadline:
                 time.sleep(0.1)
@@ -210,8 +219,10 @@ class Rehearsal:
         expected = "stopped" if self.config.stop_when_done and ended_by_itself else "running"
         if self.result.instance_state_after_run != expected:
             raise PhaseFailed(f"instance {instance_id} is {self.result.instance_state_after_run}, not {expected}")
-        self.say(f"  instance {instance_id}: {self.result.instance_state_after_run}"
-                 + (" (its OS powered off; shutdown behaviour stop)" if self.result.powered_off else ""))
+        self.say(
+            f"  instance {instance_id}: {self.result.instance_state_after_run}"
+            + (" (its OS powered off; shutdown behaviour stop)" if self.result.powered_off else "")
+        )
 
     def _expires_before_the_run_ends(self) -> bool:
         """expiresAfterHours shorter than the producer's run (RuntimeMaxSec): the stack goes first."""
@@ -222,9 +233,12 @@ class Rehearsal:
     def _show_status(self, moment: str, **credentials: str) -> None:
         """What `make status` says at this moment, against the emulator (as the student while IAM is enforced)."""
         found = lab_status(
-            cloudformation=self.client("cloudformation", **credentials), ec2=self.client("ec2", **credentials),
-            cloudwatch=self.client("cloudwatch", **credentials), scheduler=self.client("scheduler", **credentials),
-            stack_name=self.lab.stack_name, region=self.emulator.region,
+            cloudformation=self.client("cloudformation", **credentials),
+            ec2=self.client("ec2", **credentials),
+            cloudwatch=self.client("cloudwatch", **credentials),
+            scheduler=self.client("scheduler", **credentials),
+            stack_name=self.lab.stack_name,
+            region=self.emulator.region,
         )
         self.result.status[moment] = found.lines(self.emulator.clock.now())
         self.say("  make status:")
@@ -240,8 +254,10 @@ class Rehearsal:
             self.say(f"    {landed.key}  {landed.size} bytes  {landed.events} events")
         per_partition = objects_per_partition(self.result.landed)
         if per_partition:
-            self.say("  objects (events) per partition: " + ", ".join(
-                f"{value} {count} ({events})" for value, (count, events) in sorted(per_partition.items())))
+            self.say(
+                "  objects (events) per partition: "
+                + ", ".join(f"{value} {count} ({events})" for value, (count, events) in sorted(per_partition.items()))
+            )
         if self.parquet and not problems:
             self.say(f"  every object is Parquet with the table's columns: {', '.join(f'{n} {t}' for n, t in columns)}")
         if sample:
@@ -280,14 +296,16 @@ class Rehearsal:
         """A record that cannot become a row of the table goes, with its error, to the conversion-error prefix."""
         lab = find_lab(self.client("cloudformation"), self.lab.stack_name)
         firehose = self.client("firehose")
-        destination = firehose.describe_delivery_stream(DeliveryStreamName=lab.stream)[
-            "DeliveryStreamDescription"]["Destinations"][0]["ExtendedS3DestinationDescription"]
+        destination = firehose.describe_delivery_stream(DeliveryStreamName=lab.stream)["DeliveryStreamDescription"][
+            "Destinations"
+        ][0]["ExtendedS3DestinationDescription"]
         record = analytics.bad_record(uuid.uuid4().hex[:12])
         firehose.put_record(DeliveryStreamName=lab.stream, Record={"Data": record})
         self.emulator.flush_firehose()
         errors_root = destination.get("ErrorOutputPrefix", "").split("!{")[0]
-        found = analytics.find_failed_record(analytics.conversion_errors(self.client("s3"), lab.bucket, errors_root),
-                                             record)
+        found = analytics.find_failed_record(
+            analytics.conversion_errors(self.client("s3"), lab.bucket, errors_root), record
+        )
         if found is None:
             raise PhaseFailed(f"the bad record {record!r} is not under the conversion-error prefix")
         key, document = found
@@ -306,8 +324,12 @@ class Rehearsal:
             athena = self.client("athena", **credentials)
             database = lab.events_table.split(".")[0]
             for name, saved in sorted(saved_queries(athena, lab.workgroup).items()):
-                result = run_query(athena, sql=saved["QueryString"], database=saved.get("Database") or database,
-                                   workgroup=lab.workgroup)
+                result = run_query(
+                    athena,
+                    sql=saved["QueryString"],
+                    database=saved.get("Database") or database,
+                    workgroup=lab.workgroup,
+                )
                 self.result.query_results[name] = result
                 self.say(f"  {name}: {query_summary(result)}")
                 for line in table_lines(result.columns, result.rows):
@@ -322,13 +344,13 @@ class Rehearsal:
         failed = [f"{n}: {r.state} {r.reason}" for n, r in self.result.query_results.items() if r.state != "SUCCEEDED"]
         if failed or set(self.result.query_results) != {analytics.EVENTS_PER_MINUTE, analytics.TOP_TICKERS}:
             raise PhaseFailed(f"the saved queries did not both succeed: {failed or list(self.result.query_results)}")
-        tally = analytics.delivered_on(self.client("s3"), lab.bucket, lab.data_prefix,
-                                       datetime.now(timezone.utc).date())
+        tally = analytics.delivered_on(self.client("s3"), lab.bucket, lab.data_prefix, datetime.now(UTC).date())
         problems = analytics.saved_query_problems(self.result.query_results, tally, VERIFY_TICKER, self.verify_count)
         if problems:
             raise PhaseFailed("; ".join(problems))
-        self.say(f"  both agree with the {tally.events} events delivered today and the {self.verify_count} verify "
-                 "found")
+        self.say(
+            f"  both agree with the {tally.events} events delivered today and the {self.verify_count} verify found"
+        )
 
 
 def objects_per_partition(landed: list) -> dict:
@@ -349,23 +371,33 @@ def stopped(result: LabResult, stop: Stopped) -> list:
     return [*cli.phase_table(result), f"STOPPED by {stop} {where}"]
 
 
-def main(argv: Optional[list] = None) -> int:
-    parser = cli.parser(__doc__, clock_help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush "
-                        "in 6 s (default 1: real time); the hours until the producer's end and the lab's expiry "
-                        "pass in seconds either way")
+def main(argv: list | None = None) -> int:
+    parser = cli.parser(
+        __doc__,
+        clock_help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush "
+        "in 6 s (default 1: real time); the hours until the producer's end and the lab's expiry "
+        "pass in seconds either way",
+    )
     parser.add_argument(
-        "--verify-count", type=int, default=VERIFY_BURST,
+        "--verify-count",
+        type=int,
+        default=VERIFY_BURST,
         help=f"tagged events verify sends (default {VERIFY_BURST}: ~3.5 MB, past the default 1 MiB buffer size, so "
-             "they flush at once by size, while the producer's trickle showed the interval)",
+        "they flush at once by size, while the producer's trickle showed the interval)",
     )
     try:
-        args = cli.parse(parser, argv, valid=lambda args: args.verify_count >= 1,
-                         rule="rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1")
+        args = cli.parse(
+            parser,
+            argv,
+            valid=lambda args: args.verify_count >= 1,
+            rule="rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1",
+        )
     except cli.BadArguments as error:
         return cli.refuse(str(error))
     rehearsal = Rehearsal(context=args.context, clock_scale=args.clock_scale, verify_count=args.verify_count)
-    return cli.run(rehearsal.lab, rehearsal.run, workdir_prefix="firehose-rehearsal-", passed=rehearsal.passed,
-                   stopped=stopped)
+    return cli.run(
+        rehearsal.lab, rehearsal.run, workdir_prefix="firehose-rehearsal-", passed=rehearsal.passed, stopped=stopped
+    )
 
 
 if __name__ == "__main__":

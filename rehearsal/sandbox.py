@@ -21,9 +21,9 @@ import signal
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Optional
 
 from producer.service import INSTANCE_PYTHON
 from rehearsal import systemd
@@ -38,7 +38,8 @@ NO_INDEX = "http://127.0.0.1:9/simple"
 
 _DNF = """
 import sys
-print("[sandbox] dnf " + " ".join(sys.argv[1:]) + ": stood in for (the instance's Python is the rehearsal's)", file=sys.stderr)
+print("[sandbox] dnf " + " ".join(sys.argv[1:]) + ": stood in for (the instance's Python is the rehearsal's)",
+      file=sys.stderr)
 """
 
 _PYTHON = """
@@ -115,7 +116,7 @@ class Service:
                 except (ProcessLookupError, PermissionError):
                     pass
 
-    def result(self) -> Optional[dict]:
+    def result(self) -> dict | None:
         """How the last run ended (SERVICE_RESULT, EXIT_CODE, EXIT_STATUS, ExecStopPost's exit codes, the job)."""
         return json.loads(self.unit.result.read_text()) if self.unit.result.exists() else None
 
@@ -161,8 +162,15 @@ class Sandbox:
         script = None
         try:
             with stops_deferred():
-                script = subprocess.Popen(["bash", str(path)], env=run_env, stdout=subprocess.PIPE,
-                                          stderr=subprocess.PIPE, text=True, cwd=self.root, start_new_session=True)
+                script = subprocess.Popen(
+                    ["bash", str(path)],
+                    env=run_env,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                    text=True,
+                    cwd=self.root,
+                    start_new_session=True,
+                )
             stdout, stderr = script.communicate(timeout=timeout)
         except BaseException:
             if script is not None:
@@ -172,7 +180,7 @@ class Sandbox:
             raise
         return subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
 
-    def service(self, unit_name: str) -> Optional[Service]:
+    def service(self, unit_name: str) -> Service | None:
         """The unit, if the sandbox's systemd started it and it is still active."""
         unit = systemd.Unit(self.root, unit_name)
         if not unit.main_pid.exists():

@@ -11,8 +11,8 @@ import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional
 
 
 class Stopped(BaseException):
@@ -30,9 +30,9 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 class _Stops:
     """The first stop signal, raised as Stopped at once, or held while a `stops_deferred()` section runs."""
 
-    def __init__(self, on_hangup: Optional[Callable[[], None]] = None) -> None:
+    def __init__(self, on_hangup: Callable[[], None] | None = None) -> None:
         self.deferring = 0
-        self.pending: Optional[int] = None
+        self.pending: int | None = None
         self.seen = False
         self.on_hangup = on_hangup
 
@@ -52,7 +52,7 @@ _stops = _Stops()
 
 
 @contextmanager
-def stop_on_signals(on_hangup: Optional[Callable[[], None]] = None) -> Iterator[None]:
+def stop_on_signals(on_hangup: Callable[[], None] | None = None) -> Iterator[None]:
     """Turn the first stop signal into Stopped in the main thread; ignore the next ones while cleaning up.
 
     SIGHUP comes when the terminal closes (`on_hangup` is called then, e.g. to stop printing to it); SIGTERM from

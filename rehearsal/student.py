@@ -9,7 +9,8 @@ result means.
 from __future__ import annotations
 
 import json
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -20,11 +21,15 @@ STUDENT_POLICY = "lab-student"
 # What `make verify` calls: the stack's outputs, PutRecordBatch, and reading the bucket.
 VERIFY_ACTIONS = ["cloudformation:DescribeStacks", "firehose:PutRecordBatch", "s3:ListBucket", "s3:GetObject"]
 # What `make status` calls besides DescribeStacks (labctl/status.py's docstring).
-STATUS_ACTIONS = ["cloudformation:ListStacks", "ec2:DescribeInstances", "cloudwatch:GetMetricStatistics",
-                  "scheduler:GetSchedule"]
+STATUS_ACTIONS = [
+    "cloudformation:ListStacks",
+    "ec2:DescribeInstances",
+    "cloudwatch:GetMetricStatistics",
+    "scheduler:GetSchedule",
+]
 # What the guide's commands call against the offline lab (`make lab-local`, docs/guide-en.md): verify's, status's,
-# query's, plus the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch, aws firehose
-# describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
+# query's, plus the stack's outputs and resources (aws cloudformation), the stream's buffering hints (make watch,
+# aws firehose describe-delivery-stream), one record by hand (aws firehose put-record) and the bucket list (aws s3 ls).
 # A guide command that calls anything else is refused there, and tests/e2e/test_guide.py fails: add it here.
 GUIDE_ACTIONS = [
     *VERIFY_ACTIONS,
@@ -45,10 +50,16 @@ def create_student(iam: Any, actions: Sequence[str] = VERIFY_ACTIONS, name: str 
     """An IAM user standing for the student's own credentials, allowed only `actions` (default: what `make verify`
     needs)."""
     iam.create_user(UserName=name)
-    iam.put_user_policy(UserName=name, PolicyName=STUDENT_POLICY, PolicyDocument=json.dumps({
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
-    }))
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName=STUDENT_POLICY,
+        PolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": "*"}],
+            }
+        ),
+    )
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
 
@@ -78,8 +89,9 @@ def probe_instance_role(client: ClientFactory, role: Credentials, *, bucket: str
     """{action: outcome} for what the instance role must not do; outcome is "refused", "allowed" or the error code."""
     attempts = {
         f"s3:ListBucket on {bucket}": lambda: client("s3", **role).list_objects_v2(Bucket=bucket),
-        f"firehose:DeleteDeliveryStream on {stream}": lambda: client("firehose", **role)
-        .delete_delivery_stream(DeliveryStreamName=stream),
+        f"firehose:DeleteDeliveryStream on {stream}": lambda: client("firehose", **role).delete_delivery_stream(
+            DeliveryStreamName=stream
+        ),
         "iam:ListRoles": lambda: client("iam", **role).list_roles(),
     }
     outcomes = {}

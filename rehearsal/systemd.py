@@ -27,8 +27,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Optional, Sequence
 
 from rehearsal.emulator.clock import read_published
 
@@ -59,7 +59,7 @@ class Unit:
             raise FileNotFoundError(f"no unit file {self.file}")
         return unit["Service"]
 
-    def supervisor(self) -> Optional[int]:
+    def supervisor(self) -> int | None:
         """The supervisor's pid while the unit is active (or being stopped)."""
         return _live_pid(self.supervisor_pid)
 
@@ -97,12 +97,15 @@ def systemctl(argv: Sequence[str], root: Path) -> int:
         return 0
     if verb == "poweroff":
         return halt(Path(root))
-    print("[sandbox] systemctl: only daemon-reload, enable --now, start, stop, restart, is-active, "
-          f"show --property=Job --value and poweroff are stood in for, not: {' '.join(argv)}", file=sys.stderr)
+    print(
+        "[sandbox] systemctl: only daemon-reload, enable --now, start, stop, restart, is-active, "
+        f"show --property=Job --value and poweroff are stood in for, not: {' '.join(argv)}",
+        file=sys.stderr,
+    )
     return 1
 
 
-def _shown_property(argv: Sequence[str]) -> Optional[str]:
+def _shown_property(argv: Sequence[str]) -> str | None:
     for i, arg in enumerate(argv):
         if arg.startswith("--property="):
             return arg.split("=", 1)[1]
@@ -125,7 +128,10 @@ def start(unit: Unit, command: str) -> int:
     unit.main_pid.parent.mkdir(parents=True, exist_ok=True)
     supervisor = subprocess.Popen(
         [sys.executable, "-m", "rehearsal.systemd", "supervise", str(unit.root), unit.name],
-        cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
     unit.supervisor_pid.write_text(str(supervisor.pid))
@@ -184,8 +190,12 @@ def supervise(root: Path, name: str) -> int:
     with open(unit.log, "ab") as log:
         started = read_published(clock_path).monotonic()
         main = subprocess.Popen(
-            shlex.split(service["ExecStart"]), cwd=service.get("WorkingDirectory", "/"), stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True,
+            shlex.split(service["ExecStart"]),
+            cwd=service.get("WorkingDirectory", "/"),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
         )
         unit.main_pid.write_text(str(main.pid))
         result, kill_at = None, None
@@ -208,12 +218,26 @@ def supervise(root: Path, name: str) -> int:
         stop_post = []
         for command in _commands(service.get("ExecStopPost")):
             _say(log, f"{name}: ExecStopPost {command} (SERVICE_RESULT={result}, {exit_code} {exit_status})")
-            stop_post.append(subprocess.run(shlex.split(command), env=environment, stdout=log,
-                                            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL).returncode)
-    unit.result.write_text(json.dumps({
-        "SERVICE_RESULT": result, "EXIT_CODE": exit_code, "EXIT_STATUS": exit_status,
-        "ExecStopPost": stop_post, "job": unit.job.read_text().split()[1] if unit.job.exists() else None,
-    }))
+            stop_post.append(
+                subprocess.run(
+                    shlex.split(command),
+                    env=environment,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                ).returncode
+            )
+    unit.result.write_text(
+        json.dumps(
+            {
+                "SERVICE_RESULT": result,
+                "EXIT_CODE": exit_code,
+                "EXIT_STATUS": exit_status,
+                "ExecStopPost": stop_post,
+                "job": unit.job.read_text().split()[1] if unit.job.exists() else None,
+            }
+        )
+    )
     for done in (unit.main_pid, unit.job, unit.supervisor_pid):  # inactive: the job, if any, is finished
         done.unlink(missing_ok=True)
     return 0
@@ -224,12 +248,12 @@ def _terminate(main: subprocess.Popen, timeout_stop: float) -> float:
     return time.monotonic() + timeout_stop
 
 
-def _commands(value: Optional[str]) -> list[str]:
+def _commands(value: str | None) -> list[str]:
     """ExecStopPost's command line without systemd's prefixes (see the module docstring for `+`)."""
     return [value.lstrip(EXEC_PREFIXES)] if value else []
 
 
-def _seconds(value: Optional[str], default: float) -> float:
+def _seconds(value: str | None, default: float) -> float:
     if value is None:
         return default
     if value.strip() == "infinity":
@@ -242,7 +266,7 @@ def _say(log, line: str) -> None:
     log.flush()
 
 
-def _live_pid(path: Path) -> Optional[int]:
+def _live_pid(path: Path) -> int | None:
     try:
         pid = int(path.read_text())
         os.kill(pid, 0)

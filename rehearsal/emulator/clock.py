@@ -15,9 +15,8 @@ import os
 import threading
 import time
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Optional
 
 
 @dataclass(frozen=True)
@@ -30,10 +29,10 @@ class Reading:
     elapsed: float
     scale: float
     origin: float
-    until: Optional[float] = None
-    then_scale: Optional[float] = None
+    until: float | None = None
+    then_scale: float | None = None
 
-    def monotonic(self, real_now: Optional[float] = None) -> float:
+    def monotonic(self, real_now: float | None = None) -> float:
         real_now = time.monotonic() if real_now is None else real_now
         clock = self.elapsed + (real_now - self.real) / self.scale
         if self.until is None or clock <= self.until:
@@ -75,9 +74,9 @@ class ScaledClock:
         return reading.origin + reading.monotonic()
 
     def now(self) -> datetime:
-        return datetime.fromtimestamp(self.time(), timezone.utc)
+        return datetime.fromtimestamp(self.time(), UTC)
 
-    def set_scale(self, scale: float, *, until: Optional[datetime] = None) -> None:
+    def set_scale(self, scale: float, *, until: datetime | None = None) -> None:
         """Run 1/scale as fast from now on (until the wall time `until`, then as fast as before); the time reached
         so far is kept."""
         _check(scale)
@@ -87,7 +86,10 @@ class ScaledClock:
             elapsed = reading.monotonic(real)
             usual = reading.scale if reading.until is None else reading.then_scale  # the pace outside speed-ups
             self._reading = Reading(
-                real=real, elapsed=elapsed, scale=scale, origin=reading.origin,
+                real=real,
+                elapsed=elapsed,
+                scale=scale,
+                origin=reading.origin,
                 until=None if until is None else until.timestamp() - reading.origin,
                 then_scale=None if until is None else usual,
             )
@@ -112,7 +114,7 @@ class ScaledClock:
             os.replace(temporary, path)  # readers never see half a reading
 
 
-def read_published(path: Optional[str]) -> Reading:
+def read_published(path: str | None) -> Reading:
     """The reading at `path`; plain time.monotonic (scale 1) when there is none. Publish before the reader starts:
     a reading appearing later would make its clock jump."""
     if path:

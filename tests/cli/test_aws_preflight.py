@@ -11,9 +11,9 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from labctl.toolkit import ROOT
 from lab_stack.names import DATABASE_OWNER_PARAMETER
 from labctl.preflight import is_bootstrapped
+from labctl.toolkit import ROOT
 
 
 def run_preflight(tmp_path, *args, **env_overrides):
@@ -26,7 +26,11 @@ def run_preflight(tmp_path, *args, **env_overrides):
     )
     return subprocess.run(
         [sys.executable, "-m", "labctl", "preflight", "--bootstrap", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -66,8 +70,13 @@ def test_an_account_with_the_cdk_toolkit_stack_is_bootstrapped(cloudformation):
 
 def test_aws_region_is_honoured_like_the_cdk_cli_does(tmp_path):
     """boto3 alone ignores AWS_REGION; without it preflight would claim no region is set."""
-    result = run_preflight(tmp_path, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                           AWS_REGION="eu-west-1", AWS_ENDPOINT_URL="http://127.0.0.1:9")
+    result = run_preflight(
+        tmp_path,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_REGION="eu-west-1",
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+    )
     assert "no AWS region set" not in result.stderr
     assert result.returncode == 2 and "could not reach AWS to check the credentials" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
@@ -82,16 +91,18 @@ def aws_server(tmp_path):
     server.start()
     endpoint = f"http://127.0.0.1:{server.get_host_and_port()[1]}"
     urllib.request.urlopen(urllib.request.Request(f"{endpoint}/moto-api/reset", method="POST"))  # moto is per process
-    clients = dict(region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="testing",
-                   aws_secret_access_key="testing")
+    clients = dict(
+        region_name="us-east-1", endpoint_url=endpoint, aws_access_key_id="testing", aws_secret_access_key="testing"
+    )
     boto3.client("cloudformation", **clients).create_stack(
         StackName="CDKToolkit", TemplateBody='{"Resources": {"B": {"Type": "AWS::S3::Bucket"}}}'
     )
     boto3.client("glue", **clients).create_database(
         DatabaseInput={"Name": "lab_a", "Parameters": {DATABASE_OWNER_PARAMETER: "Lab-A"}}
     )
-    yield dict(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_REGION="us-east-1")
+    yield dict(
+        AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_REGION="us-east-1"
+    )
     server.stop()
 
 

@@ -9,11 +9,11 @@ import sys
 
 import pytest
 
-from support.synth import lab_context
 from lab_stack.config import LabConfig
 from labctl import cost, prices
 from labctl.toolkit import ROOT
 from producer.batching import AGGREGATE_RECORD_BYTES, BILLING_UNIT_BYTES, Linger
+from support.synth import lab_context
 
 
 def config(**settings):
@@ -26,8 +26,14 @@ def default():
 
 
 def labctl_cost(*args, **env):
-    return subprocess.run([sys.executable, "-m", "labctl", "cost", *args], cwd=ROOT, capture_output=True, text=True,
-                          timeout=120, env={"PATH": "/usr/bin:/bin", **env})
+    return subprocess.run(
+        [sys.executable, "-m", "labctl", "cost", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", **env},
+    )
 
 
 def item(est, name):
@@ -63,7 +69,8 @@ def test_the_default_lab_is_within_budget(default):
     assert default.after_total <= 0.03
     assert default.forgotten_total <= 0.10
     assert default.forgotten_total == pytest.approx(
-        default.producing_hours * default.producing_total + (24 - default.producing_hours) * default.after_total / 24)
+        default.producing_hours * default.producing_total + (24 - default.producing_hours) * default.after_total / 24
+    )
 
 
 def test_a_stopped_instance_costs_only_its_volume_and_the_kept_data(default):
@@ -118,7 +125,8 @@ def test_stop_when_done_off_keeps_the_instance_and_its_address_billed_all_day():
     assert item(est, "t3.micro instance").after == pytest.approx(0.0104 * 24)
     assert item(est, "public IPv4 address").after == pytest.approx(0.005 * 24)
     assert est.forgotten_total == pytest.approx(
-        est.producing_hours * est.producing_total + (24 - est.producing_hours) * est.after_total / 24)
+        est.producing_hours * est.producing_total + (24 - est.producing_hours) * est.after_total / 24
+    )
     assert est.forgotten_total > 0.3
 
 
@@ -155,7 +163,8 @@ def test_another_region_is_told_the_prices_are_us_east_1():
 def test_the_price_table_says_its_region_and_date():
     assert (prices.PRICES_REGION, prices.PRICES_DATE) == ("us-east-1", "2025")
     assert labctl_cost().stdout.splitlines()[0] == (
-        "firehose-lab cost estimate for FirehoseLab: us-east-1 list prices (2025), US$")
+        "firehose-lab cost estimate for FirehoseLab: us-east-1 list prices (2025), US$"
+    )
 
 
 def test_a_bad_setting_is_refused_before_anything_is_priced():
@@ -163,4 +172,5 @@ def test_a_bad_setting_is_refused_before_anything_is_priced():
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
         "firehose-lab: invalid expiresAfterHours='169': must be a whole number of hours from 1 to 168, or 0 for a "
-        "lab that never expires"]
+        "lab that never expires"
+    ]

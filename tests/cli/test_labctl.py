@@ -15,9 +15,7 @@ from labctl.toolkit import ROOT
 
 
 def labctl(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "labctl", *args], cwd=ROOT, capture_output=True, text=True, timeout=60
-    )
+    return subprocess.run([sys.executable, "-m", "labctl", *args], cwd=ROOT, capture_output=True, text=True, timeout=60)
 
 
 def test_help_lists_every_command():
@@ -64,8 +62,9 @@ def without_aws(tmp_path, **aws) -> dict[str, str]:
 
 
 def one_line(command: str, env: dict[str, str]) -> str:
-    run = subprocess.run([sys.executable, "-m", "labctl", command], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "labctl", command], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 2, (command, run.stderr)
     assert run.stderr.strip().splitlines() == [run.stderr.strip()], run.stderr
     assert run.stderr.startswith(f"{command}: "), run.stderr
@@ -88,8 +87,13 @@ def test_without_credentials_the_command_says_where_to_get_them(tmp_path):
 @pytest.mark.parametrize("command", LAB_COMMANDS)
 def test_an_offline_lab_that_is_gone_is_named_with_the_way_back(command, tmp_path):
     """Nothing listens on the endpoint the env lines named: lab-local was stopped."""
-    env = without_aws(tmp_path, AWS_ENDPOINT_URL="http://127.0.0.1:9", AWS_REGION="us-east-1",
-                      AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    env = without_aws(
+        tmp_path,
+        AWS_ENDPOINT_URL="http://127.0.0.1:9",
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
     line = one_line(command, env)
     assert "nothing answers at http://127.0.0.1:9" in line and "make lab-local" in line
 
@@ -122,8 +126,13 @@ def web_page_endpoint():
 
 
 def test_a_web_page_instead_of_an_aws_answer_is_one_line_with_the_status_and_operation(web_page_endpoint, tmp_path):
-    env = without_aws(tmp_path, AWS_ENDPOINT_URL=web_page_endpoint, AWS_REGION="us-east-1",
-                      AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing")
+    env = without_aws(
+        tmp_path,
+        AWS_ENDPOINT_URL=web_page_endpoint,
+        AWS_REGION="us-east-1",
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+    )
     line = one_line("status", env)
     assert f"{web_page_endpoint} answered HTTP 404 to DescribeStacks" in line
     assert "<" not in line
@@ -133,6 +142,6 @@ def test_a_setting_without_dash_c_is_told_how_to_give_it():
     run = labctl("cost", "format=parquet")
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
-        'python -m labctl: error: unrecognized arguments: format=parquet: a setting goes after -c, as in '
+        "python -m labctl: error: unrecognized arguments: format=parquet: a setting goes after -c, as in "
         'ARGS="-c format=parquet" (see --help)'
     ]

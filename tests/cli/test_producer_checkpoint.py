@@ -12,8 +12,6 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support.producer.cli import ROOT, aws_env, producer_cmd, run_producer
-from support.producer.local_firehose import LocalFirehose
 
 from producer import cli
 from producer.checkpoint import (
@@ -24,6 +22,8 @@ from producer.checkpoint import (
     resume_point,
 )
 from producer.events import open_input
+from support.producer.cli import ROOT, aws_env, producer_cmd, run_producer
+from support.producer.local_firehose import LocalFirehose
 
 EVENT_BYTES = 120
 
@@ -93,7 +93,10 @@ def test_a_rerun_resends_at_most_two_calls_per_sender_and_one_more_piece_of_inpu
     [
         (["--checkpoint", "{tmp}/cp.json"], ["--checkpoint needs --input FILE"]),
         (["--input", "-", "--checkpoint", "{tmp}/cp.json"], ["--checkpoint needs --input FILE", "standard input"]),
-        (["--input", "{tmp}/in.jsonl", "--checkpoint", "{tmp}/in.jsonl"], ["--checkpoint must not be the --input file"]),
+        (
+            ["--input", "{tmp}/in.jsonl", "--checkpoint", "{tmp}/in.jsonl"],
+            ["--checkpoint must not be the --input file"],
+        ),
         (
             ["--input", "{tmp}/in.jsonl", "--checkpoint", "{tmp}/d.jsonl", "--dead-letter", "{tmp}/d.jsonl"],
             ["--checkpoint must not be the --dead-letter file"],
@@ -215,6 +218,8 @@ def test_the_checkpoint_never_passes_an_event_the_dead_letter_file_could_not_kee
         )  # fmt: skip
         assert len(server.events()) == 2000
     assert done.code == cli.EXIT_UNDELIVERED
-    assert f"--checkpoint {checkpoint} stays at byte" in done.stderr and "the dead-letter file lost events" in done.stderr
+    assert (
+        f"--checkpoint {checkpoint} stays at byte" in done.stderr and "the dead-letter file lost events" in done.stderr
+    )
     with open_input(str(source)) as reopened:  # a rerun starts before the line, and tries it again
         assert resume_point(str(checkpoint), reopened, str(source))[0] <= len(events) * EVENT_BYTES

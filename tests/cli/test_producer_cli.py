@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from support.producer.cli import FAST_RETRY, ROOT, aws_env, producer_cmd, run_producer
-from support.producer.local_firehose import FaultPlan, LocalFirehose
 
 from producer import cli
+from support.producer.cli import FAST_RETRY, ROOT, aws_env, producer_cmd, run_producer
+from support.producer.local_firehose import FaultPlan, LocalFirehose
 
 
 def one_clear_line(stderr: str) -> str:

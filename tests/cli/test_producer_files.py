@@ -13,10 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
-from support.producer.cli import FAST_RETRY, ROOT, aws_env, producer_cmd, run_producer
-from support.producer.local_firehose import FaultPlan, LocalFirehose
 
 from producer import cli
+from support.producer.cli import FAST_RETRY, ROOT, aws_env, producer_cmd, run_producer
+from support.producer.local_firehose import FaultPlan, LocalFirehose
 
 
 def one_clear_line(stderr: str) -> str:
@@ -39,18 +39,38 @@ def events_file(tmp_path: Path) -> Path:
 @pytest.mark.parametrize(
     "layout, flags, words",
     [
-        ("same new path", ("--dead-letter", "{a}", "--stats-json", "{a}"), "--stats-json must not be the --dead-letter"),
-        ("stats is the input", ("--input", "{events}", "--stats-json", "{events}"), "--stats-json must not be the --input"),
-        ("stats links to dead-letter", ("--dead-letter", "{a}", "--stats-json", "{link_a}"), "must not be the --dead-letter"),
+        (
+            "same new path",
+            ("--dead-letter", "{a}", "--stats-json", "{a}"),
+            "--stats-json must not be the --dead-letter",
+        ),
+        (
+            "stats is the input",
+            ("--input", "{events}", "--stats-json", "{events}"),
+            "--stats-json must not be the --input",
+        ),
+        (
+            "stats links to dead-letter",
+            ("--dead-letter", "{a}", "--stats-json", "{link_a}"),
+            "must not be the --dead-letter",
+        ),
         ("stats links to input", ("--input", "{events}", "--stats-json", "{link_events}"), "must not be the --input"),
-        ("dead-letter links to input", ("--input", "{events}", "--dead-letter", "{link_events}"), "must not be the --input"),
+        (
+            "dead-letter links to input",
+            ("--input", "{events}", "--dead-letter", "{link_events}"),
+            "must not be the --input",
+        ),
     ],
 )
 def test_two_flags_naming_one_file_are_refused(tmp_path, events_file, layout, flags, words):
     (tmp_path / "link_a").symlink_to(tmp_path / "a")  # dangling until something writes `a`
     (tmp_path / "link_events").symlink_to(events_file)
-    names = {"a": tmp_path / "a", "events": events_file, "link_a": tmp_path / "link_a",
-             "link_events": tmp_path / "link_events"}
+    names = {
+        "a": tmp_path / "a",
+        "events": events_file,
+        "link_a": tmp_path / "link_a",
+        "link_events": tmp_path / "link_events",
+    }
     args = [flag.format(**names) for flag in flags]
     if "--dead-letter" not in args:
         args += ["--dead-letter", str(tmp_path / "dead.jsonl")]
@@ -72,8 +92,17 @@ def test_stats_json_refuses_a_fifo_and_leaves_it_alone(tmp_path):
     fifo = tmp_path / "stats.fifo"
     os.mkfifo(fifo)
     with LocalFirehose() as server:
-        done = run_producer("--stream", "lab", "--count", "1", "--stats-json", str(fifo),
-                            "--dead-letter", str(tmp_path / "d"), env=aws_env(server.url))
+        done = run_producer(
+            "--stream",
+            "lab",
+            "--count",
+            "1",
+            "--stats-json",
+            str(fifo),
+            "--dead-letter",
+            str(tmp_path / "d"),
+            env=aws_env(server.url),
+        )
     assert done.code == cli.EXIT_USAGE
     line = one_clear_line(done.stderr)
     assert f"--stats-json {fifo} is a FIFO" in line and "regular file or a new path" in line
@@ -86,8 +115,19 @@ def test_stats_json_through_a_symlink_replaces_the_target_not_the_link(tmp_path)
     link = tmp_path / "stats.json"
     link.symlink_to(target)
     with LocalFirehose() as server:
-        done = run_producer("--stream", "lab", "--count", "5", "--rate", "0", "--stats-json", str(link),
-                            "--dead-letter", str(tmp_path / "d"), env=aws_env(server.url))
+        done = run_producer(
+            "--stream",
+            "lab",
+            "--count",
+            "5",
+            "--rate",
+            "0",
+            "--stats-json",
+            str(link),
+            "--dead-letter",
+            str(tmp_path / "d"),
+            env=aws_env(server.url),
+        )
     assert done.code == cli.EXIT_OK, done.stderr
     assert link.is_symlink()
     assert json.loads(target.read_text())["events_sent"] == 5
@@ -98,8 +138,20 @@ def test_stats_json_through_a_symlink_replaces_the_target_not_the_link(tmp_path)
 
 def test_a_full_dead_letter_device_is_one_line_and_exit_1(tmp_path):
     with LocalFirehose(faults=FaultPlan(script=("invalid",) * 50)) as server:
-        done = run_producer("--stream", "lab", "--count", "20", "--rate", "0", "--dead-letter", "/dev/full",
-                            "--stats-json", str(tmp_path / "stats.json"), *FAST_RETRY, env=aws_env(server.url))
+        done = run_producer(
+            "--stream",
+            "lab",
+            "--count",
+            "20",
+            "--rate",
+            "0",
+            "--dead-letter",
+            "/dev/full",
+            "--stats-json",
+            str(tmp_path / "stats.json"),
+            *FAST_RETRY,
+            env=aws_env(server.url),
+        )
     assert done.code == cli.EXIT_UNDELIVERED
     assert "Traceback" not in done.stderr
     errors = [line for line in done.lines if line.startswith("producer: error: cannot")]
@@ -123,9 +175,24 @@ def test_stats_on_a_full_disk_leave_no_temp_files(tmp_path):
     """A file-size limit below one stats file stands for a full disk: every stats write fails."""
     with LocalFirehose() as server:
         done = subprocess.run(
-            producer_cmd("--stream", "lab", "--rate", "50", "--duration", "2", "--progress-seconds", "0.1",
-                         "--stats-json", str(tmp_path / "stats.json"), "--dead-letter", str(tmp_path / "d")),
-            env=aws_env(server.url), cwd=ROOT, capture_output=True, timeout=60,
+            producer_cmd(
+                "--stream",
+                "lab",
+                "--rate",
+                "50",
+                "--duration",
+                "2",
+                "--progress-seconds",
+                "0.1",
+                "--stats-json",
+                str(tmp_path / "stats.json"),
+                "--dead-letter",
+                str(tmp_path / "d"),
+            ),
+            env=aws_env(server.url),
+            cwd=ROOT,
+            capture_output=True,
+            timeout=60,
             preexec_fn=_file_size_limit(64),
         )
     stderr = done.stderr.decode()
@@ -144,9 +211,22 @@ def test_stats_of_a_killed_run_say_unfinished_and_what_was_in_flight(tmp_path):
     stats = tmp_path / "stats.json"
     with LocalFirehose(faults=FaultPlan(chaos=1.0, kinds=("throttle",))) as server:
         proc = subprocess.Popen(
-            producer_cmd("--stream", "lab", "--rate", "200", "--progress-seconds", "0.1", "--stats-json",
-                         str(stats), "--dead-letter", str(tmp_path / "d"), *FAST_RETRY),
-            env=aws_env(server.url), cwd=ROOT, stderr=subprocess.DEVNULL,
+            producer_cmd(
+                "--stream",
+                "lab",
+                "--rate",
+                "200",
+                "--progress-seconds",
+                "0.1",
+                "--stats-json",
+                str(stats),
+                "--dead-letter",
+                str(tmp_path / "d"),
+                *FAST_RETRY,
+            ),
+            env=aws_env(server.url),
+            cwd=ROOT,
+            stderr=subprocess.DEVNULL,
         )
         try:
             deadline = time.monotonic() + 30

@@ -96,8 +96,13 @@ def test_a_run_that_ends_by_itself_powers_the_os_off(tmp_path):
     sandbox = Sandbox(tmp_path)
     service = start_lab_unit(sandbox, "/bin/sleep 0.5")
     result = wait_for_the_end(service)
-    assert result == {"SERVICE_RESULT": "success", "EXIT_CODE": "exited", "EXIT_STATUS": "0", "ExecStopPost": [0],
-                      "job": None}
+    assert result == {
+        "SERVICE_RESULT": "success",
+        "EXIT_CODE": "exited",
+        "EXIT_STATUS": "0",
+        "ExecStopPost": [0],
+        "job": None,
+    }
     assert sandbox.halted()
     assert "producer run over (success, exited 0): powering off" in service.log.read_text()
 
@@ -116,8 +121,13 @@ def test_a_stop_or_restart_someone_asks_for_leaves_the_os_up(tmp_path, command):
     run = sandbox.run_user_data(f"systemctl {command} {contract.UNIT_NAME}\n", env={"PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stderr
     assert not sandbox.halted()
-    assert service.result() == {"SERVICE_RESULT": "success", "EXIT_CODE": "killed", "EXIT_STATUS": "TERM",
-                                "ExecStopPost": [0], "job": command}
+    assert service.result() == {
+        "SERVICE_RESULT": "success",
+        "EXIT_CODE": "killed",
+        "EXIT_STATUS": "TERM",
+        "ExecStopPost": [0],
+        "job": command,
+    }
     assert "stopped on request (success): the instance stays up" in service.log.read_text()
     again = sandbox.service(contract.UNIT_NAME)
     try:
@@ -154,7 +164,7 @@ def install_script(*pip_args: str) -> str:
     return f"""#!/bin/bash
 set -euo pipefail
 {contract.INSTANCE_PYTHON} -m venv {contract.VENV_DIR}
-{' '.join(pip_args)}
+{" ".join(pip_args)}
 {contract.VENV_DIR}/bin/python -c 'import boto3, botocore; print(botocore.__version__, boto3.__file__)'
 """
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
@@ -31,29 +31,35 @@ from rehearsal.emulator import ACCOUNT_ID, Emulator
 HINTS = BufferingHints(size_bytes=MIB, interval_seconds=60.0)
 
 
-@pytest.mark.parametrize("data_bytes, waited, reason", [
-    (MIB, 2.0, SIZE),  # full: the size hint, however soon
-    (3 * MIB, 60.0, SIZE),
-    (int(0.95 * MIB), 20.0, SIZE),  # nearly full well before the interval: records are whole, it was the size
-    (140_000, 60.0, INTERVAL),  # small after the interval
-    (140_000, 50.0, INTERVAL),  # a little early: S3's LastModified has one-second precision
-    (140_000, None, INTERVAL),  # the first object: small, so only the interval can have flushed it
-    (140_000, 10.0, EARLY),  # small and early: neither hint (a parallel buffer, or a stop)
-])
+@pytest.mark.parametrize(
+    "data_bytes, waited, reason",
+    [
+        (MIB, 2.0, SIZE),  # full: the size hint, however soon
+        (3 * MIB, 60.0, SIZE),
+        (int(0.95 * MIB), 20.0, SIZE),  # nearly full well before the interval: records are whole, it was the size
+        (140_000, 60.0, INTERVAL),  # small after the interval
+        (140_000, 50.0, INTERVAL),  # a little early: S3's LastModified has one-second precision
+        (140_000, None, INTERVAL),  # the first object: small, so only the interval can have flushed it
+        (140_000, 10.0, EARLY),  # small and early: neither hint (a parallel buffer, or a stop)
+    ],
+)
 def test_the_flush_reason_is_the_hint_that_explains_the_object(data_bytes, waited, reason):
     assert flush_reason(data_bytes, waited, HINTS) == reason
 
 
 def test_a_scaled_clock_scales_the_interval_not_the_size():
-    description = {"Destinations": [{"ExtendedS3DestinationDescription": {
-        "BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300}}}]}
+    description = {
+        "Destinations": [
+            {"ExtendedS3DestinationDescription": {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 300}}}
+        ]
+    }
     hints = BufferingHints.of_stream(description, clock_scale=0.1)
     assert (hints.size_bytes, hints.interval_seconds) == (5 * MIB, 30.0)
     assert flush_reason(1000, 30.0, hints) == INTERVAL
 
 
 def event(seq: int, at: float, ticker: str = "AAPL") -> bytes:
-    stamp = datetime.fromtimestamp(at, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    stamp = datetime.fromtimestamp(at, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     return json.dumps({"event_time": stamp, "seq": seq, "ticker": ticker, "pad": "x" * 200}).encode() + b"\n"
 
 
@@ -113,26 +119,31 @@ PARTITIONED_LAB = "WatchPartitionedLab"
 
 def template(size_mb: int = 1, **destination) -> str:
     """A lab's bucket and stream (its outputs as the lab names them), delivering under data/."""
-    return json.dumps({
-        "Resources": {
-            "Bucket": {"Type": "AWS::S3::Bucket"},
-            "Stream": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
-                "DeliveryStreamType": "DirectPut",
-                "ExtendedS3DestinationConfiguration": {
-                    "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]},
-                    "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
-                    "Prefix": "data/",
-                    "BufferingHints": {"SizeInMBs": size_mb, "IntervalInSeconds": 60},
-                    **destination,
+    return json.dumps(
+        {
+            "Resources": {
+                "Bucket": {"Type": "AWS::S3::Bucket"},
+                "Stream": {
+                    "Type": "AWS::KinesisFirehose::DeliveryStream",
+                    "Properties": {
+                        "DeliveryStreamType": "DirectPut",
+                        "ExtendedS3DestinationConfiguration": {
+                            "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]},
+                            "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
+                            "Prefix": "data/",
+                            "BufferingHints": {"SizeInMBs": size_mb, "IntervalInSeconds": 60},
+                            **destination,
+                        },
+                    },
                 },
-            }},
-        },
-        "Outputs": {
-            "BucketName": {"Value": {"Ref": "Bucket"}},
-            "DeliveryStreamName": {"Value": {"Ref": "Stream"}},
-            "DataPrefix": {"Value": {"Fn::Sub": "s3://${Bucket}/data/"}},
-        },
-    })
+            },
+            "Outputs": {
+                "BucketName": {"Value": {"Ref": "Bucket"}},
+                "DeliveryStreamName": {"Value": {"Ref": "Stream"}},
+                "DataPrefix": {"Value": {"Fn::Sub": "s3://${Bucket}/data/"}},
+            },
+        }
+    )
 
 
 # One buffer per ticker: the second lab of the guide (partitionBy=ticker); 64 MiB is the least it allows.
@@ -141,10 +152,18 @@ PARTITIONED = dict(
     Prefix="data/ticker=!{partitionKeyFromQuery:ticker}/",
     ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
     DynamicPartitioningConfiguration={"Enabled": True},
-    ProcessingConfiguration={"Enabled": True, "Processors": [{"Type": "MetadataExtraction", "Parameters": [
-        {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{ticker: .ticker}"},
-        {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
-    ]}]},
+    ProcessingConfiguration={
+        "Enabled": True,
+        "Processors": [
+            {
+                "Type": "MetadataExtraction",
+                "Parameters": [
+                    {"ParameterName": "MetadataExtractionQuery", "ParameterValue": "{ticker: .ticker}"},
+                    {"ParameterName": "JsonParsingEngine", "ParameterValue": "JQ-1.6"},
+                ],
+            }
+        ],
+    },
 )
 
 
@@ -171,7 +190,7 @@ class Producer:
         can keep up with, however loaded the machine."""
         now = time.time()
         lines = [event(seq, now + seq / 100_000) for seq in range(events)]
-        records = [{"Data": b"".join(lines[i:i + 1800])} for i in range(0, events, 1800)]
+        records = [{"Data": b"".join(lines[i : i + 1800])} for i in range(0, events, 1800)]
         self.firehose.put_record_batch(DeliveryStreamName=self.stream, Records=records)
 
     def stop(self) -> None:
@@ -189,8 +208,9 @@ def deploy(emulator, tmp_path_factory, name: str, body: str, tickers: tuple[str,
     """The lab `name` deployed, a Producer into its stream, and the environment that points labctl at it."""
     cloudformation = emulator.client("cloudformation")
     cloudformation.create_stack(StackName=name, TemplateBody=body)
-    outputs = {o["OutputKey"]: o["OutputValue"]
-               for o in cloudformation.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]}
+    outputs = {
+        o["OutputKey"]: o["OutputValue"] for o in cloudformation.describe_stacks(StackName=name)["Stacks"][0]["Outputs"]
+    }
     producer = Producer(emulator.client("firehose"), outputs["DeliveryStreamName"], tickers)
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(emulator.cli_env(tmp_path_factory.mktemp("cdk-home")), **{CLOCK_SCALE_ENV: str(CLOCK_SCALE)})
@@ -209,7 +229,11 @@ def lab(emulator, tmp_path_factory):
 def watch(env, *args, lab_name: str = LAB, **popen):
     return subprocess.Popen(
         [sys.executable, "-m", "labctl", "watch", "-c", f"labName={lab_name}", "--poll-seconds", "0.2", *args],
-        cwd=ROOT, env=env, text=True, **popen)
+        cwd=ROOT,
+        env=env,
+        text=True,
+        **popen,
+    )
 
 
 def new_objects(output: str) -> list[tuple[float, str]]:
@@ -249,11 +273,11 @@ def test_with_a_buffer_per_partition_each_object_is_timed_against_its_own_partit
     """With dynamic partitioning Firehose keeps one buffer per partition and delivers each on its own hints
     (Amazon Data Firehose developer guide, *Buffer data for dynamic partitioning*): three tickers' objects land
     together every interval, and none of them came early."""
-    producer, env = deploy(emulator, tmp_path_factory, PARTITIONED_LAB, template(**PARTITIONED),
-                           tickers=("AAPL", "AMZN", "MSFT"))
+    producer, env = deploy(
+        emulator, tmp_path_factory, PARTITIONED_LAB, template(**PARTITIONED), tickers=("AAPL", "AMZN", "MSFT")
+    )
     try:
-        process = watch(env, "--objects", "6", lab_name=PARTITIONED_LAB,
-                        stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        process = watch(env, "--objects", "6", lab_name=PARTITIONED_LAB, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
         out, err = process.communicate(timeout=60)
     finally:
         producer.stop()
@@ -281,8 +305,9 @@ def test_ctrl_c_ends_with_a_summary_and_no_traceback(lab):
 def test_on_a_terminal_the_view_is_redrawn_in_place_and_ends_with_the_summary(lab):
     _, env = lab
     controller, terminal = pty.openpty()
-    process = watch({**env, "COLUMNS": "160", "TERM": "xterm"}, "--objects", "1",
-                    stdin=terminal, stdout=terminal, stderr=terminal)
+    process = watch(
+        {**env, "COLUMNS": "160", "TERM": "xterm"}, "--objects", "1", stdin=terminal, stdout=terminal, stderr=terminal
+    )
     os.close(terminal)
     screen = b""
     while process.poll() is None or select.select([controller], [], [], 0.1)[0]:
@@ -299,14 +324,20 @@ def test_on_a_terminal_the_view_is_redrawn_in_place_and_ends_with_the_summary(la
     assert all(column in text for column in ("landed", "events", "flush", "why"))  # the table's columns
     assert "flushed by the interval: 1 object" in text  # the summary after the live view
     # What stays on the screen once the live view is gone: the header (the buffering hints) and the summary.
-    last_screen = text[text.rfind("\x1b["):]
+    last_screen = text[text.rfind("\x1b[") :]
     assert "buffering hints:" in last_screen and "flushed by the interval: 1 object" in last_screen, last_screen
 
 
 def test_no_such_lab_is_one_line_and_exit_2(lab):
     _, env = lab
-    run = subprocess.run([sys.executable, "-m", "labctl", "watch", "-c", "labName=NoSuchLab"],
-                         cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "labctl", "watch", "-c", "labName=NoSuchLab"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [run.stderr.strip()]
     assert "no deployed lab named 'NoSuchLab'" in run.stderr
@@ -315,8 +346,9 @@ def test_no_such_lab_is_one_line_and_exit_2(lab):
 @pytest.mark.parametrize("args, scale", [(["--objects", "-1"], "0.1"), ([], "10"), ([], "fast")])
 def test_bad_arguments_are_one_line_and_exit_2(args, scale):
     env = {**os.environ, CLOCK_SCALE_ENV: scale}
-    run = subprocess.run([sys.executable, "-m", "labctl", "watch", *args], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=60)
+    run = subprocess.run(
+        [sys.executable, "-m", "labctl", "watch", *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [run.stderr.strip()]
     assert "--objects must be 0 or more" in run.stderr

@@ -34,8 +34,9 @@ def step_id(step) -> str:
 def test_both_guides_hold_the_same_commands_in_the_same_order():
     spanish, english = parse(GUIDES["es"], "es"), parse(GUIDES["en"], "en")
     assert spanish.blocks == english.blocks
-    assert [(s.kind, s.code, s.exit_code, s.look_for) for s in spanish.steps] == \
-        [(s.kind, s.code, s.exit_code, s.look_for) for s in english.steps]
+    assert [(s.kind, s.code, s.exit_code, s.look_for) for s in spanish.steps] == [
+        (s.kind, s.code, s.exit_code, s.look_for) for s in english.steps
+    ]
 
 
 def test_the_guide_stands_each_lab_up_before_using_it_and_takes_it_down_before_the_next():
@@ -64,15 +65,22 @@ def test_the_guide_markup_is_read_as_written(tmp_path):
         (CTRL_C, "", 0, ("bye",)),
     ]
     assert [(b.kind, b.code) for b in parsed.blocks] == [
-        (BACKGROUND, "make lab-local"), (None, "make deploy"), (RUN, "false"), (CTRL_C, "")]
+        (BACKGROUND, "make lab-local"),
+        (None, "make deploy"),
+        (RUN, "false"),
+        (CTRL_C, ""),
+    ]
 
 
-@pytest.mark.parametrize("text, complaint", [
-    ("<!-- run -->\nsome prose\n```bash\nls\n```\n", "must be followed by its ```bash block"),
-    ("<!-- run -->\n", "no ```bash block after it"),
-    ("<!-- run: sometimes -->\n```bash\nls\n```\n", "unknown run option 'sometimes'"),
-    ("<!-- run -->\n```python\nprint()\n```\n", "a run marker before a ```python block"),
-])
+@pytest.mark.parametrize(
+    "text, complaint",
+    [
+        ("<!-- run -->\nsome prose\n```bash\nls\n```\n", "must be followed by its ```bash block"),
+        ("<!-- run -->\n", "no ```bash block after it"),
+        ("<!-- run: sometimes -->\n```bash\nls\n```\n", "unknown run option 'sometimes'"),
+        ("<!-- run -->\n```python\nprint()\n```\n", "a run marker before a ```python block"),
+    ],
+)
 def test_bad_guide_markup_is_refused_with_where_and_why(tmp_path, text, complaint):
     guide = tmp_path / "g.md"
     guide.write_text(text)

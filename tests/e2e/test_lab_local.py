@@ -25,10 +25,19 @@ from rehearsal.stopping import Stopped, stop_on_signals
 
 def lab_local(*args: str, cwd, **env: str) -> subprocess.Popen:
     """`make lab-local` run from `cwd` (where it writes its env file)."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))},
-           "PYTHONPATH": str(ROOT), **env}
-    return subprocess.Popen([sys.executable, "-m", "rehearsal.lab_local", *args], cwd=cwd, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))},
+        "PYTHONPATH": str(ROOT),
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "rehearsal.lab_local", *args],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def dead_pid() -> int:
@@ -98,10 +107,16 @@ def test_sigterm_and_sighup_stop_the_lab_as_ctrl_c_does(signum):
     assert (getattr(lab.out, "name", None) == os.devnull) == (signum == signal.SIGHUP)
 
 
-@pytest.mark.parametrize("args, line", [
-    (["--clock-scale", "0"], "lab-local: --clock-scale must be in (0, 1]"),
-    (["-c", "bufferSizeMiB=0"], "firehose-lab: invalid bufferSizeMiB='0': must be a whole number of MiB from 1 to 128"),
-])
+@pytest.mark.parametrize(
+    "args, line",
+    [
+        (["--clock-scale", "0"], "lab-local: --clock-scale must be in (0, 1]"),
+        (
+            ["-c", "bufferSizeMiB=0"],
+            "firehose-lab: invalid bufferSizeMiB='0': must be a whole number of MiB from 1 to 128",
+        ),
+    ],
+)
 def test_bad_arguments_are_one_line_before_anything_starts(tmp_path, args, line):
     run = lab_local(*args, cwd=tmp_path)
     out, err = run.communicate(timeout=60)
@@ -117,7 +132,8 @@ def test_an_env_file_it_did_not_write_stops_it_before_anything_starts(tmp_path):
     assert run.returncode == 2
     assert err.strip().splitlines() == [
         "lab-local: lab-local.env exists and was not written by make lab-local: remove it, or write another: "
-        'make lab-local LAB_LOCAL_ARGS="--env-file PATH"']
+        'make lab-local LAB_LOCAL_ARGS="--env-file PATH"'
+    ]
     assert (tmp_path / "lab-local.env").read_text() == "export MY_OWN=1\n"
 
 

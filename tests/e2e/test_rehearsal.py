@@ -31,7 +31,10 @@ def start_rehearsal(tmpdir, *args: str) -> subprocess.Popen:
     """`python -m rehearsal` (what `make rehearse` runs) with its sandbox under `tmpdir`."""
     return subprocess.Popen(
         [sys.executable, "-m", "rehearsal", "--clock-scale", str(CLOCK_SCALE), *args],
-        cwd=ROOT, env={**os.environ, "TMPDIR": str(tmpdir)}, stderr=subprocess.PIPE, text=True,
+        cwd=ROOT,
+        env={**os.environ, "TMPDIR": str(tmpdir)},
+        stderr=subprocess.PIPE,
+        text=True,
     )
 
 
@@ -77,8 +80,6 @@ def other_rehearsal(rehearsal):
 
 def phase_names(result):
     return [name for name, _, _ in result.phases]
-
-
 
 
 def test_deploy_succeeds_with_the_outputs_the_student_needs(rehearsal):
@@ -135,8 +136,12 @@ def test_a_1_mib_burst_flushes_before_the_interval(rehearsal):
 def test_the_lab_runs_to_its_end_in_the_rehearsal(rehearsal):
     result, *_ = rehearsal
     assert phase_names(result)[-6:] == [
-        "verify (tagged burst)", "instance stops when the producer is done", "show what landed",
-        "saved queries (Athena on the emulator)", "lab expires", "leftovers check",
+        "verify (tagged burst)",
+        "instance stops when the producer is done",
+        "show what landed",
+        "saved queries (Athena on the emulator)",
+        "lab expires",
+        "leftovers check",
     ]
     assert all(ok for _, _, ok in result.phases)
 
@@ -144,8 +149,13 @@ def test_the_lab_runs_to_its_end_in_the_rehearsal(rehearsal):
 def test_the_instance_stops_itself_when_the_producer_is_done(rehearsal):
     """RuntimeMaxSec passes on the emulator's clock; the unit's end powers the OS off; EC2 stops the instance."""
     result, *_ = rehearsal
-    assert result.service_result == {"SERVICE_RESULT": "timeout", "EXIT_CODE": "exited", "EXIT_STATUS": "0",
-                                     "ExecStopPost": [0], "job": None}
+    assert result.service_result == {
+        "SERVICE_RESULT": "timeout",
+        "EXIT_CODE": "exited",
+        "EXIT_STATUS": "0",
+        "ExecStopPost": [0],
+        "job": None,
+    }
     assert result.powered_off is True
     assert result.instance_state_after_run == "stopped"
     assert result.producer_stats["events_failed"] == 0 and result.producer_stats["exit_code"] == 0
@@ -163,14 +173,18 @@ def test_the_lab_expires_and_deletes_itself_as_the_schedules_role(rehearsal):
 
 def test_make_status_follows_the_lab_through_its_life(rehearsal):
     result, *_ = rehearsal
-    producing, after_run, after_expiry = (result.status[moment] for moment in
-                                          ("producing", "after the producer's run", "after the expiry"))
+    producing, after_run, after_expiry = (
+        result.status[moment] for moment in ("producing", "after the producer's run", "after the expiry")
+    )
     assert producing[0] == "lab FirehoseLab (us-east-1): stack CREATE_COMPLETE"
-    assert any(re.fullmatch(r"  instance i-\w+: running \(since .* UTC, t3\.micro, (no )?public IP.*\)", line)
-               for line in producing), producing
+    assert any(
+        re.fullmatch(r"  instance i-\w+: running \(since .* UTC, t3\.micro, (no )?public IP.*\)", line)
+        for line in producing
+    ), producing
     assert any(line.startswith("  producer: sending: ") for line in producing)
-    assert any(re.fullmatch(r"  expires: .* UTC \(in 2\d h \d+ min\), the stack deletes itself", line)
-               for line in producing)
+    assert any(
+        re.fullmatch(r"  expires: .* UTC \(in 2\d h \d+ min\), the stack deletes itself", line) for line in producing
+    )
     stopped = r"  instance i-\w+: stopped \(t3\.micro, no public IP, Client\.InstanceInitiatedShutdown: .*\)"
     assert any(re.fullmatch(stopped, line) for line in after_run), after_run
     assert "  producer: stopped (its instance is stopped)" in after_run
@@ -190,8 +204,10 @@ def test_a_lab_that_never_expires_has_no_schedule_keeps_its_instance_and_is_dest
     for phase in ("producer's run ends (stopWhenDone=false: the instance stays up)", "cdk destroy", "leftovers check"):
         assert re.search(rf"\[rehearse\]   {re.escape(phase)} +\d+\.\ds  ok", log), phase
     assert re.search(r"\[rehearse\]   instance i-\w+: running\n", log), log
-    assert "  when the producer is done: the instance keeps running (stopWhenDone=false): `make destroy` when you " \
-           "are done" in log
+    assert (
+        "  when the producer is done: the instance keeps running (stopWhenDone=false): `make destroy` when you "
+        "are done" in log
+    )
     assert "lab expires" not in log and "schedule fired" not in log
 
 
@@ -223,7 +239,10 @@ def test_no_process_is_left_running_and_the_port_is_free(rehearsal):
 def test_a_bad_setting_stops_the_rehearsal_before_anything_starts():
     run = subprocess.run(
         [sys.executable, "-m", "rehearsal", "-c", "bufferSizeMiB=0"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
@@ -234,7 +253,10 @@ def test_a_bad_setting_stops_the_rehearsal_before_anything_starts():
 def test_a_control_character_in_a_setting_stops_the_rehearsal_before_anything_starts():
     run = subprocess.run(
         [sys.executable, "-m", "rehearsal", "-c", "producerMinutes=5\n"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert run.returncode == 2
     assert run.stderr.strip().splitlines() == [
@@ -245,8 +267,15 @@ def test_a_control_character_in_a_setting_stops_the_rehearsal_before_anything_st
 def test_the_rehearsal_names_what_the_emulator_only_records(rehearsal):
     result, _, log, _ = rehearsal
     assert "AWS::CDK::Metadata" in result.skipped_types
-    modelled = {"AWS::KinesisFirehose::DeliveryStream", "Custom::S3AutoDeleteObjects", "AWS::S3::BucketPolicy",
-                "AWS::Glue::Database", "AWS::Glue::Table", "AWS::Athena::WorkGroup", "AWS::Athena::NamedQuery"}
+    modelled = {
+        "AWS::KinesisFirehose::DeliveryStream",
+        "Custom::S3AutoDeleteObjects",
+        "AWS::S3::BucketPolicy",
+        "AWS::Glue::Database",
+        "AWS::Glue::Table",
+        "AWS::Athena::WorkGroup",
+        "AWS::Athena::NamedQuery",
+    }
     assert modelled.isdisjoint(result.skipped_types)
     assert not {"AWS::Scheduler::Schedule", "AWS::Scheduler::ScheduleGroup"} & set(result.skipped_types)
     assert "the emulator lacks, so this rehearsal skips: " in log
@@ -300,8 +329,11 @@ def read_until(proc: subprocess.Popen, text: str) -> str:
     "signum, when, phases",
     [
         # the producer runs: the last lines of boot, or already the wait for its first object
-        (signal.SIGTERM, "firehose-producer.service running (pid",
-         ("boot instance (user-data in sandbox)", "first data lands (producer trickle, buffer interval)")),
+        (
+            signal.SIGTERM,
+            "firehose-producer.service running (pid",
+            ("boot instance (user-data in sandbox)", "first data lands (producer trickle, buffer interval)"),
+        ),
         (signal.SIGHUP, "[rehearse] cdk bootstrap ...", ("cdk bootstrap",)),
         (signal.SIGINT, "[rehearse] cdk bootstrap ...", ("cdk bootstrap",)),
     ],

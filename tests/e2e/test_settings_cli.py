@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-import subprocess
 
 import pytest
 

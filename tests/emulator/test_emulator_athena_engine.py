@@ -24,19 +24,27 @@ def emu():
         emulator.client("s3").create_bucket(Bucket=BUCKET)
         emulator.client("glue").create_database(DatabaseInput={"Name": "engine"})
         for name, cutoff in (("engine", {}), ("limited", {"BytesScannedCutoffPerQuery": LIMIT})):
-            emulator.client("athena").create_work_group(Name=name, Configuration={
-                "ResultConfiguration": {"OutputLocation": f"s3://{BUCKET}/results/"}, **cutoff})
+            emulator.client("athena").create_work_group(
+                Name=name,
+                Configuration={"ResultConfiguration": {"OutputLocation": f"s3://{BUCKET}/results/"}, **cutoff},
+            )
         yield emulator
 
 
 def table(emu, name, partition_keys=(), parameters=None, serde=JSON_SERDE, columns=(("n", "int"), ("s", "string"))):
-    emu.client("glue").create_table(DatabaseName="engine", TableInput={
-        "Name": name,
-        "Parameters": parameters or {},
-        "PartitionKeys": [{"Name": k, "Type": t} for k, t in partition_keys],
-        "StorageDescriptor": {"Columns": [{"Name": c, "Type": t} for c, t in columns],
-                              "Location": f"s3://{BUCKET}/{name}/", "SerdeInfo": serde},
-    })
+    emu.client("glue").create_table(
+        DatabaseName="engine",
+        TableInput={
+            "Name": name,
+            "Parameters": parameters or {},
+            "PartitionKeys": [{"Name": k, "Type": t} for k, t in partition_keys],
+            "StorageDescriptor": {
+                "Columns": [{"Name": c, "Type": t} for c, t in columns],
+                "Location": f"s3://{BUCKET}/{name}/",
+                "SerdeInfo": serde,
+            },
+        },
+    )
 
 
 def put(emu, key, *lines):
@@ -45,8 +53,9 @@ def put(emu, key, *lines):
 
 def query(emu, sql, workgroup="engine", **kwargs):
     athena = emu.client("athena")
-    query_id = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": "engine"},
-                                            WorkGroup=workgroup, **kwargs)["QueryExecutionId"]
+    query_id = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": "engine"}, WorkGroup=workgroup, **kwargs
+    )["QueryExecutionId"]
     execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
     if execution["Status"]["State"] != "SUCCEEDED":
         return execution, None
@@ -58,10 +67,18 @@ def query(emu, sql, workgroup="engine", **kwargs):
 
 def test_integer_projection_keeps_only_values_it_would_produce(emu):
     """range, interval and digits: month=3 is not month=03, 13 is out of range, 02 is off the interval of 2."""
-    table(emu, "monthly", [("month", "int")], {
-        "projection.enabled": "true", "projection.month.type": "integer", "projection.month.range": "1,12",
-        "projection.month.interval": "2", "projection.month.digits": "2",
-    })
+    table(
+        emu,
+        "monthly",
+        [("month", "int")],
+        {
+            "projection.enabled": "true",
+            "projection.month.type": "integer",
+            "projection.month.range": "1,12",
+            "projection.month.interval": "2",
+            "projection.month.digits": "2",
+        },
+    )
     for month in ("01", "03", "3", "13", "02"):
         put(emu, f"monthly/month={month}/data", f'{{"n": 1, "s": "{month}"}}')
     _, rows = query(emu, "SELECT month, s FROM monthly ORDER BY s")
@@ -69,10 +86,17 @@ def test_integer_projection_keeps_only_values_it_would_produce(emu):
 
 
 def test_enum_projection_and_a_custom_location_template(emu):
-    table(emu, "regions", [("region", "string")], {
-        "projection.enabled": "true", "projection.region.type": "enum", "projection.region.values": "eu,us",
-        "storage.location.template": f"s3://{BUCKET}/regions/by-region/${{region}}/",
-    })
+    table(
+        emu,
+        "regions",
+        [("region", "string")],
+        {
+            "projection.enabled": "true",
+            "projection.region.type": "enum",
+            "projection.region.values": "eu,us",
+            "storage.location.template": f"s3://{BUCKET}/regions/by-region/${{region}}/",
+        },
+    )
     for region in ("eu", "us", "ap"):
         put(emu, f"regions/by-region/{region}/part-0", '{"n": 1, "s": "x"}', '{"n": 2, "s": "y"}')
     _, rows = query(emu, "SELECT region, sum(n) AS total FROM regions GROUP BY region ORDER BY region")
@@ -80,27 +104,43 @@ def test_enum_projection_and_a_custom_location_template(emu):
 
 
 def test_injected_projection_needs_an_equality_and_reads_only_its_values(emu):
-    table(emu, "devices", [("device", "string")], {
-        "projection.enabled": "true", "projection.device.type": "injected",
-        "storage.location.template": f"s3://{BUCKET}/devices/${{device}}/",
-    })
+    table(
+        emu,
+        "devices",
+        [("device", "string")],
+        {
+            "projection.enabled": "true",
+            "projection.device.type": "injected",
+            "storage.location.template": f"s3://{BUCKET}/devices/${{device}}/",
+        },
+    )
     for device in ("a", "b", "c"):
         put(emu, f"devices/{device}/events", f'{{"n": 1, "s": "{device}"}}')
     failed, _ = query(emu, "SELECT count(*) FROM devices")
     assert failed["Status"]["State"] == "FAILED"
     assert failed["Status"]["StateChangeReason"].startswith(
         "CONSTRAINT_VIOLATION: For the injected projected partition column device, the WHERE clause must contain "
-        "only static equality conditions")
-    execution, rows = query(emu, "SELECT device, count(*) FROM devices WHERE device IN ('a', 'c') GROUP BY 1 ORDER BY 1")
+        "only static equality conditions"
+    )
+    execution, rows = query(
+        emu, "SELECT device, count(*) FROM devices WHERE device IN ('a', 'c') GROUP BY 1 ORDER BY 1"
+    )
     assert rows == [["a", "1"], ["c", "1"]]
     assert execution["Statistics"]["DataScannedInBytes"] == 2 * len(b'{"n": 1, "s": "a"}\n')
 
 
 def test_date_projection_is_refused_not_guessed(emu):
-    table(emu, "daily", [("dt", "string")], {
-        "projection.enabled": "true", "projection.dt.type": "date", "projection.dt.format": "yyyy-MM-dd",
-        "projection.dt.range": "2024-01-01,NOW",
-    })
+    table(
+        emu,
+        "daily",
+        [("dt", "string")],
+        {
+            "projection.enabled": "true",
+            "projection.dt.type": "date",
+            "projection.dt.format": "yyyy-MM-dd",
+            "projection.dt.range": "2024-01-01,NOW",
+        },
+    )
     execution, _ = query(emu, "SELECT count(*) FROM daily")
     assert "partition projection type 'date'" in execution["Status"]["StateChangeReason"]
 
@@ -108,8 +148,11 @@ def test_date_projection_is_refused_not_guessed(emu):
 def test_without_projection_the_catalogs_partitions_are_read(emu):
     table(emu, "registered", [("day", "string")])
     glue = emu.client("glue")
-    glue.create_partition(DatabaseName="engine", TableName="registered", PartitionInput={
-        "Values": ["2026-01-01"], "StorageDescriptor": {"Location": f"s3://{BUCKET}/registered/jan/"}})
+    glue.create_partition(
+        DatabaseName="engine",
+        TableName="registered",
+        PartitionInput={"Values": ["2026-01-01"], "StorageDescriptor": {"Location": f"s3://{BUCKET}/registered/jan/"}},
+    )
     put(emu, "registered/jan/a", '{"n": 5, "s": "in"}')
     put(emu, "registered/feb/a", '{"n": 7, "s": "not registered"}')
     _, rows = query(emu, "SELECT day, n, s FROM registered")
@@ -133,14 +176,16 @@ def test_nulls_empty_strings_and_quotes_survive_the_result_file(emu):
     put(emu, "texts/a", '{"n": 1, "s": ""}', '{"n": 2}', '{"n": 3, "s": "say \\"hi\\", twice"}')
     _, rows = query(emu, "SELECT n, s FROM texts ORDER BY n")
     assert rows == [["1", ""], ["2", None], ["3", 'say "hi", twice']]
-    assert parse_result_csv(result_csv([("a", "varchar"), ("b", "varchar")], [["", None], [None, 'x"\ny']]).decode()) == [
-        ["a", "b"], ["", None], [None, 'x"\ny']]
+    assert parse_result_csv(
+        result_csv([("a", "varchar"), ("b", "varchar")], [["", None], [None, 'x"\ny']]).decode()
+    ) == [["a", "b"], ["", None], [None, 'x"\ny']]
 
 
 def test_results_come_in_pages(emu):
     athena = emu.client("athena")
     query_id = athena.start_query_execution(
-        QueryString="SELECT x FROM UNNEST(sequence(1, 5)) AS t(x) ORDER BY x", WorkGroup="engine")["QueryExecutionId"]
+        QueryString="SELECT x FROM UNNEST(sequence(1, 5)) AS t(x) ORDER BY x", WorkGroup="engine"
+    )["QueryExecutionId"]
     first = athena.get_query_results(QueryExecutionId=query_id, MaxResults=4)
     assert [r["Data"][0]["VarCharValue"] for r in first["ResultSet"]["Rows"]] == ["x", "1", "2", "3"]
     second = athena.get_query_results(QueryExecutionId=query_id, MaxResults=4, NextToken=first["NextToken"])
@@ -166,8 +211,10 @@ def test_a_query_over_the_scan_limit_is_cancelled_before_it_reads(emu):
 def test_a_table_in_another_format_is_refused(emu):
     table(emu, "csv", serde={"SerializationLibrary": "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"})
     execution, _ = query(emu, "SELECT * FROM csv")
-    assert "the emulator reads JSON (OpenX JSON SerDe) and Parquet tables only" in (
-        execution["Status"]["StateChangeReason"])
+    assert (
+        "the emulator reads JSON (OpenX JSON SerDe) and Parquet tables only"
+        in (execution["Status"]["StateChangeReason"])
+    )
 
 
 def test_no_output_location_is_refused_as_athena_refuses_it(emu):
@@ -176,8 +223,12 @@ def test_no_output_location_is_refused_as_athena_refuses_it(emu):
 
 
 def test_parquet_is_read_by_column_name_and_a_mistyped_column_is_bad_data(emu):
-    table(emu, "pq", serde={"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
-          columns=(("n", "bigint"), ("s", "string"), ("missing", "double")))
+    table(
+        emu,
+        "pq",
+        serde={"SerializationLibrary": "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+        columns=(("n", "bigint"), ("s", "string"), ("missing", "double")),
+    )
 
     def put_parquet(key, data):
         sink = io.BytesIO()

@@ -8,17 +8,16 @@ emulator's Firehose conversion with the stream's own settings).
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
+from rehearsal.emulator import ACCOUNT_ID, REGION, Emulator, firehose
 from support.queryable_lab import stack_template
-from rehearsal.emulator import ACCOUNT_ID, REGION, Emulator
-from rehearsal.emulator import firehose
 
 BUCKET = "lab-query-bucket"
-TODAY = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+TODAY = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 # (time of day, ticker, price, quantity): AAA 4 trades, CCC 2, BBB 1; minutes 01:05 x3, 01:06 x2, 02:00 x2.
 EVENTS = [
     (timedelta(hours=1, minutes=5, seconds=10), "AAA", 10.0, 5),
@@ -33,9 +32,17 @@ YESTERDAY = (TODAY - timedelta(seconds=1), "AAA", 99.0, 100)  # in yesterday's p
 
 
 def event(at: datetime, ticker: str, price: float, quantity: int, seq: int) -> dict:
-    return {"event_time": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z", "event_id": f"e{seq}",
-            "producer_id": "test", "seq": seq, "ticker": ticker, "exchange": "XNYS", "side": "buy",
-            "price": price, "quantity": quantity}
+    return {
+        "event_time": at.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        "event_id": f"e{seq}",
+        "producer_id": "test",
+        "seq": seq,
+        "ticker": ticker,
+        "exchange": "XNYS",
+        "side": "buy",
+        "price": price,
+        "quantity": quantity,
+    }
 
 
 def partition(at: datetime) -> str:
@@ -47,8 +54,11 @@ def stream_conversion(template) -> dict:
     (stream,) = template.find_resources("AWS::KinesisFirehose::DeliveryStream").values()
     destination = stream["Properties"]["ExtendedS3DestinationConfiguration"]
     conversion = destination["DataFormatConversionConfiguration"]
-    conversion["SchemaConfiguration"] = {"DatabaseName": conversion["SchemaConfiguration"]["DatabaseName"],
-                                         "TableName": "events", "VersionId": "LATEST"}
+    conversion["SchemaConfiguration"] = {
+        "DatabaseName": conversion["SchemaConfiguration"]["DatabaseName"],
+        "TableName": "events",
+        "VersionId": "LATEST",
+    }
     return {"DataFormatConversionConfiguration": conversion, "FileExtension": destination.get("FileExtension")}
 
 
@@ -74,23 +84,28 @@ def lab(request, emu):
             s3.put_object(Bucket=BUCKET, Key=prefix + "stream-1-delivery", Body=b"".join(lines))
         else:
             converted = firehose.convert(
-                [b"".join(lines)], stream_conversion(template), account_id=ACCOUNT_ID, region_name=REGION,
+                [b"".join(lines)],
+                stream_conversion(template),
+                account_id=ACCOUNT_ID,
+                region_name=REGION,
                 arrival=TODAY,
             )
             assert converted.failed == 0
             s3.put_object(Bucket=BUCKET, Key=prefix + "stream-1-delivery" + converted.extension, Body=converted.data)
     s3.put_object(Bucket=BUCKET, Key=partition(TODAY) + "_SUCCESS", Body=b"not data: a hidden file")
     yield emu
-    s3.delete_objects(Bucket=BUCKET, Delete={"Objects": [{"Key": o["Key"]} for o in
-                                                         s3.list_objects_v2(Bucket=BUCKET)["Contents"]]})
+    s3.delete_objects(
+        Bucket=BUCKET, Delete={"Objects": [{"Key": o["Key"]} for o in s3.list_objects_v2(Bucket=BUCKET)["Contents"]]}
+    )
     cfn.delete_stack(StackName=f"queries-{request.param}")
 
 
 def run(emu, sql, database="firehoselab", workgroup="FirehoseLab", **kwargs):
     """(execution, rows incl. the header row) of one query."""
     athena = emu.client("athena")
-    query_id = athena.start_query_execution(QueryString=sql, QueryExecutionContext={"Database": database},
-                                            WorkGroup=workgroup, **kwargs)["QueryExecutionId"]
+    query_id = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=workgroup, **kwargs
+    )["QueryExecutionId"]
     execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
     if execution["Status"]["State"] != "SUCCEEDED":
         return execution, None
@@ -136,8 +151,11 @@ def test_the_saved_queries_read_only_todays_partitions(lab):
     """Yesterday's object is neither counted nor scanned: the partition filter prunes it."""
     s3 = lab.client("s3")
     sizes = {o["Key"]: o["Size"] for o in s3.list_objects_v2(Bucket=BUCKET, Prefix="data/")["Contents"]}
-    today = sum(size for key, size in sizes.items() if key.startswith(partition(TODAY)[:-len("hour=00/")])
-                and not key.endswith("_SUCCESS"))
+    today = sum(
+        size
+        for key, size in sizes.items()
+        if key.startswith(partition(TODAY)[: -len("hour=00/")]) and not key.endswith("_SUCCESS")
+    )
     execution, _ = run(lab, saved_query(lab, "top tickers"))
     assert execution["Statistics"]["DataScannedInBytes"] == today
     _, everything = run(lab, "SELECT count(*) AS events, max(price) AS top FROM events")
@@ -157,22 +175,34 @@ def test_column_types_follow_the_table(lab):
     athena = lab.client("athena")
     query_id = athena.start_query_execution(
         QueryString="SELECT event_time, seq, quantity, price, ticker, year FROM events LIMIT 1",
-        QueryExecutionContext={"Database": "firehoselab"}, WorkGroup="FirehoseLab")["QueryExecutionId"]
+        QueryExecutionContext={"Database": "firehoselab"},
+        WorkGroup="FirehoseLab",
+    )["QueryExecutionId"]
     columns = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
     assert [(c["Name"], c["Type"]) for c in columns] == [
-        ("event_time", "timestamp"), ("seq", "bigint"), ("quantity", "integer"), ("price", "double"),
-        ("ticker", "varchar"), ("year", "integer"),
+        ("event_time", "timestamp"),
+        ("seq", "bigint"),
+        ("quantity", "integer"),
+        ("price", "double"),
+        ("ticker", "varchar"),
+        ("year", "integer"),
     ]
 
 
-@pytest.mark.parametrize("sql, reason", [
-    ("SELEC ticker FROM events", "SYNTAX_ERROR: line 1:"),
-    ("SELECT ticker FROM no_such_table", "TABLE_NOT_FOUND: line 1:20: Table 'awsdatacatalog.firehoselab.no_such_table'"),
-    ("SELECT tickr FROM events", "COLUMN_NOT_FOUND: Column 'tickr' could not be resolved"),
-    ("SELECT format_datetime(event_time, 'yyyy') FROM events", "format_datetime"),
-    ("CREATE TABLE copy AS SELECT * FROM events", "NOT_SUPPORTED: the emulator runs queries (SELECT) only"),
-    ("SELECT 1; SELECT 2", "Only one sql statement is allowed"),
-])
+@pytest.mark.parametrize(
+    "sql, reason",
+    [
+        ("SELEC ticker FROM events", "SYNTAX_ERROR: line 1:"),
+        (
+            "SELECT ticker FROM no_such_table",
+            "TABLE_NOT_FOUND: line 1:20: Table 'awsdatacatalog.firehoselab.no_such_table'",
+        ),
+        ("SELECT tickr FROM events", "COLUMN_NOT_FOUND: Column 'tickr' could not be resolved"),
+        ("SELECT format_datetime(event_time, 'yyyy') FROM events", "format_datetime"),
+        ("CREATE TABLE copy AS SELECT * FROM events", "NOT_SUPPORTED: the emulator runs queries (SELECT) only"),
+        ("SELECT 1; SELECT 2", "Only one sql statement is allowed"),
+    ],
+)
 def test_a_query_that_cannot_run_ends_failed_with_its_reason(lab, sql, reason):
     execution, _ = run(lab, sql)
     status = execution["Status"]

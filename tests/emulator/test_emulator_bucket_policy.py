@@ -82,8 +82,11 @@ def test_a_condition_the_emulator_cannot_evaluate_fails_the_stack_naming_it(emu)
     cfn, s3 = emu.client("cloudformation"), emu.client("s3")
     cfn.create_stack(StackName="policy-ip", TemplateBody=template("policy-ip", FROM_ONE_ADDRESS))
     assert cfn.describe_stacks(StackName="policy-ip")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
-    reasons = [e.get("ResourceStatusReason") or "" for e in cfn.describe_stack_events(StackName="policy-ip")[
-        "StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
+    reasons = [
+        e.get("ResourceStatusReason") or ""
+        for e in cfn.describe_stack_events(StackName="policy-ip")["StackEvents"]
+        if e["ResourceStatus"] == "CREATE_FAILED"
+    ]
     assert any(re.search(r"OneAddress.*NotIpAddress on aws:SourceIp.*MalformedPolicy", r) for r in reasons), reasons
     s3.create_bucket(Bucket="policy-ip-api")
     with pytest.raises(ClientError, match="MalformedPolicy"):

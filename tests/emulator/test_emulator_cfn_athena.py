@@ -36,8 +36,13 @@ def template(workgroup, recursive=True, cutoff=1024**3, queries=("events per min
     for number, name in enumerate(queries):
         resources[f"Query{number}"] = {
             "Type": "AWS::Athena::NamedQuery",
-            "Properties": {"Name": name, "Database": "lab", "QueryString": f"SELECT {number}",
-                           "WorkGroup": {"Ref": "WorkGroup"}, "Description": f"query {number}"},
+            "Properties": {
+                "Name": name,
+                "Database": "lab",
+                "QueryString": f"SELECT {number}",
+                "WorkGroup": {"Ref": "WorkGroup"},
+                "Description": f"query {number}",
+            },
         }
     outputs = {"WorkGroupRef": {"Value": {"Ref": "WorkGroup"}}}
     if queries:
@@ -64,7 +69,8 @@ def test_the_workgroup_and_its_saved_queries_answer_through_the_api(emu):
     assert workgroup["State"] == "ENABLED"
     assert workgroup["Configuration"]["BytesScannedCutoffPerQuery"] == 1024**3
     assert workgroup["Configuration"]["ResultConfiguration"]["OutputLocation"] == (
-        "s3://athena-results-bucket/athena-results/")
+        "s3://athena-results-bucket/athena-results/"
+    )
     queries = saved(athena, "LabOne")
     assert set(queries) == {"events per minute", "top tickers"}
     assert queries["events per minute"]["NamedQueryId"] == out["Query0"]
@@ -76,7 +82,8 @@ def test_a_query_runs_in_the_workgroup_and_writes_its_result_where_the_workgroup
     cfn, athena, s3 = emu.client("cloudformation"), emu.client("athena"), emu.client("s3")
     cfn.create_stack(StackName="athena-run", TemplateBody=template("LabRun"))
     query_id = athena.start_query_execution(
-        QueryString="SELECT 5 / 2 AS half, 'x' AS letter", WorkGroup="LabRun",
+        QueryString="SELECT 5 / 2 AS half, 'x' AS letter",
+        WorkGroup="LabRun",
         ResultConfiguration={"OutputLocation": "s3://elsewhere/"},  # the workgroup's setting is enforced
     )["QueryExecutionId"]
     execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
@@ -104,8 +111,11 @@ def test_a_workgroup_without_recursive_delete_is_kept_while_it_has_history(emu):
     cfn.delete_stack(StackName="athena-keep")
     stack = cfn.describe_stacks(StackName="athena-keep")["Stacks"][0]
     assert stack["StackStatus"] == "DELETE_FAILED"
-    reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="athena-keep")[
-        "StackEvents"] if e["LogicalResourceId"] == "WorkGroup" and e["ResourceStatus"] == "DELETE_FAILED"]
+    reasons = [
+        e.get("ResourceStatusReason", "")
+        for e in cfn.describe_stack_events(StackName="athena-keep")["StackEvents"]
+        if e["LogicalResourceId"] == "WorkGroup" and e["ResourceStatus"] == "DELETE_FAILED"
+    ]
     assert any("WorkGroup LabKeep is not empty" in reason for reason in reasons), reasons
     assert athena.get_work_group(WorkGroup="LabKeep")["WorkGroup"]["Name"] == "LabKeep"
 
@@ -114,8 +124,9 @@ def test_changing_a_saved_query_replaces_it(emu):
     cfn, athena = emu.client("cloudformation"), emu.client("athena")
     cfn.create_stack(StackName="athena-update", TemplateBody=template("LabUpd"))
     before = outputs(cfn, "athena-update")["Query0"]
-    cfn.update_stack(StackName="athena-update", TemplateBody=template("LabUpd", queries=("events per hour",
-                                                                                            "top tickers")))
+    cfn.update_stack(
+        StackName="athena-update", TemplateBody=template("LabUpd", queries=("events per hour", "top tickers"))
+    )
     after = outputs(cfn, "athena-update")["Query0"]
     assert after != before
     assert set(saved(athena, "LabUpd")) == {"events per hour", "top tickers"}

@@ -25,32 +25,54 @@ def emu():
 
 def template(tagged=True):
     """What CDK emits for Bucket(auto_delete_objects=True, removal_policy=DESTROY)."""
-    bucket = {"Type": "AWS::S3::Bucket", "UpdateReplacePolicy": "Delete", "DeletionPolicy": "Delete",
-              "Properties": {}}
+    bucket = {"Type": "AWS::S3::Bucket", "UpdateReplacePolicy": "Delete", "DeletionPolicy": "Delete", "Properties": {}}
     if tagged:
         bucket["Properties"]["Tags"] = [{"Key": "aws-cdk:auto-delete-objects", "Value": "true"}]
-    return json.dumps({
-        "Resources": {
-            "Bucket": bucket,
-            "ProviderRole": {"Type": "AWS::IAM::Role", "Properties": {
-                "AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"Service": "lambda.amazonaws.com"}}]}}},
-            "ProviderHandler": {"Type": "AWS::Lambda::Function", "DependsOn": ["ProviderRole"], "Properties": {
-                "Code": {"S3Bucket": ASSETS, "S3Key": "handler.zip"},
-                "Handler": "index.handler", "Runtime": "nodejs24.x", "Timeout": 900,
-                "Role": {"Fn::GetAtt": ["ProviderRole", "Arn"]}}},
-            "AutoDelete": {"Type": "Custom::S3AutoDeleteObjects", "Properties": {
-                "ServiceToken": {"Fn::GetAtt": ["ProviderHandler", "Arn"]},
-                "BucketName": {"Ref": "Bucket"}}},
-        },
-        "Outputs": {"BucketName": {"Value": {"Ref": "Bucket"}}},
-    })
+    return json.dumps(
+        {
+            "Resources": {
+                "Bucket": bucket,
+                "ProviderRole": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sts:AssumeRole",
+                                    "Principal": {"Service": "lambda.amazonaws.com"},
+                                }
+                            ],
+                        }
+                    },
+                },
+                "ProviderHandler": {
+                    "Type": "AWS::Lambda::Function",
+                    "DependsOn": ["ProviderRole"],
+                    "Properties": {
+                        "Code": {"S3Bucket": ASSETS, "S3Key": "handler.zip"},
+                        "Handler": "index.handler",
+                        "Runtime": "nodejs24.x",
+                        "Timeout": 900,
+                        "Role": {"Fn::GetAtt": ["ProviderRole", "Arn"]},
+                    },
+                },
+                "AutoDelete": {
+                    "Type": "Custom::S3AutoDeleteObjects",
+                    "Properties": {
+                        "ServiceToken": {"Fn::GetAtt": ["ProviderHandler", "Arn"]},
+                        "BucketName": {"Ref": "Bucket"},
+                    },
+                },
+            },
+            "Outputs": {"BucketName": {"Value": {"Ref": "Bucket"}}},
+        }
+    )
 
 
 def deploy(cfn, stack, body):
-    change_set = cfn.create_change_set(StackName=stack, ChangeSetName="cs", ChangeSetType="CREATE",
-                                       TemplateBody=body)
+    change_set = cfn.create_change_set(StackName=stack, ChangeSetName="cs", ChangeSetType="CREATE", TemplateBody=body)
     cfn.execute_change_set(ChangeSetName=change_set["Id"])
     described = cfn.describe_stacks(StackName=stack)["Stacks"][0]
     assert described["StackStatus"] == "CREATE_COMPLETE"
@@ -107,14 +129,30 @@ def with_logging(body: str, *, declared_group: bool) -> str:
     resources = json.loads(body)
     role = resources["Resources"]["ProviderRole"]["Properties"]
     if declared_group:
-        resources["Resources"]["HandlerLogs"] = {"Type": "AWS::Logs::LogGroup", "Properties": {
-            "LogGroupName": {"Fn::Join": ["", ["/aws/lambda/", {"Ref": "ProviderHandler"}]]},
-            "RetentionInDays": 7}}
-        resources["Resources"]["HandlerLogsPolicy"] = {"Type": "AWS::IAM::Policy", "Properties": {
-            "PolicyName": "logs", "Roles": [{"Ref": "ProviderRole"}],
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                "Resource": {"Fn::GetAtt": ["HandlerLogs", "Arn"]}}]}}}
+        resources["Resources"]["HandlerLogs"] = {
+            "Type": "AWS::Logs::LogGroup",
+            "Properties": {
+                "LogGroupName": {"Fn::Join": ["", ["/aws/lambda/", {"Ref": "ProviderHandler"}]]},
+                "RetentionInDays": 7,
+            },
+        }
+        resources["Resources"]["HandlerLogsPolicy"] = {
+            "Type": "AWS::IAM::Policy",
+            "Properties": {
+                "PolicyName": "logs",
+                "Roles": [{"Ref": "ProviderRole"}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                            "Resource": {"Fn::GetAtt": ["HandlerLogs", "Arn"]},
+                        }
+                    ],
+                },
+            },
+        }
         resources["Resources"]["AutoDelete"]["DependsOn"] = ["HandlerLogs", "HandlerLogsPolicy"]
     else:
         role["ManagedPolicyArns"] = ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]

@@ -1,10 +1,9 @@
 """A resource that fails to create fails its stack (CREATE_FAILED with the reason), which rolls back what it made."""
 
-
 import pytest
 
-from support.emulator.stacks import bucket_names, create, deploy_change_set, events
 from rehearsal.emulator import Emulator
+from support.emulator.stacks import bucket_names, create, deploy_change_set, events
 
 TAKEN = "a-bucket-someone-else-owns"
 TEMPLATE = {
@@ -28,8 +27,11 @@ def assert_failed_and_rolled_back(emu, stack_name, stack):
     assert stack["StackStatus"] == "ROLLBACK_COMPLETE"
     [(_, _, reason)] = [e for e in events(cfn, stack_name) if e[:2] == ("Second", "CREATE_FAILED")]
     assert "BucketAlreadyExists" in reason
-    assert (stack_name, "ROLLBACK_IN_PROGRESS",
-            "The following resource(s) failed to create: [Second]. Rollback requested by user.") in events(cfn, stack_name)
+    assert (
+        stack_name,
+        "ROLLBACK_IN_PROGRESS",
+        "The following resource(s) failed to create: [Second]. Rollback requested by user.",
+    ) in events(cfn, stack_name)
     assert bucket_names(emu.client("s3")) == {TAKEN}  # First was made, then rolled back
     assert cfn.list_exports()["Exports"] == []
     cfn.delete_stack(StackName=stack_name)

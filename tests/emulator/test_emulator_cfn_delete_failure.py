@@ -2,8 +2,8 @@
 
 import pytest
 
-from support.emulator.stacks import bucket_names, create, events
 from rehearsal.emulator import Emulator
+from support.emulator.stacks import bucket_names, create, events
 
 TEMPLATE = {
     "Resources": {
@@ -31,8 +31,9 @@ def test_a_bucket_that_is_not_empty_fails_the_delete_and_keeps_the_stack(emu):
     [described] = cfn.describe_stacks(StackName="keeps-data")["Stacks"]
     assert described["StackStatus"] == "DELETE_FAILED"
     assert described["StackStatusReason"] == "The following resource(s) failed to delete: [LogsBucket]. "
-    assert ("keeps-data", "DELETE_FAILED") in [(s["StackName"], s["StackStatus"])
-                                               for s in cfn.list_stacks()["StackSummaries"]]
+    assert ("keeps-data", "DELETE_FAILED") in [
+        (s["StackName"], s["StackStatus"]) for s in cfn.list_stacks()["StackSummaries"]
+    ]
     [failure] = [e for e in events(cfn, "keeps-data") if e[1] == "DELETE_FAILED" and e[0] == "LogsBucket"]
     assert "BucketNotEmpty" in failure[2] and "not empty" in failure[2]
     assert bucket in bucket_names(s3)
@@ -43,8 +44,11 @@ def test_a_bucket_that_is_not_empty_fails_the_delete_and_keeps_the_stack(emu):
 def test_a_later_delete_retries_and_completes(emu):
     cfn, s3 = emu.client("cloudformation"), emu.client("s3")
     stack = create(cfn, "retried", TEMPLATE | {"Outputs": {}})
-    bucket = next(r["PhysicalResourceId"] for r in cfn.describe_stack_resources(StackName="retried")["StackResources"]
-                  if r["LogicalResourceId"] == "LogsBucket")
+    bucket = next(
+        r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName="retried")["StackResources"]
+        if r["LogicalResourceId"] == "LogsBucket"
+    )
     s3.put_object(Bucket=bucket, Key="data.json", Body=b"{}")
     cfn.delete_stack(StackName="retried")
     s3.delete_object(Bucket=bucket, Key="data.json")

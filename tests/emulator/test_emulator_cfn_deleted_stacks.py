@@ -2,16 +2,27 @@
 
 import pytest
 
-from support.emulator.stacks import bucket_names, create
 from rehearsal.emulator import Emulator
+from support.emulator.stacks import bucket_names, create
 
 TEMPLATE = {
     "Resources": {
         "Bucket": {"Type": "AWS::S3::Bucket"},
-        "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
-            "Version": "2012-10-17",
-            "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                           "Principal": {"Service": "firehose.amazonaws.com"}}]}}},
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "firehose.amazonaws.com"},
+                        }
+                    ],
+                }
+            },
+        },
     },
     "Outputs": {
         "BucketName": {"Value": {"Ref": "Bucket"}, "Export": {"Name": "deleted-bucket"}},
@@ -33,7 +44,9 @@ def test_describe_stack_resources_lists_them_deleted_and_creates_none(deleted):
     emu, stack = deleted
     resources = emu.client("cloudformation").describe_stack_resources(StackName=stack["StackId"])["StackResources"]
     assert {(r["LogicalResourceId"], r["ResourceType"], r["ResourceStatus"]) for r in resources} == {
-        ("Bucket", "AWS::S3::Bucket", "DELETE_COMPLETE"), ("Role", "AWS::IAM::Role", "DELETE_COMPLETE")}
+        ("Bucket", "AWS::S3::Bucket", "DELETE_COMPLETE"),
+        ("Role", "AWS::IAM::Role", "DELETE_COMPLETE"),
+    }
     assert bucket_names(emu.client("s3")) == set()
     assert emu.client("iam").list_roles()["Roles"] == []
 

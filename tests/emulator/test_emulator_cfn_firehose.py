@@ -31,29 +31,42 @@ def template(destination_key="ExtendedS3DestinationConfiguration", size_mb=1, na
                 "ErrorOutputPrefix": "errors/!{firehose:error-output-type}/",
                 "EncryptionConfiguration": {"NoEncryptionConfig": "NoEncryption"},
                 "CloudWatchLoggingOptions": {
-                    "Enabled": True, "LogGroupName": "lg", "LogStreamName": "ls",
+                    "Enabled": True,
+                    "LogGroupName": "lg",
+                    "LogStreamName": "ls",
                 },
             },
         },
     }
     if name:
         stream["Properties"]["DeliveryStreamName"] = name
-    return json.dumps({
-        "Resources": {
-            "Bucket": {"Type": "AWS::S3::Bucket"},
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"Service": "firehose.amazonaws.com"}}]}},
+    return json.dumps(
+        {
+            "Resources": {
+                "Bucket": {"Type": "AWS::S3::Bucket"},
+                "Role": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sts:AssumeRole",
+                                    "Principal": {"Service": "firehose.amazonaws.com"},
+                                }
+                            ],
+                        }
+                    },
+                },
+                "Stream": stream,
             },
-            "Stream": stream,
-        },
-        "Outputs": {
-            "StreamName": {"Value": {"Ref": "Stream"}},
-            "StreamArn": {"Value": {"Fn::GetAtt": ["Stream", "Arn"]}},
-        },
-    })
+            "Outputs": {
+                "StreamName": {"Value": {"Ref": "Stream"}},
+                "StreamArn": {"Value": {"Fn::GetAtt": ["Stream", "Arn"]}},
+            },
+        }
+    )
 
 
 def outputs(cfn, stack):
@@ -66,11 +79,8 @@ def test_generated_name_ref_and_arn_reach_the_firehose_api(emu):
     cfn.create_stack(StackName="fh-generated", TemplateBody=template())
     out = outputs(cfn, "fh-generated")
     assert re.fullmatch(r"fh-generated-Stream-[A-Z0-9]{12}", out["StreamName"])
-    assert out["StreamArn"] == (
-        f"arn:aws:firehose:us-east-1:{ACCOUNT_ID}:deliverystream/{out['StreamName']}"
-    )
-    description = firehose.describe_delivery_stream(DeliveryStreamName=out["StreamName"])[
-        "DeliveryStreamDescription"]
+    assert out["StreamArn"] == (f"arn:aws:firehose:us-east-1:{ACCOUNT_ID}:deliverystream/{out['StreamName']}")
+    description = firehose.describe_delivery_stream(DeliveryStreamName=out["StreamName"])["DeliveryStreamDescription"]
     assert description["DeliveryStreamARN"] == out["StreamArn"]
     assert description["DeliveryStreamStatus"] == "ACTIVE"
     destination = description["Destinations"][0]["ExtendedS3DestinationDescription"]
@@ -87,8 +97,7 @@ def test_generated_name_ref_and_arn_reach_the_firehose_api(emu):
 
 def test_explicit_name_and_plain_s3_destination(emu):
     cfn, firehose = emu.client("cloudformation"), emu.client("firehose")
-    cfn.create_stack(StackName="fh-named",
-                     TemplateBody=template("S3DestinationConfiguration", name="lab-stream"))
+    cfn.create_stack(StackName="fh-named", TemplateBody=template("S3DestinationConfiguration", name="lab-stream"))
     assert outputs(cfn, "fh-named")["StreamName"] == "lab-stream"
     description = firehose.describe_delivery_stream(DeliveryStreamName="lab-stream")
     destination = description["DeliveryStreamDescription"]["Destinations"][0]

@@ -4,9 +4,9 @@ import re
 
 import pytest
 
-from support.emulator.stacks import create
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 from rehearsal.emulator.cloudformation import shortened_name
+from support.emulator.stacks import create
 
 STACK = "aws-cdk-firehose-s3-all-properties"
 LONG_ID = "FirehoseDeliveryStreamS3AllPropertiesBackupBucketFirehoseDeliveryStream0A1B2C3D"
@@ -29,9 +29,14 @@ def test_a_long_logical_id_gives_a_valid_bucket_name(emu):
 
 def test_long_stream_names_keep_their_suffix_and_do_not_collide(emu):
     def stream(logical_id):
-        return {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
-            "DeliveryStreamType": "DirectPut",
-            "ExtendedS3DestinationConfiguration": {"BucketARN": "arn:aws:s3:::some-bucket", "RoleARN": ROLE}}}
+        return {
+            "Type": "AWS::KinesisFirehose::DeliveryStream",
+            "Properties": {
+                "DeliveryStreamType": "DirectPut",
+                "ExtendedS3DestinationConfiguration": {"BucketARN": "arn:aws:s3:::some-bucket", "RoleARN": ROLE},
+            },
+        }
+
     template = {"Resources": {f"{LONG_ID}One": stream("one"), f"{LONG_ID}Two": stream("two")}}
     stack = create(emu.client("cloudformation"), "long-streams", template)
     assert stack["StackStatus"] == "CREATE_COMPLETE"
@@ -42,7 +47,9 @@ def test_long_stream_names_keep_their_suffix_and_do_not_collide(emu):
         assert re.fullmatch(r"long-streams-FirehoseDelivery\w*-[0-9A-Z]{12}", name), name
 
 
-@pytest.mark.parametrize("stack,logical_id", [("s", "b"), ("Lab", "x" * 80), ("s" * 80, "Bucket"), ("s" * 80, "b" * 80)])
+@pytest.mark.parametrize(
+    "stack,logical_id", [("s", "b"), ("Lab", "x" * 80), ("s" * 80, "Bucket"), ("s" * 80, "b" * 80)]
+)
 def test_shortened_name_fits_and_keeps_the_suffix(stack, logical_id):
     name = shortened_name(stack, logical_id, "SUFFIX123456", 63)
     assert len(name) <= 63 and name.endswith("-SUFFIX123456")

@@ -16,35 +16,39 @@ def emu():
 
 def template(columns=(("event_id", "string"), ("price", "double")), database="Lab_DB", table="Events"):
     """A database and a partitioned table shaped like the lab's (names in mixed case: Glue folds them)."""
-    return json.dumps({
-        "Resources": {
-            "Database": {
-                "Type": "AWS::Glue::Database",
-                "Properties": {"CatalogId": {"Ref": "AWS::AccountId"},
-                               "DatabaseInput": {"Name": database, "Description": "lab events"}},
-            },
-            "Table": {
-                "Type": "AWS::Glue::Table",
-                "DependsOn": ["Database"],
-                "Properties": {
-                    "CatalogId": {"Ref": "AWS::AccountId"},
-                    "DatabaseName": {"Ref": "Database"},
-                    "TableInput": {
-                        "Name": table,
-                        "TableType": "EXTERNAL_TABLE",
-                        "Parameters": {"classification": "json", "projection.enabled": "true"},
-                        "PartitionKeys": [{"Name": "year", "Type": "int"}],
-                        "StorageDescriptor": {
-                            "Columns": [{"Name": n, "Type": t} for n, t in columns],
-                            "Location": "s3://bucket/data/",
-                            "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+    return json.dumps(
+        {
+            "Resources": {
+                "Database": {
+                    "Type": "AWS::Glue::Database",
+                    "Properties": {
+                        "CatalogId": {"Ref": "AWS::AccountId"},
+                        "DatabaseInput": {"Name": database, "Description": "lab events"},
+                    },
+                },
+                "Table": {
+                    "Type": "AWS::Glue::Table",
+                    "DependsOn": ["Database"],
+                    "Properties": {
+                        "CatalogId": {"Ref": "AWS::AccountId"},
+                        "DatabaseName": {"Ref": "Database"},
+                        "TableInput": {
+                            "Name": table,
+                            "TableType": "EXTERNAL_TABLE",
+                            "Parameters": {"classification": "json", "projection.enabled": "true"},
+                            "PartitionKeys": [{"Name": "year", "Type": "int"}],
+                            "StorageDescriptor": {
+                                "Columns": [{"Name": n, "Type": t} for n, t in columns],
+                                "Location": "s3://bucket/data/",
+                                "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+                            },
                         },
                     },
                 },
             },
-        },
-        "Outputs": {"DatabaseRef": {"Value": {"Ref": "Database"}}, "TableRef": {"Value": {"Ref": "Table"}}},
-    })
+            "Outputs": {"DatabaseRef": {"Value": {"Ref": "Database"}}, "TableRef": {"Value": {"Ref": "Table"}}},
+        }
+    )
 
 
 def outputs(cfn, stack):
@@ -67,9 +71,12 @@ def test_the_stack_creates_the_database_and_table_that_glue_answers_for(emu):
 def test_an_update_adds_a_table_version_in_place(emu):
     cfn, glue = emu.client("cloudformation"), emu.client("glue")
     cfn.create_stack(StackName="glue-update", TemplateBody=template(database="upd"))
-    cfn.update_stack(StackName="glue-update",
-                     TemplateBody=template(columns=(("event_id", "string"), ("price", "double"), ("side", "string")),
-                                           database="upd"))
+    cfn.update_stack(
+        StackName="glue-update",
+        TemplateBody=template(
+            columns=(("event_id", "string"), ("price", "double"), ("side", "string")), database="upd"
+        ),
+    )
     table = glue.get_table(DatabaseName="upd", Name="events")["Table"]
     assert [c["Name"] for c in table["StorageDescriptor"]["Columns"]] == ["event_id", "price", "side"]
     assert table["VersionId"] == "2"

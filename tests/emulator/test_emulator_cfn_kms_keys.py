@@ -2,15 +2,21 @@
 
 import pytest
 
-from support.emulator.stacks import create
 from rehearsal.emulator import ACCOUNT_ID, Emulator
+from support.emulator.stacks import create
 
-POLICY = {"Version": "2012-10-17", "Statement": [{
-    "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "kms:*", "Resource": "*"}]}
+POLICY = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"}, "Action": "kms:*", "Resource": "*"}
+    ],
+}
 TEMPLATE = {
     "Resources": {
-        "Key": {"Type": "AWS::KMS::Key", "Properties": {"KeyPolicy": POLICY, "EnableKeyRotation": True,
-                                                       "PendingWindowInDays": 7}},
+        "Key": {
+            "Type": "AWS::KMS::Key",
+            "Properties": {"KeyPolicy": POLICY, "EnableKeyRotation": True, "PendingWindowInDays": 7},
+        },
         "DefaultPolicyKey": {"Type": "AWS::KMS::Key", "Properties": {"Description": "no KeyPolicy given"}},
     },
     "Outputs": {"KeyArn": {"Value": {"Fn::GetAtt": ["Key", "Arn"]}}},
@@ -30,7 +36,10 @@ def test_keys_answer_describe_key_and_encrypt(emu):
     key_arn = stack["Outputs"][0]["OutputValue"]
     metadata = kms.describe_key(KeyId=key_arn)["KeyMetadata"]
     assert (metadata["KeyState"], metadata["KeyUsage"], metadata["KeySpec"]) == (
-        "Enabled", "ENCRYPT_DECRYPT", "SYMMETRIC_DEFAULT")
+        "Enabled",
+        "ENCRYPT_DECRYPT",
+        "SYMMETRIC_DEFAULT",
+    )
     assert kms.get_key_rotation_status(KeyId=key_arn)["KeyRotationEnabled"] is True
     ciphertext = kms.encrypt(KeyId=key_arn, Plaintext=b"lab")["CiphertextBlob"]
     assert kms.decrypt(CiphertextBlob=ciphertext)["Plaintext"] == b"lab"

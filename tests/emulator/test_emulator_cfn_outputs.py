@@ -14,18 +14,21 @@ def emu():
 
 
 def template(topic_name):
-    return json.dumps({
-        "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": topic_name}}},
-        "Outputs": {
-            "TopicArn": {"Value": {"Ref": "Topic"}, "Export": {"Name": "lab-topic-arn"}},
-            "TopicName": {"Value": {"Fn::GetAtt": ["Topic", "TopicName"]}, "Description": "name"},
-        },
-    })
+    return json.dumps(
+        {
+            "Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": topic_name}}},
+            "Outputs": {
+                "TopicArn": {"Value": {"Ref": "Topic"}, "Export": {"Name": "lab-topic-arn"}},
+                "TopicName": {"Value": {"Fn::GetAtt": ["Topic", "TopicName"]}, "Description": "name"},
+            },
+        }
+    )
 
 
 def execute(cfn, change_set_type, body):
-    change_set = cfn.create_change_set(StackName="outputs", ChangeSetName=f"cs-{change_set_type}",
-                                       ChangeSetType=change_set_type, TemplateBody=body)
+    change_set = cfn.create_change_set(
+        StackName="outputs", ChangeSetName=f"cs-{change_set_type}", ChangeSetType=change_set_type, TemplateBody=body
+    )
     cfn.execute_change_set(ChangeSetName=change_set["Id"])
 
 

@@ -7,13 +7,15 @@ import pytest
 from rehearsal.emulator import Emulator
 from rehearsal.emulator.cloudformation import RECORDED_ONLY
 
-TEMPLATE = json.dumps({
-    "Parameters": {"Name": {"Type": "String", "Default": "listed"}},
-    "Resources": {
-        "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Name"}}},
-        "Metadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:none"}},
-    },
-})
+TEMPLATE = json.dumps(
+    {
+        "Parameters": {"Name": {"Type": "String", "Default": "listed"}},
+        "Resources": {
+            "Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "Name"}}},
+            "Metadata": {"Type": "AWS::CDK::Metadata", "Properties": {"Analytics": "v2:deflate64:none"}},
+        },
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,10 @@ def summaries():
     with Emulator() as emulator:
         cfn = emulator.client("cloudformation")
         cfn.create_stack(StackName="listed", TemplateBody=TEMPLATE)
-        yield {row["LogicalResourceId"]: row for row in cfn.list_stack_resources(StackName="listed")["StackResourceSummaries"]}
+        yield {
+            row["LogicalResourceId"]: row
+            for row in cfn.list_stack_resources(StackName="listed")["StackResourceSummaries"]
+        }
 
 
 def test_every_resource_of_the_template_has_a_row_with_its_logical_id_and_type(summaries):

@@ -22,35 +22,72 @@ def ref(logical_id):
 # What `ec2.Vpc(nat_gateways=0, max_azs=1, subnet_configuration=[PUBLIC])` + `ec2.Instance` with a
 # role and security group synthesize to, trimmed to the properties moto reads.
 TEMPLATE = {
-    "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>",
-                           "Default": AMI_PARAMETER}},
+    "Parameters": {"Ami": {"Type": "AWS::SSM::Parameter::Value<AWS::EC2::Image::Id>", "Default": AMI_PARAMETER}},
     "Resources": {
-        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {
-            "CidrBlock": "10.0.0.0/16", "EnableDnsHostnames": True, "EnableDnsSupport": True}},
-        "Subnet": {"Type": "AWS::EC2::Subnet", "Properties": {
-            "VpcId": ref("Vpc"), "CidrBlock": "10.0.0.0/24", "AvailabilityZone": "us-east-1a",
-            "MapPublicIpOnLaunch": True}},
+        "Vpc": {
+            "Type": "AWS::EC2::VPC",
+            "Properties": {"CidrBlock": "10.0.0.0/16", "EnableDnsHostnames": True, "EnableDnsSupport": True},
+        },
+        "Subnet": {
+            "Type": "AWS::EC2::Subnet",
+            "Properties": {
+                "VpcId": ref("Vpc"),
+                "CidrBlock": "10.0.0.0/24",
+                "AvailabilityZone": "us-east-1a",
+                "MapPublicIpOnLaunch": True,
+            },
+        },
         "RouteTable": {"Type": "AWS::EC2::RouteTable", "Properties": {"VpcId": ref("Vpc")}},
-        "RouteTableAssociation": {"Type": "AWS::EC2::SubnetRouteTableAssociation", "Properties": {
-            "RouteTableId": ref("RouteTable"), "SubnetId": ref("Subnet")}},
+        "RouteTableAssociation": {
+            "Type": "AWS::EC2::SubnetRouteTableAssociation",
+            "Properties": {"RouteTableId": ref("RouteTable"), "SubnetId": ref("Subnet")},
+        },
         "Igw": {"Type": "AWS::EC2::InternetGateway"},
-        "VpcGw": {"Type": "AWS::EC2::VPCGatewayAttachment", "Properties": {
-            "VpcId": ref("Vpc"), "InternetGatewayId": ref("Igw")}},
-        "DefaultRoute": {"Type": "AWS::EC2::Route", "DependsOn": ["VpcGw"], "Properties": {
-            "RouteTableId": ref("RouteTable"), "DestinationCidrBlock": "0.0.0.0/0",
-            "GatewayId": ref("Igw")}},
-        "Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "ec2.amazonaws.com"}}]}}},
-        "Sg": {"Type": "AWS::EC2::SecurityGroup", "Properties": {
-            "GroupDescription": "producer", "VpcId": ref("Vpc"),
-            "SecurityGroupEgress": [{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"}]}},
+        "VpcGw": {
+            "Type": "AWS::EC2::VPCGatewayAttachment",
+            "Properties": {"VpcId": ref("Vpc"), "InternetGatewayId": ref("Igw")},
+        },
+        "DefaultRoute": {
+            "Type": "AWS::EC2::Route",
+            "DependsOn": ["VpcGw"],
+            "Properties": {
+                "RouteTableId": ref("RouteTable"),
+                "DestinationCidrBlock": "0.0.0.0/0",
+                "GatewayId": ref("Igw"),
+            },
+        },
+        "Role": {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
+                    ],
+                }
+            },
+        },
+        "Sg": {
+            "Type": "AWS::EC2::SecurityGroup",
+            "Properties": {
+                "GroupDescription": "producer",
+                "VpcId": ref("Vpc"),
+                "SecurityGroupEgress": [{"CidrIp": "0.0.0.0/0", "IpProtocol": "-1"}],
+            },
+        },
         "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [ref("Role")]}},
-        "Host": {"Type": "AWS::EC2::Instance", "DependsOn": ["Role"], "Properties": {
-            "ImageId": ref("Ami"), "InstanceType": "t3.micro", "SubnetId": ref("Subnet"),
-            "IamInstanceProfile": ref("Profile"),
-            "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}],
-            "UserData": {"Fn::Base64": "#!/bin/bash\necho hi"}}},
+        "Host": {
+            "Type": "AWS::EC2::Instance",
+            "DependsOn": ["Role"],
+            "Properties": {
+                "ImageId": ref("Ami"),
+                "InstanceType": "t3.micro",
+                "SubnetId": ref("Subnet"),
+                "IamInstanceProfile": ref("Profile"),
+                "SecurityGroupIds": [{"Fn::GetAtt": ["Sg", "GroupId"]}],
+                "UserData": {"Fn::Base64": "#!/bin/bash\necho hi"},
+            },
+        },
     },
 }
 
@@ -58,11 +95,14 @@ TEMPLATE = {
 def test_stack_delete_leaves_no_vpc_behind(emu):
     cfn, ec2, iam = emu.client("cloudformation"), emu.client("ec2"), emu.client("iam")
     default_vpcs = {v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]}
-    change_set = cfn.create_change_set(StackName="vpc", ChangeSetName="cs", ChangeSetType="CREATE",
-                                       TemplateBody=json.dumps(TEMPLATE))
+    change_set = cfn.create_change_set(
+        StackName="vpc", ChangeSetName="cs", ChangeSetType="CREATE", TemplateBody=json.dumps(TEMPLATE)
+    )
     cfn.execute_change_set(ChangeSetName=change_set["Id"])
-    created = {r["LogicalResourceId"]: r["PhysicalResourceId"]
-               for r in cfn.list_stack_resources(StackName="vpc")["StackResourceSummaries"]}
+    created = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.list_stack_resources(StackName="vpc")["StackResourceSummaries"]
+    }
     assert ec2.describe_route_tables(RouteTableIds=[created["RouteTable"]])["RouteTables"][0]["Routes"]
 
     cfn.delete_stack(StackName="vpc")

@@ -21,9 +21,14 @@ def instance_stack(emu, name, behaviour=None):
     if behaviour:
         properties["InstanceInitiatedShutdownBehavior"] = behaviour
     cloudformation = emu.client("cloudformation")
-    cloudformation.create_stack(StackName=name, TemplateBody=json.dumps({
-        "Resources": {"Instance": {"Type": "AWS::EC2::Instance", "Properties": properties}},
-    }))
+    cloudformation.create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(
+            {
+                "Resources": {"Instance": {"Type": "AWS::EC2::Instance", "Properties": properties}},
+            }
+        ),
+    )
     resource = cloudformation.describe_stack_resource(StackName=name, LogicalResourceId="Instance")
     return resource["StackResourceDetail"]["PhysicalResourceId"]
 
@@ -36,7 +41,8 @@ def described(emu, instance_id):
 def test_a_power_off_inside_the_instance_applies_its_shutdown_behaviour(emu, behaviour, state):
     instance_id = instance_stack(emu, f"Lab-{behaviour}", behaviour)
     attribute = emu.client("ec2").describe_instance_attribute(
-        InstanceId=instance_id, Attribute="instanceInitiatedShutdownBehavior")
+        InstanceId=instance_id, Attribute="instanceInitiatedShutdownBehavior"
+    )
     assert attribute["InstanceInitiatedShutdownBehavior"]["Value"] == (behaviour or "stop")
     assert described(emu, instance_id)["State"]["Name"] == "running"
 

@@ -3,13 +3,13 @@
 import gzip
 import re
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
-from support.emulator.firehose import make_stream, put
 from rehearsal.emulator import Emulator
 from rehearsal.emulator.firehose import render_prefix
+from support.emulator.firehose import make_stream, put
 
 KIB = 1024
 # 60 s of buffer time pass in 3 s of real time.
@@ -63,23 +63,30 @@ def test_zero_interval_delivers_every_put_at_once(emu):
 
 def test_default_prefix_and_object_name(emu):
     make_stream(emu, "plain", interval_s=0)
-    before = datetime.now(timezone.utc)
+    before = datetime.now(UTC)
     put(emu, "plain", b"x")
-    after = datetime.now(timezone.utc)
+    after = datetime.now(UTC)
     [key] = objects(emu, "plain")
     match = re.fullmatch(
         r"(\d{4})/(\d{2})/(\d{2})/(\d{2})/plain-1-(\d{4})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-(\d{2})-"
-        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}", key)
+        r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+        key,
+    )
     assert match, key
     assert match.group(1, 2, 3, 4) == match.group(5, 6, 7, 8)
-    stamp = datetime(*map(int, match.group(5, 6, 7, 8, 9, 10)), tzinfo=timezone.utc)
+    stamp = datetime(*map(int, match.group(5, 6, 7, 8, 9, 10)), tzinfo=UTC)
     assert before.replace(microsecond=0) <= stamp <= after
 
 
 def test_prefix_expressions_and_gzip(emu):
-    make_stream(emu, "zipped", interval_s=0, CompressionFormat="GZIP",
-                Prefix="data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/!{firehose:random-string}/",
-                ErrorOutputPrefix="errors/!{firehose:error-output-type}/")
+    make_stream(
+        emu,
+        "zipped",
+        interval_s=0,
+        CompressionFormat="GZIP",
+        Prefix="data/year=!{timestamp:yyyy}/month=!{timestamp:MM}/!{firehose:random-string}/",
+        ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+    )
     put(emu, "zipped", b'{"a":1}\n', b'{"b":2}\n')
     [(key, body)] = objects(emu, "zipped").items()
     assert re.fullmatch(r"data/year=\d{4}/month=\d{2}/[a-z0-9]{11}/zipped-1-[-0-9a-f]+\.gz", key), key
@@ -87,12 +94,17 @@ def test_prefix_expressions_and_gzip(emu):
 
 
 def test_render_prefix_namespaces():
-    arrival = datetime(2026, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+    arrival = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
     assert render_prefix("", arrival) == "2026/03/04/05/"
     assert render_prefix("app/", arrival) == "app/2026/03/04/05/"
     assert render_prefix("d/!{timestamp:yyyy-MM-dd HH:mm:ss}/", arrival) == "d/2026-03-04 05:06:07/"
-    assert (render_prefix("errors/!{firehose:error-output-type}/!{timestamp:yyyy}/", arrival,
-                          error_output_type="format-conversion-failed")
-            == "errors/format-conversion-failed/2026/")
+    assert (
+        render_prefix(
+            "errors/!{firehose:error-output-type}/!{timestamp:yyyy}/",
+            arrival,
+            error_output_type="format-conversion-failed",
+        )
+        == "errors/format-conversion-failed/2026/"
+    )
     with pytest.raises(ValueError, match="partitionKeyFromQuery"):
         render_prefix("!{partitionKeyFromQuery:id}/", arrival)

@@ -1,4 +1,5 @@
-"""The emulator's Firehose converts JSON to Parquet by the Glue table, and sends what does not fit to the error prefix."""
+"""The emulator's Firehose converts JSON to Parquet by the Glue table, and sends what does not fit to the error
+prefix."""
 
 import base64
 import io
@@ -19,8 +20,13 @@ from rehearsal.emulator.firehose import timestamp
 ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/firehose"
 DATABASE = "conversion"
 # Glue type -> the type the Parquet column reads back with (timestamps are INT96, as Hive writes them).
-READ_BACK = {"string": pa.string(), "bigint": pa.int64(), "int": pa.int32(), "double": pa.float64(),
-             "timestamp": pa.timestamp("ns")}
+READ_BACK = {
+    "string": pa.string(),
+    "bigint": pa.int64(),
+    "int": pa.int32(),
+    "double": pa.float64(),
+    "timestamp": pa.timestamp("ns"),
+}
 
 
 @pytest.fixture(scope="module")
@@ -28,11 +34,14 @@ def emu():
     with Emulator(clock_scale=0.05) as emulator:
         glue = emulator.client("glue")
         glue.create_database(DatabaseInput={"Name": DATABASE})
-        glue.create_table(DatabaseName=DATABASE, TableInput={
-            "Name": "events",
-            "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in EVENT_FIELDS]},
-            "PartitionKeys": [{"Name": "year", "Type": "int"}],
-        })
+        glue.create_table(
+            DatabaseName=DATABASE,
+            TableInput={
+                "Name": "events",
+                "StorageDescriptor": {"Columns": [{"Name": n, "Type": t} for n, t in EVENT_FIELDS]},
+                "PartitionKeys": [{"Name": "year", "Type": "int"}],
+            },
+        )
         yield emulator
 
 
@@ -56,8 +65,9 @@ def make_stream(emu, name, **overrides):
         "DataFormatConversionConfiguration": conversion(),
         **overrides,
     }
-    emu.client("firehose").create_delivery_stream(DeliveryStreamName=name,
-                                                  ExtendedS3DestinationConfiguration=destination)
+    emu.client("firehose").create_delivery_stream(
+        DeliveryStreamName=name, ExtendedS3DestinationConfiguration=destination
+    )
 
 
 def deliver(emu, name, *records):
@@ -156,22 +166,32 @@ def test_openx_reads_numbers_given_as_strings_missing_fields_and_epoch_timestamp
 
 
 def test_the_destinations_file_extension_and_serializer_settings_are_honoured(emu):
-    make_stream(emu, "conv-extension", FileExtension=".snappy.parquet",
-                DataFormatConversionConfiguration=conversion(serializer={"ParquetSerDe": {"Compression": "GZIP"}}))
+    make_stream(
+        emu,
+        "conv-extension",
+        FileExtension=".snappy.parquet",
+        DataFormatConversionConfiguration=conversion(serializer={"ParquetSerDe": {"Compression": "GZIP"}}),
+    )
     objects = deliver(emu, "conv-extension", event(seq=1))
     key, body = only(objects, "data/")
     assert key.endswith(".snappy.parquet")
     assert pq.ParquetFile(io.BytesIO(body)).metadata.row_group(0).column(0).compression == "GZIP"
 
 
-@pytest.mark.parametrize("setting, destination, message", [
-    ("ORC output", {"DataFormatConversionConfiguration": conversion(serializer={"OrcSerDe": {}})}, "OrcSerDe"),
-    ("Hive JSON", {"DataFormatConversionConfiguration": conversion(deserializer={"HiveJsonSerDe": {}})},
-     "OpenXJsonSerDe"),
-    ("no such table", {"DataFormatConversionConfiguration": conversion(table="nope")}, "nope"),
-    ("gzip", {"CompressionFormat": "GZIP"}, "CompressionFormat must be UNCOMPRESSED"),
-    ("small buffer", {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 60}}, "at least 64"),
-])
+@pytest.mark.parametrize(
+    "setting, destination, message",
+    [
+        ("ORC output", {"DataFormatConversionConfiguration": conversion(serializer={"OrcSerDe": {}})}, "OrcSerDe"),
+        (
+            "Hive JSON",
+            {"DataFormatConversionConfiguration": conversion(deserializer={"HiveJsonSerDe": {}})},
+            "OpenXJsonSerDe",
+        ),
+        ("no such table", {"DataFormatConversionConfiguration": conversion(table="nope")}, "nope"),
+        ("gzip", {"CompressionFormat": "GZIP"}, "CompressionFormat must be UNCOMPRESSED"),
+        ("small buffer", {"BufferingHints": {"SizeInMBs": 5, "IntervalInSeconds": 60}}, "at least 64"),
+    ],
+)
 def test_what_cannot_be_converted_is_refused_when_the_stream_is_created(emu, setting, destination, message):
     with pytest.raises(ClientError, match="InvalidArgumentException") as refused:
         make_stream(emu, f"conv-refused-{len(setting)}-{len(message)}", **destination)
@@ -179,33 +199,45 @@ def test_what_cannot_be_converted_is_refused_when_the_stream_is_created(emu, set
 
 
 def test_a_stack_with_orc_output_fails_naming_the_setting(emu):
-    template = {"Resources": {
-        "Bucket": {"Type": "AWS::S3::Bucket"},
-        "Stream": {"Type": "AWS::KinesisFirehose::DeliveryStream", "Properties": {
-            "DeliveryStreamType": "DirectPut",
-            "ExtendedS3DestinationConfiguration": {
-                "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]}, "RoleARN": ROLE,
-                "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
-                "DataFormatConversionConfiguration": conversion(serializer={"OrcSerDe": {}}),
+    template = {
+        "Resources": {
+            "Bucket": {"Type": "AWS::S3::Bucket"},
+            "Stream": {
+                "Type": "AWS::KinesisFirehose::DeliveryStream",
+                "Properties": {
+                    "DeliveryStreamType": "DirectPut",
+                    "ExtendedS3DestinationConfiguration": {
+                        "BucketARN": {"Fn::GetAtt": ["Bucket", "Arn"]},
+                        "RoleARN": ROLE,
+                        "BufferingHints": {"SizeInMBs": 64, "IntervalInSeconds": 60},
+                        "DataFormatConversionConfiguration": conversion(serializer={"OrcSerDe": {}}),
+                    },
+                },
             },
-        }},
-    }}
+        }
+    }
     cfn = emu.client("cloudformation")
     cfn.create_stack(StackName="conv-orc", TemplateBody=json.dumps(template))
     assert cfn.describe_stacks(StackName="conv-orc")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
-    reasons = [e.get("ResourceStatusReason", "") for e in cfn.describe_stack_events(StackName="conv-orc")[
-        "StackEvents"] if e["LogicalResourceId"] == "Stream" and e["ResourceStatus"] == "CREATE_FAILED"]
+    reasons = [
+        e.get("ResourceStatusReason", "")
+        for e in cfn.describe_stack_events(StackName="conv-orc")["StackEvents"]
+        if e["LogicalResourceId"] == "Stream" and e["ResourceStatus"] == "CREATE_FAILED"
+    ]
     assert any("OrcSerDe" in reason for reason in reasons), reasons
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("2026-11-26T12:50:15.293Z", datetime(2026, 11, 26, 12, 50, 15, 293000)),
-    ("2017-02-07T15:13:01.39256Z", datetime(2017, 2, 7, 15, 13, 1, 392560)),
-    ("2017-2-7 15:13:01.14", datetime(2017, 2, 7, 15, 13, 1, 140000)),
-    ("1518033528", datetime(2018, 2, 7, 19, 58, 48)),
-    ("1518033528123", datetime(2018, 2, 7, 19, 58, 48, 123000)),
-    ("1518033528.123", datetime(2018, 2, 7, 19, 58, 48, 123000)),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("2026-11-26T12:50:15.293Z", datetime(2026, 11, 26, 12, 50, 15, 293000)),
+        ("2017-02-07T15:13:01.39256Z", datetime(2017, 2, 7, 15, 13, 1, 392560)),
+        ("2017-2-7 15:13:01.14", datetime(2017, 2, 7, 15, 13, 1, 140000)),
+        ("1518033528", datetime(2018, 2, 7, 19, 58, 48)),
+        ("1518033528123", datetime(2018, 2, 7, 19, 58, 48, 123000)),
+        ("1518033528.123", datetime(2018, 2, 7, 19, 58, 48, 123000)),
+    ],
+)
 def test_openx_timestamp_formats(text, expected):
     """The formats the Firehose developer guide lists for the OpenX JSON SerDe."""
     assert timestamp(text) == expected

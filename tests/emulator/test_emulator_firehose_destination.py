@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator.firehose import ROLE, make_stream, processors, put, wait_for
-from rehearsal.emulator import Emulator
 from labctl.toolkit import ROOT
+from rehearsal.emulator import Emulator
 from rehearsal.emulator.firehose import settings_table, skipped
+from support.emulator.firehose import ROLE, make_stream, processors, put, wait_for
 
 CLOCK_SCALE = 0.01
 
@@ -41,7 +41,9 @@ def test_custom_time_zone_applies_to_the_time_prefix_and_the_object_name(emu):
     before = datetime.now(timezone(timedelta(hours=9)))
     put(emu, "tokyo", b"x")
     [key] = wait_for(emu, "tokyo-bucket")
-    prefix_hour, name_hour = re.fullmatch(r"\d{4}/\d{2}/\d{2}/(\d{2})/tokyo-1-\d{4}-\d{2}-\d{2}-(\d{2})-.*", key).groups()
+    prefix_hour, name_hour = re.fullmatch(
+        r"\d{4}/\d{2}/\d{2}/(\d{2})/tokyo-1-\d{4}-\d{2}-\d{2}-(\d{2})-.*", key
+    ).groups()
     assert prefix_hour == name_hour
     assert int(prefix_hour) in (before.hour, (before.hour + 1) % 24)
 
@@ -58,11 +60,20 @@ def test_delivered_objects_carry_the_destination_kms_key(emu):
 def test_s3_backup_keeps_the_source_records_before_processing(emu):
     backup_key = key_arn(emu)
     emu.client("s3").create_bucket(Bucket="raw-bucket")
-    make_stream(emu, "backed-up", ProcessingConfiguration=processors(("AppendDelimiterToRecord", {})),
-                S3BackupMode="Enabled", S3BackupConfiguration={
-                    "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::raw-bucket", "Prefix": "raw/",
-                    "CompressionFormat": "GZIP", "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
-                    "EncryptionConfiguration": {"KMSEncryptionConfig": {"AWSKMSKeyARN": backup_key}}})
+    make_stream(
+        emu,
+        "backed-up",
+        ProcessingConfiguration=processors(("AppendDelimiterToRecord", {})),
+        S3BackupMode="Enabled",
+        S3BackupConfiguration={
+            "RoleARN": ROLE,
+            "BucketARN": "arn:aws:s3:::raw-bucket",
+            "Prefix": "raw/",
+            "CompressionFormat": "GZIP",
+            "BufferingHints": {"SizeInMBs": 1, "IntervalInSeconds": 60},
+            "EncryptionConfiguration": {"KMSEncryptionConfig": {"AWSKMSKeyARN": backup_key}},
+        },
+    )
     put(emu, "backed-up", b"a", b"b")
     assert list(wait_for(emu, "backed-up-bucket").values()) == [b"a\nb\n"]
     [(key, body)] = wait_for(emu, "raw-bucket").items()
@@ -75,13 +86,23 @@ def test_errors_are_logged_to_the_stream_log_group(emu):
     logs = emu.client("logs")
     logs.create_log_group(logGroupName="firehose-errors")
     logs.create_log_stream(logGroupName="firehose-errors", logStreamName="DestinationDelivery")
-    make_stream(emu, "logged", size_mb=64, interval_s=60, Prefix="t=!{partitionKeyFromQuery:t}/",
-                ErrorOutputPrefix="e/!{firehose:error-output-type}/",
-                DynamicPartitioningConfiguration={"Enabled": True},
-                CloudWatchLoggingOptions={"Enabled": True, "LogGroupName": "firehose-errors",
-                                          "LogStreamName": "DestinationDelivery"},
-                ProcessingConfiguration=processors(("MetadataExtraction", {
-                    "MetadataExtractionQuery": "{t: .t}", "JsonParsingEngine": "JQ-1.6"})))
+    make_stream(
+        emu,
+        "logged",
+        size_mb=64,
+        interval_s=60,
+        Prefix="t=!{partitionKeyFromQuery:t}/",
+        ErrorOutputPrefix="e/!{firehose:error-output-type}/",
+        DynamicPartitioningConfiguration={"Enabled": True},
+        CloudWatchLoggingOptions={
+            "Enabled": True,
+            "LogGroupName": "firehose-errors",
+            "LogStreamName": "DestinationDelivery",
+        },
+        ProcessingConfiguration=processors(
+            ("MetadataExtraction", {"MetadataExtractionQuery": "{t: .t}", "JsonParsingEngine": "JQ-1.6"})
+        ),
+    )
     put(emu, "logged", b'{"u": 1}')
     [event] = logs.get_log_events(logGroupName="firehose-errors", logStreamName="DestinationDelivery")["events"]
     logged = json.loads(event["message"])
@@ -93,8 +114,10 @@ def test_put_answers_encrypted_when_the_stream_has_server_side_encryption(emu):
     firehose = emu.client("firehose")
     emu.client("s3").create_bucket(Bucket="sse-bucket")
     firehose.create_delivery_stream(
-        DeliveryStreamName="sse", DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"},
-        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::sse-bucket"})
+        DeliveryStreamName="sse",
+        DeliveryStreamEncryptionConfigurationInput={"KeyType": "AWS_OWNED_CMK"},
+        ExtendedS3DestinationConfiguration={"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::sse-bucket"},
+    )
     assert put(emu, "sse", b"x")["Encrypted"] is True
     assert firehose.put_record(DeliveryStreamName="sse", Record={"Data": b"y"})["Encrypted"] is True
     make_stream(emu, "plain")
@@ -110,29 +133,48 @@ def test_a_failed_delivery_is_retried_until_it_succeeds(emu):
     assert list(wait_for(emu, "retried-bucket").values()) == [b"not lost"]
 
 
-@pytest.mark.parametrize("destination,named", [
-    (dict(CompressionFormat="ZIP"), "CompressionFormat=ZIP"),
-    (dict(CompressionFormat="Snappy"), "CompressionFormat=Snappy"),
-    (dict(FileExtension="gz"), "FileExtension"),
-    (dict(CustomTimeZone="Mars/Olympus"), "CustomTimeZone"),
-    (dict(Prefix="!{timestamp:yyyy}/"), "ErrorOutputPrefix: can't be null"),
-    (dict(Prefix="p/", ErrorOutputPrefix="e/!{timestamp:yyyy}/"), "must include !{firehose:error-output-type}"),
-    (dict(S3BackupMode="Enabled"), "S3BackupConfiguration: is required"),
-])
+@pytest.mark.parametrize(
+    "destination,named",
+    [
+        (dict(CompressionFormat="ZIP"), "CompressionFormat=ZIP"),
+        (dict(CompressionFormat="Snappy"), "CompressionFormat=Snappy"),
+        (dict(FileExtension="gz"), "FileExtension"),
+        (dict(CustomTimeZone="Mars/Olympus"), "CustomTimeZone"),
+        (dict(Prefix="!{timestamp:yyyy}/"), "ErrorOutputPrefix: can't be null"),
+        (dict(Prefix="p/", ErrorOutputPrefix="e/!{timestamp:yyyy}/"), "must include !{firehose:error-output-type}"),
+        (dict(S3BackupMode="Enabled"), "S3BackupConfiguration: is required"),
+    ],
+)
 def test_destination_settings_the_emulator_cannot_honour_are_refused(emu, destination, named):
     with pytest.raises(ClientError, match="InvalidArgumentException") as refused:
         make_stream(emu, "refused", **destination)
     assert named in str(refused.value)
 
 
-@pytest.mark.parametrize("stream,named", [
-    (dict(DeliveryStreamType="KinesisStreamAsSource", KinesisStreamSourceConfiguration={
-        "KinesisStreamARN": "arn:aws:kinesis:us-east-1:123456789012:stream/s", "RoleARN": ROLE}),
-     "DeliveryStreamType=KinesisStreamAsSource"),
-    (dict(HttpEndpointDestinationConfiguration={
-        "EndpointConfiguration": {"Url": "https://example.com"}, "S3Configuration": {
-            "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::b"}}), "HttpEndpointDestinationConfiguration"),
-])
+@pytest.mark.parametrize(
+    "stream,named",
+    [
+        (
+            dict(
+                DeliveryStreamType="KinesisStreamAsSource",
+                KinesisStreamSourceConfiguration={
+                    "KinesisStreamARN": "arn:aws:kinesis:us-east-1:123456789012:stream/s",
+                    "RoleARN": ROLE,
+                },
+            ),
+            "DeliveryStreamType=KinesisStreamAsSource",
+        ),
+        (
+            dict(
+                HttpEndpointDestinationConfiguration={
+                    "EndpointConfiguration": {"Url": "https://example.com"},
+                    "S3Configuration": {"RoleARN": ROLE, "BucketARN": "arn:aws:s3:::b"},
+                }
+            ),
+            "HttpEndpointDestinationConfiguration",
+        ),
+    ],
+)
 def test_sources_and_destinations_other_than_direct_put_to_s3_are_refused(emu, stream, named):
     with pytest.raises(ClientError, match="InvalidArgumentException") as refused:
         emu.client("firehose").create_delivery_stream(DeliveryStreamName="other", **stream)
@@ -140,9 +182,15 @@ def test_sources_and_destinations_other_than_direct_put_to_s3_are_refused(emu, s
 
 
 def test_settings_the_rehearsal_goes_on_without_are_named():
-    names = skipped({"ExtendedS3DestinationConfiguration": {
-        "RoleARN": ROLE, "DataFormatConversionConfiguration": {"Enabled": True},
-        "DynamicPartitioningConfiguration": {"Enabled": True, "RetryOptions": {"DurationInSeconds": 300}}}})
+    names = skipped(
+        {
+            "ExtendedS3DestinationConfiguration": {
+                "RoleARN": ROLE,
+                "DataFormatConversionConfiguration": {"Enabled": True},
+                "DynamicPartitioningConfiguration": {"Enabled": True, "RetryOptions": {"DurationInSeconds": 300}},
+            }
+        }
+    )
     assert names == [
         "Firehose DynamicPartitioningConfiguration.RetryOptions",
         "the Firehose delivery role's permissions (not evaluated)",
@@ -155,5 +203,6 @@ def test_the_readme_table_is_the_settings_list():
     table = re.search(r"<!-- firehose-settings:begin -->\n(.*)\n<!-- firehose-settings:end -->", readme, re.S)
     assert table is not None
     assert table.group(1).splitlines() == settings_table(), (
-        "regenerate: .venv/bin/python -c \"from rehearsal.emulator.firehose.settings import markdown; "
-        "print(chr(10).join(markdown()))\"")
+        'regenerate: .venv/bin/python -c "from rehearsal.emulator.firehose.settings import markdown; '
+        'print(chr(10).join(markdown()))"'
+    )

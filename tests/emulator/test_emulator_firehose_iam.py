@@ -20,33 +20,59 @@ def producer_firehose():
         emu.client("s3").create_bucket(Bucket="iam-bucket")
         firehose = emu.client("firehose")
         for stream in ("stream-a", "stream-b"):
-            firehose.create_delivery_stream(DeliveryStreamName=stream, S3DestinationConfiguration={
-                "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
-                "BucketARN": "arn:aws:s3:::iam-bucket"})
+            firehose.create_delivery_stream(
+                DeliveryStreamName=stream,
+                S3DestinationConfiguration={
+                    "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
+                    "BucketARN": "arn:aws:s3:::iam-bucket",
+                },
+            )
         iam = emu.client("iam")
-        role = iam.create_role(RoleName="producer", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "sts:AssumeRole",
-                "Principal": {"Service": "ec2.amazonaws.com"}}]}))["Role"]
-        iam.put_role_policy(RoleName="producer", PolicyName="put", PolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
-                "Resource": arn("stream-a")}]}))
+        role = iam.create_role(
+            RoleName="producer",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "ec2.amazonaws.com"}}
+                    ],
+                }
+            ),
+        )["Role"]
+        iam.put_role_policy(
+            RoleName="producer",
+            PolicyName="put",
+            PolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["firehose:PutRecord", "firehose:PutRecordBatch"],
+                            "Resource": arn("stream-a"),
+                        }
+                    ],
+                }
+            ),
+        )
         # Assume before enforcing, as the sandbox does: the test keys are no IAM user.
-        credentials = emu.client("sts").assume_role(
-            RoleArn=role["Arn"], RoleSessionName="instance")["Credentials"]
+        credentials = emu.client("sts").assume_role(RoleArn=role["Arn"], RoleSessionName="instance")["Credentials"]
         emu.enforce_iam(True)
         yield boto3.client(
-            "firehose", region_name=emu.region, endpoint_url=emu.endpoint_url,
+            "firehose",
+            region_name=emu.region,
+            endpoint_url=emu.endpoint_url,
             aws_access_key_id=credentials["AccessKeyId"],
             aws_secret_access_key=credentials["SecretAccessKey"],
-            aws_session_token=credentials["SessionToken"])
+            aws_session_token=credentials["SessionToken"],
+        )
 
 
 def test_allowed_stream_accepts_put_record_and_batch(producer_firehose):
     producer_firehose.put_record(DeliveryStreamName="stream-a", Record={"Data": b"ok\n"})
     response = producer_firehose.put_record_batch(
-        DeliveryStreamName="stream-a", Records=[{"Data": b"1\n"}, {"Data": b"2\n"}])
+        DeliveryStreamName="stream-a", Records=[{"Data": b"1\n"}, {"Data": b"2\n"}]
+    )
     assert response["FailedPutCount"] == 0
 
 

@@ -7,14 +7,17 @@ import re
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator.firehose import error_documents, make_stream, objects, processors, put, wait_for
 from rehearsal.emulator import Emulator
+from support.emulator.firehose import error_documents, make_stream, objects, processors, put, wait_for
 
 # 60 s of buffer time pass in 0.6 s.
 CLOCK_SCALE = 0.01
 PREFIX = "data/ticker=!{partitionKeyFromQuery:ticker}/year=!{timestamp:yyyy}/"
 PARTITIONED = dict(
-    size_mb=64, interval_s=60, Prefix=PREFIX, ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
+    size_mb=64,
+    interval_s=60,
+    Prefix=PREFIX,
+    ErrorOutputPrefix="errors/!{firehose:error-output-type}/",
     DynamicPartitioningConfiguration={"Enabled": True},
     ProcessingConfiguration=processors(
         ("RecordDeAggregation", {"SubRecordType": "JSON"}),
@@ -59,14 +62,17 @@ def test_each_partition_flushes_on_its_own(emu):
     assert all(len(body.splitlines()) == 1 for body in landed.values())
 
 
-@pytest.mark.parametrize("change,named", [
-    (dict(size_mb=1), "SizeInMBs: must be at least 64"),
-    (dict(interval_s=30), "IntervalInSeconds: must be at least 60"),
-    (dict(Prefix="data/!{partitionKeyFromLambda:ticker}/"), "partitionKeyFromLambda"),
-    (dict(ErrorOutputPrefix=None), "ErrorOutputPrefix: can't be null"),
-    (dict(ProcessingConfiguration=processors(("AppendDelimiterToRecord", {}))), "MetadataExtraction processor"),
-    (dict(DynamicPartitioningConfiguration={"Enabled": False}), "needs DynamicPartitioningConfiguration Enabled"),
-])
+@pytest.mark.parametrize(
+    "change,named",
+    [
+        (dict(size_mb=1), "SizeInMBs: must be at least 64"),
+        (dict(interval_s=30), "IntervalInSeconds: must be at least 60"),
+        (dict(Prefix="data/!{partitionKeyFromLambda:ticker}/"), "partitionKeyFromLambda"),
+        (dict(ErrorOutputPrefix=None), "ErrorOutputPrefix: can't be null"),
+        (dict(ProcessingConfiguration=processors(("AppendDelimiterToRecord", {}))), "MetadataExtraction processor"),
+        (dict(DynamicPartitioningConfiguration={"Enabled": False}), "needs DynamicPartitioningConfiguration Enabled"),
+    ],
+)
 def test_a_stream_the_emulator_cannot_partition_as_aws_does_is_refused(emu, change, named):
     settings = {**PARTITIONED, **change}
     settings = {k: v for k, v in settings.items() if v is not None}

@@ -9,8 +9,8 @@ import zipfile
 import pytest
 from botocore.exceptions import ClientError
 
-from support.emulator.firehose import error_documents, make_stream, objects, processors, put, wait_for
 from rehearsal.emulator import ACCOUNT_ID, Emulator
+from support.emulator.firehose import error_documents, make_stream, objects, processors, put, wait_for
 
 LAMBDA_ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/lambda"
 ERRORS = "errors/!{firehose:error-output-type}/"
@@ -51,18 +51,36 @@ def zipped(name, source):
 @pytest.fixture(scope="module")
 def emu():
     with Emulator() as emulator:
-        emulator.client("iam").create_role(RoleName="lambda", AssumeRolePolicyDocument=json.dumps({
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "lambda.amazonaws.com"}}]}))
+        emulator.client("iam").create_role(
+            RoleName="lambda",
+            AssumeRolePolicyDocument=json.dumps(
+                {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "lambda.amazonaws.com"},
+                        }
+                    ],
+                }
+            ),
+        )
         lam = emulator.client("lambda")
         for name, runtime, handler, source in (
             ("upper", "python3.12", "app.handler", ("app.py", PYTHON_HANDLER)),
             ("reverse", "nodejs24.x", "index.handler", ("index.js", NODE_HANDLER)),
-            ("broken", "python3.12", "app.handler", ("app.py", "def handler(event, context):\n    raise ValueError('boom')\n")),
+            (
+                "broken",
+                "python3.12",
+                "app.handler",
+                ("app.py", "def handler(event, context):\n    raise ValueError('boom')\n"),
+            ),
             ("java", "java21", "Handler::handleRequest", ("Handler.class", "")),
         ):
-            lam.create_function(FunctionName=name, Runtime=runtime, Role=LAMBDA_ROLE, Handler=handler,
-                                Code={"ZipFile": zipped(*source)})
+            lam.create_function(
+                FunctionName=name, Runtime=runtime, Role=LAMBDA_ROLE, Handler=handler, Code={"ZipFile": zipped(*source)}
+            )
         yield emulator
 
 
@@ -77,16 +95,25 @@ def test_append_delimiter_puts_each_record_on_its_own_line(emu):
 
 
 def test_delimited_deaggregation_splits_records(emu):
-    make_stream(emu, "split", ProcessingConfiguration=processors(
-        ("RecordDeAggregation", {"SubRecordType": "DELIMITED", "Delimiter": base64.b64encode(b"##").decode()}),
-        ("AppendDelimiterToRecord", {})))
+    make_stream(
+        emu,
+        "split",
+        ProcessingConfiguration=processors(
+            ("RecordDeAggregation", {"SubRecordType": "DELIMITED", "Delimiter": base64.b64encode(b"##").decode()}),
+            ("AppendDelimiterToRecord", {}),
+        ),
+    )
     put(emu, "split", b"one##two##three")
     assert list(wait_for(emu, "split-bucket").values()) == [b"one\ntwo\nthree\n"]
 
 
 def test_a_python_lambda_transforms_drops_and_fails_records(emu):
-    make_stream(emu, "python", ErrorOutputPrefix=ERRORS,
-                ProcessingConfiguration=processors(("Lambda", {"LambdaArn": arn("upper")})))
+    make_stream(
+        emu,
+        "python",
+        ErrorOutputPrefix=ERRORS,
+        ProcessingConfiguration=processors(("Lambda", {"LambdaArn": arn("upper")})),
+    )
     put(emu, "python", b"hello", b"drop me", b"bad one", b"world")
     landed = wait_for(emu, "python-bucket", count=2)
     [data] = [body for key, body in landed.items() if not key.startswith("errors/")]
@@ -94,7 +121,10 @@ def test_a_python_lambda_transforms_drops_and_fails_records(emu):
     [failed] = [body for key, body in landed.items() if key.startswith("errors/processing-failed/")]
     [document] = error_documents(failed)
     assert (document["errorCode"], base64.b64decode(document["rawData"]), document["lambdaArn"]) == (
-        "Lambda.ProcessingFailedStatus", b"bad one", arn("upper"))
+        "Lambda.ProcessingFailedStatus",
+        b"bad one",
+        arn("upper"),
+    )
 
 
 def test_a_node_lambda_runs_too(emu):
@@ -104,8 +134,12 @@ def test_a_node_lambda_runs_too(emu):
 
 
 def test_a_failing_lambda_is_retried_then_its_records_go_to_processing_failed(emu):
-    make_stream(emu, "broken", ErrorOutputPrefix=ERRORS, ProcessingConfiguration=processors(
-        ("Lambda", {"LambdaArn": arn("broken"), "NumberOfRetries": "1"})))
+    make_stream(
+        emu,
+        "broken",
+        ErrorOutputPrefix=ERRORS,
+        ProcessingConfiguration=processors(("Lambda", {"LambdaArn": arn("broken"), "NumberOfRetries": "1"})),
+    )
     put(emu, "broken", b"kept")
     [(key, body)] = wait_for(emu, "broken-bucket").items()
     assert key.startswith("errors/processing-failed/")
@@ -114,12 +148,18 @@ def test_a_failing_lambda_is_retried_then_its_records_go_to_processing_failed(em
     assert base64.b64decode(document["rawData"]) == b"kept"
 
 
-@pytest.mark.parametrize("processor,named", [
-    (("Lambda", {"LambdaArn": arn("java")}), "runtime java21"),
-    (("Decompression", {"CompressionFormat": "GZIP"}), "processor Decompression"),
-    (("MetadataExtraction", {"MetadataExtractionQuery": "{a: .a", "JsonParsingEngine": "JQ-1.6"}), "does not compile"),
-    (("AppendDelimiterToRecord", {"Delimiter": "Iw=="}), "parameter Delimiter"),
-])
+@pytest.mark.parametrize(
+    "processor,named",
+    [
+        (("Lambda", {"LambdaArn": arn("java")}), "runtime java21"),
+        (("Decompression", {"CompressionFormat": "GZIP"}), "processor Decompression"),
+        (
+            ("MetadataExtraction", {"MetadataExtractionQuery": "{a: .a", "JsonParsingEngine": "JQ-1.6"}),
+            "does not compile",
+        ),
+        (("AppendDelimiterToRecord", {"Delimiter": "Iw=="}), "parameter Delimiter"),
+    ],
+)
 def test_processors_the_emulator_cannot_run_as_aws_does_are_refused(emu, processor, named):
     with pytest.raises(ClientError, match="InvalidArgumentException") as refused:
         make_stream(emu, "refused", ProcessingConfiguration=processors(processor))

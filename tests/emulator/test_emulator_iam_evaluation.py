@@ -21,8 +21,14 @@ def allow(action, resource):
 
 
 def trust(condition):
-    return policy({"Effect": "Allow", "Action": "sts:AssumeRole", "Principal": {"Service": "scheduler.amazonaws.com"},
-                   "Condition": condition})
+    return policy(
+        {
+            "Effect": "Allow",
+            "Action": "sts:AssumeRole",
+            "Principal": {"Service": "scheduler.amazonaws.com"},
+            "Condition": condition,
+        }
+    )
 
 
 def test_an_allow_on_the_stack_allows_delete_stack_on_it_and_nothing_else():
@@ -35,8 +41,10 @@ def test_an_allow_on_the_stack_allows_delete_stack_on_it_and_nothing_else():
 
 
 def test_an_explicit_deny_wins_over_any_allow():
-    documents = [policy(allow("cloudformation:*", "*")),
-                 policy({"Effect": "Deny", "NotAction": "cloudformation:Describe*", "Resource": STACK})]
+    documents = [
+        policy(allow("cloudformation:*", "*")),
+        policy({"Effect": "Deny", "NotAction": "cloudformation:Describe*", "Resource": STACK}),
+    ]
     assert decide(documents, action="cloudformation:DeleteStack", resource=STACK) == EXPLICIT_DENY
     assert decide(documents, action="cloudformation:DescribeStacks", resource=STACK) == ALLOWED
 
@@ -44,8 +52,14 @@ def test_an_explicit_deny_wins_over_any_allow():
 def test_resource_wildcards_match_within_the_pattern_only():
     documents = [policy(allow("cloudformation:DeleteStack", "arn:aws:cloudformation:*:123456789012:stack/Lab/*"))]
     assert decide(documents, action="cloudformation:DeleteStack", resource=STACK) == ALLOWED
-    assert decide(documents, action="cloudformation:DeleteStack",
-                  resource="arn:aws:cloudformation:us-east-1:123456789012:stack/Lab2/1") == IMPLICIT_DENY
+    assert (
+        decide(
+            documents,
+            action="cloudformation:DeleteStack",
+            resource="arn:aws:cloudformation:us-east-1:123456789012:stack/Lab2/1",
+        )
+        == IMPLICIT_DENY
+    )
 
 
 def test_the_trust_policy_holds_only_for_scheduler_with_its_source_account_and_group():
@@ -54,8 +68,10 @@ def test_the_trust_policy_holds_only_for_scheduler_with_its_source_account_and_g
     assert decide([document], **args, context=CONTEXT) == ALLOWED
     assert decide([document], **args, context={**CONTEXT, "aws:SourceAccount": "999999999999"}) == IMPLICIT_DENY
     assert decide([document], **args, context={**CONTEXT, "aws:SourceArn": GROUP + "2"}) == IMPLICIT_DENY
-    assert decide([document], action="sts:AssumeRole", service_principal="events.amazonaws.com",
-                  context=CONTEXT) == IMPLICIT_DENY
+    assert (
+        decide([document], action="sts:AssumeRole", service_principal="events.amazonaws.com", context=CONTEXT)
+        == IMPLICIT_DENY
+    )
 
 
 def test_arn_like_matches_each_part_of_the_arn_on_its_own():
@@ -75,8 +91,9 @@ def test_arn_like_matches_each_part_of_the_arn_on_its_own():
 )
 def test_what_it_cannot_evaluate_is_refused_naming_it_never_passed(condition, named):
     with pytest.raises(Unevaluated, match=named.replace("/", ".")):
-        decide([trust(condition)], action="sts:AssumeRole", service_principal="scheduler.amazonaws.com",
-               context=CONTEXT)
+        decide(
+            [trust(condition)], action="sts:AssumeRole", service_principal="scheduler.amazonaws.com", context=CONTEXT
+        )
 
 
 def test_an_aws_principal_is_not_guessed_at():

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
@@ -16,9 +16,14 @@ from rehearsal.emulator import ACCOUNT_ID, Emulator
 def emu():
     with Emulator() as emulator:
         emulator.client("scheduler").create_schedule(
-            Name="expiry", ScheduleExpression="at(2030-01-01T00:00:00)", FlexibleTimeWindow={"Mode": "OFF"},
-            Target={"Arn": "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack",
-                    "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r", "Input": '{"StackName": "x"}'},
+            Name="expiry",
+            ScheduleExpression="at(2030-01-01T00:00:00)",
+            FlexibleTimeWindow={"Mode": "OFF"},
+            Target={
+                "Arn": "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack",
+                "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r",
+                "Input": '{"StackName": "x"}',
+            },
         )
         yield emulator
         emulator.enforce_iam(False)
@@ -27,17 +32,27 @@ def emu():
 def user(emu, name, actions):
     iam = emu.client("iam")
     iam.create_user(UserName=name)
-    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=json.dumps(
-        {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}))
+    iam.put_user_policy(
+        UserName=name,
+        PolicyName="p",
+        PolicyDocument=json.dumps(
+            {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": actions, "Resource": "*"}]}
+        ),
+    )
     key = iam.create_access_key(UserName=name)["AccessKey"]
     return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
 
 
 def metrics(emu, credentials):
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     return emu.client("cloudwatch", **credentials).get_metric_statistics(
-        Namespace="AWS/Firehose", MetricName="IncomingRecords", Statistics=["Sum"], Period=60,
-        StartTime=now - timedelta(minutes=10), EndTime=now)
+        Namespace="AWS/Firehose",
+        MetricName="IncomingRecords",
+        Statistics=["Sum"],
+        Period=60,
+        StartTime=now - timedelta(minutes=10),
+        EndTime=now,
+    )
 
 
 def refusal(call):

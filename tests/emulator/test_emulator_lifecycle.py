@@ -62,9 +62,14 @@ def test_firehose_is_moto_s_own_again_once_no_emulator_runs():
     with mock_aws():
         boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="plain-moto")
         firehose = boto3.client("firehose", region_name="us-east-1")
-        firehose.create_delivery_stream(DeliveryStreamName="plain", ExtendedS3DestinationConfiguration={
-            "RoleARN": ROLE, "BucketARN": "arn:aws:s3:::plain-moto",
-            "BufferingHints": {"SizeInMBs": 128, "IntervalInSeconds": 900}})
+        firehose.create_delivery_stream(
+            DeliveryStreamName="plain",
+            ExtendedS3DestinationConfiguration={
+                "RoleARN": ROLE,
+                "BucketARN": "arn:aws:s3:::plain-moto",
+                "BufferingHints": {"SizeInMBs": 128, "IntervalInSeconds": 900},
+            },
+        )
         firehose.put_record(DeliveryStreamName="plain", Record={"Data": b"now"})
         listed = boto3.client("s3", region_name="us-east-1").list_objects_v2(Bucket="plain-moto")
         assert listed["KeyCount"] == 1

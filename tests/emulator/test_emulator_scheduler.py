@@ -27,48 +27,68 @@ def expiring_stack(*, expression, policy_resource=None, source_arn=None, target=
     """A stack like the lab's expiry: a group, a role for Scheduler, and a schedule deleting the stack; plus a bucket
     standing for the lab."""
     group_arn = {"Fn::GetAtt": ["Group", "Arn"]}
-    return json.dumps({
-        "Resources": {
-            "Bucket": {"Type": "AWS::S3::Bucket"},
-            "Group": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "lab-expiry"}},
-            "Role": {
-                "Type": "AWS::IAM::Role",
-                "Properties": {"AssumeRolePolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                    "Effect": "Allow", "Action": "sts:AssumeRole",
-                    "Principal": {"Service": "scheduler.amazonaws.com"},
-                    "Condition": {"StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"},
-                                                   "aws:SourceArn": source_arn or group_arn}},
-                }]}},
-            },
-            "Policy": {
-                "Type": "AWS::IAM::Policy",
-                "Properties": {
-                    "PolicyName": "delete-this-stack",
-                    "Roles": [{"Ref": "Role"}],
-                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                        "Effect": "Allow", "Action": "cloudformation:DeleteStack",
-                        "Resource": policy_resource or {"Ref": "AWS::StackId"},
-                    }]},
+    return json.dumps(
+        {
+            "Resources": {
+                "Bucket": {"Type": "AWS::S3::Bucket"},
+                "Group": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "lab-expiry"}},
+                "Role": {
+                    "Type": "AWS::IAM::Role",
+                    "Properties": {
+                        "AssumeRolePolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "sts:AssumeRole",
+                                    "Principal": {"Service": "scheduler.amazonaws.com"},
+                                    "Condition": {
+                                        "StringEquals": {
+                                            "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+                                            "aws:SourceArn": source_arn or group_arn,
+                                        }
+                                    },
+                                }
+                            ],
+                        }
+                    },
                 },
-            },
-            "Schedule": {
-                "Type": "AWS::Scheduler::Schedule",
-                "DependsOn": "Policy",
-                "Properties": {
-                    "GroupName": {"Ref": "Group"},
-                    "ScheduleExpression": expression,
-                    "ScheduleExpressionTimezone": "Etc/UTC",
-                    "FlexibleTimeWindow": {"Mode": "OFF"},
-                    "Target": {
-                        "Arn": target,
-                        "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
-                        "Input": {"Fn::Join": ["", ['{"StackName":"', {"Ref": "AWS::StackId"}, '"}']]},
+                "Policy": {
+                    "Type": "AWS::IAM::Policy",
+                    "Properties": {
+                        "PolicyName": "delete-this-stack",
+                        "Roles": [{"Ref": "Role"}],
+                        "PolicyDocument": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {
+                                    "Effect": "Allow",
+                                    "Action": "cloudformation:DeleteStack",
+                                    "Resource": policy_resource or {"Ref": "AWS::StackId"},
+                                }
+                            ],
+                        },
+                    },
+                },
+                "Schedule": {
+                    "Type": "AWS::Scheduler::Schedule",
+                    "DependsOn": "Policy",
+                    "Properties": {
+                        "GroupName": {"Ref": "Group"},
+                        "ScheduleExpression": expression,
+                        "ScheduleExpressionTimezone": "Etc/UTC",
+                        "FlexibleTimeWindow": {"Mode": "OFF"},
+                        "Target": {
+                            "Arn": target,
+                            "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
+                            "Input": {"Fn::Join": ["", ['{"StackName":"', {"Ref": "AWS::StackId"}, '"}']]},
+                        },
                     },
                 },
             },
-        },
-        "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}},
-    })
+            "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}},
+        }
+    )
 
 
 def at(moment):
@@ -107,14 +127,16 @@ def test_a_role_that_may_delete_another_stack_only_is_refused_and_the_lab_stays(
     other = f"arn:aws:cloudformation:us-east-1:{ACCOUNT_ID}:stack/OtherLab/*"
     expires = emu.clock.now() + timedelta(minutes=10)
     emu.client("cloudformation").create_stack(
-        StackName="Lab", TemplateBody=expiring_stack(expression=at(expires), policy_resource=other))
+        StackName="Lab", TemplateBody=expiring_stack(expression=at(expires), policy_resource=other)
+    )
     emu.clock.speed_up_until(expires, real_seconds=0.5)
     assert wait_for(lambda: emu.scheduler_invocations())
     [invocation] = emu.scheduler_invocations()
     assert not invocation.ok
     assert invocation.outcome.startswith("AccessDenied: ")
     assert "not allowed (no statement allows it) cloudformation:DeleteStack on arn:aws:cloudformation:" in (
-        invocation.outcome)
+        invocation.outcome
+    )
     assert stack_names(emu) == ["Lab"]
 
 
@@ -122,7 +144,8 @@ def test_a_trust_policy_for_another_schedule_group_is_refused(emu):
     expires = emu.clock.now() + timedelta(minutes=10)
     other_group = f"arn:aws:scheduler:us-east-1:{ACCOUNT_ID}:schedule-group/default"
     emu.client("cloudformation").create_stack(
-        StackName="Lab", TemplateBody=expiring_stack(expression=at(expires), source_arn=other_group))
+        StackName="Lab", TemplateBody=expiring_stack(expression=at(expires), source_arn=other_group)
+    )
     emu.clock.speed_up_until(expires, real_seconds=0.5)
     assert wait_for(lambda: emu.scheduler_invocations())
     [invocation] = emu.scheduler_invocations()
@@ -151,15 +174,20 @@ def test_a_re_deploy_moves_the_expiry(emu):
     [
         ("rate(1 hour)", DELETE_STACK, "only one-time at(yyyy-mm-ddThh:mm:ss) schedules fire"),
         ("cron(0 12 * * ? *)", DELETE_STACK, "only one-time at("),
-        ("at(2030-01-01T00:00:00)", "arn:aws:scheduler:::aws-sdk:ec2:stopInstances",
-         "the targets fired here are aws-sdk:cloudformation:deleteStack"),
+        (
+            "at(2030-01-01T00:00:00)",
+            "arn:aws:scheduler:::aws-sdk:ec2:stopInstances",
+            "the targets fired here are aws-sdk:cloudformation:deleteStack",
+        ),
         ("at(2030-01-01T00:00:00)", "arn:aws:lambda:us-east-1:123456789012:function:f", "Target.Arn"),
     ],
 )
 def test_a_schedule_the_emulator_could_not_fire_is_refused_at_creation(emu, expression, target, refused):
     with pytest.raises(ClientError) as error:
         emu.client("scheduler").create_schedule(
-            Name="s", ScheduleExpression=expression, FlexibleTimeWindow={"Mode": "OFF"},
+            Name="s",
+            ScheduleExpression=expression,
+            FlexibleTimeWindow={"Mode": "OFF"},
             Target={"Arn": target, "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r", "Input": "{}"},
         )
     assert error.value.response["Error"]["Code"] == "ValidationException"
@@ -170,15 +198,20 @@ def test_a_stack_with_such_a_schedule_fails_naming_it(emu):
     cloudformation = emu.client("cloudformation")
     cloudformation.create_stack(StackName="Lab", TemplateBody=expiring_stack(expression="rate(5 minutes)"))
     assert cloudformation.describe_stacks(StackName="Lab")["Stacks"][0]["StackStatus"] == "ROLLBACK_COMPLETE"
-    reasons = [e.get("ResourceStatusReason") or "" for e in cloudformation.describe_stack_events(StackName="Lab")[
-        "StackEvents"] if e["ResourceStatus"] == "CREATE_FAILED"]
+    reasons = [
+        e.get("ResourceStatusReason") or ""
+        for e in cloudformation.describe_stack_events(StackName="Lab")["StackEvents"]
+        if e["ResourceStatus"] == "CREATE_FAILED"
+    ]
     assert any("only one-time at" in reason for reason in reasons), reasons
 
 
 def test_a_disabled_schedule_does_not_fire(emu):
     now = emu.clock.now()
     emu.client("scheduler").create_schedule(
-        Name="off", ScheduleExpression=at(now + timedelta(seconds=1)), FlexibleTimeWindow={"Mode": "OFF"},
+        Name="off",
+        ScheduleExpression=at(now + timedelta(seconds=1)),
+        FlexibleTimeWindow={"Mode": "OFF"},
         State="DISABLED",
         Target={"Arn": DELETE_STACK, "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r", "Input": '{"StackName": "x"}'},
     )
@@ -190,7 +223,9 @@ def test_the_leftovers_check_sees_schedules_and_schedule_groups(emu):
     scheduler = emu.client("scheduler")
     scheduler.create_schedule_group(Name="forgotten")
     scheduler.create_schedule(
-        Name="left", GroupName="forgotten", ScheduleExpression="at(2030-01-01T00:00:00)",
+        Name="left",
+        GroupName="forgotten",
+        ScheduleExpression="at(2030-01-01T00:00:00)",
         FlexibleTimeWindow={"Mode": "OFF"},
         Target={"Arn": DELETE_STACK, "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r", "Input": '{"StackName": "x"}'},
     )

@@ -10,6 +10,8 @@ import zipfile
 import pytest
 from aws_cdk import aws_kinesisfirehose as firehose
 
+from rehearsal.emulator import Emulator
+from rehearsal.leftovers import find_leftovers
 from support.emulator.firehose import error_documents, objects, wait_for
 from support.emulator.stacks import events
 from support.emulator.third_party import (
@@ -21,8 +23,6 @@ from support.emulator.third_party import (
     asset_keys,
     cdk_templates,
 )
-from rehearsal.emulator import Emulator
-from rehearsal.leftovers import find_leftovers
 
 # 60 s of buffer time pass in 0.6 s.
 CLOCK_SCALE = 0.01
@@ -57,8 +57,9 @@ def deployed(templates):
 def test_all_properties_stream_transforms_compresses_encrypts_names_and_backs_up(deployed):
     emu, outputs = deployed
     out = outputs[ALL_PROPERTIES]
-    emu.client("firehose").put_record_batch(DeliveryStreamName=out["StreamName"],
-                                            Records=[{"Data": b"testData123"}, {"Data": b"more"}])
+    emu.client("firehose").put_record_batch(
+        DeliveryStreamName=out["StreamName"], Records=[{"Data": b"testData123"}, {"Data": b"more"}]
+    )
     [(key, body)] = wait_for(emu, out["BucketName"], prefix="regularPrefix").items()
     # Prefix without a timestamp: the time prefix is appended, in Asia/Tokyo (CustomTimeZone); FileExtension.
     assert re.fullmatch(rf"regularPrefix\d{{4}}/\d{{2}}/\d{{2}}/\d{{2}}/{out['StreamName']}-1-[-0-9a-f]+\.log\.gz", key)
@@ -67,8 +68,10 @@ def test_all_properties_stream_transforms_compresses_encrypts_names_and_backs_up
     assert (head["ServerSideEncryption"], head["SSEKMSKeyId"]) == ("aws:kms", out["KeyArn"])
     [(backup_key, backup)] = wait_for(emu, out["BackupBucketName"], prefix="backupPrefix").items()
     assert backup_key.endswith(".gz") and backup == b"testData123more"  # source records, before the Lambda
-    assert emu.client("s3").head_object(Bucket=out["BackupBucketName"], Key=backup_key)["SSEKMSKeyId"] == \
-        out["BackupKeyArn"]
+    assert (
+        emu.client("s3").head_object(Bucket=out["BackupBucketName"], Key=backup_key)["SSEKMSKeyId"]
+        == out["BackupKeyArn"]
+    )
 
 
 def test_zero_buffering_stream_delivers_every_put_at_once(deployed):
@@ -86,9 +89,11 @@ def test_zero_buffering_stream_delivers_every_put_at_once(deployed):
 def test_dynamic_partitioning_stream_partitions_by_the_jq_keys(deployed):
     emu, outputs = deployed
     out = outputs[DYNAMIC_PARTITIONING]
-    records = ['{"foo":"recordA","bar":{"baz":"Partition1","blah":"blah"},"data":"data1"}',
-               '{"foo":"recordB","bar":{"baz":"Partition2","blah":"quux"},"data":"data2"}',
-               '{"data":"data3"}']
+    records = [
+        '{"foo":"recordA","bar":{"baz":"Partition1","blah":"blah"},"data":"data1"}',
+        '{"foo":"recordB","bar":{"baz":"Partition2","blah":"quux"},"data":"data2"}',
+        '{"data":"data3"}',
+    ]
     emu.client("firehose").put_record(DeliveryStreamName=out["StreamName"], Record={"Data": "".join(records)})
     landed = wait_for(emu, out["BucketName"], count=3)
     # No timestamp in the prefix: the default yyyy/MM/dd/HH/ follows the partition keys ("semantic rules").
@@ -102,8 +107,9 @@ def test_dynamic_partitioning_stream_partitions_by_the_jq_keys(deployed):
 def test_solutions_constructs_stream_is_encrypted_and_delivers_with_the_key(deployed):
     emu, outputs = deployed
     out = outputs[SOLUTIONS_CONSTRUCTS]
-    answer = emu.client("firehose").put_record_batch(DeliveryStreamName=out["StreamName"],
-                                                     Records=[{"Data": b'{"event":1}\n'}])
+    answer = emu.client("firehose").put_record_batch(
+        DeliveryStreamName=out["StreamName"], Records=[{"Data": b'{"event":1}\n'}]
+    )
     assert (answer["FailedPutCount"], answer["Encrypted"]) == (0, True)
     emu.flush_firehose()  # a 300 s buffer: deliver now
     [(key, body)] = objects(emu, out["BucketName"]).items()
@@ -115,10 +121,18 @@ def test_solutions_constructs_stream_is_encrypted_and_delivers_with_the_key(depl
 def retained_log_groups(templates) -> int:
     """What AWS too would leave: the log group aws-cdk-lib's Firehose L2 makes with DeletionPolicy Retain (aws-cdk
     #11549), and the /aws/lambda/ group CDK's auto-delete Lambda creates when it empties a bucket (aws-cdk #26553)."""
-    retained = sum(1 for t in templates.values() for r in t["Resources"].values()
-                   if r["Type"] == "AWS::Logs::LogGroup" and r.get("DeletionPolicy") == "Retain")
-    auto_delete_providers = {(name, json.dumps(r["Properties"]["ServiceToken"])) for name, t in templates.items()
-                             for r in t["Resources"].values() if r["Type"] == "Custom::S3AutoDeleteObjects"}
+    retained = sum(
+        1
+        for t in templates.values()
+        for r in t["Resources"].values()
+        if r["Type"] == "AWS::Logs::LogGroup" and r.get("DeletionPolicy") == "Retain"
+    )
+    auto_delete_providers = {
+        (name, json.dumps(r["Properties"]["ServiceToken"]))
+        for name, t in templates.items()
+        for r in t["Resources"].values()
+        if r["Type"] == "Custom::S3AutoDeleteObjects"
+    }
     return retained + len(auto_delete_providers)
 
 

@@ -8,30 +8,42 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 
 from labctl.__main__ import main
 from labctl.query import table_lines
-from support.queryable_lab import stack_template
 from rehearsal.emulator import Emulator
+from support.queryable_lab import stack_template
 
 BUCKET = "labctl-query-bucket"
-NOW = datetime.now(timezone.utc)
+NOW = datetime.now(UTC)
 
 
 @pytest.fixture(scope="module")
 def lab(template, tmp_path_factory):
     with Emulator() as emu:
-        emu.client("cloudformation").create_stack(StackName="FirehoseLab", TemplateBody=stack_template(template, BUCKET))
+        emu.client("cloudformation").create_stack(
+            StackName="FirehoseLab", TemplateBody=stack_template(template, BUCKET)
+        )
         lines = [
-            {"event_time": NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"), "event_id": str(i), "producer_id": "p",
-             "seq": i, "ticker": ticker, "exchange": "XNAS", "side": "buy", "price": 10.0, "quantity": 2}
+            {
+                "event_time": NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                "event_id": str(i),
+                "producer_id": "p",
+                "seq": i,
+                "ticker": ticker,
+                "exchange": "XNAS",
+                "side": "buy",
+                "price": 10.0,
+                "quantity": 2,
+            }
             for i, ticker in enumerate(["MSFT", "MSFT", "AAPL"])
         ]
         emu.client("s3").put_object(
-            Bucket=BUCKET, Key=NOW.strftime("data/year=%Y/month=%m/day=%d/hour=%H/delivery"),
+            Bucket=BUCKET,
+            Key=NOW.strftime("data/year=%Y/month=%m/day=%d/hour=%H/delivery"),
             Body="".join(json.dumps(line) + "\n" for line in lines).encode(),
         )
         yield emu, emu.cli_env(tmp_path_factory.mktemp("cdk-home"))
@@ -77,12 +89,17 @@ def test_a_query_that_fails_prints_athenas_reason_and_exits_1(as_student, capsys
     assert err.startswith("query FAILED: COLUMN_NOT_FOUND")
 
 
-@pytest.mark.parametrize("args, message", [
-    (["query", "top stocks"], "query: no saved query 'top stocks' in workgroup FirehoseLab; saved: events per "
-                              "minute, top tickers"),
-    (["query", "top tickers", "--sql", "SELECT 1"], "query: give a saved query's name or --sql, not both"),
-    (["query", "-c", "labName=Other", "top tickers"], "query: no deployed lab named 'Other'"),
-])
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (
+            ["query", "top stocks"],
+            "query: no saved query 'top stocks' in workgroup FirehoseLab; saved: events per minute, top tickers",
+        ),
+        (["query", "top tickers", "--sql", "SELECT 1"], "query: give a saved query's name or --sql, not both"),
+        (["query", "-c", "labName=Other", "top tickers"], "query: no deployed lab named 'Other'"),
+    ],
+)
 def test_bad_input_is_one_line_and_exit_2(as_student, capsys, args, message):
     assert main(args) == 2
     _, err = capsys.readouterr()

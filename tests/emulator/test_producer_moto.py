@@ -14,13 +14,13 @@ import boto3
 import pytest
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
-from support.producer.cli import aws_env, run_producer
 
 from producer import cli
 from producer.deadletter import DeadLetter
 from producer.events import sample_events
 from producer.results import STREAM_NOT_FOUND
 from producer.sender import send_events
+from support.producer.cli import aws_env, run_producer
 
 REGION = "us-east-1"
 BUCKET = "firehose-lab-test-bucket"

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from labctl import status
 from labctl.__main__ import main as labctl_main
 from rehearsal.emulator import ACCOUNT_ID, Emulator
+
 
 @pytest.fixture(scope="module")
 def emulator(tmp_path_factory):
@@ -31,8 +32,13 @@ def emu(emulator, monkeypatch, tmp_path):
 def deploy(emu, name, *, expires_at="never", schedule=None, stop_when_done="true"):
     """A stack with the outputs status reads, an instance, and a stream named after it."""
     stream = f"{name}-stream"
-    emu.client("firehose").create_delivery_stream(DeliveryStreamName=stream, ExtendedS3DestinationConfiguration={
-        "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose", "BucketARN": "arn:aws:s3:::lab-bucket"})
+    emu.client("firehose").create_delivery_stream(
+        DeliveryStreamName=stream,
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/firehose",
+            "BucketARN": "arn:aws:s3:::lab-bucket",
+        },
+    )
     ami = emu.client("ec2").describe_images()["Images"][0]["ImageId"]
     outputs = {
         "InstanceId": {"Value": {"Ref": "Instance"}},
@@ -42,11 +48,20 @@ def deploy(emu, name, *, expires_at="never", schedule=None, stop_when_done="true
     }
     if schedule:
         outputs["ExpirySchedule"] = {"Value": schedule}
-    emu.client("cloudformation").create_stack(StackName=name, TemplateBody=json.dumps({
-        "Resources": {"Instance": {"Type": "AWS::EC2::Instance",
-                                   "Properties": {"ImageId": ami, "InstanceType": "t3.micro"}}},
-        "Outputs": outputs,
-    }))
+    emu.client("cloudformation").create_stack(
+        StackName=name,
+        TemplateBody=json.dumps(
+            {
+                "Resources": {
+                    "Instance": {
+                        "Type": "AWS::EC2::Instance",
+                        "Properties": {"ImageId": ami, "InstanceType": "t3.micro"},
+                    }
+                },
+                "Outputs": outputs,
+            }
+        ),
+    )
     stack = emu.client("cloudformation").describe_stacks(StackName=name)["Stacks"][0]
     return {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
 
@@ -61,11 +76,17 @@ def at(moment):
 
 
 def test_a_producing_lab_says_so_and_when_it_expires(emu, capsys):
-    expires = datetime.now(timezone.utc).replace(microsecond=0) + timedelta(hours=2, minutes=30)
+    expires = datetime.now(UTC).replace(microsecond=0) + timedelta(hours=2, minutes=30)
     emu.client("scheduler").create_schedule(
-        Name="expiry", ScheduleExpression=f"at({expires:%Y-%m-%dT%H:%M:%S})", FlexibleTimeWindow={"Mode": "OFF"},
-        Target={"Arn": "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack",
-                "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r", "Input": '{"StackName": "FirehoseLab"}'})
+        Name="expiry",
+        ScheduleExpression=f"at({expires:%Y-%m-%dT%H:%M:%S})",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack",
+            "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/r",
+            "Input": '{"StackName": "FirehoseLab"}',
+        },
+    )
     outputs = deploy(emu, "Producing", expires_at=at(expires), schedule="default/expiry")
     emu.client("firehose").put_record_batch(DeliveryStreamName="Producing-stream", Records=[{"Data": b"{}\n"}] * 7)
     code, lines = make_status(capsys, "Producing")
@@ -74,8 +95,9 @@ def test_a_producing_lab_says_so_and_when_it_expires(emu, capsys):
     assert lines[1].startswith(f"  instance {outputs['InstanceId']}: running (since ")
     assert lines[2] == "  producer: sending: 7 records reached the stream in the last 10 min"
     assert lines[3] == "  when the producer is done: the instance stops itself (stopWhenDone)"
-    assert lines[4] in (f"  expires: {expires:%Y-%m-%d %H:%M} UTC (in 2 h {m} min), the stack deletes itself"
-                        for m in (29, 30))
+    assert lines[4] in (
+        f"  expires: {expires:%Y-%m-%d %H:%M} UTC (in 2 h {m} min), the stack deletes itself" for m in (29, 30)
+    )
 
 
 def test_a_stopped_instance_means_a_stopped_producer(emu, capsys):
@@ -83,8 +105,10 @@ def test_a_stopped_instance_means_a_stopped_producer(emu, capsys):
     emu.power_off(outputs["InstanceId"])
     code, lines = make_status(capsys, "Stopped")
     assert code == 0
-    assert lines[1] == (f"  instance {outputs['InstanceId']}: stopped (t3.micro, no public IP, "
-                        "Client.InstanceInitiatedShutdown: Instance initiated shutdown)")
+    assert lines[1] == (
+        f"  instance {outputs['InstanceId']}: stopped (t3.micro, no public IP, "
+        "Client.InstanceInitiatedShutdown: Instance initiated shutdown)"
+    )
     assert lines[2] == "  producer: stopped (its instance is stopped)"
     assert lines[4] == "  expires: never (expiresAfterHours=0): the lab lives until `make destroy`"
 
@@ -93,12 +117,13 @@ def test_a_running_instance_whose_producer_sends_nothing_is_not_called_sending(e
     deploy(emu, "Idle", stop_when_done="false")
     _, lines = make_status(capsys, "Idle")
     assert lines[2].startswith("  producer: not sending: no records in the last 10 min")
-    assert lines[3] == ("  when the producer is done: the instance keeps running (stopWhenDone=false): "
-                        "`make destroy` when you are done")
+    assert lines[3] == (
+        "  when the producer is done: the instance keeps running (stopWhenDone=false): `make destroy` when you are done"
+    )
 
 
 def test_a_missing_expiry_schedule_is_shouted(emu, capsys):
-    deploy(emu, "Unscheduled", expires_at=at(datetime.now(timezone.utc) + timedelta(hours=3)), schedule="default/gone")
+    deploy(emu, "Unscheduled", expires_at=at(datetime.now(UTC) + timedelta(hours=3)), schedule="default/gone")
     _, lines = make_status(capsys, "Unscheduled")
     assert lines[4].endswith("the stack deletes itself; its schedule is missing!")
 
@@ -112,7 +137,9 @@ def test_an_expired_or_destroyed_lab_is_gone_and_exits_1(emu, capsys):
 
 def test_a_lab_never_deployed_exits_1(emu, capsys):
     assert make_status(capsys, "Other") == (
-        1, ["lab Other (us-east-1): not deployed (never, or deleted over 90 days ago)"])
+        1,
+        ["lab Other (us-east-1): not deployed (never, or deleted over 90 days ago)"],
+    )
 
 
 def test_a_bad_setting_is_one_line_and_exit_2(capsys):

@@ -12,11 +12,11 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from producer.firehose import make_client
 from labctl.delivered import read_object
 from labctl.lab import LabNotFound, find_lab
 from labctl.toolkit import ROOT
 from labctl.verify import Findings, report, tagged_events, verify
+from producer.firehose import make_client
 
 REGION = "us-east-1"
 
@@ -42,15 +42,16 @@ def deploy_fake_lab(delivery_prefix: str, client=None, interval: int | None = No
         "Resources": {"Placeholder": {"Type": "AWS::SNS::Topic"}},
         "Outputs": {key: {"Value": value} for key, value in outputs.items()},
     }
-    client("cloudformation").create_stack(
-        StackName="FirehoseLab", TemplateBody=json.dumps(template)
-    )
+    client("cloudformation").create_stack(StackName="FirehoseLab", TemplateBody=json.dumps(template))
 
 
 @pytest.fixture
 def aws(monkeypatch):
-    for key, value in {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                       "AWS_DEFAULT_REGION": REGION}.items():
+    for key, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+    }.items():
         monkeypatch.setenv(key, value)
     with mock_aws():
         yield
@@ -142,8 +143,14 @@ def test_a_command_that_read_parquet_exits_cleanly():
 
 
 def labctl_verify(*args: str, env: dict) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "labctl", "verify", *args], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "labctl", "verify", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_lines_that_are_not_json_events_are_skipped_and_counted(tmp_path):
@@ -153,11 +160,17 @@ def test_lines_that_are_not_json_events_are_skipped_and_counted(tmp_path):
 
     with Emulator(clock_scale=0.05) as emulator:  # the 60 s interval passes in 3 s: one object holds both
         deploy_fake_lab("data/", client=emulator.client, interval=60)
-        emulator.client("firehose").put_record_batch(DeliveryStreamName="lab-stream", Records=[
-            {"Data": b"hello from the CLI\n"}, {"Data": b"[1, 2, 3]\n"}, {"Data": b'{"unfinished": \n'}])
+        emulator.client("firehose").put_record_batch(
+            DeliveryStreamName="lab-stream",
+            Records=[{"Data": b"hello from the CLI\n"}, {"Data": b"[1, 2, 3]\n"}, {"Data": b'{"unfinished": \n'}],
+        )
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.update(AWS_ENDPOINT_URL=emulator.endpoint_url, AWS_ACCESS_KEY_ID="testing",
-                   AWS_SECRET_ACCESS_KEY="testing", AWS_REGION=REGION)
+        env.update(
+            AWS_ENDPOINT_URL=emulator.endpoint_url,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_REGION=REGION,
+        )
         run = labctl_verify("--count", "40", "--timeout", "30", "--poll-seconds", "0.2", env=env)
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr

@@ -28,7 +28,6 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
 
 LOOK_FOR = {"en": "**Look for:**", "es": "**Busca:**"}
 RUN, BACKGROUND, CTRL_C = "run", "background", "ctrl-c"
@@ -55,7 +54,7 @@ class Step:
 class Block:
     """Any ```bash block of a guide, run or not: what the two guides must hold alike."""
 
-    kind: Optional[str]  # the marker's kind, None when not run
+    kind: str | None  # the marker's kind, None when not run
     code: str
     exit_code: int
 
@@ -72,7 +71,7 @@ def parse(path: Path, language: str) -> Guide:
     label = LOOK_FOR[language]
     lines = path.read_text().splitlines()
     guide = Guide(path)
-    pending: Optional[tuple[str, int, int]] = None  # (kind, exit code, line) of a marker waiting for its block
+    pending: tuple[str, int, int] | None = None  # (kind, exit code, line) of a marker waiting for its block
     index = 0
     while index < len(lines):
         text = lines[index]
@@ -94,7 +93,7 @@ def parse(path: Path, language: str) -> Guide:
             end = next((i for i in range(index + 1, len(lines)) if lines[i].strip() == "```"), None)
             if end is None:
                 raise GuideError(f"{path.name}:{index + 1}: a code block that never ends")
-            code = "\n".join(lines[index + 1:end])
+            code = "\n".join(lines[index + 1 : end])
             if fence.group("info") == "bash":
                 kind, exit_code, line = pending or (None, 0, index + 1)
                 guide.blocks.append(Block(kind, code, exit_code))
@@ -147,7 +146,7 @@ def _look_for(lines: list[str], start: int, label: str) -> tuple[tuple[str, ...]
 class Outcome:
     step: Step
     output: str
-    exit_code: Optional[int]
+    exit_code: int | None
     seconds: float
 
     def missing(self) -> list[str]:
@@ -182,8 +181,8 @@ class Session:
         self.workdir = workdir
         self.env = dict(env)
         self.timeout = timeout
-        self.background: Optional[subprocess.Popen] = None
-        self.background_log: Optional[Path] = None
+        self.background: subprocess.Popen | None = None
+        self.background_log: Path | None = None
 
     def run(self, step: Step) -> Outcome:
         started = time.monotonic()
@@ -201,8 +200,16 @@ class Session:
         # The EXIT trap hands the shell's exported variables to the next block, whatever the last command did.
         script = f"set -e\ntrap 'env -0 > {env_out}' EXIT\n{code}\n"
         try:
-            run = subprocess.run(["bash", "-c", script], cwd=self.workdir, env=self.env, stdin=subprocess.DEVNULL,
-                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=self.timeout)
+            run = subprocess.run(
+                ["bash", "-c", script],
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+                timeout=self.timeout,
+            )
             variables = Path(env_out).read_bytes().split(b"\0")
         finally:
             os.unlink(env_out)
@@ -213,14 +220,20 @@ class Session:
         }
         return run.stdout, run.returncode
 
-    def _start(self, step: Step) -> tuple[str, Optional[int]]:
+    def _start(self, step: Step) -> tuple[str, int | None]:
         if self.background is not None:
             raise GuideError("a second background command while the first still runs")
         self.background_log = self.workdir / ".guide-background.log"
         with open(self.background_log, "wb") as log:
-            self.background = subprocess.Popen(["bash", "-c", step.code], cwd=self.workdir, env=self.env,
-                                               stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                                               start_new_session=True)
+            self.background = subprocess.Popen(
+                ["bash", "-c", step.code],
+                cwd=self.workdir,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             output = self.background_log.read_text(errors="replace")
@@ -231,7 +244,7 @@ class Session:
             time.sleep(0.5)
         return self.background_log.read_text(errors="replace"), None
 
-    def _interrupt(self) -> tuple[str, Optional[int]]:
+    def _interrupt(self) -> tuple[str, int | None]:
         if self.background is None:
             raise GuideError("Ctrl-C with no background command running")
         offset = self.background_log.stat().st_size

@@ -19,9 +19,11 @@ def stack_template(template, bucket: str) -> str:
     kept[bucket_id] = {"Type": "AWS::S3::Bucket", "Properties": {"BucketName": bucket}}
     lab_outputs = template.to_json()["Outputs"]
     outputs = {name: lab_outputs[name] for name in OUTPUTS}
-    outputs.update({
-        "BucketName": {"Value": {"Ref": bucket_id}},
-        "DeliveryStreamName": {"Value": "no-stream-in-this-stack"},
-        "DataPrefix": {"Value": f"s3://{bucket}/data/"},
-    })
+    outputs.update(
+        {
+            "BucketName": {"Value": {"Ref": bucket_id}},
+            "DeliveryStreamName": {"Value": "no-stream-in-this-stack"},
+            "DataPrefix": {"Value": f"s3://{bucket}/data/"},
+        }
+    )
     return json.dumps({"Resources": kept, "Outputs": outputs})

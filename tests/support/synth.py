@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from labctl.toolkit import cdk_json_context
 
@@ -13,7 +13,7 @@ def lab_context(**overrides) -> dict:
 
 
 # The moment every test synth happens: the expiry schedule counts from it, so templates are the same on every run.
-SYNTH_TIME = datetime(2026, 11, 26, 9, 30, tzinfo=timezone.utc)
+SYNTH_TIME = datetime(2026, 11, 26, 9, 30, tzinfo=UTC)
 
 
 def synth(**overrides):

@@ -55,9 +55,9 @@ def render_user_data(template):
         if isinstance(part, str):
             return part
         if "Ref" in part:
-            return "${Ref:%s}" % part["Ref"]
+            return f"${{Ref:{part['Ref']}}}"
         if "Fn::GetAtt" in part:
-            return "${GetAtt:%s}" % ".".join(part["Fn::GetAtt"])
+            return f"${{GetAtt:{'.'.join(part['Fn::GetAtt'])}}}"
         if "Fn::Sub" in part:
             return part["Fn::Sub"]
         raise AssertionError(f"unexpected intrinsic in user-data: {part}")

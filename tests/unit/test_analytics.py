@@ -9,9 +9,9 @@ import pytest
 from aws_cdk.assertions import Match
 
 from lab_stack.analytics import PARTITION_COLUMNS
+from lab_stack.delivery import DATA_PREFIX
 from lab_stack.names import DATABASE_OWNER_PARAMETER
 from producer.schema import EVENT_FIELDS
-from lab_stack.delivery import DATA_PREFIX
 from support.template import all_statements, as_list, logical_id, only, role_assumed_by, statements_of_role
 
 # Firehose's timestamp fields in DATA_PREFIX, and the partition column each one fills.
@@ -25,7 +25,7 @@ def show(value):
     if isinstance(value, str):
         return value
     if "Ref" in value:
-        return "${Ref:%s}" % value["Ref"]
+        return f"${{Ref:{value['Ref']}}}"
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return separator.join(show(part) for part in parts)
@@ -81,7 +81,7 @@ def test_partitions_are_projected_from_the_streams_date_prefix(template):
     ]
     assert parameters["projection.enabled"] == "true"
     bucket_id = logical_id(template, "AWS::S3::Bucket")
-    as_projected = re.sub(r"!\{timestamp:(\w+)\}", lambda m: "${%s}" % PREFIX_FIELDS[m[1]], DATA_PREFIX)
+    as_projected = re.sub(r"!\{timestamp:(\w+)\}", lambda m: f"${{{PREFIX_FIELDS[m[1]]}}}", DATA_PREFIX)
     assert show(parameters["storage.location.template"]) == f"s3://${{Ref:{bucket_id}}}/{as_projected}"
     for field, name in PREFIX_FIELDS.items():
         assert parameters[f"projection.{name}.type"] == "integer"
@@ -233,8 +233,8 @@ def test_queries_use_only_columns_of_the_table(template):
 
 
 def test_dashboard_graphs_the_stream_and_the_producer_host(template):
-    stream = "${Ref:%s}" % logical_id(template, "AWS::KinesisFirehose::DeliveryStream")
-    instance = "${Ref:%s}" % logical_id(template, "AWS::EC2::Instance")
+    stream = f"${{Ref:{logical_id(template, 'AWS::KinesisFirehose::DeliveryStream')}}}"
+    instance = f"${{Ref:{logical_id(template, 'AWS::EC2::Instance')}}}"
     metrics = dashboard_metrics(template)
     for name in (
         "IncomingRecords",

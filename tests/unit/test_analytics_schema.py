@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS
 from producer.events import sample_events
+from producer.schema import EVENT_FIELDS, TICKER_SYMBOLS
 
 # What Firehose's OpenX JSON deserializer turns into a timestamp: yyyy-MM-dd'T'HH:mm:ss[.fraction]'Z' (UTC).
 ISO_8601_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")

@@ -13,14 +13,14 @@ CFN_LINT = Path(sys.executable).parent / "cfn-lint"
 REGIONS = ["us-east-1", "us-west-2", "eu-west-1"]
 
 
-@pytest.mark.parametrize("lab", ["default_lab", "custom_lab", "parquet_lab", "partitioned_lab", "parquet_partitioned_lab"])
+@pytest.mark.parametrize(
+    "lab", ["default_lab", "custom_lab", "parquet_lab", "partitioned_lab", "parquet_partitioned_lab"]
+)
 def test_cfn_lint_is_clean(lab, request, tmp_path):
     _, template = request.getfixturevalue(lab)
     path = tmp_path / "template.json"
     path.write_text(json.dumps(template.to_json()))
-    result = subprocess.run(
-        [str(CFN_LINT), "--regions", *REGIONS, "--", str(path)], capture_output=True, text=True
-    )
+    result = subprocess.run([str(CFN_LINT), "--regions", *REGIONS, "--", str(path)], capture_output=True, text=True)
     assert (result.returncode, result.stdout + result.stderr) == (0, "")
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from support.synth import lab_context
 from lab_stack.config import DEFAULTS, ConfigError, LabConfig
+from support.synth import lab_context
 
 
 def test_cdk_json_documents_exactly_the_defaults_the_code_uses():

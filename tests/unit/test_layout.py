@@ -89,7 +89,7 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
             if nxt.startswith(module + "."):
                 continue
             if nxt in path:
-                return path[path.index(nxt):] + [nxt]
+                return path[path.index(nxt) :] + [nxt]
             if nxt not in done:
                 found = visit(nxt, path + [nxt])
                 if found:
@@ -135,7 +135,8 @@ def test_the_emulator_imports_nothing_of_the_rehearsal_around_it(graph):
 
 
 def test_the_rest_of_the_tree_uses_only_what_an_emulator_service_package_exports(graph):
-    """Outside rehearsal/emulator/, `rehearsal.emulator.firehose` is fine; `rehearsal.emulator.firehose.settings` not."""
+    """Outside rehearsal/emulator/, `rehearsal.emulator.firehose` is fine, `rehearsal.emulator.firehose.settings`
+    is not."""
     offenders = {
         f"{name} imports {imported}"
         for name, imported_names in graph.items()

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import json
 import subprocess
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from support.synth import SYNTH_TIME
 from producer import service
+from support.synth import SYNTH_TIME
 from support.template import only, render_user_data, rendered_unit, resources_of
 
 
@@ -84,7 +84,7 @@ def test_a_later_deploy_moves_the_expiry():
         schedule = next(iter(Template.from_stack(stack).find_resources("AWS::Scheduler::Schedule").values()))
         return schedule["Properties"]["ScheduleExpression"]
 
-    first = datetime(2026, 3, 1, 23, 15, 30, 999_000, tzinfo=timezone.utc)
+    first = datetime(2026, 3, 1, 23, 15, 30, 999_000, tzinfo=UTC)
     assert expression(first) == "at(2026-03-02T01:15:30)"
     assert expression(first + timedelta(hours=5)) == "at(2026-03-02T06:15:30)"
 
@@ -148,5 +148,5 @@ def test_expires_after_hours_0_makes_no_schedule_and_says_never(custom_lab):
 def test_expiry_time_is_whole_seconds_after_the_synth(hours):
     from lab_stack.lifetime import expiry_time
 
-    now = datetime(2026, 12, 31, 23, 59, 59, 500_000, tzinfo=timezone.utc)
-    assert expiry_time(now, hours) == datetime(2026, 12, 31, 23, 59, 59, tzinfo=timezone.utc) + timedelta(hours=hours)
+    now = datetime(2026, 12, 31, 23, 59, 59, 500_000, tzinfo=UTC)
+    assert expiry_time(now, hours) == datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC) + timedelta(hours=hours)

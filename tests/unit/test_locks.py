@@ -46,16 +46,20 @@ def test_the_venv_is_exactly_the_dev_lock():
     locked = {entry.name: entry.version for entry in read_lock(DEV_LOCK) if applies(entry)}
     present = installed()
     extra = sorted(f"{name}=={version}" for name, version in present.items() if name not in locked)
-    differing = sorted(f"{name}: lock {locked[name]}, venv {present.get(name)}"
-                       for name in locked if present.get(name) != locked[name])
+    differing = sorted(
+        f"{name}: lock {locked[name]}, venv {present.get(name)}" for name in locked if present.get(name) != locked[name]
+    )
     assert (extra, differing) == ([], []), "run `make setup` (the venv must be requirements-dev.lock)"
 
 
-@pytest.mark.parametrize("requirements, lock", [
-    ("requirements-dev.txt", DEV_LOCK),
-    ("requirements-uv.txt", UV_LOCK),
-    ("producer/requirements.txt", PRODUCER_LOCK),
-])
+@pytest.mark.parametrize(
+    "requirements, lock",
+    [
+        ("requirements-dev.txt", DEV_LOCK),
+        ("requirements-uv.txt", UV_LOCK),
+        ("producer/requirements.txt", PRODUCER_LOCK),
+    ],
+)
 def test_each_lock_holds_the_versions_its_requirements_pin(requirements, lock):
     locked = {entry.name: entry.version for entry in read_lock(lock)}
     wanted = pins(ROOT / requirements)

@@ -75,9 +75,7 @@ def test_the_lab_does_have_findings_without_acknowledgments(unacknowledged_findi
     assert "AwsSolutions-EC29" in unacknowledged_findings
 
 
-def test_every_acknowledgment_answers_a_finding_and_every_finding_is_acknowledged(
-    lab_app, unacknowledged_findings
-):
+def test_every_acknowledgment_answers_a_finding_and_every_finding_is_acknowledged(lab_app, unacknowledged_findings):
     nag_acknowledgments = {rule for rule in acknowledgments(lab_app) if rule.startswith("AwsSolutions-")}
     assert nag_acknowledgments == set(unacknowledged_findings)
 

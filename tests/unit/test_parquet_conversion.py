@@ -14,9 +14,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from producer.schema import EVENT_FIELDS
 from producer.batching import Batcher
 from producer.events import sample_events
+from producer.schema import EVENT_FIELDS
 
 # Glue/Hive column type -> the Arrow type of the Parquet column. Timestamps are instants in UTC.
 ARROW_TYPES = {

@@ -14,8 +14,10 @@ def destination(template):
 
 
 def processors(dest):
-    return {p["Type"]: {q["ParameterName"]: q["ParameterValue"] for q in p.get("Parameters", [])}
-            for p in dest["ProcessingConfiguration"]["Processors"]}
+    return {
+        p["Type"]: {q["ParameterName"]: q["ParameterValue"] for q in p.get("Parameters", [])}
+        for p in dest["ProcessingConfiguration"]["Processors"]
+    }
 
 
 def table(template):
@@ -26,8 +28,10 @@ def table(template):
 def test_partitioned_stream_extracts_the_ticker_with_jq_and_prefixes_by_it(partitioned_lab):
     dest = destination(partitioned_lab[1])
     assert dest["DynamicPartitioningConfiguration"]["Enabled"] is True
-    assert dest["Prefix"] == ("data/ticker=!{partitionKeyFromQuery:ticker}/year=!{timestamp:yyyy}/"
-                              "month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/")
+    assert dest["Prefix"] == (
+        "data/ticker=!{partitionKeyFromQuery:ticker}/year=!{timestamp:yyyy}/"
+        "month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
+    )
     assert "!{firehose:error-output-type}" in dest["ErrorOutputPrefix"]
     steps = processors(dest)
     assert list(steps) == ["RecordDeAggregation", "MetadataExtraction", "AppendDelimiterToRecord"]
@@ -52,7 +56,12 @@ def test_default_lab_is_not_partitioned(template):
 def test_glue_table_projects_a_ticker_partition_from_the_producers_tickers(partitioned_lab):
     table_input = table(partitioned_lab[1])
     assert [(k["Name"], k["Type"]) for k in table_input["PartitionKeys"]] == [
-        ("ticker", "string"), ("year", "int"), ("month", "int"), ("day", "int"), ("hour", "int")]
+        ("ticker", "string"),
+        ("year", "int"),
+        ("month", "int"),
+        ("day", "int"),
+        ("hour", "int"),
+    ]
     parameters = table_input["Parameters"]
     assert parameters["projection.ticker.type"] == "enum"
     assert parameters["projection.ticker.values"].split(",") == [*TICKER_SYMBOLS, VERIFY_TICKER]
@@ -63,9 +72,11 @@ def test_glue_table_projects_a_ticker_partition_from_the_producers_tickers(parti
 
 def test_partitioned_lab_sends_one_event_per_record(partitioned_lab, template):
     """Deaggregation stops at 500 events per record; the producer's packed records hold thousands."""
+
     def user_data(tpl):
         [instance] = tpl.find_resources("AWS::EC2::Instance").values()
         return str(instance["Properties"]["UserData"])
+
     assert "--no-aggregate" in user_data(partitioned_lab[1])
     assert "--no-aggregate" not in user_data(template)
     outputs = partitioned_lab[1].find_outputs("PackedRecords")
@@ -82,7 +93,8 @@ def test_partition_by_ticker_needs_the_services_minimums_and_says_what_to_use():
         LabConfig.from_context({"partitionBy": "ticker", "bufferSizeMiB": "5"})
     assert str(small.value) == (
         "invalid bufferSizeMiB='5': partitionBy=ticker needs at least 64 MiB (the service's minimum with dynamic "
-        "partitioning); use -c bufferSizeMiB=64 or leave it at auto")
+        "partitioning); use -c bufferSizeMiB=64 or leave it at auto"
+    )
     with pytest.raises(ConfigError) as short:
         LabConfig.from_context({"partitionBy": "Ticker", "bufferIntervalSeconds": 0})
     assert str(short.value).startswith("invalid bufferIntervalSeconds=0: partitionBy=ticker needs at least 60 seconds")

@@ -10,7 +10,6 @@ from collections import Counter
 
 import boto3
 import pytest
-from support.producer.local_firehose import FaultPlan, LocalFirehose, Quota
 
 from producer.batching import MAX_RECORD_BYTES
 from producer.deadletter import DeadLetter
@@ -19,6 +18,7 @@ from producer.firehose import make_client
 from producer.pacing import RateControl
 from producer.results import ACCESS, STREAM_NOT_FOUND, Backoff
 from producer.sender import send_events
+from support.producer.local_firehose import FaultPlan, LocalFirehose, Quota
 
 FAST = dict(backoff=Backoff(base=0.002, cap=0.01))
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import boto3
 from botocore.stub import Stubber
-from support.producer.local_firehose import FaultPlan, LocalFirehose
 
 from producer.firehose import make_client, put_record_batch
 from producer.sender import send_events
+from support.producer.local_firehose import FaultPlan, LocalFirehose
 
 
 def local_client(server: LocalFirehose):

@@ -80,7 +80,10 @@ def test_records_failing_too_long_are_taken_out_with_why_they_last_failed():
     outbox.retry(again, [0, 1], now=50.0, reasons="InternalFailure")  # still failing since 10.0
     assert outbox.expired(before=5.0) == []
     expired = outbox.expired(before=15.0)
-    assert [(int(record[0]), reason) for _, record, reason in expired] == [(0, "InternalFailure"), (2, "InternalFailure")]
+    assert [(int(record[0]), reason) for _, record, reason in expired] == [
+        (0, "InternalFailure"),
+        (2, "InternalFailure"),
+    ]
     assert not outbox
 
 

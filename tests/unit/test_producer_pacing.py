@@ -5,9 +5,9 @@ simulated clock (tests/support/producer/scripted.py): no threads, no HTTP."""
 from __future__ import annotations
 
 import pytest
-from support.producer.scripted import FaultyStream, QuotaStream, drive
 
 from producer.pacing import TICK_SECONDS, RateControl
+from support.producer.scripted import FaultyStream, QuotaStream, drive
 
 MIB = 2**20
 UNAGGREGATED = dict(record_bytes=120, records_per_call=500, producer_bytes_per_second=8 * MIB)

@@ -57,8 +57,10 @@ def test_a_parquet_object_must_have_the_tables_columns_in_order_and_types():
 
 def test_the_bad_record_is_found_by_its_raw_data():
     record = bad_record("r1")
-    errors = [("k1", {"rawData": base64.b64encode(b"other").decode()}),
-              ("k2", {"rawData": base64.b64encode(record).decode()})]
+    errors = [
+        ("k1", {"rawData": base64.b64encode(b"other").decode()}),
+        ("k2", {"rawData": base64.b64encode(record).decode()}),
+    ]
     assert find_failed_record(errors, record)[0] == "k2"
     assert find_failed_record(errors[:1], record) is None
 
@@ -78,4 +80,9 @@ def test_a_partitioned_streams_failed_record_is_found_without_its_newline():
 
 def test_a_partitioned_tables_rows_take_the_partition_from_the_key():
     assert partition_values("data/ticker=AAPL/year=2026/month=11/day=26/hour=22/obj.parquet") == {
-        "ticker": "AAPL", "year": "2026", "month": "11", "day": "26", "hour": "22"}
+        "ticker": "AAPL",
+        "year": "2026",
+        "month": "11",
+        "day": "26",
+        "hour": "22",
+    }

@@ -24,7 +24,6 @@ from support.template import (
     statements_of_role,
 )
 
-
 # --- the bucket -------------------------------------------------------------------------------------------------
 
 
@@ -44,9 +43,7 @@ def test_bucket_blocks_public_access_encrypts_and_disables_acls(template):
                 "RestrictPublicBuckets": True,
             },
             "BucketEncryption": {
-                "ServerSideEncryptionConfiguration": [
-                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-                ]
+                "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
             },
             "OwnershipControls": {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]},
         },
@@ -80,9 +77,7 @@ def test_lab_data_expires_after_seven_days_by_default(template):
         "AWS::S3::Bucket",
         {
             "LifecycleConfiguration": {
-                "Rules": Match.array_with(
-                    [Match.object_like({"ExpirationInDays": 7, "Status": "Enabled"})]
-                )
+                "Rules": Match.array_with([Match.object_like({"ExpirationInDays": 7, "Status": "Enabled"})])
             }
         },
     )
@@ -103,9 +98,7 @@ def test_stream_is_direct_put_to_the_lab_bucket(template):
         "AWS::KinesisFirehose::DeliveryStream",
         {
             "DeliveryStreamType": "DirectPut",
-            "ExtendedS3DestinationConfiguration": Match.object_like(
-                {"BucketARN": {"Fn::GetAtt": [bucket_id, "Arn"]}}
-            ),
+            "ExtendedS3DestinationConfiguration": Match.object_like({"BucketARN": {"Fn::GetAtt": [bucket_id, "Arn"]}}),
         },
     )
 
@@ -219,15 +212,31 @@ TRUSTED_SERVICES = {
     "firehose.amazonaws.com": {"StringEquals": {"sts:ExternalId": {"Ref": "AWS::AccountId"}}},
     "vpc-flow-logs.amazonaws.com": {
         "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
-        "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
-            "arn:", {"Ref": "AWS::Partition"}, ":ec2:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"},
-            ":vpc-flow-log/*"]]}},
+        "ArnLike": {
+            "aws:SourceArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":ec2:",
+                        {"Ref": "AWS::Region"},
+                        ":",
+                        {"Ref": "AWS::AccountId"},
+                        ":vpc-flow-log/*",
+                    ],
+                ]
+            }
+        },
     },
-    # EventBridge Scheduler gives the schedule *group's* ARN as aws:SourceArn: the lab's own group holds only its expiry.
-    "scheduler.amazonaws.com": {"StringEquals": {
-        "aws:SourceAccount": {"Ref": "AWS::AccountId"},
-        "aws:SourceArn": {"Fn::GetAtt": [re.compile(r"ExpiryGroup[0-9A-F]{8}"), "Arn"]},
-    }},
+    # EventBridge Scheduler gives the schedule *group's* ARN as aws:SourceArn: the lab's own group holds only its
+    # expiry.
+    "scheduler.amazonaws.com": {
+        "StringEquals": {
+            "aws:SourceAccount": {"Ref": "AWS::AccountId"},
+            "aws:SourceArn": {"Fn::GetAtt": [re.compile(r"ExpiryGroup[0-9A-F]{8}"), "Arn"]},
+        }
+    },
     "ec2.amazonaws.com": None,
     "lambda.amazonaws.com": None,
 }
@@ -238,11 +247,17 @@ def matches(expected, actual) -> bool:
     if isinstance(expected, re.Pattern):
         return isinstance(actual, str) and expected.fullmatch(actual) is not None
     if isinstance(expected, dict):
-        return isinstance(actual, dict) and expected.keys() == actual.keys() and all(
-            matches(expected[k], actual[k]) for k in expected)
+        return (
+            isinstance(actual, dict)
+            and expected.keys() == actual.keys()
+            and all(matches(expected[k], actual[k]) for k in expected)
+        )
     if isinstance(expected, list):
-        return isinstance(actual, list) and len(expected) == len(actual) and all(
-            matches(e, a) for e, a in zip(expected, actual))
+        return (
+            isinstance(actual, list)
+            and len(expected) == len(actual)
+            and all(matches(e, a) for e, a in zip(expected, actual))
+        )
     return expected == actual
 
 
@@ -457,13 +472,18 @@ def test_every_lambda_function_logs_to_a_declared_group_it_cannot_recreate(templ
         name = {"Fn::Join": ["", ["/aws/lambda/", {"Ref": function_id}]]}
         [group_id] = [g for g, group in groups.items() if group["Properties"].get("LogGroupName") == name]
         role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
-        log_actions = {a for s in statements_of_role(template, role_id) for a in as_list(s["Action"])
-                       if a.startswith("logs:")}
+        log_actions = {
+            a for s in statements_of_role(template, role_id) for a in as_list(s["Action"]) if a.startswith("logs:")
+        }
         assert log_actions == {"logs:CreateLogStream", "logs:PutLogEvents"}
-        [policy_id] = [p for p, policy in resources_of(template, "AWS::IAM::Policy").items()
-                       if {"Ref": role_id} in policy["Properties"]["Roles"]]
-        users = [r for r in resources.values() if r["Properties"].get("ServiceToken") == {
-            "Fn::GetAtt": [function_id, "Arn"]}]
+        [policy_id] = [
+            p
+            for p, policy in resources_of(template, "AWS::IAM::Policy").items()
+            if {"Ref": role_id} in policy["Properties"]["Roles"]
+        ]
+        users = [
+            r for r in resources.values() if r["Properties"].get("ServiceToken") == {"Fn::GetAtt": [function_id, "Arn"]}
+        ]
         assert users
         for user in users:
             assert {group_id, policy_id} <= set(user.get("DependsOn", []))
@@ -486,12 +506,17 @@ def test_the_auto_delete_handler_may_do_exactly_what_its_code_calls(default_lab)
     [function] = resources_of(template, "AWS::Lambda::Function").values()
     asset = Path(stack.node.root.outdir) / f"asset.{function['Properties']['Code']['S3Key'].removesuffix('.zip')}"
     calls = set(re.findall(r"\.([a-z]\w+)\(\{Bucket:", (asset / "index.js").read_text()))
-    assert calls and calls <= set(S3_CALL_PERMISSIONS), f"map the handler's new calls: {calls - set(S3_CALL_PERMISSIONS)}"
+    assert calls and calls <= set(S3_CALL_PERMISSIONS), (
+        f"map the handler's new calls: {calls - set(S3_CALL_PERMISSIONS)}"
+    )
     needed = set().union(*(S3_CALL_PERMISSIONS[call] for call in calls))
     role_id = function["Properties"]["Role"]["Fn::GetAtt"][0]
     _, bucket_policy = only(template, "AWS::S3::BucketPolicy")
-    [granted] = [set(as_list(s["Action"])) for s in bucket_policy["Properties"]["PolicyDocument"]["Statement"]
-                 if s["Effect"] == "Allow" and s["Principal"] == {"AWS": {"Fn::GetAtt": [role_id, "Arn"]}}]
+    [granted] = [
+        set(as_list(s["Action"]))
+        for s in bucket_policy["Properties"]["PolicyDocument"]["Statement"]
+        if s["Effect"] == "Allow" and s["Principal"] == {"AWS": {"Fn::GetAtt": [role_id, "Arn"]}}
+    ]
     assert granted == needed
 
 

@@ -51,7 +51,7 @@ class AthenaWorkGroup(BackendModel, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> "AthenaWorkGroup":
+    ) -> AthenaWorkGroup:
         props = copy.deepcopy(cloudformation_json["Properties"])
         backend = athena_backends[account_id][region_name]
         name = props.get("Name", resource_name)
@@ -67,19 +67,24 @@ class AthenaWorkGroup(BackendModel, CloudFormationModel):
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
-        original_resource: "AthenaWorkGroup",
+        original_resource: AthenaWorkGroup,
         new_resource_name: str,
         cloudformation_json: dict[str, Any],
         account_id: str,
         region_name: str,
-    ) -> "AthenaWorkGroup":
+    ) -> AthenaWorkGroup:
         props = copy.deepcopy(cloudformation_json["Properties"])
         if props.get("Name", original_resource.name) != original_resource.name:
             return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
         backend = athena_backends[account_id][region_name]
         previous = backend.work_groups[original_resource.name]
-        workgroup = WorkGroup(backend, previous.name, props.get("WorkGroupConfiguration", {}),
-                              props.get("Description", ""), props.get("Tags", []))
+        workgroup = WorkGroup(
+            backend,
+            previous.name,
+            props.get("WorkGroupConfiguration", {}),
+            props.get("Description", ""),
+            props.get("Tags", []),
+        )
         workgroup.state = props.get("State", "ENABLED")
         workgroup.creation_time = previous.creation_time
         backend.work_groups[previous.name] = workgroup
@@ -126,27 +131,30 @@ class AthenaNamedQuery(BackendModel, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> "AthenaNamedQuery":
+    ) -> AthenaNamedQuery:
         props = cloudformation_json["Properties"]
         backend = athena_backends[account_id][region_name]
         workgroup = props.get("WorkGroup", PRIMARY)
         if workgroup not in backend.work_groups:
             raise InvalidRequest(f"WorkGroup {workgroup} does not exist")
         query_id = backend.create_named_query(
-            props.get("Name", resource_name), props.get("Description", ""), props["Database"],
-            props["QueryString"], workgroup,
+            props.get("Name", resource_name),
+            props.get("Description", ""),
+            props["Database"],
+            props["QueryString"],
+            workgroup,
         )
         return cls(account_id, region_name, query_id)
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
-        original_resource: "AthenaNamedQuery",
+        original_resource: AthenaNamedQuery,
         new_resource_name: str,
         cloudformation_json: dict[str, Any],
         account_id: str,
         region_name: str,
-    ) -> "AthenaNamedQuery":
+    ) -> AthenaNamedQuery:
         return replace(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:

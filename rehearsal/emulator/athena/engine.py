@@ -31,10 +31,11 @@ from __future__ import annotations
 import gzip
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
@@ -52,18 +53,41 @@ CATALOG = "awsdatacatalog"
 USER_ERROR, SYSTEM_ERROR = 2, 1  # AthenaError.ErrorCategory ("Athena error catalog")
 _PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 _JSON_SERDES = ("org.openx.data.jsonserde.JsonSerDe",)
-_PARQUET = ("org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
-            "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat")
+_PARQUET = (
+    "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe",
+    "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
+)
 _ATHENA_TYPES = {
-    "BIGINT": "bigint", "HUGEINT": "bigint", "UBIGINT": "bigint", "INTEGER": "integer", "UINTEGER": "bigint",
-    "SMALLINT": "smallint", "USMALLINT": "integer", "TINYINT": "tinyint", "UTINYINT": "smallint",
-    "DOUBLE": "double", "FLOAT": "real", "BOOLEAN": "boolean", "VARCHAR": "varchar", "DATE": "date",
-    "TIMESTAMP": "timestamp", "TIMESTAMP_MS": "timestamp", "TIMESTAMP_NS": "timestamp", "TIMESTAMP_S": "timestamp",
-    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone", "TIME": "time", "INTERVAL": "interval day to second",
-    "BLOB": "varbinary", "UUID": "uuid", "JSON": "json", '"NULL"': "unknown",
+    "BIGINT": "bigint",
+    "HUGEINT": "bigint",
+    "UBIGINT": "bigint",
+    "INTEGER": "integer",
+    "UINTEGER": "bigint",
+    "SMALLINT": "smallint",
+    "USMALLINT": "integer",
+    "TINYINT": "tinyint",
+    "UTINYINT": "smallint",
+    "DOUBLE": "double",
+    "FLOAT": "real",
+    "BOOLEAN": "boolean",
+    "VARCHAR": "varchar",
+    "DATE": "date",
+    "TIMESTAMP": "timestamp",
+    "TIMESTAMP_MS": "timestamp",
+    "TIMESTAMP_NS": "timestamp",
+    "TIMESTAMP_S": "timestamp",
+    "TIMESTAMP WITH TIME ZONE": "timestamp with time zone",
+    "TIME": "time",
+    "INTERVAL": "interval day to second",
+    "BLOB": "varbinary",
+    "UUID": "uuid",
+    "JSON": "json",
+    '"NULL"': "unknown",
 }
-_CONSTRAINT = ("CONSTRAINT_VIOLATION: For the injected projected partition column {}, the WHERE clause must contain "
-               "only static equality conditions, and at least one such condition must be present.")
+_CONSTRAINT = (
+    "CONSTRAINT_VIOLATION: For the injected projected partition column {}, the WHERE clause must contain "
+    "only static equality conditions, and at least one such condition must be present."
+)
 
 
 class QueryFailed(Exception):
@@ -151,8 +175,9 @@ def _parse(sql: str) -> exp.Expression:
         statements = [s for s in sqlglot.parse(sql, read="trino") if s is not None]
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
-        raise QueryFailed(f"SYNTAX_ERROR: line {first.get('line', 1)}:{first.get('col', 1)}: "
-                          f"{first.get('description', error)}") from None
+        raise QueryFailed(
+            f"SYNTAX_ERROR: line {first.get('line', 1)}:{first.get('col', 1)}: {first.get('description', error)}"
+        ) from None
     if len(statements) != 1:
         raise QueryFailed(f"Only one sql statement is allowed. Got: {len(statements)}")
     statement = statements[0]
@@ -162,8 +187,9 @@ def _parse(sql: str) -> exp.Expression:
     return statement
 
 
-def _tables(statement: exp.Expression, sql: str, database: str | None,
-            catalog: Catalog) -> dict[tuple[str, str], _Table]:
+def _tables(
+    statement: exp.Expression, sql: str, database: str | None, catalog: Catalog
+) -> dict[tuple[str, str], _Table]:
     """The catalog tables the statement reads (CTE names aside)."""
     ctes = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
     found: dict[tuple[str, str], _Table] = {}
@@ -175,8 +201,10 @@ def _tables(statement: exp.Expression, sql: str, database: str | None,
             continue
         where = _position(node, sql)
         if catalog_name and catalog_name != CATALOG:
-            raise QueryFailed(f"CATALOG_NOT_FOUND: {where}Catalog '{catalog_name}' does not exist (the emulator "
-                              f"has the {CATALOG} catalog only)")
+            raise QueryFailed(
+                f"CATALOG_NOT_FOUND: {where}Catalog '{catalog_name}' does not exist (the emulator "
+                f"has the {CATALOG} catalog only)"
+            )
         schema = schema or (database or "").lower()
         if not schema:
             raise QueryFailed(f"SCHEMA_NOT_FOUND: {where}Schema must be specified when session schema is not set")
@@ -216,9 +244,15 @@ def _typed(statement: exp.Expression, tables: dict[tuple[str, str], _Table], dat
     """The statement qualified and type-annotated with the tables' schema, so it translates with Trino semantics."""
     schema = _sqlglot_schema(tables)
     try:
-        qualified = qualify(statement.copy(), schema=schema, dialect="trino", catalog=CATALOG,
-                            db=(database or "").lower() or None, quote_identifiers=False,
-                            validate_qualify_columns=False)
+        qualified = qualify(
+            statement.copy(),
+            schema=schema,
+            dialect="trino",
+            catalog=CATALOG,
+            db=(database or "").lower() or None,
+            quote_identifiers=False,
+            validate_qualify_columns=False,
+        )
         return annotate_types(qualified, schema=schema, dialect="trino")
     except SqlglotError as error:
         raise QueryFailed(f"SYNTAX_ERROR: {error} (the emulator's SQL translation)") from None
@@ -227,8 +261,14 @@ def _typed(statement: exp.Expression, tables: dict[tuple[str, str], _Table], dat
 def _unresolved_column(statement: exp.Expression, tables: dict[tuple[str, str], _Table], database: str | None) -> None:
     """A failed query that names a column no table has fails as Athena says it (COLUMN_NOT_FOUND)."""
     try:
-        qualify(statement.copy(), schema=_sqlglot_schema(tables), dialect="trino", catalog=CATALOG,
-                db=(database or "").lower() or None, validate_qualify_columns=True)
+        qualify(
+            statement.copy(),
+            schema=_sqlglot_schema(tables),
+            dialect="trino",
+            catalog=CATALOG,
+            db=(database or "").lower() or None,
+            validate_qualify_columns=True,
+        )
     except SqlglotError as error:
         if "could not be resolved" in str(error):
             raise QueryFailed(f"COLUMN_NOT_FOUND: {error}") from None
@@ -240,7 +280,7 @@ def _unresolved_column(statement: exp.Expression, tables: dict[tuple[str, str], 
 def _split(location: str) -> tuple[str, str]:
     if not location.startswith("s3://"):
         raise QueryFailed(f"HIVE_METASTORE_ERROR: table location {location!r} is not an s3:// location")
-    bucket, _, prefix = location[len("s3://"):].partition("/")
+    bucket, _, prefix = location[len("s3://") :].partition("/")
     return bucket, prefix
 
 
@@ -265,8 +305,10 @@ def _projected_partitions(table: _Table, storage: Storage, injected: dict[str, s
     for column, _ in table.partition_keys:
         kind = (table.projection(column, "type") or "").lower()
         if kind not in ("integer", "enum", "injected"):
-            raise QueryFailed(f"NOT_SUPPORTED: partition projection type {kind or '(none)'!r} of column {column} "
-                              "is not emulated (integer, enum and injected are)")
+            raise QueryFailed(
+                f"NOT_SUPPORTED: partition projection type {kind or '(none)'!r} of column {column} "
+                "is not emulated (integer, enum and injected are)"
+            )
         kinds[column] = kind
     location = table.glue.get("StorageDescriptor", {}).get("Location", "")
     template = table.parameters.get("storage.location.template") or location.rstrip("/") + "/" + "".join(
@@ -275,9 +317,9 @@ def _projected_partitions(table: _Table, storage: Storage, injected: dict[str, s
     bucket, key_template = _split(template.rstrip("/") + "/")
     static_prefix = key_template.split("${", 1)[0]
     columns = _PLACEHOLDER.findall(key_template)
-    pattern = re.compile("".join(
-        re.escape(part) if i % 2 == 0 else "([^/]+)" for i, part in enumerate(_PLACEHOLDER.split(key_template))
-    ))
+    pattern = re.compile(
+        "".join(re.escape(part) if i % 2 == 0 else "([^/]+)" for i, part in enumerate(_PLACEHOLDER.split(key_template)))
+    )
     partitions: dict[tuple[str, ...], _Partition] = {}
     for key, size in storage.list(bucket, static_prefix):
         match = pattern.match(key)
@@ -310,8 +352,9 @@ def _catalog_partitions(table: _Table, catalog: Catalog, storage: Storage) -> li
     return partitions
 
 
-def _all_partitions(table: _Table, catalog: Catalog, storage: Storage,
-                    injected: dict[str, set[str]]) -> list[_Partition]:
+def _all_partitions(
+    table: _Table, catalog: Catalog, storage: Storage, injected: dict[str, set[str]]
+) -> list[_Partition]:
     if not table.partition_keys:
         bucket, prefix = _split(table.glue.get("StorageDescriptor", {}).get("Location", ""))
         prefix = prefix.rstrip("/") + "/" if prefix else ""
@@ -337,20 +380,25 @@ def _occurrences(typed: exp.Expression, table: _Table) -> list[tuple[str, list[e
             return None
         alias = node.alias_or_name
         where = select.args.get("where")
-        conjuncts = list(where.this.flatten()) if where and isinstance(where.this, exp.And) else (
-            [where.this] if where else [])
+        conjuncts = (
+            list(where.this.flatten()) if where and isinstance(where.this, exp.And) else ([where.this] if where else [])
+        )
         found.append((alias, [c for c in conjuncts if _on_partitions(c, alias, names)]))
     return found
 
 
 def _on_partitions(conjunct: exp.Expression, alias: str, names: set[str]) -> bool:
     columns = list(conjunct.find_all(exp.Column))
-    return bool(columns) and not conjunct.find(exp.Subquery, exp.Select) and all(
-        c.table == alias and c.name in names for c in columns)
+    return (
+        bool(columns)
+        and not conjunct.find(exp.Subquery, exp.Select)
+        and all(c.table == alias and c.name in names for c in columns)
+    )
 
 
-def _injected_values(con: duckdb.DuckDBPyConnection, table: _Table,
-                     occurrences: list[tuple[str, list[exp.Expression]]] | None) -> dict[str, set[str]]:
+def _injected_values(
+    con: duckdb.DuckDBPyConnection, table: _Table, occurrences: list[tuple[str, list[exp.Expression]]] | None
+) -> dict[str, set[str]]:
     """The values a query's static equality conditions give each injected column (Athena's rule, or it fails)."""
     injected = [c for c, _ in table.partition_keys if (table.projection(c, "type") or "").lower() == "injected"]
     if not table.projected or not injected:
@@ -378,8 +426,12 @@ def _static_values(con: duckdb.DuckDBPyConnection, conjunct: exp.Expression, col
     return []
 
 
-def _prune(con: duckdb.DuckDBPyConnection, table: _Table, partitions: list[_Partition],
-           occurrences: list[tuple[str, list[exp.Expression]]] | None) -> list[_Partition]:
+def _prune(
+    con: duckdb.DuckDBPyConnection,
+    table: _Table,
+    partitions: list[_Partition],
+    occurrences: list[tuple[str, list[exp.Expression]]] | None,
+) -> list[_Partition]:
     """The partitions some reading of the table may need: those its WHERE conditions on partition columns allow."""
     if not occurrences or not table.partition_keys or any(not conjuncts for _, conjuncts in occurrences):
         return partitions
@@ -422,8 +474,10 @@ def _format(table: _Table) -> str:
         return "json"
     if serde in _PARQUET or storage.get("InputFormat") in _PARQUET:
         return "parquet"
-    raise QueryFailed(f"NOT_SUPPORTED: table {table.qualified} is stored with {serde or storage.get('InputFormat')}; "
-                      "the emulator reads JSON (OpenX JSON SerDe) and Parquet tables only")
+    raise QueryFailed(
+        f"NOT_SUPPORTED: table {table.qualified} is stored with {serde or storage.get('InputFormat')}; "
+        "the emulator reads JSON (OpenX JSON SerDe) and Parquet tables only"
+    )
 
 
 def _schema(table: _Table) -> list[tuple[str, pa.DataType]]:
@@ -446,13 +500,15 @@ def _to_milliseconds(column: pa.ChunkedArray | pa.Array, arrow: pa.DataType) -> 
 
 
 def _read_json(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]]) -> pa.Table:
-    parameters = {k.lower(): str(v).lower() for k, v in (table.glue.get("StorageDescriptor", {})
-                                                           .get("SerdeInfo", {}).get("Parameters") or {}).items()}
+    parameters = {
+        k.lower(): str(v).lower()
+        for k, v in (table.glue.get("StorageDescriptor", {}).get("SerdeInfo", {}).get("Parameters") or {}).items()
+    }
     reader = Reader(
         schema,
         case_insensitive=parameters.get("case.insensitive", "true") != "false",
         dots_to_underscores=parameters.get("dots.in.keys", "false") == "true",
-        mappings={k[len("mapping."):]: v for k, v in parameters.items() if k.startswith("mapping.")},
+        mappings={k[len("mapping.") :]: v for k, v in parameters.items() if k.startswith("mapping.")},
     )
     ignore_malformed = parameters.get("ignore.malformed.json", "false") == "true"
     rows = []
@@ -465,15 +521,18 @@ def _read_json(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.
             rows.append(reader.row(found[0]))
         except DocumentError as error:
             if not ignore_malformed:
-                raise QueryFailed(f"HIVE_CURSOR_ERROR: Row is not a valid JSON Object - {error} "
-                                  f"({key}, line {number})") from None
+                raise QueryFailed(
+                    f"HIVE_CURSOR_ERROR: Row is not a valid JSON Object - {error} ({key}, line {number})"
+                ) from None
             rows.append([None] * len(schema))
         except FieldError as error:
             raise QueryFailed(f"HIVE_BAD_DATA: Error parsing field value in {key}, line {number}: {error}") from None
     table_rows = reader.table(rows)
     return pa.Table.from_arrays(
-        [_to_milliseconds(table_rows.column(i), arrow) if pa.types.is_timestamp(arrow) else table_rows.column(i)
-         for i, (_, arrow) in enumerate(schema)],
+        [
+            _to_milliseconds(table_rows.column(i), arrow) if pa.types.is_timestamp(arrow) else table_rows.column(i)
+            for i, (_, arrow) in enumerate(schema)
+        ],
         schema=table_rows.schema,
     )
 
@@ -492,8 +551,10 @@ def _read_parquet(table: _Table, body: bytes, key: str, schema: list[tuple[str, 
             arrays.append(pa.nulls(data.num_rows, arrow))
             continue
         if not _readable_as(column.type, arrow):
-            raise QueryFailed(f"HIVE_BAD_DATA: Field {name}'s type {column.type} in parquet file {key} is "
-                              f"incompatible with type {arrow} defined in table schema")
+            raise QueryFailed(
+                f"HIVE_BAD_DATA: Field {name}'s type {column.type} in parquet file {key} is "
+                f"incompatible with type {arrow} defined in table schema"
+            )
         arrays.append(_to_milliseconds(column, arrow) if pa.types.is_timestamp(arrow) else column.cast(arrow))
     return pa.Table.from_arrays(arrays, schema=pa.schema([pa.field(n, a) for n, a in schema]))
 
@@ -503,14 +564,22 @@ def _readable_as(stored: pa.DataType, declared: pa.DataType) -> bool:
     as the Hive connector allows; anything else (a string read as a number, say) is a bad-data error."""
     if pa.types.is_dictionary(stored):
         stored = stored.value_type
-    kinds = (pa.types.is_string, pa.types.is_large_string, pa.types.is_boolean, pa.types.is_date,
-             pa.types.is_timestamp, pa.types.is_decimal)
+    kinds = (
+        pa.types.is_string,
+        pa.types.is_large_string,
+        pa.types.is_boolean,
+        pa.types.is_date,
+        pa.types.is_timestamp,
+        pa.types.is_decimal,
+    )
     if pa.types.is_integer(stored) and pa.types.is_integer(declared):
         return stored.bit_width <= declared.bit_width
     if pa.types.is_floating(stored) and pa.types.is_floating(declared):
         return stored.bit_width <= declared.bit_width
-    return any(kind(stored) and (kind(declared) or (kind is pa.types.is_large_string and
-                                                    pa.types.is_string(declared))) for kind in kinds)
+    return any(
+        kind(stored) and (kind(declared) or (kind is pa.types.is_large_string and pa.types.is_string(declared)))
+        for kind in kinds
+    )
 
 
 def _load(table: _Table, partitions: list[_Partition], storage: Storage) -> pa.Table:
@@ -588,7 +657,7 @@ def printed(value: Any) -> str | None:
         return java_double(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:
-            value = value.astimezone(timezone.utc)
+            value = value.astimezone(UTC)
             return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d} UTC"
         return value.strftime("%Y-%m-%d %H:%M:%S.") + f"{value.microsecond // 1000:03d}"
     if isinstance(value, date):
@@ -609,8 +678,9 @@ def printed(value: Any) -> str | None:
 # --- run -------------------------------------------------------------------------------------------------------------
 
 
-def run(sql: str, *, database: str | None, catalog: Catalog, storage: Storage,
-        bytes_cutoff: int | None = None) -> Result:
+def run(
+    sql: str, *, database: str | None, catalog: Catalog, storage: Storage, bytes_cutoff: int | None = None
+) -> Result:
     """Run one Athena query; QueryFailed says why not."""
     statement = _parse(sql)
     tables = _tables(statement, sql, database, catalog)
@@ -626,8 +696,11 @@ def run(sql: str, *, database: str | None, catalog: Catalog, storage: Storage,
             partitions = _prune(con, table, _all_partitions(table, catalog, storage, injected), occurrences)
             scanned += sum(obj.size for partition in partitions for obj in partition.objects)
             if bytes_cutoff and scanned > bytes_cutoff:
-                raise QueryFailed(f"Query cancelled: it would scan more than the workgroup's per-query limit "
-                                  f"(BytesScannedCutoffPerQuery {bytes_cutoff} bytes)", state="CANCELLED")
+                raise QueryFailed(
+                    f"Query cancelled: it would scan more than the workgroup's per-query limit "
+                    f"(BytesScannedCutoffPerQuery {bytes_cutoff} bytes)",
+                    state="CANCELLED",
+                )
             con.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."{table.database}"')
             con.register("__load", _load(table, partitions, storage))
             con.execute(f'CREATE TABLE {CATALOG}."{table.database}"."{table.name}" AS SELECT * FROM __load')

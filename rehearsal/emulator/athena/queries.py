@@ -20,8 +20,9 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from moto.athena.models import AthenaBackend, Execution
 from moto.athena.responses import AthenaResponse
@@ -39,8 +40,10 @@ logger = logging.getLogger(__name__)
 
 PRIMARY = "primary"
 MAX_RESULTS = 1000  # GetQueryResults' largest page
-NO_OUTPUT_LOCATION = ("No output location provided. An output location is required either through the Workgroup "
-                      "result configuration setting or as an API input.")
+NO_OUTPUT_LOCATION = (
+    "No output location provided. An output location is required either through the Workgroup "
+    "result configuration setting or as an API input."
+)
 _ENCRYPTION = {"SSE_S3": "AES256", "SSE_KMS": "aws:kms", "CSE_KMS": None}
 
 
@@ -118,7 +121,7 @@ def parse_result_csv(text: str) -> list[list[str | None]]:
             while True:
                 end = text.index('"', j)
                 parts.append(text[j:end])
-                if text[end + 1:end + 2] == '"':
+                if text[end + 1 : end + 2] == '"':
                     parts.append('"')
                     j = end + 2
                     continue
@@ -127,7 +130,7 @@ def parse_result_csv(text: str) -> list[list[str | None]]:
             row.append("".join(parts))
         else:
             row.append(None)
-        if text[i:i + 1] == ",":
+        if text[i : i + 1] == ",":
             i += 1
             continue
         rows.append(row)
@@ -164,8 +167,7 @@ def _run(backend: AthenaBackend, execution: Execution, workgroup: Any) -> None:
     except Exception as error:  # an engine bug still ends the query, named, instead of breaking the API call
         logger.exception("the emulator's Athena engine failed on %r", execution.query)
         execution.status = "FAILED"
-        execution.emulated = Outcome([], 0, _ms(started), f"INTERNAL_ERROR_QUERY_ENGINE: {error}",
-                                     engine.SYSTEM_ERROR)
+        execution.emulated = Outcome([], 0, _ms(started), f"INTERNAL_ERROR_QUERY_ENGINE: {error}", engine.SYSTEM_ERROR)
     execution.end_time = time.time()
 
 
@@ -175,9 +177,11 @@ def _ms(started: float) -> int:
 
 def _write_result(backend: AthenaBackend, execution: Execution, result: engine.Result) -> None:
     bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
-    encryption = (execution.config.get("EncryptionConfiguration") or {})
+    encryption = execution.config.get("EncryptionConfiguration") or {}
     s3_backends[backend.account_id][backend.partition].put_object(
-        bucket, key, result_csv(result.columns, result.rows),
+        bucket,
+        key,
+        result_csv(result.columns, result.rows),
         encryption=_ENCRYPTION.get(encryption.get("EncryptionOption", "")),
         kms_key_id=encryption.get("KmsKey"),
     )
@@ -187,8 +191,14 @@ _original_start: Callable[..., str] = AthenaBackend.start_query_execution
 _original_get_execution: Callable[..., str] = AthenaResponse.get_query_execution
 
 
-def _start_query_execution(self: AthenaBackend, query: str, context: Any, config: dict[str, Any] | None,
-                           workgroup: str | None, execution_parameters: list[str] | None) -> str:
+def _start_query_execution(
+    self: AthenaBackend,
+    query: str,
+    context: Any,
+    config: dict[str, Any] | None,
+    workgroup: str | None,
+    execution_parameters: list[str] | None,
+) -> str:
     group = self.work_groups.get(workgroup or PRIMARY)
     if group is not None and getattr(group, "state", "ENABLED") == "DISABLED":
         raise InvalidRequest(f"Unable to submit query: WorkGroup {group.name} is disabled")
@@ -239,7 +249,7 @@ def _get_query_results(self: AthenaResponse) -> str:
     rows = parse_result_csv(stored.value.decode())
     size = min(int(self._get_param("MaxResults") or MAX_RESULTS), MAX_RESULTS)
     start = int(self._get_param("NextToken") or 0)
-    page = rows[start:start + size]
+    page = rows[start : start + size]
     answer: dict[str, Any] = {
         "UpdateCount": 0,
         "ResultSet": {
@@ -253,8 +263,18 @@ def _get_query_results(self: AthenaResponse) -> str:
 
 
 def _column_info(name: str, kind: str) -> dict[str, Any]:
-    return {"CatalogName": "hive", "SchemaName": "", "TableName": "", "Name": name, "Label": name, "Type": kind,
-            "Precision": 0, "Scale": 0, "Nullable": "UNKNOWN", "CaseSensitive": kind == "varchar"}
+    return {
+        "CatalogName": "hive",
+        "SchemaName": "",
+        "TableName": "",
+        "Name": name,
+        "Label": name,
+        "Type": kind,
+        "Precision": 0,
+        "Scale": 0,
+        "Nullable": "UNKNOWN",
+        "CaseSensitive": kind == "varchar",
+    }
 
 
 def install() -> None:

@@ -23,7 +23,14 @@ from .resource_list import RECORDED_ONLY
 GAP_FIXES = (outputs, resource_list, generated_names, delete_order, delete_failure, deleted_stacks, create_failure)
 
 __all__ = [
-    "RECORDED_ONLY", "BackendModel", "install", "register_models", "replace", "shortened_name", "start", "stop",
+    "RECORDED_ONLY",
+    "BackendModel",
+    "install",
+    "register_models",
+    "replace",
+    "shortened_name",
+    "start",
+    "stop",
 ]
 
 

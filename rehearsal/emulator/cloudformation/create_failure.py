@@ -41,8 +41,10 @@ _MARK = "_rehearsal_create_failure"
 
 
 def _rollback_disabled(response: CloudFormationResponse) -> bool:
-    return (str(response._get_param("DisableRollback", "false")).lower() == "true"
-            or response._get_param("OnFailure") == "DO_NOTHING")
+    return (
+        str(response._get_param("DisableRollback", "false")).lower() == "true"
+        or response._get_param("OnFailure") == "DO_NOTHING"
+    )
 
 
 def _fail_creation(backend: CloudFormationBackend, stack: Stack, failed: ResourceCreateFailed) -> None:
@@ -71,6 +73,7 @@ def _wrap_create_resource(original: Any) -> Any:
             raise  # a resource this one references failed: that one is named
         except Exception as error:
             raise ResourceCreateFailed(logical_id, resource_json.get("Type", ""), handler_message(error)) from error
+
     return parse_and_create_resource
 
 
@@ -82,6 +85,7 @@ def _wrap_create_stack(original: Any) -> Any:
             stack = next(s for s in self.stacks.values() if s.name == name and s.status == "CREATE_PENDING")
             _fail_creation(self, stack, failed)
             return stack
+
     return create_stack
 
 
@@ -91,6 +95,7 @@ def _wrap_create_resources(original: Any) -> Any:
             original(self)
         except ResourceCreateFailed as failed:
             _fail_creation(cloudformation_backends[self.account_id][self.region_name], self, failed)
+
     return create_resources
 
 
@@ -104,6 +109,7 @@ def _wrap_execute_change_set(original: Any) -> Any:
                 raise
             change_set.execution_status = "EXECUTE_FAILED"
             _fail_creation(self, self.stacks[change_set.stack_id], failed)
+
     return execute_change_set
 
 
@@ -114,6 +120,7 @@ def _wrap_response(original: Any) -> Any:
             return original(self)
         finally:
             _request.disable_rollback = False
+
     return action
 
 

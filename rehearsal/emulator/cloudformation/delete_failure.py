@@ -10,7 +10,6 @@ called again to retry (CloudFormation User Guide, "Stack status codes": DELETE_F
 The resource loop (delete_order) names each resource it could not delete and why.
 """
 
-
 from moto.cloudformation.models import CloudFormationBackend, Stack
 
 from .delete_order import ResourceDeleteFailed
@@ -38,10 +37,16 @@ def _mark_failed(stack: Stack, failures: dict[str, str]) -> None:
     for logical_id, reason in sorted(failures.items()):
         resource = resources.get(logical_id)
         add_resource_event(
-            stack, logical_id, stack.resource_map._resource_json_map[logical_id]["Type"],
-            getattr(resource, "physical_resource_id", ""), "DELETE_FAILED", reason,
+            stack,
+            logical_id,
+            stack.resource_map._resource_json_map[logical_id]["Type"],
+            getattr(resource, "physical_resource_id", ""),
+            "DELETE_FAILED",
+            reason,
         )
-    set_stack_status(stack, "DELETE_FAILED", f"The following resource(s) failed to delete: [{', '.join(sorted(failures))}]. ")
+    set_stack_status(
+        stack, "DELETE_FAILED", f"The following resource(s) failed to delete: [{', '.join(sorted(failures))}]. "
+    )
 
 
 def install() -> None:

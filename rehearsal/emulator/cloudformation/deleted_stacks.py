@@ -45,7 +45,8 @@ def close(stack: Stack, keep_outputs: bool = True) -> None:
         outputs = {key: output for key, output in stack.output_map.items() if output}
         exports = list(stack.output_map.exports)
     resource_map.deleted_resources = {
-        key: DeletedResource(resource) for key, resource in resource_map._parsed_resources.items()
+        key: DeletedResource(resource)
+        for key, resource in resource_map._parsed_resources.items()
         if hasattr(resource, "logical_resource_id")
     }
     stack.output_map = FrozenOutputs(outputs, exports)

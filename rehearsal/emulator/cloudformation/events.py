@@ -15,19 +15,22 @@ def handler_message(error: BaseException) -> str:
     return f'Resource handler returned message: "{message}" (HandlerErrorCode: {code})'
 
 
-def add_resource_event(stack: Stack, logical_id: str, resource_type: str, physical_id: str, status: str,
-                       reason: str) -> None:
+def add_resource_event(
+    stack: Stack, logical_id: str, resource_type: str, physical_id: str, status: str, reason: str
+) -> None:
     """One DescribeStackEvents entry for a resource (moto only records the stack's own events)."""
-    stack.events.append(Event(
-        stack_id=stack.stack_id,
-        stack_name=stack.name,
-        logical_resource_id=logical_id,
-        physical_resource_id=physical_id,
-        resource_type=resource_type,
-        resource_status=status,
-        resource_status_reason=reason,
-        resource_properties=None,
-    ))
+    stack.events.append(
+        Event(
+            stack_id=stack.stack_id,
+            stack_name=stack.name,
+            logical_resource_id=logical_id,
+            physical_resource_id=physical_id,
+            resource_type=resource_type,
+            resource_status=status,
+            resource_status_reason=reason,
+            resource_properties=None,
+        )
+    )
 
 
 def set_stack_status(stack: Stack, status: str, reason: str | None = None) -> None:

@@ -19,7 +19,8 @@ MAX_NAME_LENGTH = {
     "AWS::KinesisFirehose::DeliveryStream": 64,  # CreateDeliveryStream, DeliveryStreamName
 }
 
-# What is left of a long logical id before the stack name is shortened too (a CDK logical id ends in an 8-character hash).
+# What is left of a long logical id before the stack name is shortened too (a CDK logical id ends in an
+# 8-character hash).
 MIN_LOGICAL_ID = 8
 
 _original_generate = parsing.generate_resource_name

@@ -9,7 +9,8 @@ property that names it, its physical id and its Fn::GetAtt attributes.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Mapping, TypeVar
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
 
 from moto.cloudformation import parsing
 from moto.core.common_models import CloudFormationModel
@@ -23,8 +24,14 @@ def register_models() -> None:
         cached.cache_clear()
 
 
-def replace(model: type[Model], original: Any, new_resource_name: str, cloudformation_json: dict[str, Any],
-            account_id: str, region_name: str) -> Model:
+def replace(
+    model: type[Model],
+    original: Any,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Model:
     """CloudFormation's replacement: the new resource is created, then the old one deleted."""
     replacement = model.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
     original.delete(account_id, region_name)

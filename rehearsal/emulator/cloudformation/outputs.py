@@ -13,8 +13,7 @@ from moto.cloudformation.models import CloudFormationBackend
 _original_execute = CloudFormationBackend.execute_change_set
 
 
-def _execute_change_set(self: CloudFormationBackend, change_set_name: str,
-                        stack_name: str | None = None) -> Any:
+def _execute_change_set(self: CloudFormationBackend, change_set_name: str, stack_name: str | None = None) -> Any:
     result = _original_execute(self, change_set_name, stack_name)
     stack = self.stacks[self.describe_change_set(change_set_name).stack_id]
     stack._parse_template()

@@ -24,8 +24,9 @@ INSTANCE_INITIATED = (
 _original_create = Instance.create_from_cloudformation_json.__func__
 
 
-def _create_from_cloudformation_json(cls: type, resource_name: str, cloudformation_json: Any, account_id: str,
-                                     region_name: str, **kwargs: Any) -> Instance:
+def _create_from_cloudformation_json(
+    cls: type, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str, **kwargs: Any
+) -> Instance:
     instance = _original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
     instance.instance_initiated_shutdown_behavior = cloudformation_json["Properties"].get(PROPERTY, "stop")
     return instance

@@ -57,13 +57,16 @@ def _delete_gateway_attachment(self: VPCGatewayAttachment, account_id: str, regi
             backend.detach_internet_gateway(self.gateway_id, self.vpc_id)
         else:
             backend.detach_vpn_gateway(self.gateway_id, self.vpc_id)
-    except (GatewayNotAttachedError, InvalidInternetGatewayIdError,
-            InvalidVpnGatewayAttachmentError, InvalidVpnGatewayIdError):
+    except (
+        GatewayNotAttachedError,
+        InvalidInternetGatewayIdError,
+        InvalidVpnGatewayAttachmentError,
+        InvalidVpnGatewayIdError,
+    ):
         pass
 
 
-def _delete_subnet_association(self: SubnetRouteTableAssociation, account_id: str,
-                               region_name: str) -> None:
+def _delete_subnet_association(self: SubnetRouteTableAssociation, account_id: str, region_name: str) -> None:
     backend = ec2_backends[account_id][region_name]
     backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
 

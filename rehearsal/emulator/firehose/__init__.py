@@ -30,8 +30,20 @@ from .settings import skipped, skipped_in_template
 GAP_FIXES = (cloudformation, iam, buffering, settings, conversion, metrics)
 
 __all__ = [
-    "ERROR_OUTPUT_TYPE", "arrow_type", "convert", "deaggregate", "extract_keys", "flush", "install", "render_prefix",
-    "settings_table", "skipped", "skipped_in_template", "start", "stop", "timestamp",
+    "ERROR_OUTPUT_TYPE",
+    "arrow_type",
+    "convert",
+    "deaggregate",
+    "extract_keys",
+    "flush",
+    "install",
+    "render_prefix",
+    "settings_table",
+    "skipped",
+    "skipped_in_template",
+    "start",
+    "stop",
+    "timestamp",
 ]
 
 

@@ -18,7 +18,7 @@ import logging
 import threading
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.firehose.models import DeliveryStream, FirehoseBackend
@@ -26,7 +26,6 @@ from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from ..clock import ScaledClock
-
 from .logging import log_error
 from .objects import BACKUP, DATA, ERRORS, FlushedBuffer, objects_for
 from .prefix import PARTITION_KEY_FROM_QUERY, partition_key_names
@@ -121,9 +120,12 @@ class FirehoseBuffers:
             undelivered, self._buffers = self._buffers, {}
         for buffer in undelivered.values():
             flushed = buffer.flushed
-            logger.error("Firehose %s: %d records could not be delivered to s3://%s before the emulator stopped",
-                         flushed.stream_name, len(flushed.records),
-                         flushed.destination["BucketARN"].split(":")[-1])
+            logger.error(
+                "Firehose %s: %d records could not be delivered to s3://%s before the emulator stopped",
+                flushed.stream_name,
+                len(flushed.records),
+                flushed.destination["BucketARN"].split(":")[-1],
+            )
 
     def undelivered(self) -> int:
         """Records held for a delivery that failed and is being retried."""
@@ -131,11 +133,15 @@ class FirehoseBuffers:
             return sum(len(b.flushed.records) for b in self._buffers.values() if b.retry_at is not None)
 
     def put(self, stream: _Stream, records: list[dict[str, bytes]]) -> list[dict[str, str]]:
-        arrival = datetime.now(timezone.utc)
+        arrival = datetime.now(UTC)
         destination = stream.destination
         processed, failures = process(
-            destination, [Record(r["Data"], arrival) for r in records], stream_arn=stream.arn,
-            account_id=stream.account_id, region=stream.region, partition_keys_needed=stream.partition_keys,
+            destination,
+            [Record(r["Data"], arrival) for r in records],
+            stream_arn=stream.arn,
+            account_id=stream.account_id,
+            region=stream.region,
+            partition_keys_needed=stream.partition_keys,
         )
         backup = backup_configuration(destination)
         with self._lock:
@@ -143,27 +149,55 @@ class FirehoseBuffers:
                 keys = {k: record.partition_keys[k] for k in stream.partition_keys}
                 self._add(stream, DATA, destination, record.data, arrival, partition_keys=keys)
             for failure in failures:
-                self._add(stream, ERRORS, destination, failure.document(), failure.arrival,
-                          error_output_type=failure.error_output_type)
+                self._add(
+                    stream,
+                    ERRORS,
+                    destination,
+                    failure.document(),
+                    failure.arrival,
+                    error_output_type=failure.error_output_type,
+                )
             if backup:
                 for record in records:
                     self._add(stream, BACKUP, backup, record["Data"], arrival)
         for code, message in {(f.error_code, f.error_message) for f in failures}:
-            log_error(stream.account_id, stream.region, destination, stream_arn=stream.arn,
-                      version_id=stream.version_id, error_code=code, message=message)
+            log_error(
+                stream.account_id,
+                stream.region,
+                destination,
+                stream_arn=stream.arn,
+                version_id=stream.version_id,
+                error_code=code,
+                message=message,
+            )
         self.flush()
         return [{"RecordId": str(uuid.uuid4())} for _ in records]
 
-    def _add(self, stream: _Stream, kind: str, destination: dict[str, Any], data: bytes, arrival: datetime,
-             partition_keys: dict[str, str] | None = None, error_output_type: str | None = None) -> None:
+    def _add(
+        self,
+        stream: _Stream,
+        kind: str,
+        destination: dict[str, Any],
+        data: bytes,
+        arrival: datetime,
+        partition_keys: dict[str, str] | None = None,
+        error_output_type: str | None = None,
+    ) -> None:
         """Append one record to its buffer (caller holds the lock)."""
         group = tuple(sorted((partition_keys or {}).items())) or error_output_type or ""
         key = (stream.account_id, stream.region, stream.name, stream.version_id, kind, group)
         buffer = self._buffers.get(key)
         if buffer is None:
             buffer = self._buffers[key] = _Buffer(
-                FlushedBuffer(kind, stream.name, stream.version_id, destination, arrival,
-                              partition_keys=dict(partition_keys or {}), error_output_type=error_output_type),
+                FlushedBuffer(
+                    kind,
+                    stream.name,
+                    stream.version_id,
+                    destination,
+                    arrival,
+                    partition_keys=dict(partition_keys or {}),
+                    error_output_type=error_output_type,
+                ),
                 self.clock(),
             )
         buffer.flushed.destination = destination
@@ -193,14 +227,20 @@ class FirehoseBuffers:
         flushed = buffer.flushed
         if buffer.failing_since is None:
             buffer.failing_since = now
-            log_error(key[0], key[1], flushed.destination,
-                      stream_arn=f"arn:{get_partition(key[1])}:firehose:{key[1]}:{key[0]}:deliverystream/"
-                                 f"{flushed.stream_name}",
-                      version_id=flushed.version_id, error_code=f"S3.{type(error).__name__}",
-                      message=f"could not deliver {len(flushed.records)} records: {error}; retrying")
+            log_error(
+                key[0],
+                key[1],
+                flushed.destination,
+                stream_arn=f"arn:{get_partition(key[1])}:firehose:{key[1]}:{key[0]}:deliverystream/"
+                f"{flushed.stream_name}",
+                version_id=flushed.version_id,
+                error_code=f"S3.{type(error).__name__}",
+                message=f"could not deliver {len(flushed.records)} records: {error}; retrying",
+            )
         if now - buffer.failing_since >= GIVE_UP_S:
-            logger.error("Firehose %s: gave up delivering %d records after 24 hours", flushed.stream_name,
-                         len(flushed.records))
+            logger.error(
+                "Firehose %s: gave up delivering %d records after 24 hours", flushed.stream_name, len(flushed.records)
+            )
             return
         buffer.retry_at = now + RETRY_S
         if "retry" not in key:  # a failing buffer keeps its records apart; new records fill a new buffer
@@ -215,8 +255,7 @@ class FirehoseBuffers:
 
 def _hints(destination: dict[str, Any]) -> tuple[int, int]:
     hints = destination.get("BufferingHints") or {}
-    return (int(hints.get("SizeInMBs", DEFAULT_SIZE_MB)),
-            int(hints.get("IntervalInSeconds", DEFAULT_INTERVAL_S)))
+    return (int(hints.get("SizeInMBs", DEFAULT_SIZE_MB)), int(hints.get("IntervalInSeconds", DEFAULT_INTERVAL_S)))
 
 
 def _is_due(buffer: _Buffer, now: float) -> bool:
@@ -247,22 +286,41 @@ def active() -> bool:
     return BUFFERS.running
 
 
-def _put_s3_records(self: FirehoseBackend, delivery_stream_name: str, version_id: str,
-                    s3_destination: dict[str, Any], records: list[dict[str, bytes]]) -> list[dict[str, str]]:
+def _put_s3_records(
+    self: FirehoseBackend,
+    delivery_stream_name: str,
+    version_id: str,
+    s3_destination: dict[str, Any],
+    records: list[dict[str, bytes]],
+) -> list[dict[str, str]]:
     """Buffer while an Emulator runs; otherwise (e.g. later mock_aws tests in the process) moto's own."""
     if not active():
         return _original_put(self, delivery_stream_name, version_id, s3_destination, records)
     stream = self.delivery_streams[delivery_stream_name]
     # moto keeps both an ExtendedS3 and a plain S3 description for an extended stream: the extended one has it all.
     destination = stream.destinations[0].get("ExtendedS3") or s3_destination
-    keys = partition_key_names(destination.get("Prefix", ""), PARTITION_KEY_FROM_QUERY) \
-        if dynamic_partitioning(destination) else []
-    return BUFFERS.put(_Stream(self.account_id, self.region_name, delivery_stream_name, version_id,
-                               stream.delivery_stream_arn, destination, partition_keys=keys), records)
+    keys = (
+        partition_key_names(destination.get("Prefix", ""), PARTITION_KEY_FROM_QUERY)
+        if dynamic_partitioning(destination)
+        else []
+    )
+    return BUFFERS.put(
+        _Stream(
+            self.account_id,
+            self.region_name,
+            delivery_stream_name,
+            version_id,
+            stream.delivery_stream_arn,
+            destination,
+            partition_keys=keys,
+        ),
+        records,
+    )
 
 
-def _put_record_batch(self: FirehoseBackend, delivery_stream_name: str,
-                      records: list[dict[str, bytes]]) -> dict[str, Any]:
+def _put_record_batch(
+    self: FirehoseBackend, delivery_stream_name: str, records: list[dict[str, bytes]]
+) -> dict[str, Any]:
     result = _original_put_batch(self, delivery_stream_name, records)
     if active():
         result["Encrypted"] = stream_encrypted(self.delivery_streams[delivery_stream_name])

@@ -99,16 +99,12 @@ class FirehoseDeliveryStream(BackendModel, CloudFormationModel):
             )
             return original_resource
         original_resource.delete(account_id, region_name)
-        return cls.create_from_cloudformation_json(
-            new_resource_name, cloudformation_json, account_id, region_name
-        )
+        return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
 
     def delete(self, account_id: str, region_name: str) -> None:
         """Called by moto's ResourceMap on stack delete; a stream already gone counts as deleted."""
         try:
-            firehose_backends[self.account_id][self.region_name].delete_delivery_stream(
-                self.name
-            )
+            firehose_backends[self.account_id][self.region_name].delete_delivery_stream(self.name)
         except ResourceNotFoundException:
             pass
 

@@ -33,9 +33,10 @@ import base64
 import io
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -159,8 +160,9 @@ def _error_document(record: bytes, error: RecordError, schema: dict[str, str], a
     return json.dumps(document, separators=(",", ":")).encode() + b"\n"
 
 
-def convert(records: list[bytes], destination: dict[str, Any], *, account_id: str, region_name: str,
-            arrival: datetime) -> Converted:
+def convert(
+    records: list[bytes], destination: dict[str, Any], *, account_id: str, region_name: str, arrival: datetime
+) -> Converted:
     """One flushed buffer's records as the Parquet object and the error documents of the records that failed."""
     configuration = destination["DataFormatConversionConfiguration"]
     openx = configuration["InputFormatConfiguration"]["Deserializer"].get("OpenXJsonSerDe") or {}
@@ -170,8 +172,10 @@ def convert(records: list[bytes], destination: dict[str, Any], *, account_id: st
     try:
         reader = _reader([(name, arrow_type(kind)) for name, kind in _table_columns(schema)], openx)
     except (EntityNotFoundException, ValueError) as error:  # the table changed after the stream was created
-        reason = RecordError(TABLE_NOT_FOUND if isinstance(error, EntityNotFoundException) else MALFORMED_DATA,
-                             f"The schema cannot be read from the Glue table: {error}")
+        reason = RecordError(
+            TABLE_NOT_FOUND if isinstance(error, EntityNotFoundException) else MALFORMED_DATA,
+            f"The schema cannot be read from the Glue table: {error}",
+        )
         errors = b"".join(_error_document(record, reason, schema, arrival) for record in records)
         return Converted(None, extension, errors, 0, len(records))
     rows: list[list[Any]] = []
@@ -197,30 +201,37 @@ def validate(destination: dict[str, Any] | None, account_id: str, region_name: s
     serializer = (configuration.get("OutputFormatConfiguration") or {}).get("Serializer") or {}
     deserializer = (configuration.get("InputFormatConfiguration") or {}).get("Deserializer") or {}
     if "OrcSerDe" in serializer:
-        raise InvalidArgumentException(f"{where}: OrcSerDe is not emulated (the emulator writes Parquet only); "
-                                       "use ParquetSerDe")
+        raise InvalidArgumentException(
+            f"{where}: OrcSerDe is not emulated (the emulator writes Parquet only); use ParquetSerDe"
+        )
     if "ParquetSerDe" not in serializer:
         raise InvalidArgumentException(f"{where}.OutputFormatConfiguration needs a Serializer")
     if "HiveJsonSerDe" in deserializer or "OpenXJsonSerDe" not in deserializer:
-        raise InvalidArgumentException(f"{where}.InputFormatConfiguration: the emulator converts with the "
-                                       "OpenXJsonSerDe deserializer only")
+        raise InvalidArgumentException(
+            f"{where}.InputFormatConfiguration: the emulator converts with the OpenXJsonSerDe deserializer only"
+        )
     compression = serializer["ParquetSerDe"].get("Compression", "SNAPPY")
     if compression not in _COMPRESSION:
-        raise InvalidArgumentException(f"{where}: ParquetSerDe.Compression {compression!r} is not one of "
-                                       f"{sorted(_COMPRESSION)}")
+        raise InvalidArgumentException(
+            f"{where}: ParquetSerDe.Compression {compression!r} is not one of {sorted(_COMPRESSION)}"
+        )
     if destination.get("CompressionFormat", "UNCOMPRESSED") != "UNCOMPRESSED":
-        raise InvalidArgumentException("CompressionFormat must be UNCOMPRESSED when data format conversion is "
-                                       "enabled (the serializer compresses)")
+        raise InvalidArgumentException(
+            "CompressionFormat must be UNCOMPRESSED when data format conversion is enabled (the serializer compresses)"
+        )
     size = (destination.get("BufferingHints") or {}).get("SizeInMBs")
     if size is not None and int(size) < MIN_BUFFER_MIB:
-        raise InvalidArgumentException(f"BufferingHints.SizeInMBs must be at least {MIN_BUFFER_MIB} when data "
-                                       "format conversion is enabled")
+        raise InvalidArgumentException(
+            f"BufferingHints.SizeInMBs must be at least {MIN_BUFFER_MIB} when data format conversion is enabled"
+        )
     schema = _schema_configuration(destination, account_id, region_name)
     try:
         columns = _table_columns(schema)
     except EntityNotFoundException as error:
-        raise InvalidArgumentException(f"{where}.SchemaConfiguration: {error.message} (database "
-                                       f"{schema['databaseName']!r}, table {schema['tableName']!r})") from None
+        raise InvalidArgumentException(
+            f"{where}.SchemaConfiguration: {error.message} (database "
+            f"{schema['databaseName']!r}, table {schema['tableName']!r})"
+        ) from None
     for name, kind in columns:
         try:
             arrow_type(kind)

@@ -25,8 +25,7 @@ def _determine_resource(self: FirehoseResponse) -> str:
         name = None
     if not name:
         return "*"
-    return (f"arn:{get_partition(self.region)}:firehose:{self.region}:"
-            f"{self.current_account}:deliverystream/{name}")
+    return f"arn:{get_partition(self.region)}:firehose:{self.region}:{self.current_account}:deliverystream/{name}"
 
 
 def _authorize(self: FirehoseResponse, resource: str = "*") -> None:

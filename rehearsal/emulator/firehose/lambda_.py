@@ -110,9 +110,12 @@ def _unpack(function: LambdaFunction, root: Path) -> None:
     module = function.handler.rsplit(".", 1)[0]
     # CloudFormation puts inline code (Code.ZipFile) in a file named index with the runtime's extension; moto
     # always names it index.py.
-    if language(function.run_time) == "nodejs" and module == "index" and not any(
-        (root / f"index{ext}").exists() for ext in (".js", ".cjs", ".mjs")
-    ) and (root / "index.py").exists():
+    if (
+        language(function.run_time) == "nodejs"
+        and module == "index"
+        and not any((root / f"index{ext}").exists() for ext in (".js", ".cjs", ".mjs"))
+        and (root / "index.py").exists()
+    ):
         (root / "index.py").rename(root / "index.js")
 
 
@@ -150,8 +153,14 @@ def invoke(function_arn: str, event: dict[str, Any], account_id: str, region: st
         runner = RUNNERS[language(function.run_time)]
         script = _PYTHON_RUNNER if language(function.run_time) == "python" else _NODE_RUNNER
         try:
-            run = subprocess.run([*runner, script, function.handler], cwd=root, env=env, capture_output=True,
-                                 text=True, timeout=int(function.timeout))
+            run = subprocess.run(
+                [*runner, script, function.handler],
+                cwd=root,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=int(function.timeout),
+            )
         except subprocess.TimeoutExpired:
             raise LambdaInvocationError(f"Task timed out after {int(function.timeout)} seconds") from None
         if run.returncode or not result_path.exists():

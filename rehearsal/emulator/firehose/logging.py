@@ -17,8 +17,16 @@ from moto.logs.models import logs_backends
 logger = logging.getLogger(__name__)
 
 
-def log_error(account_id: str, region: str, destination: dict[str, Any], *, stream_arn: str, version_id: str,
-              error_code: str, message: str) -> None:
+def log_error(
+    account_id: str,
+    region: str,
+    destination: dict[str, Any],
+    *,
+    stream_arn: str,
+    version_id: str,
+    error_code: str,
+    message: str,
+) -> None:
     logger.error("Firehose %s: %s: %s", stream_arn.split("/")[-1], error_code, message)
     options = destination.get("CloudWatchLoggingOptions") or {}
     if str(options.get("Enabled", False)).lower() != "true":
@@ -33,5 +41,6 @@ def log_error(account_id: str, region: str, destination: dict[str, Any], *, stre
     group = logs_backends[account_id][region].groups.get(options.get("LogGroupName", ""))
     if group is None or options.get("LogStreamName") not in group.streams:
         return
-    group.put_log_events(options["LogStreamName"], [{"timestamp": int(time.time() * 1000),
-                                                      "message": json.dumps(event)}])
+    group.put_log_events(
+        options["LogStreamName"], [{"timestamp": int(time.time() * 1000), "message": json.dumps(event)}]
+    )

@@ -9,7 +9,8 @@ as on AWS; the other Firehose metrics (delivery, throttling, freshness) are not 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from moto.cloudwatch.models import cloudwatch_backends
 from moto.firehose.models import FirehoseBackend
@@ -23,12 +24,19 @@ _original_put_record_batch: Callable[..., Any] = FirehoseBackend.put_record_batc
 def _put_record_batch(self: FirehoseBackend, delivery_stream_name: str, records: list[dict[str, bytes]]) -> Any:
     result = _original_put_record_batch(self, delivery_stream_name, records)
     dimensions = [{"Name": "DeliveryStreamName", "Value": delivery_stream_name}]
-    cloudwatch_backends[self.account_id][self.region_name].put_metric_data(NAMESPACE, [
-        {"MetricName": "IncomingRecords", "Value": float(len(records)), "Unit": "Count", "Dimensions": dimensions},
-        {"MetricName": "IncomingBytes", "Value": float(sum(len(r["Data"]) for r in records)), "Unit": "Bytes",
-         "Dimensions": dimensions},
-        {"MetricName": "IncomingPutRequests", "Value": 1.0, "Unit": "Count", "Dimensions": dimensions},
-    ])
+    cloudwatch_backends[self.account_id][self.region_name].put_metric_data(
+        NAMESPACE,
+        [
+            {"MetricName": "IncomingRecords", "Value": float(len(records)), "Unit": "Count", "Dimensions": dimensions},
+            {
+                "MetricName": "IncomingBytes",
+                "Value": float(sum(len(r["Data"]) for r in records)),
+                "Unit": "Bytes",
+                "Dimensions": dimensions,
+            },
+            {"MetricName": "IncomingPutRequests", "Value": 1.0, "Unit": "Count", "Dimensions": dimensions},
+        ],
+    )
     return result
 
 

@@ -65,10 +65,12 @@ def prefix_of(flushed: FlushedBuffer) -> str:
         template = destination.get("ErrorOutputPrefix") or (
             destination.get("Prefix", "") + "!{firehose:error-output-type}/"
         )
-        return render_prefix(template, flushed.arrival, time_zone=time_zone,
-                             error_output_type=flushed.error_output_type)
-    return render_prefix(destination.get("Prefix", ""), flushed.arrival, time_zone=time_zone,
-                         partition_keys=flushed.partition_keys)
+        return render_prefix(
+            template, flushed.arrival, time_zone=time_zone, error_output_type=flushed.error_output_type
+        )
+    return render_prefix(
+        destination.get("Prefix", ""), flushed.arrival, time_zone=time_zone, partition_keys=flushed.partition_keys
+    )
 
 
 def objects_for(flushed: FlushedBuffer, account_id: str, region_name: str) -> list[S3Object]:
@@ -90,12 +92,19 @@ def objects_for(flushed: FlushedBuffer, account_id: str, region_name: str) -> li
 def _converted_objects(flushed: FlushedBuffer, account_id: str, region_name: str) -> list[S3Object]:
     """One Parquet object of the records that fit the Glue table (none if no record did), and one error object of
     those that did not (conversion compresses inside the file: CompressionFormat is UNCOMPRESSED, settings.py)."""
-    converted = conversion.convert(flushed.records, flushed.destination, account_id=account_id,
-                                   region_name=region_name, arrival=flushed.arrival)
+    converted = conversion.convert(
+        flushed.records, flushed.destination, account_id=account_id, region_name=region_name, arrival=flushed.arrival
+    )
     objects = []
     if converted.errors:
-        errors = FlushedBuffer(ERRORS, flushed.stream_name, flushed.version_id, flushed.destination, flushed.arrival,
-                               error_output_type=conversion.ERROR_OUTPUT_TYPE)
+        errors = FlushedBuffer(
+            ERRORS,
+            flushed.stream_name,
+            flushed.version_id,
+            flushed.destination,
+            flushed.arrival,
+            error_output_type=conversion.ERROR_OUTPUT_TYPE,
+        )
         objects.append(_object(errors, converted.errors, ""))
     if converted.data is not None:
         objects.append(_object(flushed, converted.data, file_extension(flushed.destination, converted.extension)))
@@ -104,6 +113,7 @@ def _converted_objects(flushed: FlushedBuffer, account_id: str, region_name: str
 
 def _object(flushed: FlushedBuffer, body: bytes, extension: str) -> S3Object:
     destination = flushed.destination
-    key = prefix_of(flushed) + object_name(flushed.stream_name, flushed.version_id, flushed.arrival, extension,
-                                           destination.get("CustomTimeZone"))
+    key = prefix_of(flushed) + object_name(
+        flushed.stream_name, flushed.version_id, flushed.arrival, extension, destination.get("CustomTimeZone")
+    )
     return S3Object(destination["BucketARN"].split(":")[-1], key, body, kms_key(destination))

@@ -20,19 +20,28 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from typing import Any, Callable
+from typing import Any
 
 import pyarrow as pa
 
 _EPOCH = datetime(1970, 1, 1)
 _TIMESTAMP = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})([T ])(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(Z?)")
 _SIMPLE_TYPES = {
-    "string": pa.string(), "boolean": pa.bool_(), "tinyint": pa.int8(), "smallint": pa.int16(), "int": pa.int32(),
-    "integer": pa.int32(), "bigint": pa.int64(), "float": pa.float32(), "double": pa.float64(),
-    "date": pa.date32(), "timestamp": pa.timestamp("ns"),
+    "string": pa.string(),
+    "boolean": pa.bool_(),
+    "tinyint": pa.int8(),
+    "smallint": pa.int16(),
+    "int": pa.int32(),
+    "integer": pa.int32(),
+    "bigint": pa.int64(),
+    "float": pa.float32(),
+    "double": pa.float64(),
+    "date": pa.date32(),
+    "timestamp": pa.timestamp("ns"),
 }
 _SIZED = re.compile(r"(varchar|char)\(\d+\)|decimal(?:\((\d+),\s*(\d+)\))?")
 
@@ -71,8 +80,10 @@ def documents(text: str) -> list[dict[str, Any]]:
         except json.JSONDecodeError as error:
             raise DocumentError(f"Encountered malformed JSON: {error}") from None
         if not isinstance(document, dict):
-            raise DocumentError(f"Encountered malformed JSON: expected a JSON object, found "
-                                f"{type(document).__name__} (an array of documents is not valid input)")
+            raise DocumentError(
+                f"Encountered malformed JSON: expected a JSON object, found "
+                f"{type(document).__name__} (an array of documents is not valid input)"
+            )
         found.append(document)
 
 

@@ -18,7 +18,7 @@ import re
 import secrets
 import string
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 NAMESPACE = re.compile(r"!\{(\w+):([^}]*)\}")
@@ -39,18 +39,25 @@ class PartitionKeyMissing(ValueError):
 
 def local_time(arrival: datetime, time_zone: str | None) -> datetime:
     """The arrival instant in the destination's CustomTimeZone (UTC when empty)."""
-    return arrival.astimezone(ZoneInfo(time_zone) if time_zone else timezone.utc)
+    return arrival.astimezone(ZoneInfo(time_zone) if time_zone else UTC)
 
 
 def _format_timestamp(pattern: str, when: datetime) -> str:
     def token(match: re.Match[str]) -> str:
         text = match.group(0)
         return text[1:-1] if text.startswith("'") else when.strftime(_STRFTIME[text])
+
     return _DATE_TOKENS.sub(token, pattern)
 
 
-def render_prefix(template: str, arrival: datetime, *, time_zone: str | None = None,
-                  partition_keys: dict[str, str] | None = None, error_output_type: str | None = None) -> str:
+def render_prefix(
+    template: str,
+    arrival: datetime,
+    *,
+    time_zone: str | None = None,
+    partition_keys: dict[str, str] | None = None,
+    error_output_type: str | None = None,
+) -> str:
     """Evaluate the prefix's expressions; add the default time prefix if none is a timestamp."""
     when = local_time(arrival, time_zone)
     if "!{timestamp:" not in template:
@@ -79,8 +86,9 @@ def partition_key_names(prefix: str, namespace: str = PARTITION_KEY_FROM_QUERY) 
     return [m.group(2) for m in NAMESPACE.finditer(prefix) if m.group(1) == namespace]
 
 
-def object_name(stream_name: str, version_id: str, arrival: datetime, extension: str,
-                time_zone: str | None = None) -> str:
+def object_name(
+    stream_name: str, version_id: str, arrival: datetime, extension: str, time_zone: str | None = None
+) -> str:
     """The suffix Firehose gives every object it writes."""
     stamp = local_time(arrival, time_zone).strftime("%Y-%m-%d-%H-%M-%S")
     return f"{stream_name}-{version_id}-{stamp}-{uuid.uuid4()}{extension}"

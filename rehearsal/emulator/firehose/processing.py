@@ -28,7 +28,7 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import jq
@@ -71,7 +71,7 @@ class Failure:
             "arrivalTimestamp": int(self.arrival.timestamp() * 1000),
             "errorCode": self.error_code,
             "errorMessage": self.error_message,
-            "attemptEndingTimestamp": int(datetime.now(timezone.utc).timestamp() * 1000),
+            "attemptEndingTimestamp": int(datetime.now(UTC).timestamp() * 1000),
             "rawData": base64.b64encode(self.raw).decode(),
         }
         if self.lambda_arn:
@@ -142,8 +142,9 @@ def extract_keys(data: bytes, query: str, needed: list[str]) -> dict[str, str]:
     return keys
 
 
-def _transform(function_arn: str, params: dict[str, str], stream_arn: str, records: list[Record],
-               account_id: str, region: str) -> tuple[list[Record], list[Failure]]:
+def _transform(
+    function_arn: str, params: dict[str, str], stream_arn: str, records: list[Record], account_id: str, region: str
+) -> tuple[list[Record], list[Failure]]:
     """One Lambda invocation per BufferSizeInMBs of records, retried NumberOfRetries times."""
     retries = int(params.get("NumberOfRetries", DEFAULT_LAMBDA_RETRIES))
     limit = float(params.get("BufferSizeInMBs", DEFAULT_LAMBDA_BUFFER_MB)) * MIB
@@ -164,8 +165,11 @@ def _transform(function_arn: str, params: dict[str, str], stream_arn: str, recor
             "deliveryStreamArn": stream_arn,
             "region": region,
             "records": [
-                {"recordId": rid, "approximateArrivalTimestamp": int(r.arrival.timestamp() * 1000),
-                 "data": base64.b64encode(r.data).decode()}
+                {
+                    "recordId": rid,
+                    "approximateArrivalTimestamp": int(r.arrival.timestamp() * 1000),
+                    "data": base64.b64encode(r.data).decode(),
+                }
                 for rid, r in ids.items()
             ],
         }
@@ -178,8 +182,9 @@ def _transform(function_arn: str, params: dict[str, str], stream_arn: str, recor
                 error = str(invocation_error)
 
         def fail(record: Record, code: str, message: str) -> None:
-            failed.append(Failure(PROCESSING_FAILED, code, message, record.data, record.arrival, attempts,
-                                  function_arn))
+            failed.append(
+                Failure(PROCESSING_FAILED, code, message, record.data, record.arrival, attempts, function_arn)
+            )
 
         if answer is None:
             for record in batch:
@@ -191,7 +196,9 @@ def _transform(function_arn: str, params: dict[str, str], stream_arn: str, recor
             if result is None:
                 fail(record, "Lambda.MissingRecordId", f"record {rid} is missing from the function's response")
             elif result.get("result") == "Ok":
-                out.append(Record(base64.b64decode(result.get("data", "")), record.arrival, dict(record.partition_keys)))
+                out.append(
+                    Record(base64.b64decode(result.get("data", "")), record.arrival, dict(record.partition_keys))
+                )
             elif result.get("result") == "Dropped":
                 continue
             elif result.get("result") == "ProcessingFailed":
@@ -201,8 +208,15 @@ def _transform(function_arn: str, params: dict[str, str], stream_arn: str, recor
     return out, failed
 
 
-def process(destination: dict[str, Any], records: list[Record], *, stream_arn: str, account_id: str, region: str,
-            partition_keys_needed: list[str]) -> tuple[list[Record], list[Failure]]:
+def process(
+    destination: dict[str, Any],
+    records: list[Record],
+    *,
+    stream_arn: str,
+    account_id: str,
+    region: str,
+    partition_keys_needed: list[str],
+) -> tuple[list[Record], list[Failure]]:
     """The records to buffer and the failures, after the destination's processors."""
     steps = processors(destination)
     failed: list[Failure] = []
@@ -210,14 +224,22 @@ def process(destination: dict[str, Any], records: list[Record], *, stream_arn: s
         split: list[Record] = []
         for record in records:
             try:
-                split.extend(Record(part, record.arrival) for part in deaggregate(record.data,
-                                                                                  steps["RecordDeAggregation"]))
+                split.extend(
+                    Record(part, record.arrival) for part in deaggregate(record.data, steps["RecordDeAggregation"])
+                )
             except ValueError as error:
                 # Deaggregation is dynamic partitioning's parsing step: "If Firehose is not able to parse data
                 # records ... these data records are delivered to the S3 error bucket prefix" ("Dynamic partitioning
                 # error handling").
-                failed.append(Failure(PARTITIONING_FAILED, "DynamicPartitioning.DeAggregationFailed", str(error),
-                                      record.data, record.arrival))
+                failed.append(
+                    Failure(
+                        PARTITIONING_FAILED,
+                        "DynamicPartitioning.DeAggregationFailed",
+                        str(error),
+                        record.data,
+                        record.arrival,
+                    )
+                )
         records = split
     if "Lambda" in steps:
         params = steps["Lambda"]
@@ -231,8 +253,15 @@ def process(destination: dict[str, Any], records: list[Record], *, stream_arn: s
                 record.partition_keys = extract_keys(record.data, query, partition_keys_needed)
                 keyed.append(record)
             except ValueError as error:  # bad JSON, a JQ runtime error, or a missing key
-                failed.append(Failure(PARTITIONING_FAILED, "DynamicPartitioning.MetadataExtractionFailed",
-                                      str(error), record.data, record.arrival))
+                failed.append(
+                    Failure(
+                        PARTITIONING_FAILED,
+                        "DynamicPartitioning.MetadataExtractionFailed",
+                        str(error),
+                        record.data,
+                        record.arrival,
+                    )
+                )
         records = keyed
     if "AppendDelimiterToRecord" in steps:
         for record in records:

@@ -39,7 +39,7 @@ class GlueDatabase(BackendModel, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> "GlueDatabase":
+    ) -> GlueDatabase:
         props = copy.deepcopy(cloudformation_json["Properties"])
         name = cls._name(resource_name, props)
         glue_backends[account_id][region_name].create_database(name, {**props.get("DatabaseInput", {}), "Name": name})
@@ -48,12 +48,12 @@ class GlueDatabase(BackendModel, CloudFormationModel):
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
-        original_resource: "GlueDatabase",
+        original_resource: GlueDatabase,
         new_resource_name: str,
         cloudformation_json: dict[str, Any],
         account_id: str,
         region_name: str,
-    ) -> "GlueDatabase":
+    ) -> GlueDatabase:
         """Same name: update in place; a new name is a new database (CloudFormation replaces it)."""
         props = copy.deepcopy(cloudformation_json["Properties"])
         name = cls._name(original_resource.name, props)
@@ -93,7 +93,7 @@ class GlueTable(BackendModel, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> "GlueTable":
+    ) -> GlueTable:
         database, name, table_input = cls._place(resource_name, copy.deepcopy(cloudformation_json["Properties"]))
         glue_backends[account_id][region_name].create_table(database, name, table_input)
         return cls(account_id, region_name, database, name)
@@ -101,12 +101,12 @@ class GlueTable(BackendModel, CloudFormationModel):
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
-        original_resource: "GlueTable",
+        original_resource: GlueTable,
         new_resource_name: str,
         cloudformation_json: dict[str, Any],
         account_id: str,
         region_name: str,
-    ) -> "GlueTable":
+    ) -> GlueTable:
         """Same database and name: a new table version (UpdateTable); otherwise a replacement."""
         props = copy.deepcopy(cloudformation_json["Properties"])
         database, name, table_input = cls._place(original_resource.name, props)

@@ -15,7 +15,15 @@ from .evaluation import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Unevaluated, deci
 GAP_FIXES = (role_managed_policies, service_prefix, empty_body_signature)
 
 __all__ = [
-    "ALLOWED", "EXPLICIT_DENY", "IMPLICIT_DENY", "Unevaluated", "decide", "install", "role_documents", "start", "stop",
+    "ALLOWED",
+    "EXPLICIT_DENY",
+    "IMPLICIT_DENY",
+    "Unevaluated",
+    "decide",
+    "install",
+    "role_documents",
+    "start",
+    "stop",
 ]
 
 

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, Iterable, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from moto.iam.models import Policy, iam_backends
 
@@ -28,8 +29,8 @@ def decide(
     documents: Iterable[Mapping[str, Any]],
     *,
     action: str,
-    resource: Optional[str] = None,
-    service_principal: Optional[str] = None,
+    resource: str | None = None,
+    service_principal: str | None = None,
     context: Mapping[str, str] = {},
 ) -> str:
     """ALLOWED, EXPLICIT_DENY or IMPLICIT_DENY for `action` on `resource` (None: a trust policy, no Resource),
@@ -64,8 +65,13 @@ def _as_json(document: Any) -> dict:
     return json.loads(document) if isinstance(document, str) else document
 
 
-def _applies(statement: Mapping[str, Any], action: str, resource: Optional[str],
-             service_principal: Optional[str], context: Mapping[str, str]) -> bool:
+def _applies(
+    statement: Mapping[str, Any],
+    action: str,
+    resource: str | None,
+    service_principal: str | None,
+    context: Mapping[str, str],
+) -> bool:
     if "NotAction" in statement:
         if _any_matches(statement["NotAction"], action, ignore_case=True):
             return False
@@ -86,7 +92,7 @@ def _applies(statement: Mapping[str, Any], action: str, resource: Optional[str],
     )
 
 
-def _principal_matches(statement: Mapping[str, Any], service_principal: Optional[str]) -> bool:
+def _principal_matches(statement: Mapping[str, Any], service_principal: str | None) -> bool:
     if "NotPrincipal" in statement:
         raise Unevaluated("NotPrincipal")
     principal = statement.get("Principal")
@@ -122,9 +128,7 @@ def _any_matches(patterns: Any, value: str, *, ignore_case: bool = False) -> boo
 def _arn_like(pattern: str, arn: str) -> bool:
     """ArnEquals/ArnLike: each of the six colon-separated parts is matched on its own, wildcards allowed."""
     expected, actual = pattern.split(":", 5), arn.split(":", 5)
-    return len(expected) == len(actual) == 6 and all(
-        _wildcard(e).match(a) for e, a in zip(expected, actual)
-    )
+    return len(expected) == len(actual) == 6 and all(_wildcard(e).match(a) for e, a in zip(expected, actual))
 
 
 _OPERATORS = {

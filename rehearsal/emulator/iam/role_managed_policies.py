@@ -51,8 +51,10 @@ def _policy(backend: IAMBackend, arn: str, region_name: str) -> ManagedPolicy:
 
 def _attach(role: Role, cloudformation_json: dict[str, Any], account_id: str, region_name: str) -> None:
     backend = iam_backends[account_id][get_partition(region_name)]
-    wanted = {arn: _policy(backend, arn, region_name)
-              for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns", [])}
+    wanted = {
+        arn: _policy(backend, arn, region_name)
+        for arn in cloudformation_json.get("Properties", {}).get("ManagedPolicyArns", [])
+    }
     for arn, policy in list(role.managed_policies.items()):
         if arn not in wanted:
             policy.detach_from(role)
@@ -61,8 +63,9 @@ def _attach(role: Role, cloudformation_json: dict[str, Any], account_id: str, re
             policy.attach_to(role)
 
 
-def _create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-            region_name: str, **kwargs: Any) -> Role:
+def _create(
+    cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Role:
     role = _original_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
     try:
         _attach(role, cloudformation_json, account_id, region_name)
@@ -72,16 +75,22 @@ def _create(cls: type, resource_name: str, cloudformation_json: dict[str, Any], 
     return role
 
 
-def _update(cls: type, original_resource: Role, new_resource_name: str, cloudformation_json: dict[str, Any],
-            account_id: str, region_name: str) -> Role:
-    role = _original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id,
-                            region_name)
+def _update(
+    cls: type,
+    original_resource: Role,
+    new_resource_name: str,
+    cloudformation_json: dict[str, Any],
+    account_id: str,
+    region_name: str,
+) -> Role:
+    role = _original_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
     _attach(role, cloudformation_json, account_id, region_name)
     return role
 
 
-def _delete(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-            region_name: str) -> None:
+def _delete(
+    cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+) -> None:
     backend = iam_backends[account_id][get_partition(region_name)]
     for role in list(backend.roles.values()):
         if role.name == resource_name:

@@ -17,8 +17,9 @@ from moto.kms.models import Key, kms_backends
 DEFAULT_PENDING_WINDOW_DAYS = 30
 
 
-def _create_key(cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str,
-                region_name: str, **kwargs: Any) -> Key:
+def _create_key(
+    cls: type, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
+) -> Key:
     backend = kms_backends[account_id][region_name]
     properties = cloudformation_json["Properties"]
     policy = properties.get("KeyPolicy")
@@ -41,9 +42,7 @@ def _schedule_deletion(self: Key, account_id: str, region_name: str) -> None:
     """What CloudFormation does on delete; a key already gone or already pending counts as deleted."""
     backend = kms_backends[self.account_id][self.region]
     if self.id in backend.keys and self.key_state != "PendingDeletion":
-        backend.schedule_key_deletion(
-            self.id, getattr(self, "pending_window_in_days", DEFAULT_PENDING_WINDOW_DAYS)
-        )
+        backend.schedule_key_deletion(self.id, getattr(self, "pending_window_in_days", DEFAULT_PENDING_WINDOW_DAYS))
 
 
 def install() -> None:

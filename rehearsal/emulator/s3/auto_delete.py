@@ -75,8 +75,9 @@ class S3AutoDeleteObjects(CustomModel):
         properties = cloudformation_json["Properties"]
         if properties["BucketName"] != original_resource.bucket_name:
             original_resource.delete(account_id, region_name)
-        return cls(account_id, region_name, original_resource.logical_id, properties["BucketName"],
-                   properties["ServiceToken"])
+        return cls(
+            account_id, region_name, original_resource.logical_id, properties["BucketName"], properties["ServiceToken"]
+        )
 
     def delete(self, account_id: str, region_name: str) -> None:
         """Empty the bucket (every version and delete marker); a missing bucket is fine."""
@@ -108,13 +109,15 @@ class S3AutoDeleteObjects(CustomModel):
                 return
             logs.create_log_group(group, tags={})
         stream = f"{time.strftime('%Y/%m/%d')}/[$LATEST]{self.bucket_name[:24]}"
-        if not _role_may(function.role, "logs:CreateLogStream", f"{group_arn}:log-stream:{stream}",
-                         self.account_id, partition):
+        if not _role_may(
+            function.role, "logs:CreateLogStream", f"{group_arn}:log-stream:{stream}", self.account_id, partition
+        ):
             return
         if stream not in logs.groups[group].streams:
             logs.create_log_stream(group, stream)
-        if _role_may(function.role, "logs:PutLogEvents", f"{group_arn}:log-stream:{stream}", self.account_id,
-                     partition):
+        if _role_may(
+            function.role, "logs:PutLogEvents", f"{group_arn}:log-stream:{stream}", self.account_id, partition
+        ):
             message = f"emptying bucket {self.bucket_name}"
             logs.put_log_events(group, stream, [{"timestamp": int(time.time() * 1000), "message": message}])
 
@@ -138,8 +141,9 @@ def _resource_class_from_type(resource_type: str) -> Any:
     return _original_class_from_type(resource_type)
 
 
-def _strict_bucket_delete(cls: type, resource_name: str, cloudformation_json: Any,
-                          account_id: str, region_name: str) -> None:
+def _strict_bucket_delete(
+    cls: type, resource_name: str, cloudformation_json: Any, account_id: str, region_name: str
+) -> None:
     try:
         bucket = s3_backends[account_id][get_partition(region_name)].get_bucket(resource_name)
     except MissingBucket:

@@ -46,19 +46,19 @@ class S3BucketPolicy(BackendModel, CloudFormationModel):
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
         cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **kwargs: Any
-    ) -> "S3BucketPolicy":
+    ) -> S3BucketPolicy:
         bucket = cls._put(account_id, region_name, cloudformation_json["Properties"])
         return cls(account_id, region_name, resource_name, bucket)
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
         cls,
-        original_resource: "S3BucketPolicy",
+        original_resource: S3BucketPolicy,
         new_resource_name: str,
         cloudformation_json: dict[str, Any],
         account_id: str,
         region_name: str,
-    ) -> "S3BucketPolicy":
+    ) -> S3BucketPolicy:
         props = cloudformation_json["Properties"]
         if props["Bucket"] == original_resource.bucket_name:
             cls._put(account_id, region_name, props)

@@ -46,8 +46,10 @@ def check(policy: dict[str, Any]) -> None:
     for number, statement in enumerate(_statements(policy), start=1):
         where = f"bucket policy statement {statement.get('Sid') or number}"
         if statement.get("Effect") == "Deny" and not _everyone(statement.get("Principal")):
-            raise UnevaluablePolicy(f"{where}: the emulator does not know who is asking, so it cannot evaluate a Deny "
-                                    f"for principal {json.dumps(statement.get('Principal'))}; use Principal \"*\"")
+            raise UnevaluablePolicy(
+                f"{where}: the emulator does not know who is asking, so it cannot evaluate a Deny "
+                f'for principal {json.dumps(statement.get("Principal"))}; use Principal "*"'
+            )
         for operator, values in (statement.get("Condition") or {}).items():
             for key in values:
                 if operator.lower() not in _BOOL_OPERATORS or key.lower() not in REQUEST_CONTEXT:

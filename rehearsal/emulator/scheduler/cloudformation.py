@@ -10,8 +10,9 @@ Defining the classes registers them with moto (cloudformation/models.py).
 from __future__ import annotations
 
 import copy
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 from moto.cloudformation.exceptions import ValidationError
 from moto.core.common_models import CloudFormationModel
@@ -38,9 +39,13 @@ class ScheduleGroupModel(BackendModel, CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "ScheduleGroupModel":
+    ) -> ScheduleGroupModel:
         name = resource_name[:MAX_NAME_LENGTH]
         tags = cloudformation_json["Properties"].get("Tags", [])
         group = scheduler_backends[account_id][region_name].create_schedule_group(name, tags)
@@ -64,23 +69,33 @@ class ScheduleModel(BackendModel, CloudFormationModel):
 
     @classmethod
     def create_from_cloudformation_json(  # type: ignore[misc]
-        cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str,
+        cls,
+        resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
         **kwargs: Any,
-    ) -> "ScheduleModel":
+    ) -> ScheduleModel:
         props = copy.deepcopy(cloudformation_json["Properties"])
         name = props.get("Name", resource_name)[:MAX_NAME_LENGTH]
         with _as_stack_error(kwargs.get("LogicalId", name)):
             schedule = scheduler_backends[account_id][region_name].create_schedule(
-                name=name, group_name=props.get("GroupName", DEFAULT_GROUP), **_settings(props),
+                name=name,
+                group_name=props.get("GroupName", DEFAULT_GROUP),
+                **_settings(props),
                 action_after_completion=props.get("ActionAfterCompletion"),
             )
         return cls(account_id, region_name, schedule.group_name, name, schedule.arn)
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
-        cls, original_resource: "ScheduleModel", new_resource_name: str, cloudformation_json: dict[str, Any],
-        account_id: str, region_name: str,
-    ) -> "ScheduleModel":
+        cls,
+        original_resource: ScheduleModel,
+        new_resource_name: str,
+        cloudformation_json: dict[str, Any],
+        account_id: str,
+        region_name: str,
+    ) -> ScheduleModel:
         """Same name and group: updated in place (a re-deploy moving the expiry); else replaced."""
         props = copy.deepcopy(cloudformation_json["Properties"])
         name = props.get("Name", original_resource.name)

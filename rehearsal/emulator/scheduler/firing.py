@@ -23,9 +23,10 @@ import json
 import logging
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import boto3
@@ -149,8 +150,15 @@ class SchedulerFiring:
                             self._fired.add(key)
                             self._invoke(account_id, region, backend, group.arn, schedule, due)
 
-    def _invoke(self, account_id: str, region: str, backend: EventBridgeSchedulerBackend, group_arn: str,
-                schedule: Schedule, due: datetime) -> None:
+    def _invoke(
+        self,
+        account_id: str,
+        region: str,
+        backend: EventBridgeSchedulerBackend,
+        group_arn: str,
+        schedule: Schedule,
+        due: datetime,
+    ) -> None:
         target = schedule.target
         try:
             ok, outcome = self._call(account_id, region, group_arn, target)
@@ -171,22 +179,30 @@ class SchedulerFiring:
         except Exception:
             return False, f"Scheduler could not assume {role_arn}: no such role"
         context = {"aws:SourceAccount": account_id, "aws:SourceArn": group_arn}
-        assumable = iam.decide(
-            [trust], action="sts:AssumeRole", service_principal=SCHEDULER_PRINCIPAL, context=context)
+        assumable = iam.decide([trust], action="sts:AssumeRole", service_principal=SCHEDULER_PRINCIPAL, context=context)
         if assumable != iam.ALLOWED:
-            return False, (f"Scheduler could not assume {role_arn}: its trust policy {assumable} sts:AssumeRole by "
-                           f"{SCHEDULER_PRINCIPAL} with {context}")
+            return False, (
+                f"Scheduler could not assume {role_arn}: its trust policy {assumable} sts:AssumeRole by "
+                f"{SCHEDULER_PRINCIPAL} with {context}"
+            )
         resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
         permitted = iam.decide(identity, action=f"{service}:{api}", resource=resource)
         if permitted != iam.ALLOWED:
             return False, f"AccessDenied: {role_arn} is {permitted} {service}:{api} on {resource}"
         credentials = sts_backends[account_id][get_partition(region)].assume_role(
-            region_name=region, role_session_name="scheduler", role_arn=role_arn, policy=None, duration=900,
+            region_name=region,
+            role_session_name="scheduler",
+            role_arn=role_arn,
+            policy=None,
+            duration=900,
             external_id=None,
         )
         client = boto3.client(
-            service, region_name=region, endpoint_url=self.endpoint_url,
-            aws_access_key_id=credentials.access_key_id, aws_secret_access_key=credentials.secret_access_key,
+            service,
+            region_name=region,
+            endpoint_url=self.endpoint_url,
+            aws_access_key_id=credentials.access_key_id,
+            aws_secret_access_key=credentials.secret_access_key,
             aws_session_token=credentials.session_token,
         )
         getattr(client, xform_name(api))(**request)

@@ -52,6 +52,10 @@ def error_documents(body: bytes) -> list[dict]:
 
 def processors(*specs):
     """ProcessingConfiguration from (type, {parameter: value}) pairs."""
-    return {"Enabled": True, "Processors": [
-        {"Type": kind, "Parameters": [{"ParameterName": k, "ParameterValue": v} for k, v in params.items()]}
-        for kind, params in specs]}
+    return {
+        "Enabled": True,
+        "Processors": [
+            {"Type": kind, "Parameters": [{"ParameterName": k, "ParameterValue": v} for k, v in params.items()]}
+            for kind, params in specs
+        ],
+    }

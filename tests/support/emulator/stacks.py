@@ -11,16 +11,19 @@ def create(cfn, stack: str, template: dict, **kwargs) -> dict:
 
 def deploy_change_set(cfn, stack: str, template: dict) -> dict:
     """A CREATE change set, executed (what `cdk deploy` does); the stack's description afterwards."""
-    change_set = cfn.create_change_set(StackName=stack, ChangeSetName="cs", ChangeSetType="CREATE",
-                                       TemplateBody=json.dumps(template))
+    change_set = cfn.create_change_set(
+        StackName=stack, ChangeSetName="cs", ChangeSetType="CREATE", TemplateBody=json.dumps(template)
+    )
     cfn.execute_change_set(ChangeSetName=change_set["Id"])
     return cfn.describe_stacks(StackName=change_set["StackId"])["Stacks"][0]
 
 
 def events(cfn, stack: str) -> list[tuple]:
     """(logical id, status, reason) of every stack event, oldest first."""
-    return [(e["LogicalResourceId"], e["ResourceStatus"], e.get("ResourceStatusReason", ""))
-            for e in reversed(cfn.describe_stack_events(StackName=stack)["StackEvents"])]
+    return [
+        (e["LogicalResourceId"], e["ResourceStatus"], e.get("ResourceStatusReason", ""))
+        for e in reversed(cfn.describe_stack_events(StackName=stack)["StackEvents"])
+    ]
 
 
 def bucket_names(s3) -> set:

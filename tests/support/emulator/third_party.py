@@ -35,42 +35,78 @@ def _stack(app: cdk.App, name: str) -> cdk.Stack:
 def all_properties(app: cdk.App, backup_compression: firehose.Compression) -> cdk.Stack:
     """integ.s3-bucket.lit: every S3 destination property, and a second stream with zero buffering."""
     stack = _stack(app, ALL_PROPERTIES)
-    bucket = s3.Bucket(stack, "FirehoseDeliveryStreamS3AllPropertiesBucket",
-                       removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True)
-    backup_bucket = s3.Bucket(stack, "FirehoseDeliveryStreamS3AllPropertiesBackupBucket",
-                              removal_policy=cdk.RemovalPolicy.DESTROY, auto_delete_objects=True)
+    bucket = s3.Bucket(
+        stack,
+        "FirehoseDeliveryStreamS3AllPropertiesBucket",
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+    )
+    backup_bucket = s3.Bucket(
+        stack,
+        "FirehoseDeliveryStreamS3AllPropertiesBackupBucket",
+        removal_policy=cdk.RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+    )
     log_group = logs.LogGroup(stack, "LogGroup", removal_policy=cdk.RemovalPolicy.DESTROY)
-    function = lambda_.Function(stack, "DataProcessorFunction", runtime=lambda_.Runtime.NODEJS_24_X,
-                                handler="index.handler", code=lambda_.Code.from_inline(DATA_PROCESSOR),
-                                timeout=cdk.Duration.minutes(1))
-    processor = firehose.LambdaFunctionProcessor(function, buffer_interval=cdk.Duration.seconds(60),
-                                                 buffer_size=cdk.Size.mebibytes(1), retries=1)
+    function = lambda_.Function(
+        stack,
+        "DataProcessorFunction",
+        runtime=lambda_.Runtime.NODEJS_24_X,
+        handler="index.handler",
+        code=lambda_.Code.from_inline(DATA_PROCESSOR),
+        timeout=cdk.Duration.minutes(1),
+    )
+    processor = firehose.LambdaFunctionProcessor(
+        function, buffer_interval=cdk.Duration.seconds(60), buffer_size=cdk.Size.mebibytes(1), retries=1
+    )
     key = kms.Key(stack, "Key", removal_policy=cdk.RemovalPolicy.DESTROY)
     backup_key = kms.Key(stack, "BackupKey", removal_policy=cdk.RemovalPolicy.DESTROY)
-    stream = firehose.DeliveryStream(stack, "DeliveryStream", destination=firehose.S3Bucket(
-        bucket,
-        logging_config=firehose.EnableLogging(log_group),
-        processors=[processor],
-        compression=firehose.Compression.GZIP,
-        data_output_prefix="regularPrefix",
-        error_output_prefix="errorPrefix",
-        file_extension=".log.gz",
-        time_zone=cdk.TimeZone.ASIA_TOKYO,
-        buffering_interval=cdk.Duration.seconds(60),
-        buffering_size=cdk.Size.mebibytes(1),
-        encryption_key=key,
-        s3_backup=firehose.DestinationS3BackupProps(
-            mode=firehose.BackupMode.ALL, bucket=backup_bucket, compression=backup_compression,
-            data_output_prefix="backupPrefix", error_output_prefix="backupErrorPrefix",
-            buffering_interval=cdk.Duration.seconds(60), buffering_size=cdk.Size.mebibytes(1),
-            encryption_key=backup_key),
-    ))
-    zero = firehose.DeliveryStream(stack, "ZeroBufferingDeliveryStream", destination=firehose.S3Bucket(
-        bucket, compression=firehose.Compression.GZIP, data_output_prefix="regularPrefix",
-        error_output_prefix="errorPrefix", buffering_interval=cdk.Duration.seconds(0)))
-    for output_id, value in (("StreamName", stream.delivery_stream_name), ("ZeroStreamName", zero.delivery_stream_name),
-                             ("BucketName", bucket.bucket_name), ("BackupBucketName", backup_bucket.bucket_name),
-                             ("KeyArn", key.key_arn), ("BackupKeyArn", backup_key.key_arn)):
+    stream = firehose.DeliveryStream(
+        stack,
+        "DeliveryStream",
+        destination=firehose.S3Bucket(
+            bucket,
+            logging_config=firehose.EnableLogging(log_group),
+            processors=[processor],
+            compression=firehose.Compression.GZIP,
+            data_output_prefix="regularPrefix",
+            error_output_prefix="errorPrefix",
+            file_extension=".log.gz",
+            time_zone=cdk.TimeZone.ASIA_TOKYO,
+            buffering_interval=cdk.Duration.seconds(60),
+            buffering_size=cdk.Size.mebibytes(1),
+            encryption_key=key,
+            s3_backup=firehose.DestinationS3BackupProps(
+                mode=firehose.BackupMode.ALL,
+                bucket=backup_bucket,
+                compression=backup_compression,
+                data_output_prefix="backupPrefix",
+                error_output_prefix="backupErrorPrefix",
+                buffering_interval=cdk.Duration.seconds(60),
+                buffering_size=cdk.Size.mebibytes(1),
+                encryption_key=backup_key,
+            ),
+        ),
+    )
+    zero = firehose.DeliveryStream(
+        stack,
+        "ZeroBufferingDeliveryStream",
+        destination=firehose.S3Bucket(
+            bucket,
+            compression=firehose.Compression.GZIP,
+            data_output_prefix="regularPrefix",
+            error_output_prefix="errorPrefix",
+            buffering_interval=cdk.Duration.seconds(0),
+        ),
+    )
+    for output_id, value in (
+        ("StreamName", stream.delivery_stream_name),
+        ("ZeroStreamName", zero.delivery_stream_name),
+        ("BucketName", bucket.bucket_name),
+        ("BackupBucketName", backup_bucket.bucket_name),
+        ("KeyArn", key.key_arn),
+        ("BackupKeyArn", backup_key.key_arn),
+    ):
         cdk.CfnOutput(stack, output_id, value=value, export_name=f"all-properties-{output_id}")
     return stack
 
@@ -79,17 +115,21 @@ def dynamic_partitioning(app: cdk.App) -> cdk.Stack:
     """integ.dynamic-partitioning-with-inline-parsing: JQ keys from deaggregated JSON records."""
     stack = _stack(app, DYNAMIC_PARTITIONING)
     bucket = s3.Bucket(stack, "Bucket", auto_delete_objects=True, removal_policy=cdk.RemovalPolicy.DESTROY)
-    stream = firehose.DeliveryStream(stack, "DeliveryStream", destination=firehose.S3Bucket(
-        bucket,
-        buffering_interval=cdk.Duration.seconds(60),
-        dynamic_partitioning=firehose.DynamicPartitioningProps(enabled=True),
-        processors=[
-            firehose.RecordDeAggregationProcessor.json(),
-            firehose.MetadataExtractionProcessor.jq16({"key1": ".foo", "key2": ".bar.baz|ascii_upcase"}),
-        ],
-        data_output_prefix="key1=!{partitionKeyFromQuery:key1}/key2=!{partitionKeyFromQuery:key2}/",
-        error_output_prefix="error-output/!{firehose:error-output-type}/",
-    ))
+    stream = firehose.DeliveryStream(
+        stack,
+        "DeliveryStream",
+        destination=firehose.S3Bucket(
+            bucket,
+            buffering_interval=cdk.Duration.seconds(60),
+            dynamic_partitioning=firehose.DynamicPartitioningProps(enabled=True),
+            processors=[
+                firehose.RecordDeAggregationProcessor.json(),
+                firehose.MetadataExtractionProcessor.jq16({"key1": ".foo", "key2": ".bar.baz|ascii_upcase"}),
+            ],
+            data_output_prefix="key1=!{partitionKeyFromQuery:key1}/key2=!{partitionKeyFromQuery:key2}/",
+            error_output_prefix="error-output/!{firehose:error-output-type}/",
+        ),
+    )
     cdk.CfnOutput(stack, "StreamName", value=stream.delivery_stream_name, export_name="dp-StreamName")
     cdk.CfnOutput(stack, "BucketName", value=bucket.bucket_name, export_name="dp-BucketName")
     return stack
@@ -105,7 +145,8 @@ def cdk_templates(backup_compression: firehose.Compression = firehose.Compressio
 def asset_keys(template: dict) -> set[str]:
     """S3 keys of the CDK assets a template's Lambda functions load (the auto-delete provider)."""
     return {
-        r["Properties"]["Code"]["S3Key"] for r in template["Resources"].values()
+        r["Properties"]["Code"]["S3Key"]
+        for r in template["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function" and "S3Key" in r["Properties"].get("Code", {})
     }
 
@@ -119,47 +160,116 @@ def _id(name: str) -> str:
 # lifecycle and no auto-delete, a log group and stream for delivery errors, the Firehose role and its policy.
 SOLUTIONS_CONSTRUCTS_TEMPLATE = {
     "Resources": {
-        "ExistingKey": {"Type": "AWS::KMS::Key", "DeletionPolicy": "Delete", "Properties": {
-            "EnableKeyRotation": True,
-            "KeyPolicy": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": "kms:*", "Resource": "*",
-                "Principal": {"AWS": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::",
-                                                         {"Ref": "AWS::AccountId"}, ":root"]]}}}]}}},
-        _id("S3Bucket9D1DA3F3"): {"Type": "AWS::S3::Bucket", "DeletionPolicy": "Delete", "Properties": {
-            "BucketEncryption": {"ServerSideEncryptionConfiguration": [
-                {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
-            "LifecycleConfiguration": {"Rules": [{"Id": "expire", "Status": "Enabled", "ExpirationInDays": 90}]},
-            "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                                               "IgnorePublicAcls": True, "RestrictPublicBuckets": True}}},
-        _id("KinesisFirehoseLogGroup4A47F5B1"): {"Type": "AWS::Logs::LogGroup", "DeletionPolicy": "Delete",
-                                                 "Properties": {"RetentionInDays": 7}},
-        _id("KinesisFirehoseRole9D6A8C4C"): {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {
-            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole",
-                                                    "Principal": {"Service": "firehose.amazonaws.com"}}]}}},
-        _id("KinesisFirehosePolicy2E9F8BD1"): {"Type": "AWS::IAM::Policy", "Properties": {
-            "PolicyName": "firehoseToS3Policy",
-            "Roles": [{"Ref": _id("KinesisFirehoseRole9D6A8C4C")}],
-            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{
-                "Effect": "Allow", "Action": ["s3:PutObject", "s3:GetBucketLocation"],
-                "Resource": [{"Fn::GetAtt": [_id("S3Bucket9D1DA3F3"), "Arn"]},
-                             {"Fn::Join": ["", [{"Fn::GetAtt": [_id("S3Bucket9D1DA3F3"), "Arn"]}, "/*"]]}]}]}}},
+        "ExistingKey": {
+            "Type": "AWS::KMS::Key",
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "EnableKeyRotation": True,
+                "KeyPolicy": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "kms:*",
+                            "Resource": "*",
+                            "Principal": {
+                                "AWS": {
+                                    "Fn::Join": [
+                                        "",
+                                        [
+                                            "arn:",
+                                            {"Ref": "AWS::Partition"},
+                                            ":iam::",
+                                            {"Ref": "AWS::AccountId"},
+                                            ":root",
+                                        ],
+                                    ]
+                                }
+                            },
+                        }
+                    ],
+                },
+            },
+        },
+        _id("S3Bucket9D1DA3F3"): {
+            "Type": "AWS::S3::Bucket",
+            "DeletionPolicy": "Delete",
+            "Properties": {
+                "BucketEncryption": {
+                    "ServerSideEncryptionConfiguration": [{"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]
+                },
+                "LifecycleConfiguration": {"Rules": [{"Id": "expire", "Status": "Enabled", "ExpirationInDays": 90}]},
+                "PublicAccessBlockConfiguration": {
+                    "BlockPublicAcls": True,
+                    "BlockPublicPolicy": True,
+                    "IgnorePublicAcls": True,
+                    "RestrictPublicBuckets": True,
+                },
+            },
+        },
+        _id("KinesisFirehoseLogGroup4A47F5B1"): {
+            "Type": "AWS::Logs::LogGroup",
+            "DeletionPolicy": "Delete",
+            "Properties": {"RetentionInDays": 7},
+        },
+        _id("KinesisFirehoseRole9D6A8C4C"): {
+            "Type": "AWS::IAM::Role",
+            "Properties": {
+                "AssumeRolePolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": "sts:AssumeRole",
+                            "Principal": {"Service": "firehose.amazonaws.com"},
+                        }
+                    ],
+                }
+            },
+        },
+        _id("KinesisFirehosePolicy2E9F8BD1"): {
+            "Type": "AWS::IAM::Policy",
+            "Properties": {
+                "PolicyName": "firehoseToS3Policy",
+                "Roles": [{"Ref": _id("KinesisFirehoseRole9D6A8C4C")}],
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [
+                        {
+                            "Effect": "Allow",
+                            "Action": ["s3:PutObject", "s3:GetBucketLocation"],
+                            "Resource": [
+                                {"Fn::GetAtt": [_id("S3Bucket9D1DA3F3"), "Arn"]},
+                                {"Fn::Join": ["", [{"Fn::GetAtt": [_id("S3Bucket9D1DA3F3"), "Arn"]}, "/*"]]},
+                            ],
+                        }
+                    ],
+                },
+            },
+        },
         _id("KinesisFirehose8D2B1A29"): {
             "Type": "AWS::KinesisFirehose::DeliveryStream",
             "DependsOn": [_id("KinesisFirehosePolicy2E9F8BD1")],
             "Properties": {
                 "DeliveryStreamEncryptionConfigurationInput": {
-                    "KeyType": "CUSTOMER_MANAGED_CMK", "KeyARN": {"Fn::GetAtt": ["ExistingKey", "Arn"]}},
+                    "KeyType": "CUSTOMER_MANAGED_CMK",
+                    "KeyARN": {"Fn::GetAtt": ["ExistingKey", "Arn"]},
+                },
                 "ExtendedS3DestinationConfiguration": {
                     "BucketARN": {"Fn::GetAtt": [_id("S3Bucket9D1DA3F3"), "Arn"]},
                     "BufferingHints": {"IntervalInSeconds": 300, "SizeInMBs": 5},
-                    "CloudWatchLoggingOptions": {"Enabled": True,
-                                                 "LogGroupName": {"Ref": _id("KinesisFirehoseLogGroup4A47F5B1")},
-                                                 "LogStreamName": "S3Delivery"},
+                    "CloudWatchLoggingOptions": {
+                        "Enabled": True,
+                        "LogGroupName": {"Ref": _id("KinesisFirehoseLogGroup4A47F5B1")},
+                        "LogStreamName": "S3Delivery",
+                    },
                     "CompressionFormat": "GZIP",
-                    "EncryptionConfiguration": {"KMSEncryptionConfig": {
-                        "AWSKMSKeyARN": {"Fn::GetAtt": ["ExistingKey", "Arn"]}}},
+                    "EncryptionConfiguration": {
+                        "KMSEncryptionConfig": {"AWSKMSKeyARN": {"Fn::GetAtt": ["ExistingKey", "Arn"]}}
+                    },
                     "RoleARN": {"Fn::GetAtt": [_id("KinesisFirehoseRole9D6A8C4C"), "Arn"]},
-                }},
+                },
+            },
         },
     },
     "Outputs": {

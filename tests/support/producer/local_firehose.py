@@ -386,7 +386,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     faults = FaultPlan(
-        mix=(("throttle", args.throttle), ("error500", args.error500)), record_failure=args.record_failure, seed=args.seed
+        mix=(("throttle", args.throttle), ("error500", args.error500)),
+        record_failure=args.record_failure,
+        seed=args.seed,
     )
     quota = None if args.quota_mib_per_second is None else Quota(args.quota_mib_per_second * 2**20)
     server = LocalFirehose(tuple(args.stream), faults=faults, quota=quota, keep=False, port=args.port)

@@ -1,4 +1,5 @@
-"""Streams that answer by script, and a producer loop on a simulated clock, to test `RateControl` without threads or HTTP.
+"""Streams that answer by script, and a producer loop on a simulated clock, to test `RateControl` without threads or
+HTTP.
 
 `drive` plays `senders` senders against a stream: each takes a call as the pace allows, the
 producer's CPU serializes calls at `producer_bytes_per_second`, the stream answers each
