@@ -187,6 +187,37 @@ def _parse(sql: str) -> exp.Expression:
     return statement
 
 
+# DuckDB's own functions that read files, list directories or report its settings and secrets. Trino (so Athena)
+# registers none of these names: a query naming one fails there as here.
+_HOST_FUNCTIONS = re.compile(
+    r"(current_setting|getenv|which_secret|glob|sniff_csv|duckdb_\w+|pragma_\w+|read_\w+|parquet_\w+)", re.I
+)
+
+
+def _at(node: exp.Expression, sql: str) -> str:
+    start = node.meta.get("start")
+    if start is None:
+        return ""
+    return f"line {sql.count(chr(10), 0, start) + 1}:{start - sql.rfind(chr(10), 0, start)}: "
+
+
+def _refuse_host_access(statement: exp.Expression, sql: str) -> None:
+    """A query reads the lab's tables and nothing else: a table function in FROM (DuckDB's read_text, glob,
+    duckdb_settings ...; UNNEST is no table here) or one of DuckDB's host functions anywhere fails as Trino fails
+    a function it has not registered, before DuckDB sees the query."""
+    for node in statement.find_all(exp.Table):
+        if isinstance(node.this, exp.Identifier):
+            continue
+        functions = [f for f in node.this.find_all(exp.Anonymous) if f.name.upper() != "TABLE"] or [node.this]
+        function = functions[0]
+        raise QueryFailed(
+            f"FUNCTION_NOT_FOUND: {_at(function, sql)}Table function '{function.name or function.sql()}' not registered"
+        )
+    for function in statement.find_all(exp.Anonymous):
+        if _HOST_FUNCTIONS.fullmatch(function.name):
+            raise QueryFailed(f"FUNCTION_NOT_FOUND: {_at(function, sql)}Function '{function.name}' not registered")
+
+
 def _tables(
     statement: exp.Expression, sql: str, database: str | None, catalog: Catalog
 ) -> dict[tuple[str, str], _Table]:
@@ -195,7 +226,7 @@ def _tables(
     found: dict[tuple[str, str], _Table] = {}
     for node in statement.find_all(exp.Table):
         if not isinstance(node.this, exp.Identifier):
-            continue  # table functions, UNNEST...
+            continue  # table functions: refused by _refuse_host_access
         name, schema, catalog_name = node.name.lower(), node.db.lower(), node.catalog.lower()
         if not schema and name in ctes:
             continue
@@ -678,16 +709,32 @@ def printed(value: Any) -> str | None:
 # --- run -------------------------------------------------------------------------------------------------------------
 
 
+# DuckDB as the engine Athena is: the tables are loaded by this module from the emulator's own S3 objects, so DuckDB
+# needs no file, no network and no extension ("Securing DuckDB": enable_external_access off refuses read_*, glob,
+# COPY, ATTACH of files and URLs; no extension is installed or loaded on demand; no Python variable is scanned as a
+# table; lock_configuration, set once TimeZone is UTC as Athena's, keeps a query from turning any of it back on).
+SANDBOX = {
+    "threads": 1,
+    "enable_external_access": False,
+    "autoinstall_known_extensions": False,
+    "autoload_known_extensions": False,
+    "allow_community_extensions": False,
+    "python_enable_replacements": False,
+}
+
+
 def run(
     sql: str, *, database: str | None, catalog: Catalog, storage: Storage, bytes_cutoff: int | None = None
 ) -> Result:
     """Run one Athena query; QueryFailed says why not."""
     statement = _parse(sql)
+    _refuse_host_access(statement, sql)
     tables = _tables(statement, sql, database, catalog)
     typed = _typed(statement, tables, database)
-    con = duckdb.connect(config={"threads": 1})
+    con = duckdb.connect(config=SANDBOX)
     try:
-        con.execute("SET TimeZone = 'UTC'")  # Athena evaluates current_date & co. in UTC
+        con.execute("SET TimeZone = 'UTC'")  # ICU's setting: known once the connection is open
+        con.execute("SET lock_configuration = true")
         con.execute(f"ATTACH ':memory:' AS {CATALOG}")
         scanned = 0
         for table in tables.values():
