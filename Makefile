@@ -92,10 +92,10 @@ status: setup
 	$(PY) -m labctl status $(ARGS)
 
 # make query (lists the saved queries) | make query QUERY="top tickers" | make query SQL="SELECT ..."
-# Passed through the environment, so quotes in the SQL reach labctl as written; the command is not echoed (its
-# shell syntax says nothing to a student).
-query: export QUERY_NAME := $(QUERY)
-query: export QUERY_SQL := $(SQL)
+# Passed through the environment unexpanded ($(value ...)), so quotes and `$` ('$.a' in a JSON path) reach labctl as
+# written; the command is not echoed (its shell syntax says nothing to a student).
+query: export QUERY_NAME := $(value QUERY)
+query: export QUERY_SQL := $(value SQL)
 query: setup
 	@$(PY) -m labctl query $(ARGS) $${QUERY_NAME:+"$$QUERY_NAME"} $${QUERY_SQL:+--sql "$$QUERY_SQL"}
 

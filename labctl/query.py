@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 from labctl.lab import find_lab
 from labctl.session import student_session
-from labctl.toolkit import add_settings_option, lab_config
+from labctl.toolkit import add_settings_option, lab_config, positive_seconds
 
 # What `make query` needs on AWS: Athena runs a query with the caller's permissions, so besides the workgroup's
 # Athena actions it needs to read the table in Glue and its data in S3, and to write the results (Athena user guide,
@@ -153,15 +153,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--sql", help="SQL to run instead, in the lab's database (Athena's SQL: Trino)")
     add_settings_option(parser, "; labName says which lab to query")
-    parser.add_argument("--timeout", type=float, default=120.0, help="seconds to wait for the query (default 120)")
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=120.0, help="seconds to wait for the query (default 120)"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.name and args.sql:
         print("query: give a saved query's name or --sql, not both", file=sys.stderr)
-        return 2
-    if args.timeout <= 0:
-        print("query: --timeout must be above 0", file=sys.stderr)
         return 2
     stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
     session = student_session()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,17 @@ def context_with(settings: Sequence[str] = ()) -> dict[str, Any]:
 def lab_config(settings: Sequence[str] = ()) -> LabConfig:
     """The lab these settings build; raises ConfigError (one line) on a bad one."""
     return LabConfig.from_context(context_with(settings))
+
+
+def positive_seconds(text: str) -> float:
+    """An argparse type: a positive, finite number of seconds (nan or inf would make a command wait for ever)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+    return value
 
 
 def settings_hint(argparse_message: str) -> str:

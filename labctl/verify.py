@@ -10,7 +10,6 @@ Exit codes: 0 nothing lost, 1 events lost or not accepted by Firehose, 2 bad arg
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 import time
 import uuid
@@ -23,7 +22,7 @@ from labctl.delivered import event_time, read_object
 from labctl.lab import Lab, find_lab
 from labctl.session import student_session
 from labctl.text import counted
-from labctl.toolkit import add_settings_option, lab_config
+from labctl.toolkit import add_settings_option, lab_config, positive_seconds
 from producer.events import utc_timestamp
 from producer.firehose import make_client
 from producer.schema import VERIFY_TICKER, event_line
@@ -173,19 +172,10 @@ def verify(
 def configure(parser: argparse.ArgumentParser) -> None:
     add_settings_option(parser, "; labName says which lab to verify")
     parser.add_argument("--count", type=_whole_above_zero, default=1000, help="tagged events to send (default 1000)")
-    parser.add_argument("--timeout", type=_seconds, default=300.0, help="seconds to wait for delivery (default 300)")
-    parser.add_argument("--poll-seconds", type=_seconds, default=5.0, help=argparse.SUPPRESS)
-
-
-def _seconds(text: str) -> float:
-    """A positive, finite number: nan or inf would make verify wait for ever."""
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
-    return value
+    parser.add_argument(
+        "--timeout", type=positive_seconds, default=300.0, help="seconds to wait for delivery (default 300)"
+    )
+    parser.add_argument("--poll-seconds", type=positive_seconds, default=5.0, help=argparse.SUPPRESS)
 
 
 def _whole_above_zero(text: str) -> int:

@@ -145,3 +145,31 @@ def test_a_setting_without_dash_c_is_told_how_to_give_it():
         "python -m labctl: error: unrecognized arguments: format=parquet: a setting goes after -c, as in "
         'ARGS="-c format=parquet" (see --help)'
     ]
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "0", "-1", "soon"])
+def test_query_waits_a_positive_finite_number_of_seconds(value):
+    run = labctl("query", "--timeout", value)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"python -m labctl query: error: argument --timeout: must be a positive number of seconds, got '{value}' "
+        "(see --help)"
+    ]
+
+
+def test_make_query_passes_the_sql_as_written_dollars_and_quotes_included(tmp_path):
+    """make expands `$` in its variables: a JSON path such as '$.a' must reach labctl whole. The recipe's Python is
+    swapped for a script that prints the arguments it gets."""
+    sql = "SELECT json_extract_scalar(x, '$.a') AS \"$b\" FROM t WHERE y = '$$' AND z = '$(HOME)'"
+    fake = tmp_path / "python"
+    fake.write_text('#!/bin/sh\nprintf "%s\\n" "$@"\n')
+    fake.chmod(0o755)
+    run = subprocess.run(
+        ["make", "--no-print-directory", "query", f"PY={fake}", f"SQL={sql}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.splitlines()[-2:] == ["--sql", sql]
