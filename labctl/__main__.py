@@ -14,7 +14,7 @@ from botocore.parsers import ResponseParserError
 from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
 from labctl.lab import LabNotFound
-from labctl.session import NotAnAwsAnswer
+from labctl.session import BadAwsSetting, NotAnAwsAnswer
 from labctl.toolkit import settings_hint
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
@@ -57,6 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return args.run(args)
     except ConfigError as error:  # every command reads the lab's settings (-c) the same way
         print(f"firehose-lab: {error}", file=sys.stderr)
+    except BadAwsSetting as error:  # and reads the AWS SDK's settings the same way
+        print(f"{args.command}: {error}", file=sys.stderr)
     except LabNotFound as error:  # and finds the lab by its stack the same way
         print(f"{args.command}: {error}", file=sys.stderr)
     except (BotoCoreError, ClientError, ResponseParserError, NotAnAwsAnswer) as error:

@@ -15,6 +15,8 @@ from typing import Any
 
 import boto3
 
+from producer import aws_settings
+
 
 class NotAnAwsAnswer(Exception):
     """An endpoint answered a call with a web page; str() is one line: the endpoint, the HTTP status, the call."""
@@ -33,7 +35,14 @@ def _refuse_web_pages(operation_model: Any, response_dict: dict, **_: Any) -> No
         raise NotAnAwsAnswer(response_dict["status_code"], operation_model.name)
 
 
+class BadAwsSetting(ValueError):
+    """An AWS SDK setting in the environment boto3 cannot use; str() is the one line (producer/aws_settings.py)."""
+
+
 def student_session() -> boto3.session.Session:
+    bad_setting = aws_settings.problem()
+    if bad_setting:
+        raise BadAwsSetting(bad_setting)
     region = os.environ.get("AWS_REGION")
     session = boto3.session.Session(region_name=region) if region else boto3.session.Session()
     session.events.register("before-parse", _refuse_web_pages)

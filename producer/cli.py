@@ -89,8 +89,12 @@ def _connect(args: argparse.Namespace) -> tuple[Any, str]:
     import boto3
     from botocore.exceptions import BotoCoreError, NoRegionError, ProfileNotFound
 
+    from producer import aws_settings
     from producer.firehose import make_client
 
+    bad_setting = aws_settings.problem()
+    if bad_setting:
+        raise UsageError(bad_setting)
     try:
         session = boto3.session.Session()
         # boto3 reads AWS_DEFAULT_REGION but not AWS_REGION (the other SDKs' name): take both.
