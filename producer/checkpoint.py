@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections import deque
 from collections.abc import Callable
@@ -27,6 +28,8 @@ from producer.batching import MAX_BATCH_BYTES, MAX_RECORD_BYTES
 
 VERSION = 1
 _FINGERPRINT_BYTES = 256
+# A checkpoint is four short figures: anything much larger was not written by `save`.
+_MAX_CHECKPOINT_BYTES = 64 * 1024
 SAVE_SECONDS = 0.1
 """At most this often, unless reading waits for it."""
 
@@ -48,21 +51,47 @@ class CheckpointError(Exception):
     """The checkpoint file cannot be used for this input: one line, exit 2."""
 
 
+def _read_checkpoint(path: str) -> dict:
+    """The saved figures, as `save` writes them, or ValueError saying what this file is not. Opened without blocking
+    (a FIFO would wait for a writer) and read only if it is a regular file no larger than a checkpoint can be."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ValueError("not a regular file")
+        raw = handle.read(_MAX_CHECKPOINT_BYTES + 1)
+    if len(raw) > _MAX_CHECKPOINT_BYTES:
+        raise ValueError(f"larger than {_MAX_CHECKPOINT_BYTES:,} bytes")
+    try:
+        saved = json.loads(raw.decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested deeper than any checkpoint") from None
+    if not isinstance(saved, dict) or saved.get("version") != VERSION:
+        raise ValueError("unknown version")
+    offset, line, fingerprint, input_path = (saved.get(key) for key in ("offset", "line", "fingerprint", "input"))
+    whole = all(isinstance(n, int) and not isinstance(n, bool) for n in (offset, line))
+    if not whole or offset < 0 or line < 1 or not isinstance(fingerprint, str) or not isinstance(input_path, str):
+        raise ValueError("values it never writes")
+    return saved
+
+
 def resume_point(path: str, source: BinaryIO, input_path: str) -> tuple[int, int]:
     """(byte offset, line number) to resume `source` at: (0, 1) without a checkpoint file."""
     try:
-        with open(path, encoding="utf-8") as handle:
-            saved = json.load(handle)
-        offset, line, fingerprint = int(saved["offset"]), int(saved["line"]), str(saved["fingerprint"])
-        if saved.get("version") != VERSION or offset < 0 or line < 1:
-            raise ValueError("unknown version or values")
+        saved = _read_checkpoint(path)
     except FileNotFoundError:
         return 0, 1
-    except (OSError, ValueError, KeyError, TypeError) as err:
+    except (OSError, ValueError) as err:
         raise CheckpointError(
             f"--checkpoint {path} is not a checkpoint this producer wrote ({err}); "
             "delete it to send --input from the beginning"
         ) from None
+    offset, line, fingerprint = saved["offset"], saved["line"], saved["fingerprint"]
+    opened = os.path.abspath(getattr(source, "name", "") or input_path)  # as `save` records it
+    if os.path.realpath(saved["input"]) != os.path.realpath(opened):
+        raise CheckpointError(
+            f"--checkpoint {path} was written for --input {saved['input']}, not {opened}; "
+            "give that file, or delete the checkpoint to send this one from the beginning"
+        )
     size = os.fstat(source.fileno()).st_size
     if offset > size or _fingerprint(source, offset) != fingerprint:
         raise CheckpointError(

@@ -4,6 +4,7 @@ event at least once, resending at most what was read past the last written check
 from __future__ import annotations
 
 import json
+import os
 import random
 import signal
 import subprocess
@@ -78,6 +79,67 @@ def test_a_checkpoint_is_refused_for_other_contents_or_when_it_is_not_one(tmp_pa
         path.write_text("not json")
         with pytest.raises(CheckpointError, match="is not a checkpoint this producer wrote"):
             resume_point(str(path), source, "in.jsonl")
+
+
+def saved_checkpoint(tmp_path) -> Path:
+    """A real checkpoint of in.jsonl, 5 of its 10 events settled."""
+    write_events(tmp_path / "in.jsonl", 10)
+    path = tmp_path / "cp.json"
+    with open_input(str(tmp_path / "in.jsonl")) as source:
+        checkpoint = Checkpoint(str(path), source, lambda: (600, 6), senders=1)
+        checkpoint.mark(5)
+        checkpoint.advance(5)
+        checkpoint.save()
+    return path
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [
+        lambda saved: {**saved, "offset": 1e999},  # json.dumps writes Infinity
+        lambda saved: {**saved, "offset": 600.5},
+        lambda saved: {**saved, "offset": True},
+        lambda saved: {**saved, "line": "6"},
+        lambda saved: {**saved, "fingerprint": ["x"] * 3},
+    ],
+)
+def test_a_checkpoint_with_values_the_producer_never_writes_is_refused(tmp_path, mangle):
+    path = saved_checkpoint(tmp_path)
+    path.write_text(json.dumps(mangle(json.loads(path.read_text()))))
+    with open_input(str(tmp_path / "in.jsonl")) as source:
+        with pytest.raises(CheckpointError, match="is not a checkpoint this producer wrote"):
+            resume_point(str(path), source, str(tmp_path / "in.jsonl"))
+
+
+def test_json_nested_deeper_than_any_checkpoint_is_refused_not_a_crash(tmp_path):
+    path = saved_checkpoint(tmp_path)
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with open_input(str(tmp_path / "in.jsonl")) as source:
+        with pytest.raises(CheckpointError, match="is not a checkpoint this producer wrote"):
+            resume_point(str(path), source, str(tmp_path / "in.jsonl"))
+
+
+@pytest.mark.parametrize("special", ["fifo", "/dev/zero"])
+def test_a_checkpoint_that_is_no_regular_file_is_refused_at_once(tmp_path, special):
+    write_events(tmp_path / "in.jsonl", 10)
+    if special == "fifo":
+        path = tmp_path / "cp.fifo"
+        os.mkfifo(path)
+    else:
+        path = Path(special)
+    started = time.monotonic()
+    with open_input(str(tmp_path / "in.jsonl")) as source:
+        with pytest.raises(CheckpointError, match="is not a checkpoint this producer wrote"):
+            resume_point(str(path), source, str(tmp_path / "in.jsonl"))
+    assert time.monotonic() - started < 10  # a blocked open or an endless read would never get here
+
+
+def test_a_checkpoint_written_for_another_input_file_is_refused(tmp_path):
+    path = saved_checkpoint(tmp_path)
+    (tmp_path / "other.jsonl").write_bytes((tmp_path / "in.jsonl").read_bytes())  # same bytes, another file
+    with open_input(str(tmp_path / "other.jsonl")) as source:
+        with pytest.raises(CheckpointError, match="was written for --input .*in.jsonl, not .*other.jsonl"):
+            resume_point(str(path), source, str(tmp_path / "other.jsonl"))
 
 
 def test_a_rerun_resends_at_most_two_calls_per_sender_and_one_more_piece_of_input():
