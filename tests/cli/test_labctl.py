@@ -173,3 +173,13 @@ def test_make_query_passes_the_sql_as_written_dollars_and_quotes_included(tmp_pa
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.splitlines()[-2:] == ["--sql", sql]
+
+
+@pytest.mark.parametrize("value", ["0", "100001", "1e9", "many"])
+def test_verify_sends_a_bounded_number_of_events_and_says_the_bound(value):
+    run = labctl("verify", "--count", value)
+    assert run.returncode == 2
+    assert run.stderr.strip().splitlines() == [
+        f"python -m labctl verify: error: argument --count: must be a whole number of events from 1 to 100,000, "
+        f"got '{value}' (see --help)"
+    ]
