@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import sqlglot
 from sqlglot import exp
-from sqlglot.errors import ParseError, SqlglotError
+from sqlglot.errors import ParseError, SqlglotError, TokenError
 from sqlglot.optimizer.annotate_types import annotate_types
 from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
@@ -170,9 +170,36 @@ class _Table:
 # --- the statement ---------------------------------------------------------------------------------------------------
 
 
+def _where(sql: str, start: int) -> str:
+    """A position in the query as Trino says it: "line 1:20: " (1-based)."""
+    return f"line {sql.count(chr(10), 0, start) + 1}:{start - sql.rfind(chr(10), 0, start)}: "
+
+
+def _open_quote(sql: str) -> int | None:
+    """Where a string literal or a quoted identifier that never closes begins (`''` inside one is a quote)."""
+    opened: tuple[str, int] | None = None
+    index = 0
+    while index < len(sql):
+        char = sql[index]
+        if opened is None and char in "'\"":
+            opened = (char, index)
+        elif opened is not None and char == opened[0]:
+            if sql[index + 1 : index + 2] == char:
+                index += 1
+            else:
+                opened = None
+        index += 1
+    return None if opened is None else opened[1]
+
+
 def _parse(sql: str) -> exp.Expression:
     try:
         statements = [s for s in sqlglot.parse(sql, read="trino") if s is not None]
+    except TokenError:
+        start = _open_quote(sql)
+        where = "" if start is None else _where(sql, start)
+        what = "a quoted text that is never closed" if start is not None else "text that is not SQL"
+        raise QueryFailed(f"SYNTAX_ERROR: {where}mismatched input: {what}") from None
     except ParseError as error:
         first = error.errors[0] if error.errors else {}
         raise QueryFailed(
@@ -196,9 +223,7 @@ _HOST_FUNCTIONS = re.compile(
 
 def _at(node: exp.Expression, sql: str) -> str:
     start = node.meta.get("start")
-    if start is None:
-        return ""
-    return f"line {sql.count(chr(10), 0, start) + 1}:{start - sql.rfind(chr(10), 0, start)}: "
+    return "" if start is None else _where(sql, start)
 
 
 def _refuse_host_access(statement: exp.Expression, sql: str) -> None:
@@ -254,12 +279,9 @@ def _tables(
 
 
 def _position(node: exp.Expression, sql: str) -> str:
-    """Where the node starts, as Trino says it: "line 1:20: " (1-based)."""
+    """Where the node's name starts, as Trino says it (see _where)."""
     meta = node.this.meta if isinstance(node.this, exp.Expression) else {}
-    if "start" not in meta:
-        return ""
-    start = meta["start"]
-    return f"line {sql.count(chr(10), 0, start) + 1}:{start - sql.rfind(chr(10), 0, start)}: "
+    return _where(sql, meta["start"]) if "start" in meta else ""
 
 
 def _sqlglot_schema(tables: dict[tuple[str, str], _Table]) -> MappingSchema:
@@ -706,6 +728,41 @@ def printed(value: Any) -> str | None:
     return str(value)
 
 
+# --- errors as Athena names them ------------------------------------------------------------------------------------
+# Athena's error types are Trino's standard error codes (Athena user guide, "Athena error catalog"): an arithmetic
+# overflow is NUMERIC_VALUE_OUT_OF_RANGE, integer division or modulo by zero DIVISION_BY_ZERO (a double divided by
+# zero is Infinity, as in DuckDB), a cast that cannot convert INVALID_CAST_ARGUMENT.
+
+_TRINO_INTEGERS = {"INT8": "tinyint", "INT16": "smallint", "INT32": "integer", "INT64": "bigint", "INT128": "bigint"}
+_TRINO_CAST_NAMES = {"INT8": "TINYINT", "INT16": "SMALLINT", "INT32": "INT", "INT64": "BIGINT", "FLOAT": "REAL"}
+_OVERFLOW = re.compile(r"Overflow in (addition|subtraction|multiplication) of (INT\d+) \((.*)\)!")
+_BY_ZERO = re.compile(r"Division by zero|Type DOUBLE with value (-?inf|nan) can't be cast")
+_BAD_CAST = re.compile(r"Could not convert string '(.*?)' to (\w+)")
+_BIGINT = range(-(2**63), 2**63)
+
+
+def _athena_error(duckdb_message: str) -> str | None:
+    """DuckDB's runtime error as Athena reports the same failure, or None when it has no Athena counterpart here."""
+    if match := _OVERFLOW.search(duckdb_message):
+        operation, kind, operands = match.groups()
+        return f"NUMERIC_VALUE_OUT_OF_RANGE: {_TRINO_INTEGERS.get(kind, kind.lower())} {operation} overflow: {operands}"
+    if _BY_ZERO.search(duckdb_message):
+        return "DIVISION_BY_ZERO: Division by zero"
+    if match := _BAD_CAST.search(duckdb_message):
+        text, kind = match.groups()
+        return f"INVALID_CAST_ARGUMENT: Cannot cast '{text}' to {_TRINO_CAST_NAMES.get(kind, kind)}"
+    return None
+
+
+def _refuse_bigint_overflow(types: list, rows: list) -> None:
+    """DuckDB sums bigints into a 128-bit integer; Athena's sum is a bigint and overflows past its maximum."""
+    wide = [i for i, kind in enumerate(types) if str(kind).upper() == "HUGEINT"]
+    for row in rows:
+        for i in wide:
+            if row[i] is not None and row[i] not in _BIGINT:
+                raise QueryFailed("NUMERIC_VALUE_OUT_OF_RANGE: bigint addition overflow")
+
+
 # --- run -------------------------------------------------------------------------------------------------------------
 
 
@@ -734,6 +791,7 @@ def run(
     con = duckdb.connect(config=SANDBOX)
     try:
         con.execute("SET TimeZone = 'UTC'")  # ICU's setting: known once the connection is open
+        con.execute("SET error_on_division_by_zero = true")  # integer division and modulo by zero fail, as in Trino
         con.execute("SET lock_configuration = true")
         con.execute(f"ATTACH ':memory:' AS {CATALOG}")
         scanned = 0
@@ -757,7 +815,11 @@ def run(
             rows = relation.fetchall()
         except duckdb.Error as error:
             _unresolved_column(statement, tables, database)
+            athena = _athena_error(str(error))
+            if athena:
+                raise QueryFailed(athena) from None
             raise QueryFailed(f"{type(error).__name__}: {error} (the emulator runs Athena's SQL with DuckDB)") from None
+        _refuse_bigint_overflow(relation.types, rows)
         names = _names(statement, typed)
         columns = [(name, athena_type(kind)) for name, kind in zip(names, relation.types)]
         return Result(columns, [[printed(value) for value in row] for row in rows], scanned)

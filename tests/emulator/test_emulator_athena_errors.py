@@ -1,0 +1,67 @@
+"""SQL that Athena fails, fails here with Athena's error type (Athena error catalog; Trino's standard error codes):
+a syntax error is SYNTAX_ERROR with its position, never an engine crash; integer overflow, a sum past the bigint
+maximum, integer division by zero and a cast that cannot convert fail as Athena fails them, never an answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from rehearsal.emulator import Emulator
+
+BUCKET = "errors-bucket"
+BIGINT_MAX = 9223372036854775807
+
+
+@pytest.fixture(scope="module")
+def athena():
+    with Emulator() as emulator:
+        emulator.client("s3").create_bucket(Bucket=BUCKET)
+        emulator.client("glue").create_database(DatabaseInput={"Name": "lab"})
+        emulator.client("glue").create_table(
+            DatabaseName="lab",
+            TableInput={
+                "Name": "events",
+                "StorageDescriptor": {
+                    "Columns": [{"Name": "n", "Type": "bigint"}, {"Name": "i", "Type": "int"}],
+                    "Location": f"s3://{BUCKET}/events/",
+                    "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
+                },
+            },
+        )
+        body = f'{{"n": {BIGINT_MAX}, "i": 2147483647}}\n{{"n": 1, "i": 0}}\n'.encode()
+        emulator.client("s3").put_object(Bucket=BUCKET, Key="events/a.json", Body=body)
+        emulator.client("athena").create_work_group(
+            Name="lab", Configuration={"ResultConfiguration": {"OutputLocation": f"s3://{BUCKET}/results/"}}
+        )
+        yield emulator.client("athena")
+
+
+def reason(athena, sql: str) -> str:
+    query_id = athena.start_query_execution(
+        QueryString=sql, QueryExecutionContext={"Database": "lab"}, WorkGroup="lab"
+    )["QueryExecutionId"]
+    status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
+    assert status["State"] == "FAILED", (sql, status)
+    return status["StateChangeReason"]
+
+
+def test_an_unterminated_string_is_a_syntax_error_with_its_position(athena):
+    assert reason(athena, "SELECT 'abc FROM events").startswith("SYNTAX_ERROR: line 1:8: ")
+
+
+@pytest.mark.parametrize(
+    "sql, expected",
+    [
+        ("SELECT sum(n) FROM events", "NUMERIC_VALUE_OUT_OF_RANGE: bigint addition overflow"),
+        ("SELECT n + 1 FROM events", "NUMERIC_VALUE_OUT_OF_RANGE: bigint addition overflow"),
+        ("SELECT i + 1 FROM events", "NUMERIC_VALUE_OUT_OF_RANGE: integer addition overflow"),
+        ("SELECT n * 2 FROM events", "NUMERIC_VALUE_OUT_OF_RANGE: bigint multiplication overflow"),
+        ("SELECT 1 / 0", "DIVISION_BY_ZERO: Division by zero"),
+        ("SELECT n / i FROM events", "DIVISION_BY_ZERO: Division by zero"),
+        ("SELECT n % 0 FROM events", "DIVISION_BY_ZERO: Division by zero"),
+        ("SELECT CAST('abc' AS integer)", "INVALID_CAST_ARGUMENT: Cannot cast 'abc' to INT"),
+        ("SELECT CAST('1.5x' AS bigint)", "INVALID_CAST_ARGUMENT: Cannot cast '1.5x' to BIGINT"),
+    ],
+)
+def test_overflow_division_by_zero_and_bad_casts_fail_as_athena_fails_them(athena, sql, expected):
+    assert reason(athena, sql).startswith(expected)
