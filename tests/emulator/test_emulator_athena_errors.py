@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from rehearsal.emulator import Emulator
+from support.emulator.athena import one_table_lab, outcome
 
 BUCKET = "errors-bucket"
 BIGINT_MAX = 9223372036854775807
@@ -15,34 +16,14 @@ BIGINT_MAX = 9223372036854775807
 @pytest.fixture(scope="module")
 def athena():
     with Emulator() as emulator:
-        emulator.client("s3").create_bucket(Bucket=BUCKET)
-        emulator.client("glue").create_database(DatabaseInput={"Name": "lab"})
-        emulator.client("glue").create_table(
-            DatabaseName="lab",
-            TableInput={
-                "Name": "events",
-                "StorageDescriptor": {
-                    "Columns": [{"Name": "n", "Type": "bigint"}, {"Name": "i", "Type": "int"}],
-                    "Location": f"s3://{BUCKET}/events/",
-                    "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
-                },
-            },
-        )
-        body = f'{{"n": {BIGINT_MAX}, "i": 2147483647}}\n{{"n": 1, "i": 0}}\n'.encode()
-        emulator.client("s3").put_object(Bucket=BUCKET, Key="events/a.json", Body=body)
-        emulator.client("athena").create_work_group(
-            Name="lab", Configuration={"ResultConfiguration": {"OutputLocation": f"s3://{BUCKET}/results/"}}
-        )
-        yield emulator.client("athena")
+        lines = f'{{"n": {BIGINT_MAX}, "i": 2147483647}}\n{{"n": 1, "i": 0}}\n'.encode()
+        yield one_table_lab(emulator, BUCKET, {"n": "bigint", "i": "int"}, lines)
 
 
 def reason(athena, sql: str) -> str:
-    query_id = athena.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": "lab"}, WorkGroup="lab"
-    )["QueryExecutionId"]
-    status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
-    assert status["State"] == "FAILED", (sql, status)
-    return status["StateChangeReason"]
+    state, why, rows = outcome(athena, sql)
+    assert state == "FAILED", (sql, rows)
+    return why
 
 
 def test_an_unterminated_string_is_a_syntax_error_with_its_position(athena):

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from rehearsal.emulator import Emulator
+from support.emulator.athena import one_table_lab, outcome
 
 BUCKET = "sandbox-bucket"
 SECRET = "emulator-sandbox-secret-7f3a"  # in this process's environment and in a host file: no answer may hold it
@@ -22,38 +23,9 @@ def emu(tmp_path_factory):
     host_file = tmp_path_factory.mktemp("host") / "secret.csv"
     host_file.write_text(f"secret\n{SECRET}\n")
     with Emulator() as emulator:
-        emulator.client("s3").create_bucket(Bucket=BUCKET)
-        emulator.client("glue").create_database(DatabaseInput={"Name": "lab"})
-        emulator.client("glue").create_table(
-            DatabaseName="lab",
-            TableInput={
-                "Name": "events",
-                "StorageDescriptor": {
-                    "Columns": [{"Name": "n", "Type": "int"}],
-                    "Location": f"s3://{BUCKET}/events/",
-                    "SerdeInfo": {"SerializationLibrary": "org.openx.data.jsonserde.JsonSerDe"},
-                },
-            },
-        )
-        emulator.client("s3").put_object(Bucket=BUCKET, Key="events/a.json", Body=b'{"n": 1}\n{"n": 2}\n')
-        emulator.client("athena").create_work_group(
-            Name="lab", Configuration={"ResultConfiguration": {"OutputLocation": f"s3://{BUCKET}/results/"}}
-        )
-        yield emulator, host_file
+        athena = one_table_lab(emulator, BUCKET, {"n": "int"}, b'{"n": 1}\n{"n": 2}\n')
+        yield athena, host_file
     os.environ.pop("FIREHOSE_LAB_SANDBOX_SECRET", None)
-
-
-def outcome(emu, sql: str) -> tuple[str, str, list]:
-    athena = emu.client("athena")
-    query_id = athena.start_query_execution(
-        QueryString=sql, QueryExecutionContext={"Database": "lab"}, WorkGroup="lab"
-    )["QueryExecutionId"]
-    status = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Status"]
-    rows = []
-    if status["State"] == "SUCCEEDED":
-        for page in athena.get_paginator("get_query_results").paginate(QueryExecutionId=query_id):
-            rows.extend([d.get("VarCharValue") for d in row["Data"]] for row in page["ResultSet"]["Rows"])
-    return status["State"], status.get("StateChangeReason", ""), rows
 
 
 # DuckDB's table functions and forms that read files, list directories, fetch URLs or reveal the host.
@@ -101,11 +73,11 @@ STATEMENTS = [
 
 @pytest.mark.parametrize("template", HOST_READS + STATEMENTS)
 def test_nothing_outside_the_labs_objects_is_read_listed_or_fetched(emu, template):
-    emulator, host_file = emu
+    athena, host_file = emu
     sql = template.format(file=host_file, dir=host_file.parent, bucket=BUCKET)
     before = sorted(p.name for p in host_file.parent.iterdir())
 
-    state, reason, rows = outcome(emulator, sql)
+    state, reason, rows = outcome(athena, sql)
 
     assert state == "FAILED", (sql, rows)
     assert reason and SECRET not in reason, reason
@@ -116,13 +88,13 @@ def test_nothing_outside_the_labs_objects_is_read_listed_or_fetched(emu, templat
 
 
 def test_a_table_function_is_refused_as_athena_refuses_an_unknown_one(emu):
-    emulator, host_file = emu
-    state, reason, _ = outcome(emulator, f"SELECT * FROM read_text('{host_file}')")
+    athena, host_file = emu
+    state, reason, _ = outcome(athena, f"SELECT * FROM read_text('{host_file}')")
     assert state == "FAILED"
     assert reason.startswith("FUNCTION_NOT_FOUND: line 1:15: Table function 'read_text' not registered"), reason
 
 
 def test_the_labs_own_table_still_answers(emu):
-    emulator, _ = emu
-    state, reason, rows = outcome(emulator, "SELECT sum(n) AS total FROM events")
+    athena, _ = emu
+    state, reason, rows = outcome(athena, "SELECT sum(n) AS total FROM events")
     assert (state, rows) == ("SUCCEEDED", [["total"], ["3"]]), reason
