@@ -61,8 +61,7 @@ test: setup
 
 # The whole specification: the fast tier, then the end-to-end tests (rehearsals on a scaled clock, lab-local, the
 # guide, the CDK CLI's settings runs) one module at a time, as CI runs them.
-test-all: setup
-	$(PY) -m pytest -n auto --dist loadfile -m "not e2e"
+test-all: test
 	$(PY) -m pytest -m e2e
 
 # The main job without an AWS account: real CDK CLI against a local emulator, real 60 s buffer by default.

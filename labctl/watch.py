@@ -128,10 +128,15 @@ def events_text(delivery: Delivery) -> str:
     return text
 
 
-def rate_text(rate: float | None) -> str:
+def rate_figure(rate: float | None) -> str:
+    """A rate as the table shows it: one decimal below 10 a second, none above, `-` when unknown."""
     if rate is None:
-        return "- events/s"
-    return f"{rate:,.1f} events/s" if rate < 10 else f"{rate:,.0f} events/s"
+        return "-"
+    return f"{rate:,.1f}" if rate < 10 else f"{rate:,.0f}"
+
+
+def rate_text(rate: float | None) -> str:
+    return f"{rate_figure(rate)} events/s"
 
 
 def arrival_rate(watch: Watch) -> float | None:
@@ -293,7 +298,7 @@ class LiveView:
                 human_bytes(delivery.stored_bytes),
                 f"{delivery.events:,}",
                 f"{delivery.foreign_lines:,}" if delivery.foreign_lines else "",
-                rate_text(rate).removesuffix(" events/s"),
+                rate_figure(rate),
                 Text(delivery.reason, style="bold green" if delivery.reason == SIZE else "bold cyan"),
                 why(delivery, watch.hints),
                 _tail(delivery.key.rsplit("/", 1)[-1], room),
