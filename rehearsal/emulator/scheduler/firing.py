@@ -9,10 +9,9 @@ Scheduler's side is played as AWS documents it:
 2. the role's own policies must allow the universal target's action on the resource the call names;
 3. call the API (`arn:aws:scheduler:::aws-sdk:<service>:<apiAction>`) with the target's Input as the request, with
    the role's credentials, against the emulator.
-Policies (trust, identity, permissions boundary) are evaluated by iam/evaluation.py, so a wrong policy fails the
-invocation as it would on AWS; a condition on a key the emulator does not fill here fails it naming the key. Every
-invocation is recorded in INVOCATIONS with its outcome. A failed one is not retried: RetryPolicy's retries of
-transient errors are not modelled, and the rehearsal fails on any failed invocation instead.
+Both are decided by the iam package (assume_role_as_service, authorize), so a wrong policy fails the invocation as
+it would on AWS. Every invocation is recorded in INVOCATIONS with its outcome. A failed one is not retried:
+RetryPolicy's retries of transient errors are not modelled, and the rehearsal fails on any failed invocation instead.
 What this cannot fire as AWS would is refused when the schedule is created or updated, naming why (the API and
 cloudformation.py both go through the backend): a rate()/cron() expression, a target other than UNIVERSAL_TARGETS,
 a dead-letter queue. ActionAfterCompletion=DELETE deletes the schedule after it ran.
@@ -48,10 +47,6 @@ from ..clock import ScaledClock
 logger = logging.getLogger(__name__)
 
 SCHEDULER_PRINCIPAL = "scheduler.amazonaws.com"
-SESSION_NAME = "scheduler"
-# The keys of these two calls' contexts that the emulator fills are given; every other global or service key AWS
-# might add is unknowable here, so a condition on one is refused (Unevaluated) rather than taken as absent.
-UNFILLED = iam.UNKNOWABLE_KEYS | {"aws:", "sts:", "cloudformation:"}
 POLL_S = 0.05  # real seconds between looks at the schedules
 
 _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
@@ -179,48 +174,21 @@ class SchedulerFiring:
         api = action[0].upper() + action[1:]
         request = json.loads(target.get("Input") or "{}")
         role_arn = target["RoleArn"]
-        try:
-            role = iam.role_documents(account_id, role_arn)
-        except Exception:
-            return False, f"Scheduler could not assume {role_arn}: no such role"
-        context = {"aws:SourceAccount": account_id, "aws:SourceArn": group_arn}
-        scheduler = iam.Principal(SCHEDULER_PRINCIPAL, None, "Service")
-        assume = iam.Request("sts:AssumeRole", role_arn, scheduler, context, unknowable=UNFILLED)
-        assumable = iam.evaluate(assume, iam.Policies(resource=[role.trust]))
+        assumable = iam.assume_role_as_service(SCHEDULER_PRINCIPAL, role_arn, group_arn, account_id)
         if not assumable.allowed:
-            return False, (
-                f"Scheduler could not assume {role_arn}: sts:AssumeRole by {SCHEDULER_PRINCIPAL} with {context}: "
-                f"{assumable.reason}"
-            )
-        resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
-        partition = get_partition(region)
-        session = iam.Principal(
-            f"arn:{partition}:sts::{account_id}:assumed-role/{role_arn.rsplit('/', 1)[-1]}/{SESSION_NAME}",
-            account_id,
-            "AWS",
-        )
-        now = self._clock.now()
-        known = {
-            "aws:PrincipalArn": role_arn,
-            "aws:PrincipalAccount": account_id,
-            "aws:PrincipalType": "AssumedRole",
-            "aws:RequestedRegion": region,
-            "aws:SecureTransport": "true",
-            "aws:CurrentTime": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
-            "aws:EpochTime": str(int(now.timestamp())),
-        }
-        call = iam.Request(f"{service}:{api}", resource, session, known, unknowable=UNFILLED)
-        permitted = iam.evaluate(call, iam.Policies(identity=role.identity, boundary=role.boundary))
-        if not permitted.allowed:
-            return False, f"AccessDenied: {role_arn} may not {service}:{api} on {resource}: {permitted.reason}"
-        credentials = sts_backends[account_id][partition].assume_role(
+            return False, f"Scheduler could not assume {role_arn}: {assumable.reason}"
+        credentials = sts_backends[account_id][get_partition(region)].assume_role(
             region_name=region,
-            role_session_name=SESSION_NAME,
+            role_session_name="scheduler",
             role_arn=role_arn,
             policy=None,
             duration=900,
             external_id=None,
         )
+        resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
+        permitted = iam.authorize(credentials.access_key_id, f"{service}:{api}", resource)
+        if not permitted.allowed:
+            return False, f"AccessDenied: {role_arn} may not {service}:{api} on {resource}: {permitted.reason}"
         client = boto3.client(
             service,
             region_name=region,
