@@ -36,6 +36,7 @@ from moto.core.request import determine_request_protocol
 from moto.core.utils import get_service_model
 from moto.iam.access_control import IAMRequestBase, S3IAMRequest
 from moto.iam.models import iam_backends
+from moto.kms.models import kms_backends
 from moto.s3.exceptions import S3AccessDeniedError, S3ClientError
 from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
@@ -120,7 +121,7 @@ def run(
 
 def resource_policies(call: ApiCall, resource: Resource) -> list[Mapping]:
     """The resource's own policy IAM evaluates with the caller's: a bucket's policy for its bucket and objects, a
-    role's trust policy for sts:AssumeRole (and sts:TagSession, sts:SetSourceIdentity)."""
+    role's trust policy for sts:AssumeRole (and sts:TagSession, sts:SetSourceIdentity), a KMS key's key policy."""
     if call.action.startswith("s3:") and resource.type is not None and resource.type.name in ("bucket", "object"):
         policy = bucket_policy(call.account, call.partition, call.extra.get("bucket", ""))
         return [policy] if policy else []
@@ -131,6 +132,9 @@ def resource_policies(call: ApiCall, resource: Resource) -> list[Mapping]:
             return []
         trust = role.assume_role_policy_document
         return [json.loads(trust) if isinstance(trust, str) else trust]
+    if call.action.startswith("kms:") and resource.type is not None and resource.type.name == "key":
+        key = kms_backends[call.account][call.region].keys.get(resource.arn.rsplit("/", 1)[1])
+        return [json.loads(key.policy)] if key is not None and key.policy else []
     return []
 
 
@@ -149,7 +153,24 @@ def api_call(response: Any, iam_request: IAMRequestBase, resource: str, caller: 
     if isinstance(iam_request, S3IAMRequest):
         return _s3_calls(response, resource, account, region, partition, caller)
     params = _params(response)
-    return [ApiCall(iam_request._action, params, account, region, partition, caller.arn)]
+    call = ApiCall(iam_request._action, params, account, region, partition, caller.arn)
+    return [call] + [
+        ApiCall(extra, params, account, region, partition, caller.arn)
+        for parameter, extra in ALSO_AUTHORIZED.get(call.action, ())
+        if params.get(parameter)
+    ]
+
+
+# What a request authorizes besides its own action when it passes a parameter: AssumeRole with session tags needs
+# sts:TagSession, with a source identity sts:SetSourceIdentity, both in the role's trust policy (IAM user guide,
+# "Passing session tags in AWS STS", "Monitor and control actions taken with assumed roles").
+ALSO_AUTHORIZED: dict[str, tuple[tuple[str, str], ...]] = {
+    "sts:AssumeRole": (
+        ("Tags", "sts:TagSession"),
+        ("TransitiveTagKeys", "sts:TagSession"),
+        ("SourceIdentity", "sts:SetSourceIdentity"),
+    ),
+}
 
 
 def _s3_calls(response: Any, resource: str, account: str, region: str, partition: str, caller: Caller) -> list[ApiCall]:

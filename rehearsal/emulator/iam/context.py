@@ -37,6 +37,7 @@ from moto.kms.models import kms_backends
 from moto.logs.models import logs_backends
 from moto.s3.models import s3_backends
 from moto.scheduler.models import scheduler_backends
+from moto.ssm.exceptions import InvalidResourceId
 from moto.ssm.models import ssm_backends
 
 from ..clock import CLOCK
@@ -348,7 +349,10 @@ def _ssm_tags(kind: str) -> Callable[[ApiCall, Resource], dict[str, str]]:
     def read(call: ApiCall, resource: Resource) -> dict[str, str]:
         name = _tail(resource.arn, ":document/" if kind == "Document" else ":parameter/")
         name = name if kind == "Document" or "/" not in name else "/" + name
-        return dict(ssm_backends[call.account][call.region].list_tags_for_resource(kind, name))
+        try:
+            return dict(ssm_backends[call.account][call.region].list_tags_for_resource(kind, name))
+        except InvalidResourceId:  # no such document or parameter (AWS's own documents are not in moto)
+            return {}
 
     return read
 
