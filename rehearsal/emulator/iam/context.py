@@ -35,6 +35,7 @@ from moto.firehose.models import firehose_backends
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.logs.models import logs_backends
+from moto.s3.exceptions import MissingBucket, MissingKey
 from moto.s3.models import s3_backends
 from moto.scheduler.models import scheduler_backends
 from moto.ssm.exceptions import InvalidResourceId
@@ -360,7 +361,10 @@ def _ssm_tags(kind: str) -> Callable[[ApiCall, Resource], dict[str, str]]:
 def _object_tags(call: ApiCall, resource: Resource) -> dict[str, str]:
     bucket, _, key = _tail(resource.arn, ":::").partition("/")
     backend = s3_backends[call.account][call.partition]
-    found = backend.get_object(bucket, key)
+    try:
+        found = backend.get_object(bucket, key)
+    except (MissingBucket, MissingKey):
+        return {}
     if found is None:
         return {}
     return {t["Key"]: t["Value"] for t in backend.get_object_tagging(found)["Tags"]}

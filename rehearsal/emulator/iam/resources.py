@@ -22,6 +22,7 @@ from typing import Any
 
 from moto.athena.models import athena_backends
 from moto.cloudformation.models import cloudformation_backends
+from moto.iam.exceptions import NoSuchEntity, NotFoundException
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 
@@ -462,8 +463,10 @@ def _with_path(kind: str) -> Resolver:
                 return [call.caller_arn.split(":user/", 1)[1]]  # the user name implicitly" (IAM API reference)
             return None
         backend = iam_backends[call.account][call.partition]
-        entity = (backend.roles_by_name() if kind == "role" else backend.users).get(name)
-        path = entity.path if entity is not None else call.params.get("Path", "/")
+        try:
+            path = (backend.get_role(name) if kind == "role" else backend.get_user(name)).path
+        except (NoSuchEntity, NotFoundException):  # not made yet (CreateRole, CreateUser): the path it asks for
+            path = call.params.get("Path") or "/"
         return [f"{path.lstrip('/')}{name}"]
 
     return resolve
