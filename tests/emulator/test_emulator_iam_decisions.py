@@ -66,6 +66,7 @@ SCHEDULER_POLICIES = "https://docs.aws.amazon.com/scheduler/latest/UserGuide/sec
 LOGS_ARNS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access-control-overview-cwl.html"
 CFN_ACCESS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html"
 FIREHOSE_ACCESS = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
+PASS_ROLE = IAM_GUIDE + "id_roles_use_passrole.html"
 
 HOME_BUCKET = "amzn-s3-demo-bucket"
 STREAM_BUCKET = "stream-destination"
@@ -428,6 +429,44 @@ def get_user(other: str | None) -> Callable[[World, Credentials, str], Any]:
 
 
 STUDENT = {"student": "s1"}
+
+
+def passed_role(service: str | None, *statements: dict) -> Callable[[World, str], Credentials]:
+    """A user allowed `statements` and, with `service`, to pass the role `<name>-passed` to that service only."""
+
+    def make(w: World, name: str) -> Credentials:
+        arn = role(w.iam, f"{name}-passed")
+        passing = [allow("iam:PassRole", arn, Condition={"StringEquals": {"iam:PassedToService": service}})]
+        return user(w.iam, name, *statements, *(passing if service else []))
+
+    return make
+
+
+def create_schedule(w: World, creds: Credentials, name: str) -> Any:
+    return w.client("scheduler", creds).create_schedule(
+        Name=name,
+        ScheduleExpression="at(2099-01-01T00:00:00)",
+        FlexibleTimeWindow={"Mode": "OFF"},
+        Target={
+            "Arn": "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack",
+            "RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-passed",
+            "Input": json.dumps({"StackName": "LabS1"}),
+        },
+    )
+
+
+def create_stream(w: World, creds: Credentials, name: str) -> Any:
+    return w.client("firehose", creds).create_delivery_stream(
+        DeliveryStreamName=f"{name}-created",
+        ExtendedS3DestinationConfiguration={
+            "RoleARN": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-passed",
+            "BucketARN": f"arn:aws:s3:::{STREAM_BUCKET}",
+        },
+    )
+
+
+CREATE_SCHEDULE = allow("scheduler:CreateSchedule")
+CREATE_STREAM = allow("firehose:CreateDeliveryStream")
 LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:/lab/s1"
 
 
@@ -1269,6 +1308,41 @@ CASES = [
         "GetUser on another user",
         as_user(allow("iam:GetUser", "arn:aws:iam::*:user/${aws:username}")),
         get_user("someone-else"),
+        DENIED,
+    ),
+    Case(
+        PASS_ROLE,
+        "create a schedule passing a role I may pass to Scheduler",
+        passed_role("scheduler.amazonaws.com", CREATE_SCHEDULE),
+        create_schedule,
+        ALLOWED,
+    ),
+    Case(
+        PASS_ROLE,
+        "create a schedule passing a role without iam:PassRole",
+        passed_role(None, CREATE_SCHEDULE),
+        create_schedule,
+        DENIED,
+    ),
+    Case(
+        PASS_ROLE,
+        "pass to Scheduler a role I may pass to EC2 only",
+        passed_role("ec2.amazonaws.com", CREATE_SCHEDULE),
+        create_schedule,
+        DENIED,
+    ),
+    Case(
+        PASS_ROLE,
+        "create a stream passing its delivery role, allowed",
+        passed_role("firehose.amazonaws.com", CREATE_STREAM),
+        create_stream,
+        ALLOWED,
+    ),
+    Case(
+        PASS_ROLE,
+        "create a stream passing its delivery role without iam:PassRole",
+        passed_role(None, CREATE_STREAM),
+        create_stream,
         DENIED,
     ),
     Case(

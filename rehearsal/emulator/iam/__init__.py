@@ -9,7 +9,8 @@ Gaps filled, in install order:
   keeps only the inline session policy);
 - authorization: with IAM enforced, every request decided by evaluation.py with the caller's policies, the
   resource's policy, the request's real resource ARNs (resources.py, from the Service Authorization Reference in
-  service_reference.py) and its request context (context.py); what cannot be evaluated is refused, never allowed.
+  service_reference.py), what it authorizes besides (iam:PassRole: passed_roles.py) and its request context
+  (context.py); what cannot be evaluated is refused, never allowed.
 
 For other packages, the calls the emulator makes on someone's behalf:
 - `authorize(access_key_id, action, resource, context)` decides `action` on `resource` (an ARN) for the IAM user or

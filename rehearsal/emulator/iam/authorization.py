@@ -9,7 +9,9 @@ request goes through, keeps moto's signature check and takes the decision itself
 1. the caller (principals.py): an IAM user or a role session; an unknown or Inactive key is refused as AWS refuses
    it (InvalidClientTokenId, UnrecognizedClientException for JSON APIs, S3's InvalidAccessKeyId, EC2's AuthFailure);
 2. the action as IAM names it (service_prefix.py, s3_requests.py) and its resources (resources.py: the Service
-   Authorization Reference's ARN formats filled from the request), every one of which must be allowed;
+   Authorization Reference's ARN formats filled from the request), every one of which must be allowed, and what the
+   request authorizes besides (sts:TagSession for AssumeRole's tags, iam:PassRole for each role it passes:
+   passed_roles.py);
 3. the request context of each (context.py), and the policies: identity, boundary, session policies, and the
    resource's own policy (a bucket policy; a role's trust policy for sts:AssumeRole);
 4. evaluation.py decides. What cannot be evaluated (a resource the emulator cannot name, a condition on a key it
@@ -44,6 +46,7 @@ from moto.utilities.utils import get_partition
 from . import context as request_context
 from . import principals, resources, s3_requests
 from .evaluation import Decision, Policies, Principal, Request, Unevaluated, evaluate
+from .passed_roles import pass_role_calls
 from .principals import Caller, InvalidKey
 from .resources import ANY, ApiCall, Resource, Unbuildable
 from .service_reference import UnknownAction
@@ -154,10 +157,11 @@ def api_call(response: Any, iam_request: IAMRequestBase, resource: str, caller: 
         return _s3_calls(response, resource, account, region, partition, caller)
     params = _params(response)
     call = ApiCall(iam_request._action, params, account, region, partition, caller.arn)
-    return [call] + [
-        ApiCall(extra, params, account, region, partition, caller.arn)
-        for parameter, extra in ALSO_AUTHORIZED.get(call.action, ())
-        if params.get(parameter)
+    also = dict.fromkeys(extra for parameter, extra in ALSO_AUTHORIZED.get(call.action, ()) if params.get(parameter))
+    return [
+        call,
+        *(ApiCall(extra, params, account, region, partition, caller.arn) for extra in also),
+        *pass_role_calls(call),
     ]
 
 

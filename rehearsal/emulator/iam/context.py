@@ -521,6 +521,7 @@ FILLERS: dict[str, Filler] = {
     "ec2:availabilityzone": _instance_attribute("ec2:AvailabilityZone", lambda i: i.placement.zone),
     "iam:permissionsboundary": _param("PermissionsBoundary", "iam:PermissionsBoundary"),
     "iam:policyarn": _param("PolicyArn", "iam:PolicyARN"),
+    "iam:passedtoservice": _param("PassedToService", "iam:PassedToService"),
     "sts:externalid": _param("ExternalId", "sts:ExternalId"),
     "sts:rolesessionname": _param("RoleSessionName", "sts:RoleSessionName"),
     "sts:sourceidentity": _param("SourceIdentity", "sts:SourceIdentity"),

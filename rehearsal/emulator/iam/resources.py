@@ -457,6 +457,8 @@ def _with_path(kind: str) -> Resolver:
     """`${RoleNameWithPath}`: the role's path and name (path "/" for one that does not exist yet)."""
 
     def resolve(call: ApiCall) -> list[str] | None:
+        if kind == "role" and call.params.get("RoleArn"):  # iam:PassRole: the role passed, by ARN
+            return [call.params["RoleArn"].split(":role/", 1)[1]]
         name = call.params.get(f"{kind.capitalize()}Name")
         if not name:
             if kind == "user" and ":user/" in call.caller_arn:  # "If you do not specify a user name, IAM determines
