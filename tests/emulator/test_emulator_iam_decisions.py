@@ -67,6 +67,7 @@ LOGS_ARNS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access
 CFN_ACCESS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html"
 FIREHOSE_ACCESS = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
 PASS_ROLE = IAM_GUIDE + "id_roles_use_passrole.html"
+KEY_POLICIES = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
 
 HOME_BUCKET = "amzn-s3-demo-bucket"
 STREAM_BUCKET = "stream-destination"
@@ -465,6 +466,30 @@ def create_stream(w: World, creds: Credentials, name: str) -> Any:
     )
 
 
+def key_with_policy(*key_statements: dict) -> Callable[[World, str], Credentials]:
+    """A user allowed kms:DescribeKey on a key whose key policy has `key_statements` (the default key policy's
+    root statement lets IAM policies grant access to the key; without it they cannot)."""
+
+    def make(w: World, name: str) -> Credentials:
+        key = w.client("kms").create_key(Policy=policy(*key_statements), BypassPolicyLockoutSafetyCheck=True)
+        w.made[name] = key["KeyMetadata"]["Arn"]
+        return user(w.iam, name, allow("kms:DescribeKey", w.made[name]))
+
+    return make
+
+
+ROOT_MAY_USE_KEY = {
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:root"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
+ADMIN_ONLY_KEY = {
+    "Effect": "Allow",
+    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT_ID}:role/admin"},
+    "Action": "kms:*",
+    "Resource": "*",
+}
 CREATE_SCHEDULE = allow("scheduler:CreateSchedule")
 CREATE_STREAM = allow("firehose:CreateDeliveryStream")
 LOG_GROUP_ARN = f"arn:aws:logs:us-east-1:{ACCOUNT_ID}:log-group:/lab/s1"
@@ -1308,6 +1333,20 @@ CASES = [
         "GetUser on another user",
         as_user(allow("iam:GetUser", "arn:aws:iam::*:user/${aws:username}")),
         get_user("someone-else"),
+        DENIED,
+    ),
+    Case(
+        KEY_POLICIES,
+        "an IAM policy on a key whose key policy lets IAM policies grant it",
+        key_with_policy(ROOT_MAY_USE_KEY),
+        lambda w, c, n: w.client("kms", c).describe_key(KeyId=w.made[n]),
+        ALLOWED,
+    ),
+    Case(
+        KEY_POLICIES,
+        "an IAM policy on a key whose key policy does not",
+        key_with_policy(ADMIN_ONLY_KEY),
+        lambda w, c, n: w.client("kms", c).describe_key(KeyId=w.made[n]),
         DENIED,
     ),
     Case(

@@ -37,6 +37,7 @@ from moto.core.parse import PROTOCOL_PARSERS
 from moto.core.request import determine_request_protocol
 from moto.core.utils import get_service_model
 from moto.iam.access_control import IAMRequestBase, S3IAMRequest
+from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.s3.exceptions import S3AccessDeniedError, S3ClientError
@@ -131,7 +132,7 @@ def resource_policies(call: ApiCall, resource: Resource) -> list[Mapping]:
     if call.action.startswith("sts:") and resource.type is not None and resource.type.name == "role":
         try:
             role = iam_backends[call.account][call.partition].get_role_by_arn(resource.arn)
-        except Exception:
+        except NotFoundException:  # no such role: nothing trusts the caller
             return []
         trust = role.assume_role_policy_document
         return [json.loads(trust) if isinstance(trust, str) else trust]

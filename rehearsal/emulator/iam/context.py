@@ -32,6 +32,7 @@ from moto.athena.models import athena_backends
 from moto.cloudformation.models import cloudformation_backends
 from moto.ec2.models import ec2_backends
 from moto.firehose.models import firehose_backends
+from moto.iam.exceptions import NotFoundException
 from moto.iam.models import iam_backends
 from moto.kms.models import kms_backends
 from moto.logs.models import logs_backends
@@ -295,14 +296,7 @@ def resource_tags(call: ApiCall, resource: Resource) -> dict[str, str] | None:
     reader = TAG_READERS.get((call.action.partition(":")[0], resource.type.name))
     if reader is None:
         return None
-    try:
-        return reader(call, resource)
-    except (KeyError, LookupError):
-        return {}
-    except Exception as error:  # a moto not-found error: the resource does not exist (yet), so it has no tags
-        if "NotFound" in type(error).__name__ or "NoSuch" in type(error).__name__:
-            return {}
-        raise
+    return reader(call, resource)
 
 
 def _tail(arn: str, marker: str) -> str:
@@ -319,7 +313,10 @@ def _ec2_tags(call: ApiCall, resource: Resource) -> dict[str, str]:
 
 
 def _role_tags(call: ApiCall, resource: Resource) -> dict[str, str]:
-    role = iam_backends[call.account][call.partition].get_role_by_arn(resource.arn)
+    try:
+        role = iam_backends[call.account][call.partition].get_role_by_arn(resource.arn)
+    except NotFoundException:  # not made yet (CreateRole): no tags
+        return {}
     return {t["Key"]: t["Value"] for t in role.tags}
 
 
@@ -342,8 +339,11 @@ def _log_group_tags(call: ApiCall, resource: Resource) -> dict[str, str]:
 
 
 def _kms_tags(call: ApiCall, resource: Resource) -> dict[str, str]:
-    tags = kms_backends[call.account][call.region].list_resource_tags(_tail(resource.arn, ":key/"))["Tags"]
-    return {t["TagKey"]: t["TagValue"] for t in tags}
+    backend = kms_backends[call.account][call.region]
+    key_id = _tail(resource.arn, ":key/")
+    if key_id not in backend.keys:
+        return {}
+    return {t["TagKey"]: t["TagValue"] for t in backend.list_resource_tags(key_id)["Tags"]}
 
 
 def _ssm_tags(kind: str) -> Callable[[ApiCall, Resource], dict[str, str]]:

@@ -399,10 +399,13 @@ def _kms_key(call: ApiCall) -> list[str] | None:
     backend = kms_backends[call.account][call.region]
     found = []
     for key in named:
-        try:
-            found.append(backend.any_id_to_key_id(key))
-        except Exception:
-            _missing(call, f"KMS key {key}")
+        key_id = backend.get_key_id(backend.get_alias_name(key))  # an ARN to its key id or alias name
+        if key_id.startswith("alias/"):
+            target = backend.get_key_id_from_alias(key_id)
+            if target is None:
+                _missing(call, f"KMS alias {key}")
+            key_id = backend.get_key_id(target)
+        found.append(key_id)
     return found
 
 
