@@ -67,6 +67,7 @@ LOGS_ARNS = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/iam-access
 CFN_ACCESS = "https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/control-access-with-iam.html"
 FIREHOSE_ACCESS = "https://docs.aws.amazon.com/firehose/latest/dev/controlling-access.html"
 PASS_ROLE = IAM_GUIDE + "id_roles_use_passrole.html"
+S3_KEYS = "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html"
 KEY_POLICIES = "https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html"
 
 HOME_BUCKET = "amzn-s3-demo-bucket"
@@ -1333,6 +1334,25 @@ CASES = [
         "GetUser on another user",
         as_user(allow("iam:GetUser", "arn:aws:iam::*:user/${aws:username}")),
         get_user("someone-else"),
+        DENIED,
+    ),
+    Case(
+        EC2_RESOURCES,
+        "a condition on an instance key AWS carries and the emulator does not fill",
+        with_setup(
+            tagged_instance(),
+            as_user(
+                allow("ec2:StopInstances", "*", Condition={"StringEquals": {"ec2:MetadataHttpTokens": "required"}})
+            ),
+        ),
+        stop_made,
+        UNEVALUATED,
+    ),
+    Case(
+        S3_KEYS,
+        "s3:prefix is no key of GetObject: a condition on it does not hold",
+        with_setup(home, as_user(allow("s3:GetObject", "*", Condition={"StringEquals": {"s3:prefix": "home/"}}))),
+        get_object(HOME_BUCKET, "home/{name}/file.txt"),
         DENIED,
     ),
     Case(
