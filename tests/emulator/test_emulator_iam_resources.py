@@ -66,7 +66,7 @@ def test_an_action_the_reference_lists_without_a_resource_is_evaluated_against_s
 def test_a_stack_and_a_role_are_named_as_the_emulator_holds_them(emu):
     stack_id = emu.client("cloudformation").create_stack(
         StackName="Lab",
-        TemplateBody=json.dumps({"Resources": {"H": {"Type": "AWS::CloudFormation::WaitConditionHandle"}}}),
+        TemplateBody=json.dumps({"Resources": {"G": {"Type": "AWS::Logs::LogGroup"}}}),
     )["StackId"]
     assert arns("cloudformation:DescribeStacks", {"StackName": "Lab"}) == [stack_id]
     emu.client("iam").create_role(RoleName="pathed", Path="/lab/", AssumeRolePolicyDocument="{}")
