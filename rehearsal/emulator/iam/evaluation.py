@@ -508,10 +508,15 @@ def _principal_entries(value: Any, where: str) -> tuple[tuple, ...]:
 
 
 def _principal_entry(principal_type: str, name: str, where: str) -> tuple:
+    if principal_type == "AWS" and name == "*":
+        return ("any",)  # "Principal": {"AWS": "*"} is "Principal": "*" (AWS JSON policy elements: Principal)
+    if "*" in name or "?" in name:
+        raise Unevaluated(
+            f"{where}: principal {name!r}: 'You cannot use a wildcard to match part of a principal name or ARN' "
+            "(AWS JSON policy elements: Principal)"
+        )
     if principal_type != "AWS":
         return (principal_type.lower(), name)
-    if name == "*":
-        return ("any",)  # "Principal": {"AWS": "*"} is "Principal": "*" (AWS JSON policy elements: Principal)
     if _ACCOUNT.match(name):
         return ("account", name)
     if found := _ROOT.match(name):
