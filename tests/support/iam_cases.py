@@ -518,6 +518,17 @@ _OPERATORS = [
         ALLOW,
     ),
     case(
+        "NotIpAddress with a bare IPv4 address (its /32): an IPv6 caller is not that address",
+        OPERATORS,
+        request("iam:CreateAccessKey", USER_TARGET, context={"aws:SourceIp": "2001:db8::1"}),
+        identity(allow("iam:CreateAccessKey", Condition={"NotIpAddress": {"aws:SourceIp": "198.51.100.1"}})),
+        ALLOW,
+        oracle_differs="the oracle compares a bare IPv4 policy address with an IPv6 request as not matching even "
+        "under NotIpAddress, while it takes the same address written as a /32 range as not containing the caller; "
+        "Condition operators: 'If you specify an IP address without the associated routing prefix, IAM uses the "
+        "default prefix value of /32'",
+    ),
+    case(
         "IpAddress on aws:SourceIp the emulator cannot know: refused, never guessed",
         GLOBAL_KEYS,
         _KEY_ACCESS,
@@ -557,6 +568,21 @@ _OPERATORS = [
             identity=[policy(allow("sqs:*"))],
         ),
         ALLOW,
+    ),
+    case(
+        "ArnLike with ${aws:PrincipalAccount} in the account part of the ARN",
+        OPERATORS,
+        request("sqs:SendMessage", QUEUE, context={"aws:SourceArn": TOPIC, "aws:PrincipalAccount": ACCOUNT}),
+        identity(
+            allow(
+                "sqs:SendMessage",
+                Condition={"ArnLike": {"aws:SourceArn": "arn:aws:sns:us-east-1:${aws:PrincipalAccount}:*"}},
+            )
+        ),
+        ALLOW,
+        oracle_differs="the oracle splits the ARN at every colon, the one inside ${aws:PrincipalAccount} too, so "
+        "the account part never matches; Condition operators: 'You can use a policy variable with the ARN "
+        "condition operator', each of the six parts matched on its own",
     ),
     case(
         "ArnEquals aws:SourceArn: a user calling directly carries no aws:SourceArn",
@@ -845,6 +871,21 @@ _MULTI = [
         ALLOW,
     ),
     case(
+        "ForAnyValue with IfExists is true when the key is missing, as ...IfExists is",
+        OPERATORS,
+        request(_DELETE_TAGS, INSTANCE),
+        identity(
+            allow(
+                _DELETE_TAGS,
+                Condition={"ForAnyValue:StringEqualsIfExists": {"aws:TagKeys": ["environment", "cost-center"]}},
+            )
+        ),
+        ALLOW,
+        oracle_differs="the oracle makes ForAnyValue false on a missing key even with IfExists; Condition "
+        "operators: 'You can add IfExists to the end of any condition operator name except the Null condition ... "
+        "If the key is not present, evaluate the condition element as true'",
+    ),
+    case(
         "ForAnyValue:StringLike Deny: a request updating PostDateTime is denied",
         MULTI,
         request("dynamodb:PutItem", TABLE, context={"dynamodb:Attributes": ["UserName", "Message", "PostDateTime"]}),
@@ -1011,6 +1052,24 @@ _VARIABLES = [
         request("s3:GetObject", OBJECT, context={"s3:ExistingObjectTag/Team": "red", "aws:PrincipalTag/Team": "red"}),
         Policies(identity=[policy(allow("s3:*"), _TEAM_OBJECTS)]),
         ALLOW,
+    ),
+    case(
+        "a variable with no value in NotResource matches no resource, so the Deny covers every resource",
+        VARIABLES,
+        request("s3:GetObject", "arn:aws:s3:::home-alice/a.txt", SESSION),
+        Policies(
+            identity=[
+                policy(
+                    allow("s3:*"),
+                    {"Effect": "Deny", "Action": "s3:*", "NotResource": "arn:aws:s3:::home-${aws:username}/*"},
+                )
+            ]
+        ),
+        EXPLICIT,
+        oracle_differs="the oracle takes a NotResource entry it cannot resolve as not excluding the request; "
+        "Variables and tags: 'If a variable that has no value in the authorization context is used as part of the "
+        "Resource or NotResource element of a policy, the resource that includes a policy variable with no value "
+        "will not match any resource'",
     ),
     case(
         "${aws:userid} in a Resource",
