@@ -342,14 +342,14 @@ _SESSIONS = [
 
 _FULL_ACCESS = policy(allow("*"))
 _REGION_SCP = policy(
-    deny(
-        "*",
-        NotAction=None,
-        Condition={"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]}},
-    )
+    {
+        "Sid": "DenyAllOutsideEU",
+        "Effect": "Deny",
+        "NotAction": ["iam:*", "organizations:*", "sts:*", "support:*"],
+        "Resource": "*",
+        "Condition": {"StringNotEquals": {"aws:RequestedRegion": ["eu-central-1", "eu-west-1"]}},
+    }
 )
-_REGION_SCP["Statement"][0].pop("Action")
-_REGION_SCP["Statement"][0]["NotAction"] = ["iam:*", "organizations:*", "sts:*", "support:*"]
 _SCPS = [
     case(
         "an SCP Deny denies what the identity policy allows",

@@ -36,6 +36,7 @@ a Version, a principal form) raises Unevaluated as well: never an allow.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -396,7 +397,21 @@ def _statements(documents: Sequence[Mapping], name: str, kind: str, denies: list
     return allows
 
 
-def _policy(document: Mapping, label: str, kind: str) -> list[_Statement]:
+def _policy(document: Mapping, label: str, kind: str) -> tuple[_Statement, ...]:
+    """A policy's statements, compiled once per text (compiling costs more than deciding)."""
+    try:
+        text = json.dumps(document, sort_keys=True)
+    except (TypeError, ValueError):
+        return _compile_policy(document, label, kind)
+    return _compiled_policy(text, label, kind)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_policy(text: str, label: str, kind: str) -> tuple[_Statement, ...]:
+    return _compile_policy(json.loads(text), label, kind)
+
+
+def _compile_policy(document: Any, label: str, kind: str) -> tuple[_Statement, ...]:
     if not isinstance(document, Mapping):
         raise Unevaluated(f"{label}: not a JSON object")
     unknown = set(document) - _POLICY_ELEMENTS
@@ -409,10 +424,10 @@ def _policy(document: Mapping, label: str, kind: str) -> list[_Statement]:
         raise Unevaluated(f"{label}: no Statement")
     raw = document["Statement"]
     statements = raw if isinstance(raw, list) else [raw]
-    return [
+    return tuple(
         _statement(statement, label, number, kind, version == VARIABLES_VERSION)
         for number, statement in enumerate(statements, start=1)
-    ]
+    )
 
 
 def _statement(raw: Any, label: str, number: int, kind: str, variables: bool) -> _Statement:
