@@ -161,7 +161,7 @@ _USER = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):user/(.+)$")
 _ROOT = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):root$")
 _SESSION = re.compile(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 _ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(.+)$")
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9-_]+$")
+_ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
