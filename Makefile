@@ -109,6 +109,7 @@ destroy: setup
 bench: setup
 	$(PY) bench/bench_producer.py
 	$(PY) bench/bench_pressure.py
+	$(PY) bench/iam_evaluation.py
 	$(PY) bench/bench_iam.py
 
 clean:

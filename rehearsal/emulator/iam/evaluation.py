@@ -36,6 +36,7 @@ a Version, a principal form) raises Unevaluated as well: never an allow.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -160,7 +161,7 @@ _USER = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):user/(.+)$")
 _ROOT = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):root$")
 _SESSION = re.compile(r"^arn:(aws[a-z-]*):sts::(\d{12}):assumed-role/([^/]+)/(.+)$")
 _ROLE = re.compile(r"^arn:(aws[a-z-]*):iam::(\d{12}):role/(.+)$")
-_ACTION = re.compile(r"^[a-z0-9-]+:[A-Za-z0-9-_]+$")
+_ACTION = re.compile(r"^[A-Za-z0-9-]+:[A-Za-z0-9_-]+$")
 
 
 @dataclass(frozen=True)
@@ -396,7 +397,21 @@ def _statements(documents: Sequence[Mapping], name: str, kind: str, denies: list
     return allows
 
 
-def _policy(document: Mapping, label: str, kind: str) -> list[_Statement]:
+def _policy(document: Mapping, label: str, kind: str) -> tuple[_Statement, ...]:
+    """A policy's statements, compiled once per text (compiling costs more than deciding)."""
+    try:
+        text = json.dumps(document, sort_keys=True)
+    except (TypeError, ValueError):
+        return _compile_policy(document, label, kind)
+    return _compiled_policy(text, label, kind)
+
+
+@lru_cache(maxsize=1024)
+def _compiled_policy(text: str, label: str, kind: str) -> tuple[_Statement, ...]:
+    return _compile_policy(json.loads(text), label, kind)
+
+
+def _compile_policy(document: Any, label: str, kind: str) -> tuple[_Statement, ...]:
     if not isinstance(document, Mapping):
         raise Unevaluated(f"{label}: not a JSON object")
     unknown = set(document) - _POLICY_ELEMENTS
@@ -409,10 +424,10 @@ def _policy(document: Mapping, label: str, kind: str) -> list[_Statement]:
         raise Unevaluated(f"{label}: no Statement")
     raw = document["Statement"]
     statements = raw if isinstance(raw, list) else [raw]
-    return [
+    return tuple(
         _statement(statement, label, number, kind, version == VARIABLES_VERSION)
         for number, statement in enumerate(statements, start=1)
-    ]
+    )
 
 
 def _statement(raw: Any, label: str, number: int, kind: str, variables: bool) -> _Statement:
@@ -508,10 +523,15 @@ def _principal_entries(value: Any, where: str) -> tuple[tuple, ...]:
 
 
 def _principal_entry(principal_type: str, name: str, where: str) -> tuple:
+    if principal_type == "AWS" and name == "*":
+        return ("any",)  # "Principal": {"AWS": "*"} is "Principal": "*" (AWS JSON policy elements: Principal)
+    if "*" in name or "?" in name:
+        raise Unevaluated(
+            f"{where}: principal {name!r}: 'You cannot use a wildcard to match part of a principal name or ARN' "
+            "(AWS JSON policy elements: Principal)"
+        )
     if principal_type != "AWS":
         return (principal_type.lower(), name)
-    if name == "*":
-        return ("any",)  # "Principal": {"AWS": "*"} is "Principal": "*" (AWS JSON policy elements: Principal)
     if _ACCOUNT.match(name):
         return ("account", name)
     if found := _ROOT.match(name):
