@@ -41,6 +41,20 @@ def test_both_guides_hold_the_same_commands_in_the_same_order():
     ]
 
 
+def test_the_numbers_the_guide_promises_about_the_buffer_and_the_bill_are_held_by_claims():
+    """Where the guide shows the buffer at the producer's own rate and at 2,000 events a second, makes verify
+    measure the latency, or prints the cost, its prose says what comes out: each of those steps carries claims."""
+    measures = {}
+    for step in STEPS:  # a command the guide runs again (make watch) is held where it first runs
+        measures.setdefault(step.code, {claim.measure for claim in step.claims})
+    fast = next(step.code for step in STEPS if "--rate 2000" in step.code)
+    assert "interval-flush-rate" in measures['make watch ARGS="--objects 1"']
+    assert "size-flush-object-size" in measures[fast]
+    assert {"latency-max"} <= measures["make verify"]
+    assert {"latency-p50"} <= measures['make verify ARGS="--count 15000"']
+    assert {"cost-per-hour", "cost-forgotten"} <= measures["make cost"]
+
+
 def test_the_guide_stands_each_lab_up_before_using_it_and_takes_it_down_before_the_next():
     """make lab-local in the background, then its Ctrl-C, as often as the guide needs a lab with other settings;
     the first is the default lab, and the last Ctrl-C comes before only the clean-up of the student's files."""
