@@ -87,7 +87,11 @@ def _guard(parent: int, command: list[str]) -> int:
     die_with_parent(signal.SIGTERM)
     if os.getppid() != parent:  # it died before the kernel was asked
         _kill_own_group()
-    code = subprocess.call(command)
+    try:
+        code = subprocess.call(command)
+    except OSError as error:  # as a shell says it: the command, why, 127 when it is not there, 126 otherwise
+        print(f"{command[0]}: {error.strerror}", file=sys.stderr)
+        return 127 if isinstance(error, FileNotFoundError) else 126
     return code if code >= 0 else 128 - code
 
 

@@ -84,6 +84,11 @@ def test_a_guarded_command_passes_its_output_and_exit_code_through():
     assert killed_by_signal.returncode == 128 + signal.SIGTERM
 
 
+def test_a_guarded_command_that_is_not_there_fails_as_in_a_shell():
+    run = subprocess.run(lifeline.guarded(["/no/such/cli", "bootstrap"]), capture_output=True, text=True, timeout=60)
+    assert (run.returncode, run.stderr) == (127, "/no/such/cli: No such file or directory\n")
+
+
 def test_only_the_main_thread_starts_guarded_commands():
     """The parent-death signal comes when the thread that forked ends, not the process (prctl(2)): a command
     started from a thread that ends sooner would be killed early."""
