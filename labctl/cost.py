@@ -25,6 +25,7 @@ from labctl.toolkit import add_settings_option, lab_config
 from producer import options, service
 from producer.batching import Batcher, Linger, billed_bytes
 from producer.events import sample_events
+from producer.schema import TICKER_SYMBOLS
 
 # Between launch and the producer's first event: boot, dnf install, the venv (a few minutes on a t3.micro).
 BOOT_MINUTES = 3
@@ -49,7 +50,8 @@ class Traffic:
     record_bytes: float  # average
     billed_gb: float  # each record rounded up to 5 KB
     payload_gb: float
-    objects: float  # S3 objects (one PUT each): one per buffer flush
+    partitions: float  # buffers Firehose keeps at once: 1, or the tickers an interval's events touch
+    objects: float  # S3 objects (one PUT each): one per buffer flush, per partition
     linger: Linger
     packed: bool
 
@@ -145,6 +147,18 @@ def producer_records(rate: int, linger: Linger, count: int, packed: bool = True)
             yield simulated.now, len(data)
 
 
+def active_partitions(config: LabConfig) -> float:
+    """How many buffers Firehose keeps per interval. With dynamic partitioning, one per ticker among the interval's
+    events (AWS "Buffer data for dynamic partitioning": a buffer per active partition, each delivered as its own
+    object); the producer draws each event's ticker evenly from TICKER_SYMBOLS (producer/events.py), so N events
+    touch n(1 - (1 - 1/n)^N) of the n tickers on average."""
+    if config.partition_by == "none":
+        return 1.0
+    tickers = len(TICKER_SYMBOLS)
+    events = config.producer_rate_per_second * config.buffer_interval_seconds
+    return tickers * (1 - (1 - 1 / tickers) ** events)
+
+
 def producer_traffic(config: LabConfig) -> Traffic:
     rate = config.producer_rate_per_second
     count = max(1, int(min(SIMULATED_SECONDS * rate, SIMULATED_EVENTS)))
@@ -154,10 +168,12 @@ def producer_traffic(config: LabConfig) -> Traffic:
     per_hour = 3600 / seconds
     payload = sum(sizes)
     interval = config.buffer_interval_seconds
-    fill_seconds = config.buffer_size_mib * prices.MB / (payload / seconds)
-    # One object per flush: the size or the interval, whichever first; interval 0 (no buffering) is counted as one
-    # object per record, an upper bound.
-    objects = len(sizes) * per_hour if interval == 0 else 3600 / min(interval, fill_seconds)
+    partitions = active_partitions(config)
+    # Each partition's buffer fills with its share of the stream.
+    fill_seconds = config.buffer_size_mib * prices.MB / (payload / seconds / partitions)
+    # One object per flush of each buffer: the size or the interval, whichever first; interval 0 (no buffering, never
+    # partitioned) is counted as one object per record, an upper bound.
+    objects = len(sizes) * per_hour if interval == 0 else partitions * 3600 / min(interval, fill_seconds)
     return Traffic(
         events=rate * 3600,
         event_bytes=payload / count,
@@ -165,6 +181,7 @@ def producer_traffic(config: LabConfig) -> Traffic:
         record_bytes=payload / len(sizes),
         billed_gb=billed_bytes(sizes) * per_hour / prices.GB,
         payload_gb=payload * per_hour / prices.GB,
+        partitions=partitions,
         objects=objects,
         linger=linger,
         packed=config.packed_records,
@@ -239,6 +256,8 @@ def estimate(config: LabConfig) -> Estimate:
                 "on the billed ingestion volume: an upper bound",
             )
         )
+    if config.partition_by != "none":
+        lines += partitioning_lines(config, traffic)
     stored_gb = traffic.payload_gb * producing_hours
     lines.append(
         Line(
@@ -246,7 +265,7 @@ def estimate(config: LabConfig) -> Estimate:
             f"{_price(prices.S3_PUT_PER_1000)} per 1,000 PUTs, {_price(prices.S3_GB_MONTH)} per GB-month",
             traffic.objects * prices.S3_PUT_PER_1000 / 1000,
             stored_gb * prices.S3_GB_MONTH / prices.HOURS_PER_MONTH * 24,
-            f"{traffic.objects:,.0f} objects/h (one PUT per buffer flush); {_size(stored_gb * prices.GB)} kept "
+            f"{traffic.objects:,.0f} objects/h ({_flushes(config, traffic)}); {_size(stored_gb * prices.GB)} kept "
             f"{config.data_retention_days} days",
         )
     )
@@ -283,6 +302,36 @@ def estimate(config: LabConfig) -> Estimate:
     )
 
 
+def partitioning_lines(config: LabConfig, traffic: Traffic) -> list[Line]:
+    """Dynamic partitioning's own charges: the GB it delivers (the events themselves: the 5 KB rounding is
+    ingestion's), the objects it delivers, and the hours its JQ parser runs, which AWS measures and publishes no rate
+    per event for: counted here as the whole hour the producer runs, a generous estimate, not a measurement."""
+    return [
+        Line(
+            "dynamic partitioning: data",
+            f"{_price(prices.FIREHOSE_PARTITIONED_GB)} per GB delivered",
+            traffic.payload_gb * prices.FIREHOSE_PARTITIONED_GB,
+            0.0,
+            f"the {_size(traffic.payload_gb * prices.GB)}/h of events it delivers",
+        ),
+        Line(
+            "dynamic partitioning: objects",
+            f"{_price(prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000)} per 1,000 objects",
+            traffic.objects * prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000 / 1000,
+            0.0,
+            f"{traffic.objects:,.0f} objects/h ({_flushes(config, traffic)})",
+        ),
+        Line(
+            "dynamic partitioning: JQ",
+            f"{_price(prices.FIREHOSE_JQ_HOUR)} per JQ processing hour",
+            prices.FIREHOSE_JQ_HOUR,
+            0.0,
+            f"the JQ query that reads each event's {config.partition_by}, counted as running the whole hour: AWS "
+            "bills the time it runs and publishes no rate per event to reckon it by",
+        ),
+    ]
+
+
 def athena_query() -> float:
     """$ for one query over lab data: far under the 10 MB every query is billed at least."""
     return prices.ATHENA_MIN_MB * prices.MB / prices.TB * prices.ATHENA_TB
@@ -298,6 +347,14 @@ def _packing(traffic: Traffic) -> str:
     if linger.most == linger.least:
         return f"the producer packs the events of each {linger.least:g} s"
     return f"the producer packs the events of {linger.least:g} s, up to {linger.most:g} s while a record fills its 5 KB"
+
+
+def _flushes(config: LabConfig, traffic: Traffic) -> str:
+    """How the objects an hour come about: one per buffer flush, per partition."""
+    if traffic.partitions == 1:
+        return "one PUT per buffer flush"
+    flushes = traffic.objects / traffic.partitions
+    return f"{traffic.partitions:.0f} {config.partition_by}s x {flushes:,.0f} buffer flushes, one PUT each"
 
 
 def _price(amount: float) -> str:
