@@ -12,6 +12,7 @@ from botocore.exceptions import ClientError
 
 from rehearsal.emulator import Emulator
 from rehearsal.emulator.athena import java_double, parse_result_csv, result_csv
+from support.emulator.athena import execution_when
 
 BUCKET = "engine-bucket"
 LIMIT = 10_000_000  # the smallest BytesScannedCutoffPerQuery Athena accepts
@@ -56,7 +57,7 @@ def query(emu, sql, workgroup="engine", **kwargs):
     query_id = athena.start_query_execution(
         QueryString=sql, QueryExecutionContext={"Database": "engine"}, WorkGroup=workgroup, **kwargs
     )["QueryExecutionId"]
-    execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+    execution = execution_when(athena, query_id)
     if execution["Status"]["State"] != "SUCCEEDED":
         return execution, None
     rows = []
@@ -186,6 +187,7 @@ def test_results_come_in_pages(emu):
     query_id = athena.start_query_execution(
         QueryString="SELECT x FROM UNNEST(sequence(1, 5)) AS t(x) ORDER BY x", WorkGroup="engine"
     )["QueryExecutionId"]
+    execution_when(athena, query_id)
     first = athena.get_query_results(QueryExecutionId=query_id, MaxResults=4)
     assert [r["Data"][0]["VarCharValue"] for r in first["ResultSet"]["Rows"]] == ["x", "1", "2", "3"]
     second = athena.get_query_results(QueryExecutionId=query_id, MaxResults=4, NextToken=first["NextToken"])
@@ -200,12 +202,15 @@ def test_trino_semantics_hold_after_translation(emu):
     assert [java_double(v) for v in (123.45, 1e-4, 2.0, 12345678.9)] == ["123.45", "1.0E-4", "2.0", "1.23456789E7"]
 
 
-def test_a_query_over_the_scan_limit_is_cancelled_before_it_reads(emu):
+def test_a_query_over_the_scan_limit_is_cancelled_as_athena_cancels_it(emu):
+    """ "If any query that runs in the workgroup exceeds the limit, it is canceled" (Athena user guide, "Configure
+    per-query and per-workgroup data usage controls"), with the reason Athena gives, having scanned up to the limit."""
     table(emu, "big")
     put(emu, "big/a", "x" * LIMIT)  # not even JSON: the query stops before reading it
     execution, _ = query(emu, "SELECT count(*) FROM big", workgroup="limited")
     assert execution["Status"]["State"] == "CANCELLED"
-    assert "BytesScannedCutoffPerQuery" in execution["Status"]["StateChangeReason"]
+    assert execution["Status"]["StateChangeReason"] == "Bytes scanned limit was exceeded"
+    assert execution["Statistics"]["DataScannedInBytes"] == LIMIT
 
 
 def test_a_table_in_another_format_is_refused(emu):

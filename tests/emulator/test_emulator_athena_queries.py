@@ -14,6 +14,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from rehearsal.emulator import ACCOUNT_ID, REGION, Emulator, firehose
+from support.emulator.athena import execution_when
 from support.queryable_lab import stack_template
 
 BUCKET = "lab-query-bucket"
@@ -106,7 +107,7 @@ def run(emu, sql, database="firehoselab", workgroup="FirehoseLab", **kwargs):
     query_id = athena.start_query_execution(
         QueryString=sql, QueryExecutionContext={"Database": database}, WorkGroup=workgroup, **kwargs
     )["QueryExecutionId"]
-    execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+    execution = execution_when(athena, query_id)
     if execution["Status"]["State"] != "SUCCEEDED":
         return execution, None
     rows = []
@@ -178,6 +179,7 @@ def test_column_types_follow_the_table(lab):
         QueryExecutionContext={"Database": "firehoselab"},
         WorkGroup="FirehoseLab",
     )["QueryExecutionId"]
+    execution_when(athena, query_id)
     columns = athena.get_query_results(QueryExecutionId=query_id)["ResultSet"]["ResultSetMetadata"]["ColumnInfo"]
     assert [(c["Name"], c["Type"]) for c in columns] == [
         ("event_time", "timestamp"),

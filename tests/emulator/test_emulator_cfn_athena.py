@@ -5,6 +5,7 @@ import json
 import pytest
 
 from rehearsal.emulator import Emulator
+from support.emulator.athena import execution_when
 
 
 @pytest.fixture(scope="module")
@@ -86,7 +87,7 @@ def test_a_query_runs_in_the_workgroup_and_writes_its_result_where_the_workgroup
         WorkGroup="LabRun",
         ResultConfiguration={"OutputLocation": "s3://elsewhere/"},  # the workgroup's setting is enforced
     )["QueryExecutionId"]
-    execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+    execution = execution_when(athena, query_id)
     location = f"s3://athena-results-bucket/athena-results/{query_id}.csv"
     assert execution["ResultConfiguration"]["OutputLocation"] == location
     result = s3.get_object(Bucket="athena-results-bucket", Key=f"athena-results/{query_id}.csv")

@@ -18,7 +18,7 @@ from moto.athena.models import WorkGroup, athena_backends
 from moto.core.common_models import CloudFormationModel
 
 from ..cloudformation import BackendModel, register_models, replace
-from .queries import PRIMARY, InvalidRequest
+from .queries import PRIMARY, InvalidRequest, forget
 
 
 class AthenaWorkGroup(BackendModel, CloudFormationModel):
@@ -107,7 +107,7 @@ class AthenaWorkGroup(BackendModel, CloudFormationModel):
         for query_id in queries:
             del backend.named_queries[query_id]
         for execution_id in executions:
-            backend.executions.pop(execution_id)
+            forget(backend.executions.pop(execution_id))  # one still running writes nothing after its bucket is gone
             backend.query_results.pop(execution_id, None)
         backend.delete_work_group(self.name)
 

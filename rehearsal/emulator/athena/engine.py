@@ -20,6 +20,9 @@ A query runs as Athena runs it, or it fails with the reason (Athena's FAILED sta
   DataScannedInBytes (sizes of the objects read) follows partition pruning, and a query over the workgroup's
   BytesScannedCutoffPerQuery is cancelled as Athena cancels it (for Parquet the emulator counts whole objects,
   Athena only the columns read);
+- a query can be stopped from another thread (Control.interrupt(): between the objects it reads, and inside DuckDB),
+  and DuckDB holds it to a memory limit, never spilling to disk; past it the query fails as Athena's does when it
+  runs out of resources;
 - the translation is typed with the tables' schema (sqlglot's type annotation), so Trino semantics such as integer
   division hold; what DuckDB cannot run fails with DuckDB's message;
 - results carry Trino's column names (`_colN` for unnamed expressions), Athena's type names, and values as Athena
@@ -31,7 +34,9 @@ from __future__ import annotations
 import gzip
 import io
 import re
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -48,6 +53,7 @@ from sqlglot.optimizer.qualify import qualify
 from sqlglot.schema import MappingSchema
 
 from ..firehose.openx_json import DocumentError, FieldError, Reader, arrow_type, documents
+from .limits import MEMORY_ENV, Limits
 
 CATALOG = "awsdatacatalog"
 USER_ERROR, SYSTEM_ERROR = 2, 1  # AthenaError.ErrorCategory ("Athena error catalog")
@@ -91,12 +97,52 @@ _CONSTRAINT = (
 
 
 class QueryFailed(Exception):
-    """Why a query did not run: the text of Athena's StateChangeReason, the final state and the error category."""
+    """Why a query did not run: the text of Athena's StateChangeReason, the final state, the error category and the
+    bytes it counts as scanned."""
 
-    def __init__(self, message: str, *, state: str = "FAILED", category: int = USER_ERROR):
+    def __init__(self, message: str, *, state: str = "FAILED", category: int = USER_ERROR, scanned_bytes: int = 0):
         super().__init__(message)
         self.state = state
         self.category = category
+        self.scanned_bytes = scanned_bytes
+
+
+class Interrupted(Exception):
+    """The query was stopped from outside (Control.interrupt()); whoever stopped it says why."""
+
+
+class Control:
+    """One running query as another thread sees it: interrupt() stops it as soon as it can be (between the objects it
+    reads, and inside DuckDB through its connection's interrupt()); scanned_bytes is what it has read so far."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._connection: duckdb.DuckDBPyConnection | None = None
+        self.interrupted = False
+        self.scanned_bytes = 0
+
+    def interrupt(self) -> None:
+        """Idempotent, from any thread. DuckDB forgets an interrupt that comes before its statement starts, so an
+        interrupter repeats it until the query has ended (running.py's watchdog does)."""
+        with self._lock:
+            self.interrupted = True
+            if self._connection is not None:
+                self._connection.interrupt()
+
+    def check(self) -> None:
+        if self.interrupted:
+            raise Interrupted
+
+    @contextmanager
+    def connected(self, connection: duckdb.DuckDBPyConnection) -> Iterator[None]:
+        """interrupt() reaches `connection` while the block runs, and never after it (closed connections)."""
+        with self._lock:
+            self._connection = connection
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._connection = None
 
 
 @dataclass
@@ -552,7 +598,9 @@ def _to_milliseconds(column: pa.ChunkedArray | pa.Array, arrow: pa.DataType) -> 
     return column.cast(pa.timestamp("ms"), safe=False).cast(arrow)
 
 
-def _read_json(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]]) -> pa.Table:
+def _read_json(
+    table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]], check: Callable[[], None]
+) -> pa.Table:
     parameters = {
         k.lower(): str(v).lower()
         for k, v in (table.glue.get("StorageDescriptor", {}).get("SerdeInfo", {}).get("Parameters") or {}).items()
@@ -567,6 +615,8 @@ def _read_json(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.
     rows = []
     text = (gzip.decompress(body) if key.endswith(".gz") else body).decode("utf-8", errors="replace")
     for number, line in enumerate(text.splitlines(), start=1):
+        if number % 4096 == 0:
+            check()  # a stop takes effect within an object, however large
         try:
             found = documents(line)
             if len(found) != 1:
@@ -590,7 +640,9 @@ def _read_json(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.
     )
 
 
-def _read_parquet(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]]) -> pa.Table:
+def _read_parquet(
+    table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]], check: Callable[[], None]
+) -> pa.Table:
     try:
         # Single-threaded: the threaded reader can abort the interpreter at exit (apache/arrow#34314).
         data = pq.read_table(io.BytesIO(body), use_threads=False)
@@ -635,13 +687,15 @@ def _readable_as(stored: pa.DataType, declared: pa.DataType) -> bool:
     )
 
 
-def _load(table: _Table, partitions: list[_Partition], storage: Storage) -> pa.Table:
+def _load(table: _Table, partitions: list[_Partition], storage: Storage, control: Control) -> pa.Table:
     schema = _schema(table)
     read = _read_json if _format(table) == "json" else _read_parquet
     pieces = []
     for partition in partitions:
         for obj in partition.objects:
-            data = read(table, storage.get(obj.bucket, obj.key), obj.key, schema)
+            control.check()
+            data = read(table, storage.get(obj.bucket, obj.key), obj.key, schema, control.check)
+            control.scanned_bytes += obj.size
             for column, kind in table.partition_keys:
                 value = _typed_values([partition.values.get(column)], kind, column)[0]
                 data = data.append_column(column, pa.array([value.as_py()] * data.num_rows, value.type))
@@ -770,6 +824,7 @@ def _refuse_bigint_overflow(types: list, rows: list) -> None:
 # needs no file, no network and no extension ("Securing DuckDB": enable_external_access off refuses read_*, glob,
 # COPY, ATTACH of files and URLs; no extension is installed or loaded on demand; no Python variable is scanned as a
 # table; lock_configuration, set once TimeZone is UTC as Athena's, keeps a query from turning any of it back on).
+# No temporary directory: past its memory_limit a query fails instead of spilling to the host's disk.
 SANDBOX = {
     "threads": 1,
     "enable_external_access": False,
@@ -777,51 +832,75 @@ SANDBOX = {
     "autoload_known_extensions": False,
     "allow_community_extensions": False,
     "python_enable_replacements": False,
+    "temp_directory": "",
 }
+# Athena's words for a query that needed more than it could have (Athena error catalog, error types 0-8); a service
+# error type, so the SYSTEM category.
+EXHAUSTED = "Query exhausted resources at this scale factor"
 
 
 def run(
-    sql: str, *, database: str | None, catalog: Catalog, storage: Storage, bytes_cutoff: int | None = None
+    sql: str,
+    *,
+    database: str | None,
+    catalog: Catalog,
+    storage: Storage,
+    bytes_cutoff: int | None = None,
+    memory_mib: int = Limits().memory_mib,
+    control: Control | None = None,
 ) -> Result:
-    """Run one Athena query; QueryFailed says why not."""
+    """Run one Athena query; QueryFailed says why not, Interrupted that `control` stopped it."""
+    control = control or Control()
     statement = _parse(sql)
     _refuse_host_access(statement, sql)
     tables = _tables(statement, sql, database, catalog)
     typed = _typed(statement, tables, database)
-    con = duckdb.connect(config=SANDBOX)
+    con = duckdb.connect(config={**SANDBOX, "memory_limit": f"{memory_mib}MiB"})
     try:
-        con.execute("SET TimeZone = 'UTC'")  # ICU's setting: known once the connection is open
-        con.execute("SET error_on_division_by_zero = true")  # integer division and modulo by zero fail, as in Trino
-        con.execute("SET lock_configuration = true")
-        con.execute(f"ATTACH ':memory:' AS {CATALOG}")
-        scanned = 0
-        for table in tables.values():
-            occurrences = _occurrences(typed, table)
-            injected = _injected_values(con, table, occurrences)
-            partitions = _prune(con, table, _all_partitions(table, catalog, storage, injected), occurrences)
-            scanned += sum(obj.size for partition in partitions for obj in partition.objects)
-            if bytes_cutoff and scanned > bytes_cutoff:
+        with control.connected(con):
+            con.execute("SET TimeZone = 'UTC'")  # ICU's setting: known once the connection is open
+            con.execute("SET error_on_division_by_zero = true")  # integer division and modulo by zero fail, as in Trino
+            con.execute("SET lock_configuration = true")
+            con.execute(f"ATTACH ':memory:' AS {CATALOG}")
+            scanned = 0
+            for table in tables.values():
+                control.check()
+                occurrences = _occurrences(typed, table)
+                injected = _injected_values(con, table, occurrences)
+                partitions = _prune(con, table, _all_partitions(table, catalog, storage, injected), occurrences)
+                scanned += sum(obj.size for partition in partitions for obj in partition.objects)
+                if bytes_cutoff and scanned > bytes_cutoff:
+                    # Athena stops reading at the limit and cancels the query, with this reason; it has scanned (and
+                    # bills) the limit.
+                    raise QueryFailed("Bytes scanned limit was exceeded", state="CANCELLED", scanned_bytes=bytes_cutoff)
+                con.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."{table.database}"')
+                con.register("__load", _load(table, partitions, storage, control))
+                con.execute(f'CREATE TABLE {CATALOG}."{table.database}"."{table.name}" AS SELECT * FROM __load')
+                con.unregister("__load")
+            control.check()
+            try:
+                relation = con.sql(typed.sql(dialect="duckdb"))
+                rows, types = relation.fetchall(), relation.types
+            except (duckdb.InterruptException, duckdb.OutOfMemoryException):
+                raise
+            except duckdb.Error as error:
+                _unresolved_column(statement, tables, database)
+                athena = _athena_error(str(error))
+                if athena:
+                    raise QueryFailed(athena) from None
                 raise QueryFailed(
-                    f"Query cancelled: it would scan more than the workgroup's per-query limit "
-                    f"(BytesScannedCutoffPerQuery {bytes_cutoff} bytes)",
-                    state="CANCELLED",
-                )
-            con.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."{table.database}"')
-            con.register("__load", _load(table, partitions, storage))
-            con.execute(f'CREATE TABLE {CATALOG}."{table.database}"."{table.name}" AS SELECT * FROM __load')
-            con.unregister("__load")
-        try:
-            relation = con.sql(typed.sql(dialect="duckdb"))
-            rows = relation.fetchall()
-        except duckdb.Error as error:
-            _unresolved_column(statement, tables, database)
-            athena = _athena_error(str(error))
-            if athena:
-                raise QueryFailed(athena) from None
-            raise QueryFailed(f"{type(error).__name__}: {error} (the emulator runs Athena's SQL with DuckDB)") from None
-        _refuse_bigint_overflow(relation.types, rows)
-        names = _names(statement, typed)
-        columns = [(name, athena_type(kind)) for name, kind in zip(names, relation.types)]
-        return Result(columns, [[printed(value) for value in row] for row in rows], scanned)
+                    f"{type(error).__name__}: {error} (the emulator runs Athena's SQL with DuckDB)"
+                ) from None
+    except duckdb.InterruptException:
+        raise Interrupted from None
+    except duckdb.OutOfMemoryException:
+        raise QueryFailed(
+            f"{EXHAUSTED} (the emulator holds a query to {memory_mib} MiB of memory: {MEMORY_ENV})",
+            category=SYSTEM_ERROR,
+        ) from None
     finally:
         con.close()
+    _refuse_bigint_overflow(types, rows)
+    names = _names(statement, typed)
+    columns = [(name, athena_type(kind)) for name, kind in zip(names, types)]
+    return Result(columns, [[printed(value) for value in row] for row in rows], scanned)

@@ -1,27 +1,29 @@
-"""Athena queries that really run (moto 5.2.5 answers every StartQueryExecution with canned, empty results).
+"""Athena queries that really run, asynchronously (moto 5.2.5 answers every StartQueryExecution with canned, empty
+results, and its executions are SUCCEEDED as soon as they are described; its StopQueryExecution cancels even a
+finished query).
 
-StartQueryExecution runs the query with engine.py over the Glue catalog and the S3 objects of moto's own
-backends, then, as Athena does:
-- writes the result to `<output location>/<QueryExecutionId>.csv` (every value quoted, NULL as nothing), with the
+StartQueryExecution answers at once with the execution's id: the query is QUEUED, then RUNNING on a worker
+(running.py, owned by the package's start() and stop(), within limits.py's time, memory and concurrency limits),
+where engine.py runs it over the Glue catalog and the S3 objects of moto's own backends; then, as Athena does:
+- it writes the result to `<output location>/<QueryExecutionId>.csv` (every value quoted, NULL as nothing), with the
   workgroup's result configuration when it is enforced (`EnforceWorkGroupConfiguration`) and its SSE-S3/KMS
   encryption; with no output location at all the call is refused with Athena's message;
-- ends the execution SUCCEEDED, or FAILED with the reason in `Status.StateChangeReason` and `Status.AthenaError`
-  (a query the emulator cannot translate or run is a failed query, not an emulator error), or CANCELLED when it
-  would scan more than the workgroup's `BytesScannedCutoffPerQuery`; `Statistics` carry the bytes read and times;
-- answers GetQueryResults from that CSV object (a header row of column names first, then the rows, paged by
-  MaxResults/NextToken, at most 1,000 a page) with the column types kept from the run, as Athena keeps them
-  beside the CSV.
-A disabled workgroup refuses queries. The query runs inside the StartQueryExecution call, so GetQueryExecution
-never sees QUEUED or RUNNING.
+- the execution ends SUCCEEDED, or FAILED with the reason in `Status.StateChangeReason` and `Status.AthenaError`
+  (a query the emulator cannot translate or run is a failed query, not an emulator error; so is one past the time
+  or memory limit), or CANCELLED when it would scan more than the workgroup's `BytesScannedCutoffPerQuery` or is
+  stopped; GetQueryExecution gives the state with its dates, and `Statistics` the bytes read and times so far;
+- StopQueryExecution cancels a queued or running query (a running one is interrupted; no result of it is written)
+  and changes nothing on a finished one;
+- GetQueryResults answers from that CSV object (a header row of column names first, then the rows, paged by
+  MaxResults/NextToken, at most 1,000 a page) with the column types kept from the run, as Athena keeps them beside
+  the CSV; before the query has ended, or when it did not succeed, it is refused as Athena refuses it.
+A disabled workgroup refuses queries; past the active queries quota, StartQueryExecution is throttled.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from moto.athena.models import AthenaBackend, Execution
@@ -34,9 +36,9 @@ from moto.s3.utils import bucket_and_name_from_url
 from moto.utilities.utils import get_partition
 
 from . import engine
-from .engine import QueryFailed
-
-logger = logging.getLogger(__name__)
+from .engine import Control, QueryFailed
+from .limits import Limits
+from .running import FINAL, RUNNER, SUCCEEDED, Outcome, QueryRun
 
 PRIMARY = "primary"
 MAX_RESULTS = 1000  # GetQueryResults' largest page
@@ -45,17 +47,6 @@ NO_OUTPUT_LOCATION = (
     "result configuration setting or as an API input."
 )
 _ENCRYPTION = {"SSE_S3": "AES256", "SSE_KMS": "aws:kms", "CSE_KMS": None}
-
-
-@dataclass
-class Outcome:
-    """What the emulator did with one execution, beside moto's Execution."""
-
-    columns: list[tuple[str, str]]
-    scanned_bytes: int
-    engine_ms: int
-    failure: str = ""
-    category: int = engine.USER_ERROR
 
 
 class InvalidRequest(ServiceException):
@@ -147,41 +138,43 @@ def _result_configuration(workgroup: Any, requested: dict[str, Any] | None) -> d
     return {**own, **(requested or {})}
 
 
-def _run(backend: AthenaBackend, execution: Execution, workgroup: Any) -> None:
-    started = time.monotonic()
-    configuration = workgroup.configuration if workgroup else {}
-    try:
-        result = engine.run(
-            execution.query,
-            database=(execution.context or {}).get("Database"),
-            catalog=MotoCatalog(backend.account_id, backend.region_name),
-            storage=MotoStorage(backend.account_id, backend.region_name),
-            bytes_cutoff=configuration.get("BytesScannedCutoffPerQuery"),
+def _job(backend: AthenaBackend, execution: Execution, workgroup: Any) -> Callable[[Control, Limits], Outcome]:
+    """What a worker runs for this execution: the query, and how its result is published if it stands."""
+    bytes_cutoff = (workgroup.configuration if workgroup else {}).get("BytesScannedCutoffPerQuery")
+
+    def job(control: Control, limits: Limits) -> Outcome:
+        try:
+            result = engine.run(
+                execution.query,
+                database=(execution.context or {}).get("Database"),
+                catalog=MotoCatalog(backend.account_id, backend.region_name),
+                storage=MotoStorage(backend.account_id, backend.region_name),
+                bytes_cutoff=bytes_cutoff,
+                memory_mib=limits.memory_mib,
+                control=control,
+            )
+        except QueryFailed as failure:
+            return Outcome(
+                failure.state, scanned_bytes=failure.scanned_bytes, failure=str(failure), category=failure.category
+            )
+        body = result_csv(result.columns, result.rows)
+        return Outcome(
+            SUCCEEDED,
+            columns=result.columns,
+            scanned_bytes=result.scanned_bytes,
+            publish=lambda: _write_result(backend, execution, body),
         )
-        _write_result(backend, execution, result)
-        execution.status = "SUCCEEDED"
-        execution.emulated = Outcome(result.columns, result.scanned_bytes, _ms(started))
-    except QueryFailed as failure:
-        execution.status = failure.state
-        execution.emulated = Outcome([], 0, _ms(started), str(failure), failure.category)
-    except Exception as error:  # an engine bug still ends the query, named, instead of breaking the API call
-        logger.exception("the emulator's Athena engine failed on %r", execution.query)
-        execution.status = "FAILED"
-        execution.emulated = Outcome([], 0, _ms(started), f"INTERNAL_ERROR_QUERY_ENGINE: {error}", engine.SYSTEM_ERROR)
-    execution.end_time = time.time()
+
+    return job
 
 
-def _ms(started: float) -> int:
-    return int((time.monotonic() - started) * 1000)
-
-
-def _write_result(backend: AthenaBackend, execution: Execution, result: engine.Result) -> None:
+def _write_result(backend: AthenaBackend, execution: Execution, body: bytes) -> None:
     bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
     encryption = execution.config.get("EncryptionConfiguration") or {}
     s3_backends[backend.account_id][backend.partition].put_object(
         bucket,
         key,
-        result_csv(result.columns, result.rows),
+        body,
         encryption=_ENCRYPTION.get(encryption.get("EncryptionOption", "")),
         kms_key_id=encryption.get("KmsKey"),
     )
@@ -206,42 +199,65 @@ def _start_query_execution(
     if not effective.get("OutputLocation"):
         raise InvalidRequest(NO_OUTPUT_LOCATION)
     execution_id = _original_start(self, query, context, effective, workgroup or PRIMARY, execution_parameters)
-    _run(self, self.executions[execution_id], group)
+    execution = self.executions[execution_id]
+    execution.emulated = QueryRun(_job(self, execution, group))
+    try:
+        RUNNER.submit(execution.emulated)
+    except Exception:
+        del self.executions[execution_id]  # refused: Athena keeps no execution of it
+        raise
     return execution_id
 
 
+def _run_of(backend: AthenaBackend, execution_id: str) -> QueryRun:
+    execution = backend.executions.get(execution_id)
+    run: QueryRun | None = getattr(execution, "emulated", None)
+    if run is None:
+        raise InvalidRequest(f"QueryExecution {execution_id} was not found")
+    return run
+
+
+def _stop_query_execution(self: AthenaBackend, exec_id: str) -> None:
+    RUNNER.cancel(_run_of(self, exec_id))
+
+
+def forget(execution: Execution) -> None:
+    """An execution deleted with its workgroup: if it still runs, it stops, and writes nothing."""
+    run: QueryRun | None = getattr(execution, "emulated", None)
+    if run is not None:
+        RUNNER.cancel(run)
+
+
 def _get_query_execution(self: AthenaResponse) -> str:
+    run = _run_of(self.athena_backend, self._get_param("QueryExecutionId"))
     answer = json.loads(_original_get_execution(self))
-    execution = self.athena_backend.executions[self._get_param("QueryExecutionId")]
-    outcome: Outcome | None = getattr(execution, "emulated", None)
-    if outcome is None:
-        return json.dumps(answer)
     described = answer["QueryExecution"]
     described["EngineVersion"] = {"SelectedEngineVersion": "AUTO", "EffectiveEngineVersion": "Athena engine version 3"}
-    described["Statistics"].update(
-        DataScannedInBytes=outcome.scanned_bytes,
-        EngineExecutionTimeInMillis=outcome.engine_ms,
-        TotalExecutionTimeInMillis=outcome.engine_ms,
-    )
+    statistics = run.statistics()
+    with run.lock:
+        status: dict[str, Any] = {"State": run.state, "SubmissionDateTime": run.submitted}
+        if run.completed is not None:
+            status["CompletionDateTime"] = run.completed
+        outcome = run.outcome
     if outcome.failure:
-        described["Status"]["StateChangeReason"] = outcome.failure
-        described["Status"]["AthenaError"] = {
-            "ErrorCategory": outcome.category,
-            "Retryable": False,
-            "ErrorMessage": outcome.failure,
-        }
+        status["StateChangeReason"] = outcome.failure
+        status["AthenaError"] = {"ErrorCategory": outcome.category, "Retryable": False, "ErrorMessage": outcome.failure}
+    described["Status"] = status
+    described["Statistics"].update(statistics)
     return json.dumps(answer)
 
 
 def _get_query_results(self: AthenaResponse) -> str:
     execution_id = self._get_param("QueryExecutionId")
-    execution = self.athena_backend.executions.get(execution_id)
-    if execution is None:
-        raise InvalidRequest(f"QueryExecution {execution_id} was not found")
-    outcome: Outcome | None = getattr(execution, "emulated", None)
-    if outcome is None or execution.status != "SUCCEEDED":
-        reason = f": {outcome.failure}" if outcome and outcome.failure else ""
-        raise InvalidRequest(f"Query did not finish successfully. Final query state: {execution.status}{reason}")
+    run = _run_of(self.athena_backend, execution_id)
+    with run.lock:
+        state, outcome = run.state, run.outcome
+    if state not in FINAL:  # Athena's words, as its clients report them (mtanda/grafana-aws-athena-datasource#38)
+        raise InvalidRequest(f"Query has not yet finished. Current state: {state}")
+    if state != SUCCEEDED:
+        reason = f": {outcome.failure}" if outcome.failure else ""
+        raise InvalidRequest(f"Query did not finish successfully. Final query state: {state}{reason}")
+    execution = self.athena_backend.executions[execution_id]
     bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
     stored = s3_backends[self.current_account][get_partition(self.region)].get_object(bucket, key)
     if stored is None:
@@ -278,7 +294,8 @@ def _column_info(name: str, kind: str) -> dict[str, Any]:
 
 
 def install() -> None:
-    """Run queries in StartQueryExecution and answer from their results (idempotent)."""
+    """Queue queries at StartQueryExecution, stop them at StopQueryExecution, answer from their runs (idempotent)."""
     AthenaBackend.start_query_execution = _start_query_execution
+    AthenaBackend.stop_query_execution = _stop_query_execution
     AthenaResponse.get_query_execution = _get_query_execution
     AthenaResponse.get_query_results = _get_query_results
