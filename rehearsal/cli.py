@@ -8,6 +8,7 @@ anything starts); 128 + the signal's number when Ctrl-C, SIGTERM or SIGHUP stopp
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 from collections.abc import Callable
@@ -17,6 +18,7 @@ from typing import NoReturn
 from lab_stack.config import ConfigError
 from labctl.toolkit import add_settings_option, lab_config, settings_hint
 from rehearsal import killed_runs
+from rehearsal.emulator import athena
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped, stop_on_signals
 
@@ -46,14 +48,15 @@ def parse(
     rule: str,
     valid: Callable[[argparse.Namespace], bool] = lambda args: True,
 ) -> argparse.Namespace:
-    """The arguments, once the clock scale is in (0, 1], the command's own `valid` holds (else BadArguments(rule))
-    and every setting is one the lab takes."""
+    """The arguments, once the clock scale is in (0, 1], the command's own `valid` holds (else BadArguments(rule)),
+    every setting is one the lab takes and the offline Athena's limits in the environment are ones it can hold to."""
     args = parser.parse_args(argv)
     if not 0 < args.clock_scale <= 1 or not valid(args):
         raise BadArguments(rule)
     try:
         lab_config(args.context)  # a bad setting stops here, before anything starts
-    except ConfigError as error:
+        athena.limits_from_environment(os.environ)
+    except (ConfigError, ValueError) as error:
         raise BadArguments(f"firehose-lab: {error}") from None
     return args
 

@@ -2,7 +2,8 @@
 
 The whole life of the lab (up, the guide's commands against it, Ctrl-C, destroy, nothing left) is walked by
 tests/e2e/test_guide.py; here are the parts a guide cannot show: SIGTERM and SIGHUP, bad arguments, a stop while the
-lab is still coming up, and a SIGKILL, after which no process of it lives on and the next start removes its files.
+lab is still coming up, Ctrl-C while a query runs away, and a SIGKILL, after which no process of it lives on and the
+next start removes its files.
 Its env file's own rules are tests/cli/test_lab_local_env_file.py.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import shlex
 import signal
 import socket
 import stat
@@ -18,10 +20,15 @@ import sys
 import time
 import uuid
 
+import boto3
 import pytest
+from botocore.config import Config
 
+from labctl.lab import find_lab
+from rehearsal.emulator.athena import TIMEOUT_ENV
 from rehearsal.lab_local import LocalLab
 from rehearsal.stopping import Stopped, stop_on_signals
+from support.emulator.athena import RUNAWAY, execution_when
 from support.lab_local import lab_local, read_until, rest
 from support.processes import describe, processes_with_environment, survivors
 
@@ -60,17 +67,24 @@ def test_sigterm_and_sighup_stop_the_lab_as_ctrl_c_does(signum):
 
 
 @pytest.mark.parametrize(
-    "args, line",
+    "args, env, line",
     [
-        (["--clock-scale", "0"], "lab-local: --clock-scale must be in (0, 1]"),
+        (["--clock-scale", "0"], {}, "lab-local: --clock-scale must be in (0, 1]"),
         (
             ["-c", "bufferSizeMiB=0"],
+            {},
             "firehose-lab: invalid bufferSizeMiB='0': must be a whole number of MiB from 1 to 128",
+        ),
+        (
+            [],
+            {TIMEOUT_ENV: "abc"},
+            f"firehose-lab: invalid {TIMEOUT_ENV}='abc': must be a number of seconds above 0, at most 14400 "
+            "(Athena's largest DML query timeout, 240 minutes)",
         ),
     ],
 )
-def test_bad_arguments_are_one_line_before_anything_starts(tmp_path, args, line):
-    run = lab_local(*args, cwd=tmp_path)
+def test_bad_arguments_are_one_line_before_anything_starts(tmp_path, args, env, line):
+    run = lab_local(*args, cwd=tmp_path, **env)
     err = rest(run, timeout=60)
     assert run.returncode == 2
     assert err.strip().splitlines() == [line]
@@ -187,3 +201,54 @@ def test_a_killed_lab_local_leaves_no_process_and_the_next_start_removes_its_fil
         after.kill()
     assert after.returncode == 128 + signal.SIGTERM, seen
     assert list(scratch.iterdir()) == []
+
+
+def env_lines(path) -> dict[str, str]:
+    """The variables the env file exports."""
+    found = {}
+    for line in path.read_text().splitlines():
+        if line.startswith("export ") and not line.startswith("export PATH="):
+            name, _, value = line[len("export ") :].partition("=")
+            found[name] = shlex.split(value)[0]
+    return found
+
+
+def test_ctrl_c_with_a_runaway_query_running_takes_the_lab_down_cleanly(tmp_path):
+    """A query that would run for hours does not outlive the lab: Ctrl-C ends it, the lab goes down as always
+    (exit 0, nothing left), and the process exits with no abort."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    tag = uuid.uuid4().hex
+    run = lab_local("--clock-scale", "0.1", cwd=tmp_path, TMPDIR=str(scratch), **{TAG: tag})
+    try:
+        seen = read_until(run, "Ctrl-C here takes the lab down")
+        student = env_lines(tmp_path / "lab-local.env")
+        session = boto3.Session(
+            aws_access_key_id=student["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=student["AWS_SECRET_ACCESS_KEY"],
+            region_name=student["AWS_REGION"],
+        )
+        endpoint = student["AWS_ENDPOINT_URL"]
+        lab = find_lab(session.client("cloudformation", endpoint_url=endpoint), "FirehoseLab")
+        athena = session.client("athena", endpoint_url=endpoint, config=Config(read_timeout=30))
+        query_id = athena.start_query_execution(
+            QueryString=RUNAWAY,
+            QueryExecutionContext={"Database": lab.events_table.split(".")[0]},
+            WorkGroup=lab.workgroup,
+        )["QueryExecutionId"]
+        execution_when(athena, query_id, ("RUNNING",))
+        run.send_signal(signal.SIGINT)
+        err = seen + rest(run, timeout=600)
+    finally:
+        if run.poll() is None:  # a lab that does not end is stopped here, not left to the next test
+            run.terminate()
+            run.wait(timeout=600)
+    assert run.returncode == 0, err
+    assert "the lab was up, then destroyed; nothing left behind" in err
+    assert "Traceback" not in err
+    assert survivors(TAG, tag) == []
+    assert list(scratch.iterdir()) == []
+    assert not (tmp_path / "lab-local.env").exists()
+    port = int(endpoint.rsplit(":", 1)[1])
+    with pytest.raises(ConnectionRefusedError), socket.create_connection(("127.0.0.1", port), timeout=5):
+        pass
