@@ -97,12 +97,13 @@ def run_query(
             state = execution["Status"]["State"]
             if state in FINAL_STATES:
                 break
-            if clock() - started > timeout:
+            left = timeout - (clock() - started)
+            if left <= 0:
                 athena.stop_query_execution(QueryExecutionId=query_id)
                 return QueryResult(
-                    query_id, "TIMED OUT", f"still {state} after {timeout:.0f}s; stopped", seconds=clock() - started
+                    query_id, "TIMED OUT", f"still {state} after {timeout:g}s; stopped", seconds=clock() - started
                 )
-            sleep(pause)
+            sleep(min(pause, left))  # the last look comes at the timeout, not up to a pause after it
             pause = min(pause * 2, 2.0)
     except KeyboardInterrupt:
         athena.stop_query_execution(QueryExecutionId=query_id)

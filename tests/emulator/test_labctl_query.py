@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import threading
+import time
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +17,8 @@ import pytest
 from labctl.__main__ import main
 from labctl.query import table_lines
 from rehearsal.emulator import Emulator
+from rehearsal.emulator.athena import WORKERS
+from support.emulator.athena import RUNAWAY, execution_when
 from support.queryable_lab import stack_template
 
 BUCKET = "labctl-query-bucket"
@@ -104,6 +108,62 @@ def test_bad_input_is_one_line_and_exit_2(as_student, capsys, args, message):
     assert main(args) == 2
     _, err = capsys.readouterr()
     assert len(err.strip().splitlines()) == 1 and err.startswith(message)
+
+
+def the_query_of(err: str) -> str:
+    return err.rsplit("(query id ", 1)[1].split(")")[0]
+
+
+def test_a_query_still_running_at_the_timeout_is_stopped_in_one_line(lab, as_student, capsys):
+    assert main(["query", "--sql", RUNAWAY, "--timeout", "2"]) == 1
+    _, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith("query TIMED OUT: still RUNNING after 2s; stopped (query id ")
+    emu, _ = lab
+    assert execution_when(emu.client("athena"), the_query_of(err))["Status"]["State"] == "CANCELLED"
+
+
+def test_a_query_still_queued_at_the_timeout_is_stopped_too(lab, as_student, capsys):
+    emu, _ = lab
+    athena = emu.client("athena")
+    busy = [
+        athena.start_query_execution(
+            QueryString=RUNAWAY, QueryExecutionContext={"Database": "firehoselab"}, WorkGroup="FirehoseLab"
+        )["QueryExecutionId"]
+        for _ in range(WORKERS)
+    ]
+    try:
+        for query_id in busy:
+            execution_when(athena, query_id, ("RUNNING",))
+        assert main(["query", "--sql", "SELECT 1", "--timeout", "0.5"]) == 1
+        _, err = capsys.readouterr()
+        assert err.startswith("query TIMED OUT: still QUEUED after 0.5s; stopped (query id ")
+        assert execution_when(athena, the_query_of(err))["Status"]["State"] == "CANCELLED"
+    finally:
+        for query_id in busy:
+            athena.stop_query_execution(QueryExecutionId=query_id)
+
+
+def test_a_query_cancelled_by_someone_else_ends_the_wait_with_exit_1(lab, as_student, capsys):
+    """The console, another terminal or a colleague's StopQueryExecution: the wait ends, named, exit 1."""
+    emu, _ = lab
+    athena = emu.client("athena")
+
+    def stop_the_running_one() -> None:
+        while True:
+            for query_id in athena.list_query_executions(WorkGroup="FirehoseLab")["QueryExecutionIds"]:
+                execution = athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]
+                if execution["Query"] == RUNAWAY and execution["Status"]["State"] == "RUNNING":
+                    athena.stop_query_execution(QueryExecutionId=query_id)
+                    return
+            time.sleep(0.05)
+
+    stopper = threading.Thread(target=stop_the_running_one, daemon=True)
+    stopper.start()
+    assert main(["query", "--sql", RUNAWAY, "--timeout", "120"]) == 1
+    stopper.join()
+    _, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1 and err.startswith("query CANCELLED: ")
 
 
 def test_the_table_aligns_numbers_right_and_shows_null():
