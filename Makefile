@@ -111,6 +111,7 @@ bench: setup
 	$(PY) bench/bench_pressure.py
 	$(PY) bench/iam_evaluation.py
 	$(PY) bench/bench_iam.py
+	$(PY) bench/bench_athena.py
 
 clean:
 	rm -rf cdk.out cdk-outputs.json .pytest_cache $(WHEELS)
