@@ -640,9 +640,7 @@ def _read_json(
     )
 
 
-def _read_parquet(
-    table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]], check: Callable[[], None]
-) -> pa.Table:
+def _read_parquet(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]]) -> pa.Table:
     try:
         # Single-threaded: the threaded reader can abort the interpreter at exit (apache/arrow#34314).
         data = pq.read_table(io.BytesIO(body), use_threads=False)
@@ -689,12 +687,16 @@ def _readable_as(stored: pa.DataType, declared: pa.DataType) -> bool:
 
 def _load(table: _Table, partitions: list[_Partition], storage: Storage, control: Control) -> pa.Table:
     schema = _schema(table)
-    read = _read_json if _format(table) == "json" else _read_parquet
+    json_lines = _format(table) == "json"
     pieces = []
     for partition in partitions:
         for obj in partition.objects:
             control.check()
-            data = read(table, storage.get(obj.bucket, obj.key), obj.key, schema, control.check)
+            body = storage.get(obj.bucket, obj.key)
+            if json_lines:
+                data = _read_json(table, body, obj.key, schema, control.check)
+            else:
+                data = _read_parquet(table, body, obj.key, schema)
             control.scanned_bytes += obj.size
             for column, kind in table.partition_keys:
                 value = _typed_values([partition.values.get(column)], kind, column)[0]
