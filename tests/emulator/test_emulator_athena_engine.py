@@ -4,12 +4,15 @@ result pages, NULLs, limits, and Trino semantics that a naive translation to Duc
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from botocore.exceptions import ClientError
 
+from labctl.toolkit import ROOT
 from rehearsal.emulator import Emulator
 from rehearsal.emulator.athena import java_double, parse_result_csv, result_csv
 from support.emulator.athena import execution_when
@@ -246,3 +249,24 @@ def test_parquet_is_read_by_column_name_and_a_mistyped_column_is_bad_data(emu):
     put_parquet("pq/b.parquet", pa.table({"n": ["8"], "s": ["y"]}))  # a string is not read as a number
     execution, _ = query(emu, "SELECT n FROM pq")
     assert execution["Status"]["StateChangeReason"].startswith("HIVE_BAD_DATA: Field n's type string")
+
+
+def test_reading_a_parquet_object_starts_no_thread(tmp_path):
+    """Arrow's pools can abort the emulator's process at exit (apache/arrow#34314: lab-local exiting with SIGABRT):
+    reading a Parquet object for a query starts no thread, counted in a fresh interpreter once pyarrow is imported."""
+    parquet_object = tmp_path / "object.parquet"
+    pq.write_table(pa.table({"seq": [0, 1, 2]}), parquet_object)
+    script = (
+        "import os, sys, pyarrow as pa\n"
+        "from rehearsal.emulator.athena import engine\n"
+        "threads = lambda: len(os.listdir('/proc/self/task'))\n"
+        "before = threads()\n"
+        "body = open(sys.argv[1], 'rb').read()\n"
+        "assert engine._read_parquet(None, body, 'object.parquet', [('seq', pa.int64())]).num_rows == 3\n"
+        "print(threads() - before)\n"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", script, str(parquet_object)], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["0"], "threads started by reading one Parquet object"

@@ -32,7 +32,6 @@ A query runs as Athena runs it, or it fails with the reason (Athena's FAILED sta
 from __future__ import annotations
 
 import gzip
-import io
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -642,8 +641,9 @@ def _read_json(
 
 def _read_parquet(table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]]) -> pa.Table:
     try:
-        # Single-threaded: the threaded reader can abort the interpreter at exit (apache/arrow#34314).
-        data = pq.read_table(io.BytesIO(body), use_threads=False)
+        # No thread at all: Arrow's pools can abort the interpreter at exit (apache/arrow#34314), and read_table
+        # starts its IO pool even with use_threads=False; a ParquetFile over the bytes, not pre-buffered, does not.
+        data = pq.ParquetFile(pa.BufferReader(body), pre_buffer=False).read(use_threads=False)
     except (pa.ArrowInvalid, OSError) as error:
         raise QueryFailed(f"HIVE_CANNOT_OPEN_SPLIT: {key} is not a readable Parquet file: {error}") from None
     by_name = {name.lower(): data.column(i) for i, name in enumerate(data.column_names)}
