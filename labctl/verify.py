@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from labctl.delivered import event_time, read_object
-from labctl.i18n import _, number
+from labctl.i18n import _, ngettext, number
 from labctl.lab import Lab, find_lab
 from labctl.session import student_session
 from labctl.text import counted
@@ -109,9 +109,12 @@ def report(sent: int, findings: Findings) -> tuple:
     found = len(findings.arrivals)
     lost = sent - found
     duplicated = sum(n - 1 for n in findings.arrivals.values())
+    # English says "(1 objects read)" (the guides quote the line as printed); Spanish agrees with the count.
     lines = [
-        _(
-            "verify {run}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} ({objects} objects read)"
+        ngettext(
+            "verify {run}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} ({objects} objects read)",
+            "verify {run}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} ({objects} objects read)",
+            findings.objects_read,
         ).format(
             run=findings.run_id,
             sent=number(sent),
