@@ -23,7 +23,7 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 # The lab's words in Spanish (producer/i18n.py): one gettext catalog per package that prints, its source in git
 # (<package>/locale/es/LC_MESSAGES/<package>.po), compiled here to the .mo gettext reads, as the wheels are fetched:
 # never edited by hand, never in git; the producer's ships in its asset.
-I18N_PACKAGES := producer labctl rehearsal
+I18N_PACKAGES := producer lab_stack labctl rehearsal
 CATALOGS := $(foreach package,$(I18N_PACKAGES),$(package)/locale/es/LC_MESSAGES/$(package).mo)
 # Besides gettext's own (_, N_, ngettext): labctl/text.py's counted(n, singular, plural) is a plural message.
 I18N_KEYWORDS := counted:2,3

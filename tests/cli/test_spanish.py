@@ -233,3 +233,11 @@ def test_cost_says_in_spanish_what_the_lab_costs_and_the_readme_table_stays_engl
     readme = run(env, "labctl", "cost", "--markdown")
     assert readme.stdout.startswith("| item | us-east-1 price (")
     assert "| **total** | | **$0." in readme.stdout and "USD" not in readme.stdout
+
+
+def test_a_mistyped_setting_is_one_spanish_line_with_the_setting_it_meant(lab):
+    typo = run(lab[1], "labctl", "cost", "-c", "bufferSizeMB=5")
+    assert typo.returncode == 2
+    assert typo.stderr.startswith(
+        "firehose-lab: ajuste desconocido bufferSizeMB='5' (¿quisiste decir bufferSizeMiB?); ajustes conocidos: "
+    )

@@ -24,7 +24,7 @@ from labctl.toolkit import ROOT
 from producer import i18n
 from producer.i18n import ENGLISH, SPANISH, in_language, language, number
 
-PACKAGES = ("producer", "labctl", "rehearsal")
+PACKAGES = ("producer", "lab_stack", "labctl", "rehearsal")
 MAKEFILE = (ROOT / "Makefile").read_text()
 # Spanish that is the English word for word, on purpose.
 SAME_IN_SPANISH = {"error: ", "total"}
@@ -128,6 +128,8 @@ def test_a_message_marked_inside_an_f_string_would_be_missed_so_none_is():
 
 # Every module that prints to a student (or raises the one-line errors that are printed).
 USER_FACING = (
+    "lab_stack/config.py",
+    "lab_stack/names.py",
     "labctl/*.py",
     "producer/*.py",
     "rehearsal/cli.py",
@@ -155,6 +157,8 @@ NOT_SAID = {
     "unset AWS_PROFILE": "a shell line of the env file",
     "export PATH=": "a shell line of the env file",
     "make lab-local": "the command's name, as --help shows it",
+    "events per minute": "a saved query's name, which the student types: `make query QUERY=...`",
+    "top tickers": "a saved query's name, which the student types: `make query QUERY=...`",
 }
 # Functions whose text has a language of its own, and why.
 OWN_LANGUAGE = {("labctl/cost.py", "markdown"): "the README's cost table, English as the README"}
