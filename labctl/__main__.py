@@ -17,6 +17,7 @@ from labctl.i18n import N_, _
 from labctl.lab import LabNotFound
 from labctl.session import BadAwsSetting, NotAnAwsAnswer
 from labctl.toolkit import settings_hint
+from producer.i18n import ArgumentParser
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
@@ -29,7 +30,7 @@ COMMANDS = {
 }
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ArgumentParser):
     """Bad arguments get one line (what was wrong, where to look) and exit 2, not a usage block."""
 
     def error(self, message: str) -> NoReturn:

@@ -13,6 +13,7 @@ from typing import Any
 
 from lab_stack.config import LabConfig
 from labctl.i18n import _
+from producer.i18n import argparse_words
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
@@ -48,16 +49,16 @@ def positive_seconds(text: str) -> float:
 
 
 def settings_hint(argparse_message: str) -> str:
-    """argparse's complaint, and for a setting given without -c (`ARGS="format=parquet"`), how to give it."""
+    """argparse's complaint in the student's language, and for a setting given without -c (`ARGS="format=parquet"`),
+    how to give it."""
+    said = argparse_words(argparse_message)
     if not argparse_message.startswith("unrecognized arguments: "):
-        return argparse_message
+        return said
     settings = [arg for arg in argparse_message.split(": ", 1)[1].split() if "=" in arg and not arg.startswith("-")]
     if not settings:
-        return argparse_message
+        return said
     with_c = " ".join(f"-c {setting}" for setting in settings)
-    return _('{problem}: a setting goes after -c, as in ARGS="{with_c}"').format(
-        problem=argparse_message, with_c=with_c
-    )
+    return _('{problem}: a setting goes after -c, as in ARGS="{with_c}"').format(problem=said, with_c=with_c)
 
 
 def add_settings_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:

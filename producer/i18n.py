@@ -14,8 +14,11 @@ Standard library only: this module ships.
 
 from __future__ import annotations
 
+import argparse
 import gettext
 import os
+import re
+import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -96,7 +99,72 @@ def number(value: float, spec: str = "", lang: str | None = None) -> str:
     return sign + whole + ("," if point else "") + fraction
 
 
-# The producer's own messages.
+# The producer's own messages, and argparse's below.
 _catalog = Catalog("producer", Path(__file__).resolve().parent)
 _ = _catalog.gettext
 ngettext = _catalog.ngettext
+
+
+# argparse's own words. Python marks them for gettext, but in gettext's global domain, which knows nothing of
+# LAB_LANG and has no Spanish catalog: the messages a student can meet are matched here by their English (Python
+# 3.11's argparse) and said in the student's language; anything else is left as argparse wrote it.
+_ARGPARSE_MESSAGES = (
+    (r"argument (?P<argument>\S+): (?P<problem>.*)", N_("argument {argument}: {problem}")),
+    (r"unrecognized arguments: (?P<arguments>.*)", N_("unrecognized arguments: {arguments}")),
+    (
+        r"the following arguments are required: (?P<arguments>.*)",
+        N_("the following arguments are required: {arguments}"),
+    ),
+    (r"one of the arguments (?P<arguments>.*) is required", N_("one of the arguments {arguments} is required")),
+    (
+        r"invalid choice: (?P<value>.*) \(choose from (?P<choices>.*)\)",
+        N_("invalid choice: {value} (choose from {choices})"),
+    ),
+    (r"invalid (?P<type>\w+) value: (?P<value>.*)", N_("invalid {type} value: {value}")),
+    (r"expected one argument", N_("expected one argument")),
+    (r"expected at most one argument", N_("expected at most one argument")),
+    (r"expected at least one argument", N_("expected at least one argument")),
+    (r"not allowed with argument (?P<argument>.*)", N_("not allowed with argument {argument}")),
+    (r"ignored explicit argument (?P<value>.*)", N_("ignored explicit argument {value}")),
+)
+
+
+def argparse_words(message: str) -> str:
+    """An argparse error message in the student's language (an argument's own problem too)."""
+    if language() == ENGLISH:
+        return message
+    for pattern, said in _ARGPARSE_MESSAGES:
+        match = re.fullmatch(pattern, message, re.DOTALL)
+        if match:
+            fields = match.groupdict()
+            if "problem" in fields:
+                fields["problem"] = argparse_words(fields["problem"])
+            return _(said).format(**fields)
+    return message
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """argparse's parser with its own words in the student's language: usage, section titles, --help's line and
+    error messages (subclasses that print errors their own way pass them through `argparse_words`)."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._positionals.title = _("positional arguments")
+        self._optionals.title = _("options")
+        for action in self._actions:
+            if isinstance(action, argparse._HelpAction):
+                action.help = _("show this help message and exit")
+
+    def _get_formatter(self) -> argparse.HelpFormatter:
+        formatter = super()._get_formatter()
+        add_usage = formatter.add_usage
+
+        def usage_in_language(usage, actions, groups, prefix=None):
+            return add_usage(usage, actions, groups, _("usage: ") if prefix is None else prefix)
+
+        formatter.add_usage = usage_in_language
+        return formatter
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(2, _("{prog}: error: {problem}").format(prog=self.prog, problem=argparse_words(message)) + "\n")

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import BinaryIO, NoReturn
 
 from producer.events import open_input
-from producer.i18n import N_, _, number
+from producer.i18n import N_, ArgumentParser, _, argparse_words, number
 
 _STREAM_NAME = re.compile(r"[a-zA-Z0-9_.-]{1,64}")
 
@@ -30,9 +30,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     return args
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        raise UsageError(_("{problem} (see --help)").format(problem=message))
+        raise UsageError(_("{problem} (see --help)").format(problem=argparse_words(message)))
 
 
 def parser() -> argparse.ArgumentParser:

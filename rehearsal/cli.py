@@ -16,6 +16,7 @@ from typing import NoReturn
 
 from lab_stack.config import ConfigError
 from labctl.toolkit import add_settings_option, lab_config, settings_hint
+from producer.i18n import ArgumentParser
 from rehearsal.i18n import _, number
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped, stop_on_signals
@@ -25,7 +26,7 @@ class BadArguments(Exception):
     """One line for the user; the command exits 2 before anything starts."""
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ArgumentParser):
     def error(self, message: str) -> NoReturn:
         super().error(settings_hint(message))
 

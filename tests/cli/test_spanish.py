@@ -241,3 +241,16 @@ def test_a_mistyped_setting_is_one_spanish_line_with_the_setting_it_meant(lab):
     assert typo.stderr.startswith(
         "firehose-lab: ajuste desconocido bufferSizeMB='5' (¿quisiste decir bufferSizeMiB?); ajustes conocidos: "
     )
+
+
+def test_argparses_refusals_and_help_are_spanish_too(lab):
+    _, env = lab
+    setting = run(env, "labctl", "verify", "format=parquet")
+    assert setting.returncode == 2
+    assert setting.stderr == (
+        "python -m labctl: error: argumentos no reconocidos: format=parquet: un ajuste va después de -c, "
+        'como en ARGS="-c format=parquet" (mira --help)\n'
+    )
+    help_text = run(env, "producer", "--help").stdout
+    assert help_text.startswith("uso: python -m producer [-h] --stream NAME ")
+    assert "\nopciones:\n" in help_text and "  --stream NAME         nombre del flujo de entrega\n" in help_text

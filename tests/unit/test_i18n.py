@@ -27,7 +27,7 @@ from producer.i18n import ENGLISH, SPANISH, in_language, language, number
 PACKAGES = ("producer", "lab_stack", "labctl", "rehearsal")
 MAKEFILE = (ROOT / "Makefile").read_text()
 # Spanish that is the English word for word, on purpose.
-SAME_IN_SPANISH = {"error: ", "total"}
+SAME_IN_SPANISH = {"error: ", "total", "{prog}: error: {problem}"}
 
 
 def makefile_keywords() -> dict:
@@ -302,3 +302,69 @@ def test_the_producer_speaks_spanish_from_its_asset_with_the_standard_library_al
         "producer: error: --stream 'not a name' no es un nombre de flujo válido "
         "(de 1 a 64 caracteres: letras, dígitos, '.', '_', '-')\n"
     )
+
+
+# --- argparse's own words -----------------------------------------------------------------------------------------
+
+
+class _Refused(Exception):
+    pass
+
+
+class _Parser(i18n.ArgumentParser):
+    def error(self, message):
+        raise _Refused(message)
+
+
+def _parser() -> _Parser:
+    parser = _Parser(prog="p", allow_abbrev=False)
+    parser.add_argument("--count", type=int)
+    parser.add_argument("--name", required=True)
+    parser.add_argument("--pick", choices=["a", "b"])
+    parser.add_argument("--maybe", nargs="?")
+    parser.add_argument("--many", nargs="+")
+    shape = parser.add_mutually_exclusive_group()
+    shape.add_argument("--one", action="store_true")
+    shape.add_argument("--other", action="store_true")
+    needed = parser.add_mutually_exclusive_group(required=True)
+    needed.add_argument("--x", action="store_true")
+    needed.add_argument("--y", action="store_true")
+    parser.add_argument("--flag", action="store_true")
+    return parser
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--name", "n", "--x", "extra"],  # unrecognized arguments
+        ["--x"],  # the following arguments are required
+        ["--name", "n"],  # one of the arguments ... is required
+        ["--name", "n", "--x", "--pick", "c"],  # argument --pick: invalid choice
+        ["--name", "n", "--x", "--count", "many"],  # argument --count: invalid int value
+        ["--name", "n", "--x", "--name"],  # argument --name: expected one argument
+        ["--name", "n", "--x", "--many"],  # expected at least one argument
+        ["--name", "n", "--x", "--one", "--other"],  # not allowed with argument
+        ["--name", "n", "--x", "--flag=yes"],  # ignored explicit argument
+    ],
+)
+def test_every_argparse_refusal_a_student_can_meet_is_said_in_spanish(monkeypatch, argv):
+    """Python's own argparse produces each message; a new Python that words one differently fails here."""
+    with pytest.raises(_Refused) as english:
+        _parser().parse_args(argv)
+    monkeypatch.setenv("LAB_LANG", "es")
+    spanish = i18n.argparse_words(str(english.value))
+    assert spanish != str(english.value)
+    assert not re.search(r"\b(argument|arguments|expected|invalid|allowed|ignored|required)\b", spanish), spanish
+
+
+def test_argparse_words_a_student_cannot_meet_stay_as_argparse_wrote_them(monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    assert i18n.argparse_words("something argparse says one day") == "something argparse says one day"
+    assert i18n.argparse_words("argument --rate: debe ser un número") == "argumento --rate: debe ser un número"
+
+
+def test_help_says_usage_and_its_sections_in_spanish(monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    text = _parser().format_help()
+    assert text.startswith("uso: p [-h] ")
+    assert "\nopciones:\n  -h, --help  " in text and "muestra esta ayuda y sale" in text
