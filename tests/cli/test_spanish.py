@@ -254,3 +254,33 @@ def test_argparses_refusals_and_help_are_spanish_too(lab):
     help_text = run(env, "producer", "--help").stdout
     assert help_text.startswith("uso: python -m producer [-h] --stream NAME ")
     assert "\nopciones:\n" in help_text and "  --stream NAME         nombre del flujo de entrega\n" in help_text
+
+
+def test_make_rehearses_summary_is_spanish_and_its_phases_keep_their_english_names(monkeypatch):
+    """The result keeps each phase's English name (the stop's report and the tests read it); the table, the last
+    line and a stop's report say it in Spanish."""
+    from rehearsal import cli, lab_local, rehearse
+    from rehearsal.offline_lab import LabResult
+    from rehearsal.stopping import Stopped
+
+    monkeypatch.setenv("LAB_LANG", "es")
+    result = LabResult(phases=[("start emulator", 0.5, True), ("cdk deploy", 12.25, True)])
+    assert cli.phase_table(result) == [
+        f"  {'arranque del emulador':<52}    0,5s  bien",
+        f"  {'cdk deploy (desplegar el stack)':<52}   12,2s  bien",
+        f"  {'total':<52}   12,8s",
+    ]
+    rehearsal = rehearse.Rehearsal(context=[], clock_scale=1)
+    rehearsal.result.instance_state_after_run = "stopped"
+    assert rehearsal.passed() == (
+        "SUPERADO: desplegado, los datos llegaron, nada perdido, consultado, la instancia se detuvo sola, "
+        "el laboratorio caducó, no queda nada"
+    )
+    result.phases.append(("cdk destroy", 1.0, False))
+    result.failed_phase, result.stopped_by = "cdk destroy", "SIGTERM"
+    assert rehearse.stopped(result, Stopped(15))[-1] == "DETENIDO por SIGTERM en la fase: cdk destroy (borrar el stack)"
+    assert lab_local.stopped(result, Stopped(15))[0] == (
+        "SIGTERM en la fase cdk destroy (borrar el stack): detenido; el emulador, sus recursos y el entorno aislado "
+        "se fueron con él"
+    )
+    assert result.phases[0][0] == "start emulator"
