@@ -75,14 +75,19 @@ def summary_lines(result: SendResult, stopped_note: str | None = None) -> list[s
     if stopped_note:
         lines.append(stopped_note)
     if result.events_failed:
-        if result.dead_letter and result.dead_lettered == result.events_failed:
-            where = _("written to {path} (resend with --input {path})").format(path=result.dead_letter)
+        failed = result.events_failed  # Spanish agrees with it; English has one form for all
+        if result.dead_letter and result.dead_lettered == failed:
+            where = ngettext(
+                "written to {path} (resend with --input {path})",
+                "written to {path} (resend with --input {path})",
+                failed,
+            ).format(path=result.dead_letter)
         elif result.dead_letter:
             where = _("only {count} written to {path}, the rest are lost").format(
                 count=number(result.dead_lettered, ","), path=result.dead_letter
             )
         else:
-            where = _("lost (no dead-letter file)")
+            where = ngettext("lost (no dead-letter file)", "lost (no dead-letter file)", failed)
         lines.append(
             # English says "1 events" here (the guides quote it as printed); Spanish agrees with the count.
             ngettext(
