@@ -1,9 +1,11 @@
 """The student guide runs: each marked command of docs/guia-es.md, in order, against the offline lab, prints what the
 guide says to look for; and the English guide holds exactly the same commands.
 
-The Spanish guide (the original audience's language) is the one walked through; the English one is held to the
-same blocks and the same look-for texts, so one walk covers both. The lab runs on a buffer clock ten times faster
-than real time (a 60 s interval passes in 6 s); nothing else differs from what a student types.
+The Spanish guide (the original audience's language) is the one walked through, by a student whose lab speaks
+Spanish (LAB_LANG=es), so its look-for texts are the lab's Spanish; the English one is held to the same blocks and as
+many look-for texts, each the English of the Spanish one where they differ, so one walk covers both. The lab runs on
+a buffer clock ten times faster than real time (a 60 s interval passes in 6 s); nothing else differs from what a
+student types.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from labctl.lab import CLOCK_SCALE_ENV
 from labctl.toolkit import ROOT
@@ -34,9 +37,41 @@ def step_id(step) -> str:
 def test_both_guides_hold_the_same_commands_in_the_same_order():
     spanish, english = parse(GUIDES["es"], "es"), parse(GUIDES["en"], "en")
     assert spanish.blocks == english.blocks
-    assert [(s.kind, s.code, s.exit_code, s.look_for) for s in spanish.steps] == [
-        (s.kind, s.code, s.exit_code, s.look_for) for s in english.steps
+    assert [(s.kind, s.code, s.exit_code, len(s.look_for)) for s in spanish.steps] == [
+        (s.kind, s.code, s.exit_code, len(s.look_for)) for s in english.steps
     ]
+
+
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def catalog_words(texts) -> set:
+    return {word.lower() for text in texts for word in WORD.findall(text)}
+
+
+def test_where_the_guides_look_for_different_text_it_is_the_labs_english_and_its_spanish():
+    """Text the lab prints (the AWS CLI's, a file's, a query's columns) is looked for alike in both guides; where the
+    Spanish guide looks for other text, every word of it is the lab's Spanish, and of the English one the lab's
+    English (the Spanish walk then finds the Spanish in the lab's output)."""
+    english_words, spanish_words = set(), set()
+    for path in sorted(ROOT.glob("*/locale/es/LC_MESSAGES/*.po")):
+        with open(path, "rb") as po:
+            for message in read_po(po):
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                english_words |= catalog_words(ids)
+                spanish_words |= catalog_words(strings)
+    spanish, english = parse(GUIDES["es"], "es"), parse(GUIDES["en"], "en")
+    differing = [
+        (es, en)
+        for es_step, en_step in zip(spanish.steps, english.steps)
+        for es, en in zip(es_step.look_for, en_step.look_for)
+        if es != en
+    ]
+    assert differing, "the Spanish guide looks for the lab's Spanish"
+    for es, en in differing:
+        assert catalog_words([es]) <= spanish_words, es
+        assert catalog_words([en]) <= english_words, en
 
 
 def test_the_guide_stands_each_lab_up_before_using_it_and_takes_it_down_before_the_next():
@@ -94,6 +129,7 @@ def student_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_")) and k != CLOCK_SCALE_ENV}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
     env["LAB_LOCAL_ARGS"] = f"--clock-scale {CLOCK_SCALE}"  # read by the Makefile's lab-local target
+    env["LAB_LANG"] = WALKED  # the walked guide's student's lab speaks its language
     return env
 
 
@@ -128,6 +164,6 @@ def test_the_walk_leaves_no_process_or_sandbox_behind(walk):
     ups = [step for step in STEPS if step.kind == BACKGROUND]
     assert all(step in walk for step in STEPS if step.kind != RUN), "the walk did not finish"
     for up in ups:
-        sandbox = re.search(r"its log: (/\S+?)/instance/", walk[up].output).group(1)
+        sandbox = re.search(r": (/\S+?)/instance/", walk[up].output).group(1)  # the producer's log
         assert not Path(sandbox).exists()
         assert processes_mentioning(sandbox) == []
