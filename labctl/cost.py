@@ -27,6 +27,7 @@ from producer import options, service
 from producer.batching import Batcher, Linger, billed_bytes
 from producer.events import sample_events
 from producer.i18n import ENGLISH, in_language
+from producer.schema import TICKER_SYMBOLS
 
 # Between launch and the producer's first event: boot, dnf install, the venv (a few minutes on a t3.micro).
 BOOT_MINUTES = 3
@@ -51,7 +52,8 @@ class Traffic:
     record_bytes: float  # average
     billed_gb: float  # each record rounded up to 5 KB
     payload_gb: float
-    objects: float  # S3 objects (one PUT each): one per buffer flush
+    partitions: float  # buffers Firehose keeps at once: 1, or the tickers an interval's events touch
+    objects: float  # S3 objects (one PUT each): one per buffer flush, per partition
     linger: Linger
     packed: bool
 
@@ -147,6 +149,18 @@ def producer_records(rate: int, linger: Linger, count: int, packed: bool = True)
             yield simulated.now, len(data)
 
 
+def active_partitions(config: LabConfig) -> float:
+    """How many buffers Firehose keeps per interval. With dynamic partitioning, one per ticker among the interval's
+    events (AWS "Buffer data for dynamic partitioning": a buffer per active partition, each delivered as its own
+    object); the producer draws each event's ticker evenly from TICKER_SYMBOLS (producer/events.py), so N events
+    touch n(1 - (1 - 1/n)^N) of the n tickers on average."""
+    if config.partition_by == "none":
+        return 1.0
+    tickers = len(TICKER_SYMBOLS)
+    events = config.producer_rate_per_second * config.buffer_interval_seconds
+    return tickers * (1 - (1 - 1 / tickers) ** events)
+
+
 def producer_traffic(config: LabConfig) -> Traffic:
     rate = config.producer_rate_per_second
     count = max(1, int(min(SIMULATED_SECONDS * rate, SIMULATED_EVENTS)))
@@ -156,10 +170,12 @@ def producer_traffic(config: LabConfig) -> Traffic:
     per_hour = 3600 / seconds
     payload = sum(sizes)
     interval = config.buffer_interval_seconds
-    fill_seconds = config.buffer_size_mib * prices.MB / (payload / seconds)
-    # One object per flush: the size or the interval, whichever first; interval 0 (no buffering) is counted as one
-    # object per record, an upper bound.
-    objects = len(sizes) * per_hour if interval == 0 else 3600 / min(interval, fill_seconds)
+    partitions = active_partitions(config)
+    # Each partition's buffer fills with its share of the stream.
+    fill_seconds = config.buffer_size_mib * prices.MB / (payload / seconds / partitions)
+    # One object per flush of each buffer: the size or the interval, whichever first; interval 0 (no buffering, never
+    # partitioned) is counted as one object per record, an upper bound.
+    objects = len(sizes) * per_hour if interval == 0 else partitions * 3600 / min(interval, fill_seconds)
     return Traffic(
         events=rate * 3600,
         event_bytes=payload / count,
@@ -167,6 +183,7 @@ def producer_traffic(config: LabConfig) -> Traffic:
         record_bytes=payload / len(sizes),
         billed_gb=billed_bytes(sizes) * per_hour / prices.GB,
         payload_gb=payload * per_hour / prices.GB,
+        partitions=partitions,
         objects=objects,
         linger=linger,
         packed=config.packed_records,
@@ -247,6 +264,8 @@ def estimate(config: LabConfig) -> Estimate:
                 _("on the billed ingestion volume: an upper bound"),
             )
         )
+    if config.partition_by != "none":
+        lines += partitioning_lines(config, traffic)
     stored_gb = traffic.payload_gb * producing_hours
     lines.append(
         Line(
@@ -256,8 +275,9 @@ def estimate(config: LabConfig) -> Estimate:
             ),
             traffic.objects * prices.S3_PUT_PER_1000 / 1000,
             stored_gb * prices.S3_GB_MONTH / prices.HOURS_PER_MONTH * 24,
-            _("{objects} objects/h (one PUT per buffer flush); {size} kept {days} days").format(
+            _("{objects} objects/h ({flushes}); {size} kept {days} days").format(
                 objects=number(traffic.objects, ",.0f"),
+                flushes=_flushes(config, traffic),
                 size=_size(stored_gb * prices.GB),
                 days=config.data_retention_days,
             ),
@@ -298,6 +318,40 @@ def estimate(config: LabConfig) -> Estimate:
     )
 
 
+def partitioning_lines(config: LabConfig, traffic: Traffic) -> list[Line]:
+    """Dynamic partitioning's own charges: the GB it delivers (the events themselves: the 5 KB rounding is
+    ingestion's), the objects it delivers, and the hours its JQ parser runs, which AWS measures and publishes no rate
+    per event for: counted here as the whole hour the producer runs, a generous estimate, not a measurement."""
+    return [
+        Line(
+            _("dynamic partitioning: data"),
+            _("{price} per GB delivered").format(price=_price(prices.FIREHOSE_PARTITIONED_GB)),
+            traffic.payload_gb * prices.FIREHOSE_PARTITIONED_GB,
+            0.0,
+            _("the {size}/h of events it delivers").format(size=_size(traffic.payload_gb * prices.GB)),
+        ),
+        Line(
+            _("dynamic partitioning: objects"),
+            _("{price} per 1,000 objects").format(price=_price(prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000)),
+            traffic.objects * prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000 / 1000,
+            0.0,
+            _("{objects} objects/h ({flushes})").format(
+                objects=number(traffic.objects, ",.0f"), flushes=_flushes(config, traffic)
+            ),
+        ),
+        Line(
+            _("dynamic partitioning: JQ"),
+            _("{price} per JQ processing hour").format(price=_price(prices.FIREHOSE_JQ_HOUR)),
+            prices.FIREHOSE_JQ_HOUR,
+            0.0,
+            _(
+                "the JQ query that reads each event's {key}, counted as running the whole hour: AWS bills the time "
+                "it runs and publishes no rate per event to reckon it by"
+            ).format(key=config.partition_by),
+        ),
+    ]
+
+
 def athena_query() -> float:
     """$ for one query over lab data: far under the 10 MB every query is billed at least."""
     return prices.ATHENA_MIN_MB * prices.MB / prices.TB * prices.ATHENA_TB
@@ -320,6 +374,17 @@ def _packing(traffic: Traffic) -> str:
 def _dollars(amount: str) -> str:
     """An amount already written as the language writes numbers, in US dollars: $0.0104 (Spanish: 0,0104 USD)."""
     return _("${amount}").format(amount=amount)
+
+
+def _flushes(config: LabConfig, traffic: Traffic) -> str:
+    """How the objects an hour come about: one per buffer flush, per partition."""
+    if traffic.partitions == 1:
+        return _("one PUT per buffer flush")
+    return _("{partitions} {key}s x {flushes} buffer flushes, one PUT each").format(
+        partitions=number(traffic.partitions, ".0f"),
+        key=config.partition_by,
+        flushes=number(traffic.objects / traffic.partitions, ",.0f"),
+    )
 
 
 def _price(amount: float) -> str:

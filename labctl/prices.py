@@ -43,6 +43,15 @@ HOURS_PER_MONTH = 730  # AWS's monthly prices, spread over an average month
 
 FIREHOSE_INGEST_GB = 0.029  # Direct PUT, first 500 TB a month
 FIREHOSE_CONVERSION_GB = 0.018  # record format conversion (JSON to Parquet)
+# Dynamic partitioning, billed on top of ingestion: "you pay per GB delivered to S3, per object, and optionally per
+# JQ processing hour for data parsing" (Amazon Data Firehose pricing, https://aws.amazon.com/firehose/pricing/, its
+# German and Japanese pages as stored copies, read 2026-12-06). Those copies do not show the figures, and no AWS page
+# that does could be read here: these are the Price List API's rates for usage types DPBytesDelivered,
+# S3DeliveryObjectCount and MetadataProcessingDuration as third parties quote them (for us-east-2, priced like
+# us-east-1 for Firehose's other charges). Check them against the pricing page before relying on them.
+FIREHOSE_PARTITIONED_GB = 0.020  # per GB delivered by dynamic partitioning
+FIREHOSE_PARTITIONED_OBJECTS_PER_1000 = 0.005  # per 1,000 S3 objects delivered
+FIREHOSE_JQ_HOUR = 0.07  # per JQ processing hour (inline parsing: the lab's partition key is a JQ query)
 
 S3_PUT_PER_1000 = 0.005  # S3 Standard PUT/COPY/POST/LIST requests
 S3_GB_MONTH = 0.023  # S3 Standard, first 50 TB

@@ -17,6 +17,7 @@ from typing import NoReturn
 from lab_stack.config import ConfigError
 from labctl.toolkit import add_settings_option, lab_config, settings_hint
 from producer.i18n import ArgumentParser
+from rehearsal import killed_runs
 from rehearsal.i18n import _, number
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped, stop_on_signals
@@ -93,8 +94,13 @@ def run(
     on_hangup: Callable[[], None] | None = None,
 ) -> int:
     """Live `life` in a work directory of its own (the sandbox goes with it), stop signals turned into Stopped,
-    then report: the phase table and `passed()`, or the failure and its phase, or the lines `stopped` words."""
+    then report: the phase table and `passed()`, or the failure and its phase, or the lines `stopped` words.
+    First, what earlier runs that were killed left is removed, and said; the work directory is marked as this run's
+    so that the start after a kill can do the same (killed_runs.py)."""
+    for line in killed_runs.clean(Path(tempfile.gettempdir())):
+        lab.say(line)
     with stop_on_signals(on_hangup), tempfile.TemporaryDirectory(prefix=workdir_prefix) as workdir:
+        killed_runs.mark(Path(workdir), lab.label)
         try:
             life(Path(workdir))
             code = 0

@@ -14,9 +14,13 @@ guide command that needs more fails here as it would for a student with least-pr
 guide's test shows it. The CDK CLI's test keys (no IAM user) are used again only once enforcement is off, to
 destroy.
 
+Killed outright (SIGKILL, the OOM killer), it still leaves no process: every child dies with it (lifeline.py), the
+sandbox's systemd and the producer included; the next start removes its work directory and its env file, and says
+so (killed_runs.py).
+
 Exit codes (cli.py): 0 up, then torn down with nothing left; 1 a phase failed (named on the last line); 2 bad
-arguments, or the env file belongs to something else; 128 + the signal's number when stopped while coming up or
-going down (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
+arguments, or an env file path that is not free for this lab (another's file, a link, a pipe, a folder: EnvFile);
+128 + the signal's number when stopped while coming up or going down (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP).
 """
 
 from __future__ import annotations
@@ -24,21 +28,22 @@ from __future__ import annotations
 import os
 import re
 import shlex
+import stat
 import sys
 import time
 from pathlib import Path
 
 from labctl.lab import CLOCK_SCALE_ENV
-from rehearsal import cli, student
+from rehearsal import cli, killed_runs, student
 from rehearsal.i18n import N_, _, number
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped
 
 ENV_FILE = "lab-local.env"
 # The env file's first line: it names the process that owns the file, so a second lab never takes it over and a
-# file left by a killed one can be replaced. A file without it is not ours and is never overwritten.
-_OWNER = re.compile(r"^# firehose-lab offline lab, pid (\d+)\b")
-
+# file left by a killed one can be removed. A file without it is not ours and is never overwritten.
+_OWNER = re.compile(rb"^# firehose-lab offline lab, pid (\d+)\b")
+_HEAD_BYTES = 4096  # what is read of a file to find that line
 
 # The guide the student follows, in the student's language.
 GUIDES = N_("docs/guide-en.md, docs/guia-es.md")
@@ -50,37 +55,45 @@ class EnvFileTaken(Exception):
     """One line for the user."""
 
 
+# What a path is when it is no regular file (os.lstat: a link is looked at, never followed).
+_NOT_A_FILE = (
+    (stat.S_ISDIR, N_("a folder")),
+    (stat.S_ISFIFO, N_("a named pipe")),
+    (stat.S_ISSOCK, N_("a socket")),
+    (stat.S_ISCHR, N_("a device")),
+    (stat.S_ISBLK, N_("a device")),
+)
+
+
 class EnvFile:
-    """The env lines in a file the student can `source`; ours only while our pid heads it."""
+    """The env lines in a file the student can `source`. They hold the student's keys to the offline lab, so the
+    file is only ever one of its own: created where nothing is (O_EXCL), never through a link (O_NOFOLLOW), readable
+    by its user only (0600), and removed at the end only while the path still holds that very file, unchanged
+    (killed_runs.identity). Its first line names the pid that wrote it: a file whose pid is gone is a leftover of a
+    lab-local that was killed, removed when the next one starts; anything else at the path is refused, never
+    overwritten."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self.written: os.stat_result | None = None
 
-    def owner(self) -> int | None:
-        """The pid that wrote it, or None when there is no such file; EnvFileTaken when it is not ours to replace."""
-        try:
-            first = self.path.read_text().split("\n", 1)[0]
-        except FileNotFoundError:
-            return None
-        except (OSError, UnicodeDecodeError) as error:
+    def check(self) -> None:
+        """Before anything starts: EnvFileTaken (one line) unless the path is free for this lab or holds a leftover."""
+        folder = self.path.parent
+        if not folder.is_dir():
             raise EnvFileTaken(
-                _("{path} exists and is unreadable ({problem}): {another}").format(
-                    path=self.path, problem=error, another=_(ANOTHER_ENV_FILE)
-                )
-            ) from None
-        match = _OWNER.match(first)
-        if not match:
-            raise EnvFileTaken(
-                _("{path} exists and was not written by make lab-local: remove it, or {another}").format(
-                    path=self.path, another=_(ANOTHER_ENV_FILE)
+                _("cannot write {path}: the folder {folder} does not exist; {another}").format(
+                    path=self.path, folder=folder, another=_(ANOTHER_ENV_FILE)
                 )
             )
-        return int(match.group(1))
-
-    def claim(self) -> None:
-        """Refuse when another offline lab that is still running owns the file."""
-        pid = self.owner()
-        if pid is not None and pid != os.getpid() and _alive(pid):
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise EnvFileTaken(
+                _("cannot write {path}: the folder {folder} is not writable; {another}").format(
+                    path=self.path, folder=folder, another=_(ANOTHER_ENV_FILE)
+                )
+            )
+        pid, _info = self._head()
+        if pid is not None and not self._left_by(pid):
             raise EnvFileTaken(
                 _(
                     "another offline lab (pid {pid}) is running and owns {path}: stop it with Ctrl-C in its terminal, "
@@ -88,30 +101,87 @@ class EnvFile:
                 ).format(pid=pid, path=self.path, another=_(ANOTHER_ENV_FILE))
             )
 
+    def clear_leftover(self) -> str | None:
+        """Remove the file a lab-local that is gone left at the path; the line that says so, or None."""
+        try:
+            pid, info = self._head()
+        except EnvFileTaken:
+            return None  # not a leftover: it stays, and write() refuses to replace it
+        if pid is None or not self._left_by(pid):
+            return None
+        if not killed_runs.remove_if_same(self.path, killed_runs.identity(info)):
+            return None
+        return _("removed {path}, left by a lab-local that is gone (pid {pid})").format(path=self.path, pid=pid)
+
     def write(self, lines: list[str]) -> None:
-        self.claim()
         head = (
             f"# firehose-lab offline lab, pid {os.getpid()}: written by `make lab-local`, removed when it stops.\n"
             "# Points the AWS CLI, boto3 and make verify/watch at the emulator; a new terminal is back on AWS.\n"
         )
-        self.path.write_text(head + "\n".join(lines) + "\n")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        try:
+            handle = os.fdopen(os.open(self.path, flags, 0o600), "w")
+        except FileExistsError:
+            raise EnvFileTaken(
+                _("{path} appeared while the lab came up, and is not this lab-local's: remove it, or {another}").format(
+                    path=self.path, another=_(ANOTHER_ENV_FILE)
+                )
+            ) from None
+        with handle:
+            handle.write(head + "\n".join(lines) + "\n")
+            handle.flush()
+            self.written = os.fstat(handle.fileno())
 
     def remove(self) -> None:
+        """Remove the file this lab-local wrote, if the path still holds it."""
+        if self.written is not None:
+            killed_runs.remove_if_same(self.path, killed_runs.identity(self.written))
+
+    def _head(self) -> tuple[int | None, os.stat_result | None]:
+        """(the pid its first line names, its lstat), or (None, None) when there is no file; EnvFileTaken for what is
+        no regular file (looked at, not opened: a named pipe would block the read for ever) or not a lab-local's."""
         try:
-            if self.owner() == os.getpid():
-                self.path.unlink()
-        except EnvFileTaken:
-            pass  # replaced by someone else meanwhile: theirs now
+            info = os.lstat(self.path)
+        except FileNotFoundError:
+            return None, None
+        if not stat.S_ISREG(info.st_mode):
+            raise EnvFileTaken(
+                _(
+                    "{path} is {what}, not a file: lab-local writes its env lines only to a file of its own; {another}"
+                ).format(path=self.path, what=_what(self.path, info), another=_(ANOTHER_ENV_FILE))
+            )
+        # Swapped meanwhile for a link or a pipe, it is refused (O_NOFOLLOW), not waited on (O_NONBLOCK, and no read).
+        flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        try:
+            with os.fdopen(os.open(self.path, flags), "rb") as file:
+                head = file.read(_HEAD_BYTES) if stat.S_ISREG(os.fstat(file.fileno()).st_mode) else b""
+        except OSError as error:
+            raise EnvFileTaken(
+                _("{path} exists and is unreadable ({problem}): {another}").format(
+                    path=self.path, problem=error.strerror, another=_(ANOTHER_ENV_FILE)
+                )
+            ) from None
+        match = _OWNER.match(head)
+        if not match:
+            raise EnvFileTaken(
+                _("{path} exists and was not written by make lab-local: remove it, or {another}").format(
+                    path=self.path, another=_(ANOTHER_ENV_FILE)
+                )
+            )
+        return int(match.group(1)), info
+
+    def _left_by(self, pid: int) -> bool:
+        """Whether a file headed by `pid` was left by a lab-local that is gone: another pid that has ended, or this
+        process's own before it wrote one (a dead lab-local's pid, given to this process since)."""
+        if pid == os.getpid():
+            return self.written is None
+        return killed_runs.gone(pid, None)
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+def _what(path: Path, info: os.stat_result) -> str:
+    if stat.S_ISLNK(info.st_mode):
+        return _("a symbolic link (to {target})").format(target=os.readlink(path))
+    return next((_(name) for test, name in _NOT_A_FILE if test(info.st_mode)), _("no regular file"))
 
 
 class LocalLab:
@@ -156,11 +226,14 @@ class LocalLab:
         """Up, serve until interrupted, down; the emulator and the producer are stopped whatever happens."""
         lab = self.lab
         try:
+            if cleared := env_file.clear_leftover():
+                lab.say(cleared)
             lab.bring_up(workdir)
             up_since = time.monotonic()
             try:
                 lines = self.student_env()
                 env_file.write(lines)
+                killed_runs.mark_env_file(workdir, env_file.path, env_file.written)
                 self._announce(env_file, lines)
                 self._serve()
             except Stopped as stop:
@@ -249,7 +322,7 @@ def main(argv: list | None = None) -> int:
         return cli.refuse(str(error))
     env_file = EnvFile(Path(args.env_file))
     try:
-        env_file.claim()
+        env_file.check()
     except EnvFileTaken as error:
         return cli.refuse(f"lab-local: {error}")
     local = LocalLab(context=args.context, clock_scale=args.clock_scale)

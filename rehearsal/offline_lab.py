@@ -31,7 +31,7 @@ from pathlib import Path
 from lab_stack.names import BOOTSTRAP_STACK
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from producer import service
-from rehearsal import student
+from rehearsal import lifeline, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.emulator.firehose import skipped_in_template
 from rehearsal.i18n import N_, _, number
@@ -120,7 +120,7 @@ class OfflineLab:
 
         Each run writes its cloud assembly to its own directory: the CLI locks `cdk.out`, so two rehearsals in one
         checkout would otherwise refuse each other. The CLI and the app it starts get a process group of their own,
-        killed whole if the rehearsal stops or times out.
+        killed whole if the rehearsal stops, times out or is killed (lifeline.py).
         """
         command = [
             str(CDK_CLI),
@@ -134,7 +134,7 @@ class OfflineLab:
         try:
             with stops_deferred():  # a stop between fork and the Popen's return would leave the CLI running
                 cli = subprocess.Popen(
-                    command,
+                    lifeline.guarded(command),
                     cwd=ROOT,
                     env=self.cli_env,
                     stdout=subprocess.PIPE,

@@ -10,6 +10,8 @@ Everything else — downloading the asset, unpacking it, creating the venv, inst
 it with the user-data's own pip command, writing the unit — really happens. The script gets no pip configuration
 and no package index (a closed port stands in for one), so an install that is not offline fails here. Units
 time RuntimeMaxSec on the rehearsal's clock as published to `clock_file`; a `poweroff` leaves `halted()` true.
+Nothing in the sandbox outlives the process that runs it (SANDBOX_OWNER), even one killed outright: the script's
+process group dies with it (lifeline.py), and the units' supervisor watches it.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from producer.service import INSTANCE_PYTHON
-from rehearsal import systemd
+from rehearsal import lifeline, systemd
 from rehearsal.stopping import kill_process_group, stops_deferred
 
 _MOVED_ROOTS = re.compile(r"(?<![\w./$-])/(opt|etc|var)/")
@@ -154,16 +156,17 @@ class Sandbox:
             "PATH": f"{self.bin}{os.pathsep}{env.get('PATH', os.environ['PATH'])}",
             "SANDBOX_ROOT": str(self.root),
             "SANDBOX_CLOCK": str(self.clock_file),
+            "SANDBOX_OWNER": str(os.getpid()),
             # As on a fresh instance: no pip configuration, and no index to fall back to.
             "PIP_CONFIG_FILE": os.devnull,
             "PIP_INDEX_URL": NO_INDEX,
         }
-        # Its own process group, killed whole if the rehearsal stops: pip or a shim must not outlive it.
+        # Its own process group, killed whole if the rehearsal stops or dies: pip or a shim must not outlive it.
         script = None
         try:
             with stops_deferred():
                 script = subprocess.Popen(
-                    ["bash", str(path)],
+                    lifeline.guarded(["bash", str(path)]),
                     env=run_env,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,

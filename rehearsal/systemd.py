@@ -14,6 +14,9 @@ id, as systemd does; a run that ended by itself has no job. `poweroff` records t
 hands that to the emulator's EC2) and stops every running unit, as a shutdown does.
 By design, unlike systemd: Type=simple with one main process (its process group stands in for the cgroup), no
 privileges (ExecStopPost's `+` is a no-op: everything runs as the rehearsal's user), time spans in whole seconds.
+The sandbox is a machine only while the process that runs it lives (SANDBOX_OWNER: lab-local or the rehearsal): when
+that process is gone, even killed outright, the supervisor kills the service's process group and ends, as a machine
+that loses power runs no ExecStopPost; and the service and ExecStopPost die with their supervisor (lifeline.py).
 """
 
 from __future__ import annotations
@@ -30,6 +33,7 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from rehearsal import lifeline
 from rehearsal.emulator.clock import read_published
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -186,6 +190,9 @@ def supervise(root: Path, name: str) -> int:
     timeout_stop = _seconds(service.get("TimeoutStopSec"), DEFAULT_TIMEOUT_STOP_S)
     stop_requested: list[int] = []  # a plain list: a signal handler must not take a lock the main thread may hold
     signal.signal(signal.SIGTERM, lambda signum, _: stop_requested.append(signum))
+    # Started by the `systemctl` shim, which is gone by now: the kernel's parent-death signal cannot tie this process
+    # to its owner, so it watches it.
+    owner_gone = lifeline.ended(int(os.environ["SANDBOX_OWNER"]))
 
     with open(unit.log, "ab") as log:
         started = read_published(clock_path).monotonic()
@@ -196,10 +203,16 @@ def supervise(root: Path, name: str) -> int:
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
             start_new_session=True,
+            preexec_fn=lifeline.die_with_parent,  # this process has one thread
         )
         unit.main_pid.write_text(str(main.pid))
         result, kill_at = None, None
         while main.poll() is None:
+            if owner_gone():
+                os.killpg(main.pid, signal.SIGKILL)
+                main.wait()
+                _say(log, f"{name}: the sandbox's owner is gone: the machine is gone, the service killed with it")
+                return 1
             if kill_at is None and stop_requested:
                 kill_at = _terminate(main, timeout_stop)
             elif kill_at is None and read_published(clock_path).monotonic() - started >= runtime_max:
@@ -225,6 +238,7 @@ def supervise(root: Path, name: str) -> int:
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
+                    preexec_fn=lifeline.die_with_parent,
                 ).returncode
             )
     unit.result.write_text(

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
+import subprocess
+import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,7 @@ from producer import service as contract
 from producer import wheelhouse
 from rehearsal.emulator.clock import ScaledClock
 from rehearsal.sandbox import Sandbox, sandboxed_script
+from support.processes import processes_with_environment, survivors
 
 PRODUCER_DIR = ROOT / "producer"
 
@@ -192,3 +197,50 @@ def test_the_sandbox_has_no_package_index(tmp_path):
     run = Sandbox(tmp_path).run_user_data(install_script(pip), env=host_env)
     assert run.returncode != 0
     assert "No matching distribution found for boto3" in run.stderr
+
+
+def test_the_units_die_with_the_process_that_runs_the_sandbox(tmp_path):
+    """lab-local killed outright (SIGKILL) stops nothing itself: its sandbox's systemd and the service it runs end
+    on their own, the supervisor (started by the `systemctl` shim, which is gone by then) watching lab-local, the
+    service told by the kernel when its supervisor dies."""
+    tag = uuid.uuid4().hex
+    owner_code = f"""
+import os, sys, time
+from pathlib import Path
+from rehearsal.sandbox import Sandbox
+sandbox = Sandbox(Path(sys.argv[1]))
+env = {{"PATH": "/usr/bin:/bin", "FIREHOSE_LAB_TEST_TAG": os.environ["FIREHOSE_LAB_TEST_TAG"]}}
+run = sandbox.run_user_data({UNIT_SCRIPT!r}, env=env)
+print(run.returncode, run.stderr.replace("\\n", " "), flush=True)
+time.sleep(300)
+"""
+    owner = subprocess.Popen(
+        [sys.executable, "-c", owner_code, str(tmp_path)],
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT), TAG: tag},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert owner.stdout.readline().startswith("0 "), "the unit did not start"
+        started = Sandbox(tmp_path).service("lab.service")
+        assert started.running() and started.unit.supervisor() is not None
+        assert {str(started.pid), str(started.unit.supervisor())} <= set(processes_with_environment(TAG, tag))
+        owner.kill()
+        owner.wait()
+        assert survivors(TAG, tag) == []
+    finally:
+        owner.kill()
+        for pid in processes_with_environment(TAG, tag):
+            os.kill(int(pid), signal.SIGKILL)
+
+
+TAG = "FIREHOSE_LAB_TEST_TAG"
+UNIT_SCRIPT = """#!/bin/bash
+set -euo pipefail
+cat > /etc/systemd/system/lab.service <<'UNIT'
+[Service]
+ExecStart=/bin/sleep 300
+UNIT
+systemctl enable --now lab.service
+"""

@@ -1,8 +1,9 @@
-"""`make lab-local`: the offline lab stays up until stopped, and its env file is its own.
+"""`make lab-local`: the offline lab stays up until stopped, and leaves nothing behind however it ends.
 
 The whole life of the lab (up, the guide's commands against it, Ctrl-C, destroy, nothing left) is walked by
-tests/e2e/test_guide.py; here are the parts a guide cannot show: whose env file it is, SIGTERM and SIGHUP,
-bad arguments, and a stop while the lab is still coming up.
+tests/e2e/test_guide.py; here are the parts a guide cannot show: SIGTERM and SIGHUP, bad arguments, a stop while the
+lab is still coming up, and a SIGKILL, after which no process of it lives on and the next start removes its files.
+Its env file's own rules are tests/cli/test_lab_local_env_file.py.
 """
 
 from __future__ import annotations
@@ -12,66 +13,17 @@ import os
 import re
 import signal
 import socket
-import subprocess
+import stat
 import sys
 import time
+import uuid
 
 import pytest
 
-from labctl.toolkit import ROOT
-from rehearsal.lab_local import EnvFile, EnvFileTaken, LocalLab
+from rehearsal.lab_local import LocalLab
 from rehearsal.stopping import Stopped, stop_on_signals
-
-
-def lab_local(*args: str, cwd, **env: str) -> subprocess.Popen:
-    """`make lab-local` run from `cwd` (where it writes its env file)."""
-    env = {
-        **{k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))},
-        "PYTHONPATH": str(ROOT),
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "rehearsal.lab_local", *args],
-        cwd=cwd,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def dead_pid() -> int:
-    child = subprocess.Popen(["true"])
-    child.wait()
-    return child.pid
-
-
-def test_the_env_file_is_written_with_its_owner_and_removed_only_by_it(tmp_path):
-    env_file = EnvFile(tmp_path / "lab-local.env")
-    env_file.write(["export AWS_REGION=us-east-1"])
-    assert env_file.owner() == os.getpid()
-    assert "export AWS_REGION=us-east-1\n" in env_file.path.read_text()
-    env_file.remove()
-    assert not env_file.path.exists()
-
-
-def test_a_file_it_did_not_write_is_never_overwritten(tmp_path):
-    theirs = tmp_path / "lab-local.env"
-    theirs.write_text("export MY_OWN=1\n")
-    with pytest.raises(EnvFileTaken, match="was not written by make lab-local"):
-        EnvFile(theirs).write(["export AWS_REGION=us-east-1"])
-    EnvFile(theirs).remove()
-    assert theirs.read_text() == "export MY_OWN=1\n"
-
-
-def test_a_running_lab_keeps_its_file_and_a_dead_ones_is_replaced(tmp_path):
-    path = tmp_path / "lab-local.env"
-    path.write_text(f"# firehose-lab offline lab, pid {os.getppid()}: written by `make lab-local`\n")
-    with pytest.raises(EnvFileTaken, match=f"another offline lab \\(pid {os.getppid()}\\) is running"):
-        EnvFile(path).claim()
-    path.write_text(f"# firehose-lab offline lab, pid {dead_pid()}: written by `make lab-local`\n")
-    EnvFile(path).write(["export AWS_REGION=us-east-1"])
-    assert EnvFile(path).owner() == os.getpid()
+from support.lab_local import lab_local, read_until, rest
+from support.processes import describe, processes_with_environment, survivors
 
 
 def test_the_env_lines_point_the_aws_cli_and_boto3_at_the_emulator_as_the_student():
@@ -119,21 +71,61 @@ def test_sigterm_and_sighup_stop_the_lab_as_ctrl_c_does(signum):
 )
 def test_bad_arguments_are_one_line_before_anything_starts(tmp_path, args, line):
     run = lab_local(*args, cwd=tmp_path)
-    out, err = run.communicate(timeout=60)
+    err = rest(run, timeout=60)
     assert run.returncode == 2
     assert err.strip().splitlines() == [line]
     assert list(tmp_path.iterdir()) == []
 
 
+ANOTHER = 'write another: make lab-local LAB_LOCAL_ARGS="--env-file PATH"'
+
+
+def refused(tmp_path, *args: str) -> tuple[int, list[str]]:
+    """Run lab-local from tmp_path; (exit code, stderr lines) once it ends. A lab-local that starts a lab instead
+    is stopped after a minute, so the test fails instead of hanging (or blocking on a named pipe for ever)."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    run = lab_local(*args, cwd=tmp_path, TMPDIR=str(scratch))
+    try:
+        err = rest(run, timeout=60)
+    finally:
+        if run.poll() is None:
+            run.send_signal(signal.SIGTERM)
+            run.wait(timeout=300)
+    assert list(scratch.iterdir()) == [], "something started"
+    return run.returncode, err.strip().splitlines()
+
+
+def test_a_named_pipe_as_env_file_is_refused_at_once(tmp_path):
+    pipe = tmp_path / "lab-local.env"
+    os.mkfifo(pipe)
+    code, lines = refused(tmp_path)
+    assert code == 2
+    assert lines == [
+        "lab-local: lab-local.env is a named pipe, not a file: lab-local writes its env lines only to a file of its "
+        f"own; {ANOTHER}"
+    ]
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
+def test_a_dangling_link_as_env_file_is_refused_and_nothing_written_where_it_points(tmp_path):
+    target = tmp_path / "elsewhere" / "keys"
+    target.parent.mkdir()
+    (tmp_path / "lab-local.env").symlink_to(target)
+    code, lines = refused(tmp_path)
+    assert code == 2
+    assert lines == [
+        f"lab-local: lab-local.env is a symbolic link (to {target}), not a file: lab-local writes its env lines only "
+        f"to a file of its own; {ANOTHER}"
+    ]
+    assert list(target.parent.iterdir()) == []
+
+
 def test_an_env_file_it_did_not_write_stops_it_before_anything_starts(tmp_path):
     (tmp_path / "lab-local.env").write_text("export MY_OWN=1\n")
-    run = lab_local(cwd=tmp_path)
-    out, err = run.communicate(timeout=60)
-    assert run.returncode == 2
-    assert err.strip().splitlines() == [
-        "lab-local: lab-local.env exists and was not written by make lab-local: remove it, or write another: "
-        'make lab-local LAB_LOCAL_ARGS="--env-file PATH"'
-    ]
+    code, lines = refused(tmp_path)
+    assert code == 2
+    assert lines == [f"lab-local: lab-local.env exists and was not written by make lab-local: remove it, or {ANOTHER}"]
     assert (tmp_path / "lab-local.env").read_text() == "export MY_OWN=1\n"
 
 
@@ -142,14 +134,9 @@ def test_sigterm_while_coming_up_names_the_phase_and_leaves_nothing(tmp_path):
     scratch = tmp_path / "tmp"
     scratch.mkdir()
     run = lab_local(cwd=tmp_path, TMPDIR=str(scratch))
-    seen = ""
-    while "cdk bootstrap ..." not in seen:
-        line = run.stderr.readline()
-        assert line, f"ended before bootstrap: {seen}"
-        seen += line
+    seen = read_until(run, "cdk bootstrap ...")
     run.send_signal(signal.SIGTERM)
-    out, err = run.communicate(timeout=120)
-    err = seen + err
+    err = seen + rest(run)
     assert run.returncode == 128 + signal.SIGTERM, err
     assert "[lab-local] SIGTERM in phase cdk bootstrap: stopped" in err
     assert "Traceback" not in err
@@ -164,19 +151,60 @@ def test_a_spanish_student_gets_the_lab_in_spanish_from_up_to_nothing_left(tmp_p
     """LAB_LANG=es: the announcement, the way to the Spanish guide, Ctrl-C's teardown and the phase table in Spanish;
     the env file's lines stay what the shell reads."""
     run = lab_local("--clock-scale", "0.1", cwd=tmp_path, LAB_LANG="es")
-    seen = ""
-    while "Ctrl-C aquí desmonta el laboratorio" not in seen:
-        line = run.stderr.readline()
-        assert line, f"ended before it was up: {seen}"
-        seen += line
-    assert "[lab-local] el laboratorio está listo: stack FirehoseLab en el emulador en http://127.0.0.1:" in seen
-    assert "[lab-local]   productor: 10 eventos/s durante 60 min, como en la instancia; su log: /" in seen
-    assert "[lab-local] luego: make watch, make verify, aws s3 ls ... (mira docs/guia-es.md)" in seen
-    assert "[lab-local]   export AWS_REGION=us-east-1" in seen
-    run.send_signal(signal.SIGINT)
-    out, err = run.communicate(timeout=300)
+    try:
+        seen = read_until(run, "Ctrl-C aquí desmonta el laboratorio")
+        assert "[lab-local] el laboratorio está listo: stack FirehoseLab en el emulador en http://127.0.0.1:" in seen
+        assert "[lab-local]   productor: 10 eventos/s durante 60 min, como en la instancia; su log: /" in seen
+        assert "[lab-local] luego: make watch, make verify, aws s3 ls ... (mira docs/guia-es.md)" in seen
+        assert "[lab-local]   export AWS_REGION=us-east-1" in seen
+        run.send_signal(signal.SIGINT)
+        err = rest(run, timeout=300)
+    finally:
+        run.kill()
     assert run.returncode == 0, seen + err
     assert "[lab-local] SIGINT: desmontando el laboratorio" in err
     assert "[lab-local] no queda nada salvo el stack de bootstrap de CDK (CDKToolkit)" in err
     assert re.search(r"\[lab-local]   laboratorio en pie, hasta Ctrl-C +\d+,\ds  bien\n", err), err
     assert err.strip().splitlines()[-1] == "[lab-local] el laboratorio estuvo en pie y luego se destruyó; no queda nada"
+
+
+TAG = "FIREHOSE_LAB_TEST_TAG"
+
+
+def test_a_killed_lab_local_leaves_no_process_and_the_next_start_removes_its_files(tmp_path):
+    """SIGKILL (or the OOM killer) runs no clean-up. Every process lab-local started dies with it anyway: the
+    sandbox's systemd and the producer it runs included (here within seconds; without that, for up to
+    producerMinutes). Its files cannot: the next start removes its work directory and its env file, and says so."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env_file = tmp_path / "lab-local.env"
+    tag = uuid.uuid4().hex
+    killed = lab_local("--clock-scale", "0.1", cwd=tmp_path, TMPDIR=str(scratch), **{TAG: tag})
+    try:
+        read_until(killed, "the lab is up")
+        started = " | ".join(describe(pid) for pid in processes_with_environment(TAG, tag))
+        assert "rehearsal.systemd supervise" in started and "-m producer" in started, started
+        (workdir,) = scratch.iterdir()
+        assert env_file.exists()
+        killed.kill()
+        killed.wait()
+        assert survivors(TAG, tag) == []
+        assert workdir.exists() and env_file.exists()  # what only the next start can remove
+    finally:
+        killed.kill()
+        for pid in processes_with_environment(TAG, tag):
+            os.kill(int(pid), signal.SIGKILL)
+    after = lab_local(cwd=tmp_path, TMPDIR=str(scratch))
+    try:
+        seen = read_until(after, "cdk bootstrap ...")
+        assert (
+            f"[lab-local] removed what `make lab-local` left when it was killed (pid {killed.pid}): its work directory "
+            f"{workdir} (the sandbox with it) and its env file {env_file}\n"
+        ) in seen
+        assert not workdir.exists() and not env_file.exists()
+        after.send_signal(signal.SIGTERM)
+        seen += rest(after)
+    finally:
+        after.kill()
+    assert after.returncode == 128 + signal.SIGTERM, seen
+    assert list(scratch.iterdir()) == []

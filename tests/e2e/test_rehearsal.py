@@ -13,14 +13,13 @@ import subprocess
 import sys
 import tempfile
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
 from labctl.toolkit import ROOT
 from producer.schema import TICKER_SYMBOLS, VERIFY_TICKER
 from rehearsal.rehearse import VERIFY_BURST, Rehearsal
-from support.processes import processes_mentioning
+from support.processes import describe, processes_mentioning
 
 CLOCK_SCALE = 0.1  # the stream's 60 s interval passes in 6 s
 MIB = 1024 * 1024
@@ -36,16 +35,6 @@ def start_rehearsal(tmpdir, *args: str) -> subprocess.Popen:
         stderr=subprocess.PIPE,
         text=True,
     )
-
-
-def describe(pid: str) -> str:
-    """A process as `ps` would show it: pid, parent, process group, command line."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return f"{pid} (gone)"
-    return f"{pid} state={stat[0]} ppid={stat[1]} pgid={stat[2]}: {cmdline[:300]}"
 
 
 # The other rehearsal: a lab that neither stops its instance nor expires (it ends by `cdk destroy`), partitioned by

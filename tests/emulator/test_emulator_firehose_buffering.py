@@ -46,6 +46,17 @@ def test_size_hint_delivers_once_the_buffer_is_full(emu):
     assert list(objects(emu, "by-size").values()) == [first + second]
 
 
+def test_one_large_batch_fills_one_buffer_after_another(emu):
+    """The size hint is checked record by record, as the buffer grows: a 3 MiB PutRecordBatch into a 1 MiB buffer
+    makes objects of 1 MiB and a little more (whole records), and the rest waits, not one 3 MiB object."""
+    make_stream(emu, "by-record", size_mb=1, interval_s=900)
+    records = [bytes([ord("a") + n]) * (600 * KIB) for n in range(5)]
+    put(emu, "by-record", *records)
+    delivered = sorted(objects(emu, "by-record").values())
+    assert [(body[:1], len(body)) for body in delivered] == [(b"a", 1200 * KIB), (b"c", 1200 * KIB)]
+    assert delivered == [records[0] + records[1], records[2] + records[3]]
+
+
 def test_interval_hint_delivers_after_the_scaled_interval(emu):
     make_stream(emu, "by-time", size_mb=128, interval_s=60)
     put(emu, "by-time", b'{"n":1}\n', b'{"n":2}\n')

@@ -15,6 +15,10 @@ The paragraph right after a block (or after a ctrl-c marker) that starts with th
 the background command printed after the interrupt). So write inline code there only for text the lab prints,
 and a guide that promises output the lab no longer prints fails.
 
+A number the guide's prose promises ("objects of about 1 MiB", "the latency falls to seconds") is held by an
+`<!-- expect: MEASURE LOW..HIGH UNIT -->` marker anywhere after the step's block and before the next one, next to
+the sentence that makes it (guide_claims.py): each value the step printed must lie in that range.
+
 To add an exercise, write its blocks, markers and look-for paragraphs in both guides: nothing here changes.
 """
 
@@ -26,15 +30,21 @@ import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from labctl.toolkit import ROOT
+from support.guide_claims import Claim, parse_claim
+
+GUIDES = {"es": ROOT / "docs" / "guia-es.md", "en": ROOT / "docs" / "guide-en.md"}
 LOOK_FOR = {"en": "**Look for:**", "es": "**Busca:**"}
 RUN, BACKGROUND, CTRL_C = "run", "background", "ctrl-c"
 
 _MARKER = re.compile(r"^<!--\s*run(?::\s*(?P<options>[^>]*?))?\s*-->\s*$")
+_EXPECT = re.compile(r"^<!--\s*expect:\s*(?P<claim>.*?)\s*-->\s*$")
 _FENCE = re.compile(r"^```(?P<info>\S*)\s*$")
 _CODE_SPAN = re.compile(r"`([^`]+)`")
+_EXERCISE = re.compile(r"^## (?P<title>\d+\..*)$")
 
 
 class GuideError(Exception):
@@ -48,6 +58,8 @@ class Step:
     look_for: tuple[str, ...]
     exit_code: int
     line: int  # of the marker, 1-based
+    exercise: str = ""  # the heading of the guide's section the step is in
+    claims: tuple[Claim, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,18 +84,33 @@ def parse(path: Path, language: str) -> Guide:
     lines = path.read_text().splitlines()
     guide = Guide(path)
     pending: tuple[str, int, int] | None = None  # (kind, exit code, line) of a marker waiting for its block
+    exercise = ""
     index = 0
     while index < len(lines):
         text = lines[index]
         marker = _MARKER.match(text.strip())
+        expect = _EXPECT.match(text.strip())
         fence = _FENCE.match(text)
-        if marker:
+        heading = _EXERCISE.match(text)
+        if heading:
+            exercise = heading["title"]
+        if expect:
+            if pending or not guide.steps:
+                raise GuideError(f"{path.name}:{index + 1}: an expect marker belongs after a run block, not before")
+            step = guide.steps[-1]
+            try:
+                claim = parse_claim(expect["claim"])
+            except ValueError as error:
+                raise GuideError(f"{path.name}:{index + 1}: {error}; got {expect['claim']!r}") from None
+            guide.steps[-1] = replace(step, claims=(*step.claims, claim))
+            index += 1
+        elif marker:
             if pending:
                 raise GuideError(f"{path.name}:{pending[2]}: a run marker with no ```bash block after it")
             kind, exit_code = _options(marker.group("options") or "", path, index + 1)
             if kind == CTRL_C:
                 look_for, end = _look_for(lines, index + 1, label)
-                guide.steps.append(Step(CTRL_C, "", look_for, 0, index + 1))
+                guide.steps.append(Step(CTRL_C, "", look_for, 0, index + 1, exercise))
                 guide.blocks.append(Block(CTRL_C, "", 0))
                 index = max(end, index + 1)
                 continue
@@ -99,7 +126,7 @@ def parse(path: Path, language: str) -> Guide:
                 guide.blocks.append(Block(kind, code, exit_code))
                 if pending:
                     look_for, _ = _look_for(lines, end + 1, label)
-                    guide.steps.append(Step(kind, code, look_for, exit_code, line))
+                    guide.steps.append(Step(kind, code, look_for, exit_code, line, exercise))
             elif pending:
                 raise GuideError(f"{path.name}:{pending[2]}: a run marker before a ```{fence.group('info')} block")
             pending = None
@@ -151,6 +178,14 @@ class Outcome:
 
     def missing(self) -> list[str]:
         return [text for text in self.step.look_for if text not in self.output]
+
+    def broken_claims(self, clock_scale: float) -> list[str]:
+        """Each claim the output does not bear out, with the values it held instead."""
+        return [
+            f"{claim.text} ({claim.describe(clock_scale)}): saw {claim.values(self.output) or 'no value'}"
+            for claim in self.step.claims
+            if not claim.holds(claim.values(self.output), clock_scale)
+        ]
 
 
 # Top-level entries of the checkout the scratch copy leaves out: the repository itself, and what a student's own

@@ -136,6 +136,8 @@ USER_FACING = (
     "rehearsal/offline_lab.py",
     "rehearsal/rehearse.py",
     "rehearsal/lab_local.py",
+    "rehearsal/killed_runs.py",
+    "rehearsal/lifeline.py",
 )
 # Whole modules that speak to no student, and why.
 NOT_TO_STUDENTS = {
@@ -159,6 +161,7 @@ NOT_SAID = {
     "make lab-local": "the command's name, as --help shows it",
     "events per minute": "a saved query's name, which the student types: `make query QUERY=...`",
     "top tickers": "a saved query's name, which the student types: `make query QUERY=...`",
+    "a guarded command is started from the main thread": "a programming error (lifeline.guarded off the main thread)",
 }
 # Functions whose text has a language of its own, and why.
 OWN_LANGUAGE = {("labctl/cost.py", "markdown"): "the README's cost table, English as the README"}

@@ -3,12 +3,15 @@ per put, at once, and ignores the rest).
 
 `FirehoseBackend.put_s3_records` is replaced: incoming records go through the destination's processors
 (processing.py), then into buffers, delivered as objects (objects.py) when a buffer reaches SizeInMBs, or
-IntervalInSeconds after its first record (0 = at once), whichever comes first, like the service. There is a buffer per
-dynamic partition ("a new buffer is created for each active partition", AWS "Dynamic partitioning"), one per error
-type for failed records, and one for the S3 backup of source records (S3BackupMode Enabled: every record as it
-arrived, before processing, with the backup configuration's own buffering, compression, prefix and encryption;
-"Source record backup"). A delivery that fails (bucket gone, KMS key disabled...) is kept and retried, as Firehose
-retries S3 for up to 24 hours ("Handle data delivery failures"), and logged; nothing is dropped silently.
+IntervalInSeconds after its first record (0 = at once), whichever comes first, like the service. The size is checked
+as each record joins its buffer, so one large PutRecordBatch makes objects of the hint's size and a little more (whole
+records), not one object of the whole call ("Configure buffering hints": the buffer size is met, then delivered).
+There is a buffer per dynamic partition ("a new buffer is created for each active partition", AWS "Dynamic
+partitioning"), one per error type for failed records, and one for the S3 backup of source records (S3BackupMode
+Enabled: every record as it arrived, before processing, with the backup configuration's own buffering, compression,
+prefix and encryption; "Source record backup"). A delivery that fails (bucket gone, KMS key disabled...) is kept and
+retried, as Firehose retries S3 for up to 24 hours ("Handle data delivery failures"), and logged; nothing is dropped
+silently.
 PutRecord(Batch) answers Encrypted=true when the stream has server-side encryption on.
 Intervals are timed on the clock the buffers are started on, the emulator's scalable clock (clock.py: scale 0.05
 makes 60 s pass in 3 s), so rehearsals need not wait.
@@ -203,6 +206,8 @@ class FirehoseBuffers:
         buffer.flushed.destination = destination
         buffer.flushed.records.append(data)
         buffer.size += len(data)
+        if buffer.size >= _hints(destination)[0] * MIB:  # full: the flush delivers it, the next record starts anew
+            self._buffers[(*key, "full", uuid.uuid4().hex)] = self._buffers.pop(key)
 
     def discard(self, account_id: str, region_name: str, stream_name: str) -> None:
         """Drop a deleted stream's buffers, as the service may lose undelivered data on delete."""
