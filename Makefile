@@ -133,6 +133,8 @@ destroy: setup
 bench: setup
 	$(PY) bench/bench_producer.py
 	$(PY) bench/bench_pressure.py
+	$(PY) bench/iam_evaluation.py
+	$(PY) bench/bench_iam.py
 
 clean:
 	rm -rf cdk.out cdk-outputs.json .pytest_cache $(WHEELS) $(CATALOGS)

@@ -7,7 +7,6 @@ JSON objects are counted, never fatal.
 from __future__ import annotations
 
 import gzip
-import io
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,8 +32,10 @@ def read_object(body: bytes) -> DeliveredObject:
         import pyarrow.parquet
 
         try:
-            # Single-threaded: the threaded reader can abort the interpreter at exit (apache/arrow#34314).
-            found.rows = pyarrow.parquet.read_table(io.BytesIO(body), use_threads=False).to_pylist()
+            # No thread at all: Arrow's pools can abort the interpreter at exit (apache/arrow#34314), and read_table
+            # starts its IO pool even with use_threads=False; a ParquetFile over the bytes, not pre-buffered, does not.
+            parquet = pyarrow.parquet.ParquetFile(pyarrow.BufferReader(body), pre_buffer=False)
+            found.rows = parquet.read(use_threads=False).to_pylist()
         except pyarrow.ArrowException:
             found.foreign_lines = 1
         return found

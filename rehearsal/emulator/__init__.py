@@ -1,5 +1,5 @@
 """The rehearsal's AWS: moto (pinned) plus the gaps this project fills, one package per AWS service (cloudformation,
-firehose, athena, glue, s3, iam, scheduler, ec2, kms). In each, one module per gap, with an `install()` and a
+firehose, athena, glue, s3, iam, scheduler, ec2, kms, ssm). In each, one module per gap, with an `install()` and a
 docstring naming the moto gap; the package's __init__ lists them and has `install()`, `start()` and `stop()`.
 `server.Emulator` installs every package, serves the result on 127.0.0.1 and starts and stops them.
 

@@ -19,9 +19,12 @@ from support.emulator.third_party import (
     ASSETS_BUCKET,
     DYNAMIC_PARTITIONING,
     SOLUTIONS_CONSTRUCTS,
+    SOLUTIONS_CONSTRUCTS_DEFAULT,
     SOLUTIONS_CONSTRUCTS_TEMPLATE,
+    SOLUTIONS_CONSTRUCTS_TWICE,
     asset_keys,
     cdk_templates,
+    solutions_constructs_templates,
 )
 
 # 60 s of buffer time pass in 0.6 s.
@@ -30,12 +33,12 @@ CLOCK_SCALE = 0.01
 
 @pytest.fixture(scope="module")
 def templates():
-    return cdk_templates()
+    return {**cdk_templates(), **solutions_constructs_templates()}
 
 
 @pytest.fixture(scope="module")
 def deployed(templates):
-    """The three stacks created with CreateStack, as a third party would; their outputs by stack."""
+    """The stacks created with CreateStack, as a third party would; their outputs by stack."""
     with Emulator(clock_scale=CLOCK_SCALE) as emu:
         s3 = emu.client("s3")
         s3.create_bucket(Bucket=ASSETS_BUCKET)
@@ -118,22 +121,61 @@ def test_solutions_constructs_stream_is_encrypted_and_delivers_with_the_key(depl
     assert emu.client("s3").head_object(Bucket=out["BucketName"], Key=key)["SSEKMSKeyId"] == out["KeyArn"]
 
 
-def retained_log_groups(templates) -> int:
-    """What AWS too would leave: the log group aws-cdk-lib's Firehose L2 makes with DeletionPolicy Retain (aws-cdk
-    #11549), and the /aws/lambda/ group CDK's auto-delete Lambda creates when it empties a bucket (aws-cdk #26553)."""
-    retained = sum(
+def test_solutions_constructs_default_stack_deploys_and_delivers(deployed):
+    """The construct's own default: its access-log bucket's policy lets logging.s3.amazonaws.com write with
+    `ArnLike aws:SourceArn` (the emulator used to refuse it at creation), its stream writes SSE-KMS with aws/s3."""
+    emu, outputs = deployed
+    out = outputs[SOLUTIONS_CONSTRUCTS_DEFAULT]
+    s3 = emu.client("s3")
+    log_policy = json.loads(s3.get_bucket_policy(Bucket=out["LoggingBucketName"])["Policy"])
+    [from_logging] = [
+        st for st in log_policy["Statement"] if st.get("Principal") == {"Service": "logging.s3.amazonaws.com"}
+    ]
+    assert from_logging["Condition"]["ArnLike"]["aws:SourceArn"] == f"arn:aws:s3:::{out['BucketName']}"
+    answer = emu.client("firehose").put_record_batch(
+        DeliveryStreamName=out["StreamName"], Records=[{"Data": b'{"event":1}\n'}, {"Data": b'{"event":2}\n'}]
+    )
+    assert answer["FailedPutCount"] == 0
+    emu.flush_firehose()  # a 300 s buffer: deliver now
+    [(key, body)] = objects(emu, out["BucketName"]).items()
+    assert body == b'{"event":1}\n{"event":2}\n' and key.endswith(".gz")
+    assert s3.head_object(Bucket=out["BucketName"], Key=key)["ServerSideEncryption"] == "aws:kms"
+
+
+def test_two_solutions_constructs_in_one_stack_keep_apart(deployed):
+    emu, outputs = deployed
+    out = outputs[SOLUTIONS_CONSTRUCTS_TWICE]
+    assert out["FirstStreamName"] != out["SecondStreamName"] and out["FirstBucketName"] != out["SecondBucketName"]
+    firehose_client = emu.client("firehose")
+    for which in ("First", "Second"):
+        firehose_client.put_record(DeliveryStreamName=out[f"{which}StreamName"], Record={"Data": f"{which}\n".encode()})
+    emu.flush_firehose()
+    for which in ("First", "Second"):
+        assert list(objects(emu, out[f"{which}BucketName"]).values()) == [f"{which}\n".encode()]
+
+
+def retained(templates, resource_type: str) -> int:
+    """Resources of a type the templates keep when their stack goes (DeletionPolicy Retain)."""
+    return sum(
         1
         for t in templates.values()
         for r in t["Resources"].values()
-        if r["Type"] == "AWS::Logs::LogGroup" and r.get("DeletionPolicy") == "Retain"
+        if r["Type"] == resource_type and r.get("DeletionPolicy") == "Retain"
     )
+
+
+def retained_log_groups(templates) -> int:
+    """What AWS too would leave: the log groups aws-cdk-lib's Firehose L2 and the Solutions Construct make with
+    DeletionPolicy Retain (aws-cdk #11549), and the /aws/lambda/ group CDK's auto-delete Lambda creates when it empties
+    a bucket (aws-cdk #26553)."""
+    retained_groups = retained(templates, "AWS::Logs::LogGroup")
     auto_delete_providers = {
         (name, json.dumps(r["Properties"]["ServiceToken"]))
         for name, t in templates.items()
         for r in t["Resources"].values()
         if r["Type"] == "Custom::S3AutoDeleteObjects"
     }
-    return retained + len(auto_delete_providers)
+    return retained_groups + len(auto_delete_providers)
 
 
 def test_deleting_every_stack_leaves_only_what_the_templates_retain(deployed, templates):
@@ -152,11 +194,16 @@ def test_deleting_every_stack_leaves_only_what_the_templates_retain(deployed, te
         assert cfn.describe_stacks(StackName=stack_id)["Stacks"][0]["StackStatus"] == "DELETE_COMPLETE"
         cfn.describe_stack_resources(StackName=stack_id)
     leftovers = find_leftovers(emu.client)
-    retained = leftovers.pop("log groups", [])
+    kept_groups, kept_buckets = leftovers.pop("log groups", []), leftovers.pop("buckets", [])
     assert leftovers == {}
-    assert len(retained) == retained_log_groups(templates) > 0
-    for name in retained:
+    assert len(kept_groups) == retained_log_groups(templates) > 0
+    assert len(kept_buckets) == retained(templates, "AWS::S3::Bucket") == 6  # the constructs' data and log buckets
+    for name in kept_groups:
         emu.client("logs").delete_log_group(logGroupName=name)
+    for bucket in kept_buckets:
+        for version in s3.list_object_versions(Bucket=bucket).get("Versions", []):
+            s3.delete_object(Bucket=bucket, Key=version["Key"], VersionId=version["VersionId"])
+        s3.delete_bucket(Bucket=bucket)
     assert find_leftovers(emu.client) == {}
 
 

@@ -2,7 +2,6 @@
 
 Gaps filled, in install order:
 - cloudformation: AWS::KinesisFirehose::DeliveryStream as a CloudFormation resource (moto has no model);
-- iam: stream-scoped IAM evaluation for Firehose calls, with Firehose's own AccessDeniedException;
 - buffering: S3 delivery that honours BufferingHints and the destination's settings (moto writes one object per
   put, at once, and ignores the rest);
 - settings: every stream setting implemented as AWS documents it, refused at creation, or named as skipped (moto
@@ -18,7 +17,7 @@ they run, streams are checked and buffered as above (otherwise moto's own behavi
 """
 
 from ..clock import ScaledClock
-from . import buffering, cloudformation, conversion, iam, lambda_, metrics, settings
+from . import buffering, cloudformation, conversion, lambda_, metrics, settings
 from .conversion import ERROR_OUTPUT_TYPE, convert
 from .openx_json import arrow_type, timestamp
 from .prefix import render_prefix
@@ -27,7 +26,7 @@ from .settings import markdown as settings_table
 from .settings import skipped, skipped_in_template
 
 # conversion wraps the stream create and update that settings checks, metrics the batch put buffering answers.
-GAP_FIXES = (cloudformation, iam, buffering, settings, conversion, metrics)
+GAP_FIXES = (cloudformation, buffering, settings, conversion, metrics)
 
 __all__ = [
     "ERROR_OUTPUT_TYPE",

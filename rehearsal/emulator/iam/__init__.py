@@ -1,26 +1,67 @@
-"""AWS IAM: roles as CloudFormation makes them, requests authorized as IAM would, and the emulator's own evaluator.
+"""AWS IAM and STS: every request authorized as IAM evaluates it, roles as CloudFormation makes them.
 
 Gaps filled, in install order:
 - role_managed_policies: ManagedPolicyArns of AWS::IAM::Role attached, updated and detached (moto drops them);
 - service_prefix: IAM actions named by IAM's service prefix, not the SigV4 signing name (moto uses the signing name);
-- empty_body_signature: SigV4 checks of requests with an empty body (moto rejects them when IAM is enforced).
-evaluation.py evaluates policies for calls the emulator makes on a role's behalf (Scheduler assuming its execution
-role), which moto does not. Nothing here runs: start() and stop() do nothing.
+- empty_body_signature: SigV4 checks of requests with an empty body (moto rejects them when IAM is enforced);
+- user_boundaries: permissions boundaries of IAM users (moto has them for roles only);
+- sessions: what AssumeRole passes for its session: tags, managed session policies, source identity, MFA (moto
+  keeps only the inline session policy);
+- authorization: with IAM enforced, every request decided by evaluation.py with the caller's policies, the
+  resource's policy, the request's real resource ARNs (resources.py, from the Service Authorization Reference in
+  service_reference.py), what it authorizes besides (iam:PassRole: passed_roles.py) and its request context
+  (context.py); what cannot be evaluated is refused, never allowed.
+
+For other packages, the calls the emulator makes on someone's behalf:
+- `authorize(access_key_id, action, resource, context)` decides `action` on `resource` (an ARN) for the IAM user or
+  role session owning the key, as a request of theirs would be (identity, boundary, session policies, the bucket
+  policy of an S3 resource), with `context` added to the keys the emulator fills (aws:CalledVia for a call made
+  through a service, say). Offline Athena checking the caller's Glue and S3 permissions is what it is for.
+- `assume_role_as_service(service, role_arn, source_arn, source_account)` decides whether a service principal
+  (scheduler.amazonaws.com) may assume a role, by the role's trust policy with aws:SourceArn and aws:SourceAccount
+  as that service sets them.
+- `authorize_root(account, action, resource)` decides for the account's root user, which the emulator's test
+  credentials stand for while IAM is not enforced: only a resource policy's explicit Deny limits it (s3's bucket
+  policies use it).
+All return a Decision (allowed, reason); what cannot be evaluated comes back not allowed, with the reason.
+`enforced()` says whether IAM is enforced now; `never_known(key)` whether a condition key is one AWS carries on every
+request and the emulator can never fill (aws:SourceIp).
+evaluation.py (with conditions.py and policy_text.py) is the engine: evaluate(Request, Policies) -> Decision, or
+Unevaluated naming what it cannot decide; roles.py reads a role's policies. Nothing here runs: start() and stop() do
+nothing.
 """
 
 from ..clock import ScaledClock
-from . import empty_body_signature, role_managed_policies, service_prefix
-from .evaluation import ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY, Unevaluated, decide, role_documents
+from . import (
+    authorization,
+    empty_body_signature,
+    role_managed_policies,
+    service_prefix,
+    sessions,
+    user_boundaries,
+)
+from .api import assume_role_as_service, authorize, authorize_root
+from .authorization import enforced
+from .context import never_known
+from .evaluation import UNKNOWABLE_KEYS, Decision, Policies, Principal, Request, Unevaluated, evaluate
+from .roles import role_documents
 
-GAP_FIXES = (role_managed_policies, service_prefix, empty_body_signature)
+GAP_FIXES = (role_managed_policies, service_prefix, empty_body_signature, user_boundaries, sessions, authorization)
 
 __all__ = [
-    "ALLOWED",
-    "EXPLICIT_DENY",
-    "IMPLICIT_DENY",
+    "UNKNOWABLE_KEYS",
+    "Decision",
+    "Policies",
+    "Principal",
+    "Request",
     "Unevaluated",
-    "decide",
+    "assume_role_as_service",
+    "authorize",
+    "authorize_root",
+    "enforced",
+    "evaluate",
     "install",
+    "never_known",
     "role_documents",
     "start",
     "stop",
@@ -28,7 +69,7 @@ __all__ = [
 
 
 def install() -> None:
-    """Patch moto's IAM (idempotent)."""
+    """Patch moto's IAM and STS (idempotent)."""
     for gap_fix in GAP_FIXES:
         gap_fix.install()
 

@@ -9,9 +9,9 @@ Scheduler's side is played as AWS documents it:
 2. the role's own policies must allow the universal target's action on the resource the call names;
 3. call the API (`arn:aws:scheduler:::aws-sdk:<service>:<apiAction>`) with the target's Input as the request, with
    the role's credentials, against the emulator.
-Policies are evaluated by iam/evaluation.py, so a wrong policy fails the invocation as it would on AWS. Every
-invocation is recorded in INVOCATIONS with its outcome. A failed one is not retried: RetryPolicy's retries of
-transient errors are not modelled, and the rehearsal fails on any failed invocation instead.
+Both are decided by the iam package (assume_role_as_service, authorize), so a wrong policy fails the invocation as
+it would on AWS. Every invocation is recorded in INVOCATIONS with its outcome. A failed one is not retried:
+RetryPolicy's retries of transient errors are not modelled, and the rehearsal fails on any failed invocation instead.
 What this cannot fire as AWS would is refused when the schedule is created or updated, naming why (the API and
 cloudformation.py both go through the backend): a rate()/cron() expression, a target other than UNIVERSAL_TARGETS,
 a dead-letter queue. ActionAfterCompletion=DELETE deletes the schedule after it ran.
@@ -174,21 +174,9 @@ class SchedulerFiring:
         api = action[0].upper() + action[1:]
         request = json.loads(target.get("Input") or "{}")
         role_arn = target["RoleArn"]
-        try:
-            trust, identity = iam.role_documents(account_id, role_arn)
-        except Exception:
-            return False, f"Scheduler could not assume {role_arn}: no such role"
-        context = {"aws:SourceAccount": account_id, "aws:SourceArn": group_arn}
-        assumable = iam.decide([trust], action="sts:AssumeRole", service_principal=SCHEDULER_PRINCIPAL, context=context)
-        if assumable != iam.ALLOWED:
-            return False, (
-                f"Scheduler could not assume {role_arn}: its trust policy {assumable} sts:AssumeRole by "
-                f"{SCHEDULER_PRINCIPAL} with {context}"
-            )
-        resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
-        permitted = iam.decide(identity, action=f"{service}:{api}", resource=resource)
-        if permitted != iam.ALLOWED:
-            return False, f"AccessDenied: {role_arn} is {permitted} {service}:{api} on {resource}"
+        assumable = iam.assume_role_as_service(SCHEDULER_PRINCIPAL, role_arn, group_arn, account_id)
+        if not assumable.allowed:
+            return False, f"Scheduler could not assume {role_arn}: {assumable.reason}"
         credentials = sts_backends[account_id][get_partition(region)].assume_role(
             region_name=region,
             role_session_name="scheduler",
@@ -197,6 +185,10 @@ class SchedulerFiring:
             duration=900,
             external_id=None,
         )
+        resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
+        permitted = iam.authorize(credentials.access_key_id, f"{service}:{api}", resource)
+        if not permitted.allowed:
+            return False, f"AccessDenied: {role_arn} may not {service}:{api} on {resource}: {permitted.reason}"
         client = boto3.client(
             service,
             region_name=region,

@@ -1,7 +1,9 @@
 """Firehose -> S3 templates in the shape of other people's: aws-cdk's aws-kinesisfirehose integration tests (built with
-the real aws-cdk-lib L2, as those tests are) and AWS Solutions Constructs' aws-kinesisfirehose-s3 (written out as the
-CloudFormation that construct produces: long logical ids, a customer-managed KMS key, a bucket without auto-delete).
-None of them is the lab's own template."""
+the real aws-cdk-lib L2, as those tests are) and AWS Solutions Constructs' aws-kinesisfirehose-s3: its default stack
+and two of it in one stack, synthesized by the construct itself (PyPI aws-solutions-constructs.aws-kinesis-firehose-s3:
+an access-log bucket whose policy lets S3's logging service write with `ArnLike aws:SourceArn`, retained buckets and
+log group), and its existing-key variant written out as the CloudFormation it produces (long logical ids, a
+customer-managed KMS key, a bucket without auto-delete). None of them is the lab's own template."""
 
 import aws_cdk as cdk
 from aws_cdk import aws_kinesisfirehose as firehose
@@ -10,10 +12,13 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
+from aws_solutions_constructs.aws_kinesis_firehose_s3 import KinesisFirehoseToS3
 
 ALL_PROPERTIES = "aws-cdk-firehose-delivery-stream-s3-all-properties"
 DYNAMIC_PARTITIONING = "aws-cdk-firehose-dynamic-partitioning-inline"
 SOLUTIONS_CONSTRUCTS = "test-kinesisfirehose-s3-existing-key"
+SOLUTIONS_CONSTRUCTS_DEFAULT = "solutions-constructs-kinesisfirehose-s3"
+SOLUTIONS_CONSTRUCTS_TWICE = "solutions-constructs-kinesisfirehose-s3-twice"
 ASSETS_BUCKET = "cdk-hnb659fds-assets-123456789012-us-east-1"
 
 # A transformation Lambda like the integration test's data processor: upper-case each record, one per line.
@@ -140,6 +145,25 @@ def cdk_templates(backup_compression: firehose.Compression = firehose.Compressio
     app = cdk.App()
     stacks = [all_properties(app, backup_compression), dynamic_partitioning(app)]
     return {stack.stack_name: Template.from_stack(stack).to_json() for stack in stacks}
+
+
+def kinesisfirehose_s3(stack: cdk.Stack, construct_id: str, prefix: str = "") -> None:
+    """One KinesisFirehoseToS3 with its defaults, and outputs naming its stream and buckets."""
+    built = KinesisFirehoseToS3(stack, construct_id)
+    cdk.CfnOutput(stack, f"{prefix}StreamName", value=built.kinesis_firehose.ref)
+    cdk.CfnOutput(stack, f"{prefix}BucketName", value=built.s3_bucket_interface.bucket_name)
+    cdk.CfnOutput(stack, f"{prefix}LoggingBucketName", value=built.s3_logging_bucket.bucket_name)
+
+
+def solutions_constructs_templates() -> dict[str, dict]:
+    """{stack name: template}: the construct's default stack, and a stack holding two of it."""
+    app = cdk.App()
+    default = _stack(app, SOLUTIONS_CONSTRUCTS_DEFAULT)
+    kinesisfirehose_s3(default, "test-firehose-s3")
+    twice = _stack(app, SOLUTIONS_CONSTRUCTS_TWICE)
+    kinesisfirehose_s3(twice, "first", prefix="First")
+    kinesisfirehose_s3(twice, "second", prefix="Second")
+    return {stack.stack_name: Template.from_stack(stack).to_json() for stack in (default, twice)}
 
 
 def asset_keys(template: dict) -> set[str]:
