@@ -20,9 +20,17 @@ LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup lock synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean
+# The lab's words in Spanish (producer/i18n.py): one gettext catalog per package that prints, its source in git
+# (<package>/locale/es/LC_MESSAGES/<package>.po), compiled here to the .mo gettext reads, as the wheels are fetched:
+# never edited by hand, never in git; the producer's ships in its asset.
+I18N_PACKAGES := producer lab_stack labctl rehearsal
+CATALOGS := $(foreach package,$(I18N_PACKAGES),$(package)/locale/es/LC_MESSAGES/$(package).mo)
+# Besides gettext's own (_, N_, ngettext): labctl/text.py's counted(n, singular, plural) is a plural message.
+I18N_KEYWORDS := counted:2,3
 
-setup: $(VENV)/.installed $(WHEELS)/.installed node_modules/.installed
+.PHONY: setup lock i18n synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean
+
+setup: $(VENV)/.installed $(WHEELS)/.installed node_modules/.installed $(CATALOGS)
 
 # uv first (pip checks its hashes; the setuptools CPython 3.11 seeds a venv with is in no lock), then uv makes the
 # venv exactly the lock, wheels only: adds, upgrades and removes.
@@ -46,6 +54,22 @@ lock: $(VENV)/.installed
 	$(LOCK) $(LOCK_ARGS) requirements-dev.txt -o requirements-dev.lock
 	$(LOCK) $(LOCK_ARGS) requirements-uv.txt -c requirements-dev.lock -o requirements-uv.lock
 	$(LOCK) $(LOCK_ARGS) producer/requirements.txt -c requirements-dev.lock -o producer/requirements.lock
+
+%.mo: %.po $(VENV)/.installed
+	$(VENV)/bin/pybabel --quiet compile --input-file $< --output-file $@
+
+# On purpose only: extract each package's messages (_(), N_(), ngettext()) and bring its Spanish catalog up to date:
+# new messages empty, removed ones dropped, an edited one kept as fuzzy (not used until reviewed). Then translate
+# the empty and fuzzy ones; tests/unit/test_i18n.py fails until every message has its Spanish.
+i18n: $(VENV)/.installed
+	set -e; for package in $(I18N_PACKAGES); do \
+	  template=$$(mktemp); \
+	  $(VENV)/bin/pybabel --quiet extract --add-location=file --no-wrap --sort-output --project=firehose-lab \
+	    --keyword "$(I18N_KEYWORDS)" --output-file $$template $$package; \
+	  $(VENV)/bin/pybabel --quiet update --no-wrap --ignore-obsolete --ignore-pot-creation-date --init-missing \
+	    --locale es --domain $$package --input-file $$template --output-dir $$package/locale; \
+	  rm $$template; \
+	done
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error
@@ -114,4 +138,4 @@ bench: setup
 	$(PY) bench/bench_athena.py
 
 clean:
-	rm -rf cdk.out cdk-outputs.json .pytest_cache $(WHEELS)
+	rm -rf cdk.out cdk-outputs.json .pytest_cache $(WHEELS) $(CATALOGS)

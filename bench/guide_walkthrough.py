@@ -29,12 +29,14 @@ from labctl.lab import CLOCK_SCALE_ENV  # noqa: E402
 from support.guide_runner import BACKGROUND, CTRL_C, GUIDES, Outcome, Session, parse, scratch_checkout  # noqa: E402
 
 
-def student_env(clock_scale: float) -> dict[str, str]:
-    """A student's shell: none of this machine's AWS settings, and the project's venv not on PATH (make finds it)."""
+def student_env(clock_scale: float, language: str) -> dict[str, str]:
+    """A student's shell: none of this machine's AWS settings, the project's venv not on PATH (make finds it), and
+    the lab speaking the guide's language (the Spanish guide looks for the lab's Spanish)."""
     venv_bin = str(Path(sys.executable).parent)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_")) and k != CLOCK_SCALE_ENV}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
     env["LAB_LOCAL_ARGS"] = f"--clock-scale {clock_scale:g}"
+    env["LAB_LANG"] = language
     return env
 
 
@@ -69,7 +71,7 @@ def walk(language: str, clock_scale: float, transcript) -> tuple[list[tuple[str,
     exercises: dict[str, float] = {}
     all_ok = True
     with tempfile.TemporaryDirectory(prefix="guide-walk-") as scratch:
-        session = Session(scratch_checkout(ROOT, Path(scratch) / "checkout"), student_env(clock_scale))
+        session = Session(scratch_checkout(ROOT, Path(scratch) / "checkout"), student_env(clock_scale, language))
         started = time.monotonic()
         current = None
         try:

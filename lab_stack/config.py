@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from lab_stack.i18n import N_, _
 from lab_stack.names import RESERVED_LAB_NAMES
 
 DEFAULTS: Mapping[str, Any] = {
@@ -104,8 +105,12 @@ class LabConfig:
         if unknown:
             key = unknown[0]
             close = difflib.get_close_matches(key, DEFAULTS, n=1)
-            hint = f" (did you mean {close[0]}?)" if close else ""
-            raise ConfigError(f"unknown setting {key}={context[key]!r}{hint}; known settings: {', '.join(DEFAULTS)}")
+            hint = _(" (did you mean {setting}?)").format(setting=close[0]) if close else ""
+            raise ConfigError(
+                _("unknown setting {key}={value}{hint}; known settings: {known}").format(
+                    key=key, value=repr(context[key]), hint=hint, known=", ".join(DEFAULTS)
+                )
+            )
         values = {key: context.get(key, default) for key, default in DEFAULTS.items()}
         for key, value in values.items():
             _refuse_control_characters(key, value)
@@ -122,10 +127,10 @@ class LabConfig:
             instance_type=instance_type,
             instance_architecture=instance_architecture,
             producer_rate_per_second=_parse_int(
-                "producerRatePerSecond", values["producerRatePerSecond"], 1, 10_000, "events per second"
+                "producerRatePerSecond", values["producerRatePerSecond"], 1, 10_000, N_("events per second")
             ),
-            producer_minutes=_parse_int("producerMinutes", values["producerMinutes"], 1, 1440, "minutes"),
-            data_retention_days=_parse_int("dataRetentionDays", values["dataRetentionDays"], 1, 3650, "days"),
+            producer_minutes=_parse_int("producerMinutes", values["producerMinutes"], 1, 1440, N_("minutes")),
+            data_retention_days=_parse_int("dataRetentionDays", values["dataRetentionDays"], 1, 3650, N_("days")),
             stop_when_done=_parse_bool("stopWhenDone", values["stopWhenDone"]),
             expires_after_hours=_parse_expiry(values["expiresAfterHours"]),
             partition_by=partition_by,
@@ -133,17 +138,18 @@ class LabConfig:
 
 
 def _refuse(key: str, value: Any, allowed: str) -> ConfigError:
-    return ConfigError(f"invalid {key}={value!r}: {allowed}")
+    return ConfigError(_("invalid {key}={value}: {allowed}").format(key=key, value=repr(value), allowed=allowed))
 
 
 def _refuse_control_characters(key: str, value: Any) -> None:
     """A newline in labName would name the stack by the part before it: every setting is one printable line."""
     if isinstance(value, str) and any(unicodedata.category(c) == "Cc" for c in value):
-        raise _refuse(key, value, "must be one line of printable text (no control characters)")
+        raise _refuse(key, value, _("must be one line of printable text (no control characters)"))
 
 
 def _parse_int(key: str, value: Any, low: int, high: int, unit: str) -> int:
-    allowed = f"must be a whole number of {unit} from {low} to {high}"
+    """`unit` is English, marked N_() where it is given."""
+    allowed = _("must be a whole number of {unit} from {low} to {high}").format(unit=_(unit), low=low, high=high)
     if isinstance(value, bool):
         raise _refuse(key, value, allowed)
     if isinstance(value, int):
@@ -159,7 +165,7 @@ def _parse_int(key: str, value: Any, low: int, high: int, unit: str) -> int:
 
 def _parse_choice(key: str, value: Any, choices: tuple) -> str:
     if not isinstance(value, str) or value.strip().lower() not in choices:
-        raise _refuse(key, value, f"must be one of {', '.join(choices)}")
+        raise _refuse(key, value, _("must be one of {choices}").format(choices=", ".join(choices)))
     return value.strip().lower()
 
 
@@ -169,14 +175,16 @@ def _parse_bool(key: str, value: Any) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in BOOLEANS:
         return BOOLEANS[value.strip().lower()]
-    raise _refuse(key, value, "must be true or false")
+    raise _refuse(key, value, _("must be true or false"))
 
 
 def _parse_expiry(value: Any) -> int:
     """0 keeps the lab until `make destroy`; otherwise it deletes itself this many hours after deploy."""
-    allowed = f"must be a whole number of hours from 1 to {MAX_EXPIRY_HOURS}, or 0 for a lab that never expires"
+    allowed = _("must be a whole number of hours from 1 to {most}, or 0 for a lab that never expires").format(
+        most=MAX_EXPIRY_HOURS
+    )
     try:
-        hours = _parse_int("expiresAfterHours", value, 0, MAX_EXPIRY_HOURS, "hours")
+        hours = _parse_int("expiresAfterHours", value, 0, MAX_EXPIRY_HOURS, N_("hours"))
     except ConfigError:
         raise _refuse("expiresAfterHours", value, allowed) from None
     return hours
@@ -190,36 +198,41 @@ def _parse_buffer_size(value: Any, record_format: str, partition_by: str = "none
             return max(AUTO_BUFFER_SIZE_MIB[record_format], PARTITIONED_MIN_BUFFER_SIZE_MIB)
         return AUTO_BUFFER_SIZE_MIB[record_format]
     if isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(value):
-        raise _refuse("bufferSizeMiB", value, "must be auto or a whole number of MiB from 1 to 128")
-    size = _parse_int("bufferSizeMiB", value, 1, 128, "MiB")
+        raise _refuse("bufferSizeMiB", value, _("must be auto or a whole number of MiB from 1 to 128"))
+    size = _parse_int("bufferSizeMiB", value, 1, 128, "MiB")  # a unit, the same in every language
     minimum = AUTO_BUFFER_SIZE_MIB["parquet"]
     if record_format == "parquet" and size < minimum:
         raise _refuse(
             "bufferSizeMiB",
             value,
-            f"format=parquet needs at least {minimum} MiB (the service's minimum with record format conversion); "
-            f"use -c bufferSizeMiB={minimum} or leave it at auto",
+            _(
+                "format=parquet needs at least {minimum} MiB (the service's minimum with record format conversion); "
+                "use -c bufferSizeMiB={minimum} or leave it at auto"
+            ).format(minimum=minimum),
         )
     if partition_by != "none" and size < PARTITIONED_MIN_BUFFER_SIZE_MIB:
         raise _refuse(
             "bufferSizeMiB",
             value,
-            f"partitionBy={partition_by} needs at least {PARTITIONED_MIN_BUFFER_SIZE_MIB} MiB (the service's minimum "
-            f"with dynamic partitioning); use -c bufferSizeMiB={PARTITIONED_MIN_BUFFER_SIZE_MIB} or leave it at auto",
+            _(
+                "partitionBy={partition_by} needs at least {minimum} MiB (the service's minimum with dynamic "
+                "partitioning); use -c bufferSizeMiB={minimum} or leave it at auto"
+            ).format(partition_by=partition_by, minimum=PARTITIONED_MIN_BUFFER_SIZE_MIB),
         )
     return size
 
 
 def _parse_buffer_interval(value: Any, partition_by: str) -> int:
     """0-900 s; dynamic partitioning needs at least 60 s."""
-    interval = _parse_int("bufferIntervalSeconds", value, 0, 900, "seconds")
+    interval = _parse_int("bufferIntervalSeconds", value, 0, 900, N_("seconds"))
     if partition_by != "none" and interval < PARTITIONED_MIN_INTERVAL_SECONDS:
         raise _refuse(
             "bufferIntervalSeconds",
             value,
-            f"partitionBy={partition_by} needs at least {PARTITIONED_MIN_INTERVAL_SECONDS} seconds (the service's "
-            f"minimum with dynamic partitioning); use -c bufferIntervalSeconds={PARTITIONED_MIN_INTERVAL_SECONDS} "
-            "or more",
+            _(
+                "partitionBy={partition_by} needs at least {minimum} seconds (the service's minimum with dynamic "
+                "partitioning); use -c bufferIntervalSeconds={minimum} or more"
+            ).format(partition_by=partition_by, minimum=PARTITIONED_MIN_INTERVAL_SECONDS),
         )
     return interval
 
@@ -231,8 +244,10 @@ def _parse_compression(value: Any, record_format: str) -> str:
         raise _refuse(
             "compression",
             value,
-            "format=parquet already compresses inside each Parquet file (Snappy) and Firehose cannot also "
-            "compress the whole object; leave compression at none",
+            _(
+                "format=parquet already compresses inside each Parquet file (Snappy) and Firehose cannot also "
+                "compress the whole object; leave compression at none"
+            ),
         )
     return compression
 
@@ -242,12 +257,16 @@ def _parse_lab_name(value: Any) -> str:
         raise _refuse(
             "labName",
             value,
-            "must start with a letter and hold only letters, digits and hyphens, 1 to 40 characters "
-            "(it becomes the CloudFormation stack name)",
+            _(
+                "must start with a letter and hold only letters, digits and hyphens, 1 to 40 characters "
+                "(it becomes the CloudFormation stack name)"
+            ),
         )
     taken = RESERVED_LAB_NAMES.get(value.lower())
     if taken:
-        raise _refuse("labName", value, f"it is {taken} in every AWS account; choose another lab name")
+        raise _refuse(
+            "labName", value, _("it is {taken} in every AWS account; choose another lab name").format(taken=_(taken))
+        )
     return value
 
 
@@ -256,9 +275,11 @@ def _parse_instance_type(value: Any) -> tuple[str, str]:
     match = _INSTANCE_TYPE.fullmatch(value) if isinstance(value, str) else None
     # Every family has a generation number but the high-memory `u-*` ones (u-6tb1, u-12tb1).
     if not match or not match["generation"] and match["letters"] != "u":
-        raise _refuse("instanceType", value, "must be an EC2 instance type such as t3.micro or t4g.micro")
+        raise _refuse("instanceType", value, _("must be an EC2 instance type such as t3.micro or t4g.micro"))
     if match["letters"] == "mac":
-        raise _refuse("instanceType", value, "mac instances run only on a Dedicated Host, which the lab does not use")
+        raise _refuse(
+            "instanceType", value, _("mac instances run only on a Dedicated Host, which the lab does not use")
+        )
     graviton = "g" in match["options"] or match["family"] == "a1"
     return value, "arm64" if graviton else "x86_64"
 
@@ -267,11 +288,11 @@ def _parse_bucket_name(value: Any) -> str | None:
     """Empty means a generated unique name; otherwise S3's general-purpose bucket naming rules."""
     if value is None or value == "":
         return None
-    rules = (
+    rules = _(
         "S3 bucket names are 3-63 lowercase letters, digits, hyphens and dots, begin and end with a letter or "
         "digit; leave bucketName empty for a generated unique name"
     )
-    problem = _bucket_name_problem(value) if isinstance(value, str) else "it is not text"
+    problem = _bucket_name_problem(value) if isinstance(value, str) else _("it is not text")
     if problem:
         raise _refuse("bucketName", value, f"{problem}; {rules}")
     return value
@@ -280,19 +301,21 @@ def _parse_bucket_name(value: Any) -> str | None:
 def _bucket_name_problem(name: str) -> str | None:
     """The first S3 naming rule the name breaks, in words a student can act on."""
     if not 3 <= len(name) <= 63:
-        return f"it has {len(name)} characters"
+        return _("it has {count} characters").format(count=len(name))
     if any(c.isupper() for c in name):
-        return "uppercase letters are not allowed"
+        return _("uppercase letters are not allowed")
     if not _BUCKET_CHARS.fullmatch(name):
-        return "it has a character other than a-z, 0-9, '-' and '.', or does not begin and end with a letter or digit"
+        return _(
+            "it has a character other than a-z, 0-9, '-' and '.', or does not begin and end with a letter or digit"
+        )
     if ".." in name:
-        return "two adjacent dots are not allowed"
+        return _("two adjacent dots are not allowed")
     if "-." in name or ".-" in name:
-        return "a dot next to a hyphen is not allowed"
+        return _("a dot next to a hyphen is not allowed")
     if _looks_like_ip(name):
-        return "it is shaped like an IP address"
+        return _("it is shaped like an IP address")
     if name.startswith(_BUCKET_RESERVED_PREFIXES) or name.endswith(_BUCKET_RESERVED_SUFFIXES):
-        return "it uses a prefix or suffix that S3 reserves"
+        return _("it uses a prefix or suffix that S3 reserves")
     return None
 
 

@@ -6,6 +6,8 @@ all read these.
 
 from __future__ import annotations
 
+from lab_stack.i18n import N_
+
 # `cdk bootstrap`'s stack, shared by every CDK app of an account/region (a lab by that name would run its change
 # set against it, and `make destroy` would delete it), and the default qualifier of the resources it names.
 BOOTSTRAP_STACK = "CDKToolkit"
@@ -15,8 +17,8 @@ ATHENA_BUILTIN_WORKGROUP = "primary"
 
 # labName (lowercased) -> what that name already is in every account.
 RESERVED_LAB_NAMES = {
-    BOOTSTRAP_STACK.lower(): "the CDK bootstrap stack's name (make destroy would delete it)",
-    ATHENA_BUILTIN_WORKGROUP: "the name of Athena's built-in workgroup",
+    BOOTSTRAP_STACK.lower(): N_("the CDK bootstrap stack's name (make destroy would delete it)"),
+    ATHENA_BUILTIN_WORKGROUP: N_("the name of Athena's built-in workgroup"),
 }
 
 

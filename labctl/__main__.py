@@ -13,26 +13,30 @@ from botocore.parsers import ResponseParserError
 
 from lab_stack.config import ConfigError
 from labctl import cost, preflight, query, status, verify, watch
+from labctl.i18n import N_, _
 from labctl.lab import LabNotFound
 from labctl.session import BadAwsSetting, NotAnAwsAnswer
 from labctl.toolkit import settings_hint
+from producer.i18n import ArgumentParser
 
 # name: (module with configure(parser) and run(args) -> exit code, one line for --help)
 COMMANDS = {
-    "preflight": (preflight, "check AWS credentials and region before deploy/destroy; bootstrap CDK if needed"),
-    "verify": (verify, "send tagged events through a deployed lab and find every one in S3"),
-    "cost": (cost, "what a lab with these settings costs per hour, per day, and forgotten until it expires"),
-    "status": (status, "is the lab deployed, its instance and producer running, and when does it expire"),
-    "query": (query, "run a saved Athena query of the lab (or your SQL) and print the result as a table"),
-    "watch": (watch, "see each object land in S3 and why Firehose flushed it (size hint or interval)"),
+    "preflight": (preflight, N_("check AWS credentials and region before deploy/destroy; bootstrap CDK if needed")),
+    "verify": (verify, N_("send tagged events through a deployed lab and find every one in S3")),
+    "cost": (cost, N_("what a lab with these settings costs per hour, per day, and forgotten until it expires")),
+    "status": (status, N_("is the lab deployed, its instance and producer running, and when does it expire")),
+    "query": (query, N_("run a saved Athena query of the lab (or your SQL) and print the result as a table")),
+    "watch": (watch, N_("see each object land in S3 and why Firehose flushed it (size hint or interval)")),
 }
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ArgumentParser):
     """Bad arguments get one line (what was wrong, where to look) and exit 2, not a usage block."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {settings_hint(message)} (see --help)\n")
+        self.exit(
+            2, _("{prog}: error: {problem} (see --help)").format(prog=self.prog, problem=settings_hint(message)) + "\n"
+        )
 
 
 def parser() -> argparse.ArgumentParser:
@@ -41,7 +45,7 @@ def parser() -> argparse.ArgumentParser:
     for name, (module, summary) in COMMANDS.items():
         command = commands.add_parser(
             name,
-            help=summary,
+            help=_(summary),
             description=module.__doc__,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             allow_abbrev=False,
@@ -66,26 +70,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 2
 
 
-OFFLINE = "offline, start `make lab-local` in another terminal, then run `source ./lab-local.env` in this one"
+OFFLINE = N_("offline, start `make lab-local` in another terminal, then run `source ./lab-local.env` in this one")
 
 
 def aws_problem(error: Exception) -> str:
     """What went wrong between a command and AWS (or the offline lab), and what to do next, in one line."""
     endpoint = os.environ.get("AWS_ENDPOINT_URL")
     if isinstance(error, NoRegionError):
-        return f"no AWS region is set: {OFFLINE}; on AWS, export AWS_REGION (e.g. us-east-1) and your credentials"
+        return _(
+            "no AWS region is set: {offline}; on AWS, export AWS_REGION (e.g. us-east-1) and your credentials"
+        ).format(offline=_(OFFLINE))
     if isinstance(error, NoCredentialsError):
-        return f"no AWS credentials: {OFFLINE}; on AWS, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        return _(
+            "no AWS credentials: {offline}; on AWS, set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"
+        ).format(offline=_(OFFLINE))
     if isinstance(error, EndpointConnectionError) and endpoint:
-        return (
-            f"nothing answers at {endpoint} (AWS_ENDPOINT_URL): if that was `make lab-local`, it has stopped; "
+        return _(
+            "nothing answers at {endpoint} (AWS_ENDPOINT_URL): if that was `make lab-local`, it has stopped; "
             "start it again, then `source ./lab-local.env`"
-        )
+        ).format(endpoint=endpoint)
     if isinstance(error, NotAnAwsAnswer):
-        return f"{error}: is AWS_ENDPOINT_URL the lab's? ({OFFLINE})"
+        return _("{problem}: is AWS_ENDPOINT_URL the lab's? ({offline})").format(problem=error, offline=_(OFFLINE))
     if isinstance(error, ResponseParserError):
-        return "the endpoint's answer is not one AWS gives (unreadable): is AWS_ENDPOINT_URL the lab's?"
-    return f"AWS refused or could not be reached: {error}"
+        return _("the endpoint's answer is not one AWS gives (unreadable): is AWS_ENDPOINT_URL the lab's?")
+    return _("AWS refused or could not be reached: {problem}").format(problem=error)
 
 
 if __name__ == "__main__":

@@ -24,18 +24,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from labctl.delivered import event_time, read_object
+from labctl.i18n import N_, _, number
 from producer.events import utc_timestamp
 
 MIB = 1024 * 1024
 
-SIZE = "size hint"
-INTERVAL = "interval"
-EARLY = "early"
+# Why an object was flushed, as `make watch` names it (translated where it is shown: `_(reason)`).
+SIZE = N_("size hint")
+INTERVAL = N_("interval")
+EARLY = N_("early")
 # Each reason as `make watch` sums it up: (how it was flushed, what that means).
 REASONS = {
-    SIZE: ("flushed by the size hint", "the buffer reached the size hint"),
-    INTERVAL: ("flushed by the interval", "the interval passed before the buffer filled"),
-    EARLY: ("flushed early", "neither: a parallel buffer of a scaled stream, or a stop"),
+    SIZE: (N_("flushed by the size hint"), N_("the buffer reached the size hint")),
+    INTERVAL: (N_("flushed by the interval"), N_("the interval passed before the buffer filled")),
+    EARLY: (N_("flushed early"), N_("neither: a parallel buffer of a scaled stream, or a stop")),
 }
 
 # Slack for measurement: S3's LastModified has one-second precision and the producer lingers before it sends,
@@ -159,11 +161,11 @@ def why(delivery: Delivery, hints: BufferingHints) -> str:
     if delivery.data_bytes is None:
         size = "?"
     elif delivery.data_bytes_estimated:
-        size = f"~{human_bytes(delivery.data_bytes)} as JSON"
+        size = _("~{size} as JSON").format(size=human_bytes(delivery.data_bytes))
     else:
         size = human_bytes(delivery.data_bytes)
     waited = seconds(delivery.waited) if delivery.waited is not None else "?"
-    return f"{size} of {human_bytes(hints.size_bytes)} in {waited}"
+    return _("{size} of {hint} in {waited}").format(size=size, hint=human_bytes(hints.size_bytes), waited=waited)
 
 
 @dataclass(frozen=True)
@@ -200,10 +202,10 @@ def sparkline(values: Sequence[float], top: float | None = None) -> str:
 def human_bytes(count: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if count < 1024 or unit == "GiB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+            return f"{number(count, '.0f')} {unit}" if unit == "B" else f"{number(count, '.1f')} {unit}"
         count /= 1024
     raise AssertionError("unreachable")
 
 
 def seconds(value: float) -> str:
-    return f"{value:.0f} s" if value >= 100 else f"{value:.1f} s"
+    return f"{number(value, '.0f')} s" if value >= 100 else f"{number(value, '.1f')} s"

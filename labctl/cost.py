@@ -21,10 +21,12 @@ from dataclasses import dataclass
 from lab_stack.config import LabConfig
 from lab_stack.sizing import ROOT_VOLUME_GIB
 from labctl import prices
+from labctl.i18n import _, number
 from labctl.toolkit import add_settings_option, lab_config
 from producer import options, service
 from producer.batching import Batcher, Linger, billed_bytes
 from producer.events import sample_events
+from producer.i18n import ENGLISH, in_language
 from producer.schema import TICKER_SYMBOLS
 
 # Between launch and the producer's first event: boot, dnf install, the venv (a few minutes on a t3.micro).
@@ -140,10 +142,10 @@ def producer_records(rate: int, linger: Linger, count: int, packed: bool = True)
         if batcher.due(now):
             calls += batcher.flush()
         for call in calls:
-            for data, _ in call:
+            for data, _events in call:
                 yield now, len(data)
     for call in batcher.flush():
-        for data, _ in call:
+        for data, _events in call:
             yield simulated.now, len(data)
 
 
@@ -198,62 +200,68 @@ def estimate(config: LabConfig) -> Estimate:
     if hourly is None:
         lines.append(
             Line(
-                f"{config.instance_type} instance",
-                "not in this table",
+                _("{type} instance").format(type=config.instance_type),
+                _("not in this table"),
                 None,
                 None,
-                f"no price here for {config.instance_type} (the table holds t2, t3, t3a and t4g, nano to "
-                f"large): see {prices.EC2_PRICING_PAGE}; the totals leave it out",
+                _(
+                    "no price here for {type} (the table holds t2, t3, t3a and t4g, nano to "
+                    "large): see {page}; the totals leave it out"
+                ).format(type=config.instance_type, page=prices.EC2_PRICING_PAGE),
             )
         )
     else:
         lines.append(
             Line(
-                f"{config.instance_type} instance",
-                f"{_price(hourly)} per hour",
+                _("{type} instance").format(type=config.instance_type),
+                _("{price} per hour").format(price=_price(hourly)),
                 hourly,
                 0.0 if stops else hourly * 24,
-                "" if not stops else "a stopped instance is not billed",
+                "" if not stops else _("a stopped instance is not billed"),
             )
         )
     lines.append(
         Line(
-            "public IPv4 address",
-            f"{_price(prices.PUBLIC_IPV4_HOUR)} per hour",
+            _("public IPv4 address"),
+            _("{price} per hour").format(price=_price(prices.PUBLIC_IPV4_HOUR)),
             prices.PUBLIC_IPV4_HOUR,
             0.0 if stops else prices.PUBLIC_IPV4_HOUR * 24,
-            "released when the instance stops" if stops else "",
+            _("released when the instance stops") if stops else "",
         )
     )
     volume_hour = ROOT_VOLUME_GIB * prices.GP3_GB_MONTH / prices.HOURS_PER_MONTH
     lines.append(
         Line(
-            f"{ROOT_VOLUME_GIB} GiB gp3 root volume",
-            f"{_price(prices.GP3_GB_MONTH)} per GB-month",
+            _("{size} GiB gp3 root volume").format(size=ROOT_VOLUME_GIB),
+            _("{price} per GB-month").format(price=_price(prices.GP3_GB_MONTH)),
             volume_hour,
             volume_hour * 24,
-            "kept while the instance is stopped",
+            _("kept while the instance is stopped"),
         )
     )
     lines.append(
         Line(
-            "Firehose ingestion",
-            f"{_price(prices.FIREHOSE_INGEST_GB)} per GB, records rounded up to 5 KB",
+            _("Firehose ingestion"),
+            _("{price} per GB, records rounded up to 5 KB").format(price=_price(prices.FIREHOSE_INGEST_GB)),
             traffic.billed_gb * prices.FIREHOSE_INGEST_GB,
             0.0,
-            f"{traffic.records:,.0f} records/h of {_size(traffic.record_bytes)} ({_packing(traffic)}): "
-            f"{traffic.billed_gb:.3f} GB/h billed for "
-            f"{_size(traffic.payload_gb * prices.GB)}/h sent",
+            _("{records} records/h of {size} ({packing}): {billed} GB/h billed for {sent}/h sent").format(
+                records=number(traffic.records, ",.0f"),
+                size=_size(traffic.record_bytes),
+                packing=_packing(traffic),
+                billed=number(traffic.billed_gb, ".3f"),
+                sent=_size(traffic.payload_gb * prices.GB),
+            ),
         )
     )
     if config.record_format == "parquet":
         lines.append(
             Line(
-                "Firehose conversion to Parquet",
-                f"{_price(prices.FIREHOSE_CONVERSION_GB)} per GB",
+                _("Firehose conversion to Parquet"),
+                _("{price} per GB").format(price=_price(prices.FIREHOSE_CONVERSION_GB)),
                 traffic.billed_gb * prices.FIREHOSE_CONVERSION_GB,
                 0.0,
-                "on the billed ingestion volume: an upper bound",
+                _("on the billed ingestion volume: an upper bound"),
             )
         )
     if config.partition_by != "none":
@@ -261,40 +269,48 @@ def estimate(config: LabConfig) -> Estimate:
     stored_gb = traffic.payload_gb * producing_hours
     lines.append(
         Line(
-            "S3 requests and storage",
-            f"{_price(prices.S3_PUT_PER_1000)} per 1,000 PUTs, {_price(prices.S3_GB_MONTH)} per GB-month",
+            _("S3 requests and storage"),
+            _("{put_price} per 1,000 PUTs, {storage_price} per GB-month").format(
+                put_price=_price(prices.S3_PUT_PER_1000), storage_price=_price(prices.S3_GB_MONTH)
+            ),
             traffic.objects * prices.S3_PUT_PER_1000 / 1000,
             stored_gb * prices.S3_GB_MONTH / prices.HOURS_PER_MONTH * 24,
-            f"{traffic.objects:,.0f} objects/h ({_flushes(config, traffic)}); {_size(stored_gb * prices.GB)} kept "
-            f"{config.data_retention_days} days",
+            _("{objects} objects/h ({flushes}); {size} kept {days} days").format(
+                objects=number(traffic.objects, ",.0f"),
+                flushes=_flushes(config, traffic),
+                size=_size(stored_gb * prices.GB),
+                days=config.data_retention_days,
+            ),
         )
     )
     flow_logs_hour = FLOW_LOG_BYTES_PER_HOUR / prices.GB * prices.LOGS_INGEST_GB
     lines.append(
         Line(
-            "CloudWatch Logs",
-            f"{_price(prices.LOGS_INGEST_GB)} per GB ingested",
+            _("CloudWatch Logs"),
+            _("{price} per GB ingested").format(price=_price(prices.LOGS_INGEST_GB)),
             flow_logs_hour,
             0.0 if stops else flow_logs_hour * 24,
-            f"VPC flow logs, {_size(FLOW_LOG_BYTES_PER_HOUR)}/h (an estimate); Firehose logs errors only",
+            _("VPC flow logs, {size}/h (an estimate); Firehose logs errors only").format(
+                size=_size(FLOW_LOG_BYTES_PER_HOUR)
+            ),
         )
     )
     lines.append(
         Line(
-            "CloudWatch dashboard",
-            f"{_price(prices.DASHBOARD_MONTH)} a month",
+            _("CloudWatch dashboard"),
+            _("{price} a month").format(price=_price(prices.DASHBOARD_MONTH)),
             0.0,
             0.0,
-            f"free as one of the account's first {prices.FREE_DASHBOARDS}",
+            _("free as one of the account's first {count}").format(count=prices.FREE_DASHBOARDS),
         )
     )
     lines.append(
         Line(
-            "Glue, Scheduler, Session Manager",
-            "free at this size",
+            _("Glue, Scheduler, Session Manager"),
+            _("free at this size"),
             0.0,
             0.0,
-            "one Glue table, one schedule run, no Session Manager logging",
+            _("one Glue table, one schedule run, no Session Manager logging"),
         )
     )
     return Estimate(
@@ -308,26 +324,30 @@ def partitioning_lines(config: LabConfig, traffic: Traffic) -> list[Line]:
     per event for: counted here as the whole hour the producer runs, a generous estimate, not a measurement."""
     return [
         Line(
-            "dynamic partitioning: data",
-            f"{_price(prices.FIREHOSE_PARTITIONED_GB)} per GB delivered",
+            _("dynamic partitioning: data"),
+            _("{price} per GB delivered").format(price=_price(prices.FIREHOSE_PARTITIONED_GB)),
             traffic.payload_gb * prices.FIREHOSE_PARTITIONED_GB,
             0.0,
-            f"the {_size(traffic.payload_gb * prices.GB)}/h of events it delivers",
+            _("the {size}/h of events it delivers").format(size=_size(traffic.payload_gb * prices.GB)),
         ),
         Line(
-            "dynamic partitioning: objects",
-            f"{_price(prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000)} per 1,000 objects",
+            _("dynamic partitioning: objects"),
+            _("{price} per 1,000 objects").format(price=_price(prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000)),
             traffic.objects * prices.FIREHOSE_PARTITIONED_OBJECTS_PER_1000 / 1000,
             0.0,
-            f"{traffic.objects:,.0f} objects/h ({_flushes(config, traffic)})",
+            _("{objects} objects/h ({flushes})").format(
+                objects=number(traffic.objects, ",.0f"), flushes=_flushes(config, traffic)
+            ),
         ),
         Line(
-            "dynamic partitioning: JQ",
-            f"{_price(prices.FIREHOSE_JQ_HOUR)} per JQ processing hour",
+            _("dynamic partitioning: JQ"),
+            _("{price} per JQ processing hour").format(price=_price(prices.FIREHOSE_JQ_HOUR)),
             prices.FIREHOSE_JQ_HOUR,
             0.0,
-            f"the JQ query that reads each event's {config.partition_by}, counted as running the whole hour: AWS "
-            "bills the time it runs and publishes no rate per event to reckon it by",
+            _(
+                "the JQ query that reads each event's {key}, counted as running the whole hour: AWS bills the time "
+                "it runs and publishes no rate per event to reckon it by"
+            ).format(key=config.partition_by),
         ),
     ]
 
@@ -342,77 +362,117 @@ def athena_query() -> float:
 
 def _packing(traffic: Traffic) -> str:
     if not traffic.packed:
-        return "one event per record, as a partitioned stream needs"
+        return _("one event per record, as a partitioned stream needs")
     linger = traffic.linger
     if linger.most == linger.least:
-        return f"the producer packs the events of each {linger.least:g} s"
-    return f"the producer packs the events of {linger.least:g} s, up to {linger.most:g} s while a record fills its 5 KB"
+        return _("the producer packs the events of each {seconds} s").format(seconds=number(linger.least, "g"))
+    return _("the producer packs the events of {least} s, up to {most} s while a record fills its 5 KB").format(
+        least=number(linger.least, "g"), most=number(linger.most, "g")
+    )
+
+
+def _dollars(amount: str) -> str:
+    """An amount already written as the language writes numbers, in US dollars: $0.0104 (Spanish: 0,0104 USD)."""
+    return _("${amount}").format(amount=amount)
 
 
 def _flushes(config: LabConfig, traffic: Traffic) -> str:
     """How the objects an hour come about: one per buffer flush, per partition."""
     if traffic.partitions == 1:
-        return "one PUT per buffer flush"
-    flushes = traffic.objects / traffic.partitions
-    return f"{traffic.partitions:.0f} {config.partition_by}s x {flushes:,.0f} buffer flushes, one PUT each"
+        return _("one PUT per buffer flush")
+    return _("{partitions} {key}s x {flushes} buffer flushes, one PUT each").format(
+        partitions=number(traffic.partitions, ".0f"),
+        key=config.partition_by,
+        flushes=number(traffic.objects / traffic.partitions, ",.0f"),
+    )
 
 
 def _price(amount: float) -> str:
     """A list price as AWS writes it: $3.00, $0.50, $0.0104."""
-    whole, fraction = f"{amount:.4f}".rstrip("0").split(".")
-    return f"${whole}.{fraction:0<2}"
+    fraction = f"{amount:.4f}".rstrip("0").split(".")[1]
+    return _dollars(number(amount, f".{max(2, len(fraction))}f"))
 
 
 def money(amount: float | None, decimals: int = 4) -> str:
     if amount is None:
         return "?"
     if amount == 0:
-        return "$0"
+        return _dollars("0")
     smallest = 10**-decimals
-    return f"< ${smallest:.{decimals}f}" if amount < smallest / 2 else f"${amount:.{decimals}f}"
+    if amount < smallest / 2:
+        return "< " + _dollars(number(smallest, f".{decimals}f"))
+    return _dollars(number(amount, f".{decimals}f"))
 
 
 def settings_line(config: LabConfig) -> str:
-    stops = "stops itself when done" if config.stop_when_done else "keeps running when done (stopWhenDone=false)"
-    expires = (
-        f"deletes itself {config.expires_after_hours} h after deploy"
-        if config.expires_after_hours
-        else "never deletes itself (expiresAfterHours=0)"
-    )
-    return (
-        f"{config.instance_type}, {config.producer_rate_per_second:,} events/s for {config.producer_minutes} min, "
-        f"{config.record_format}, buffer {config.buffer_size_mib} MiB or {config.buffer_interval_seconds} s; "
-        f"the instance {stops}; the lab {expires}"
+    if config.stop_when_done:
+        stops = _("stops itself when done")
+    else:
+        stops = _("keeps running when done (stopWhenDone=false)")
+    if config.expires_after_hours:
+        expires = _("deletes itself {hours} h after deploy").format(hours=config.expires_after_hours)
+    else:
+        expires = _("never deletes itself (expiresAfterHours=0)")
+    return _(
+        "{type}, {rate} events/s for {minutes} min, {format}, buffer {size} MiB or {interval} s; "
+        "the instance {stops}; the lab {expires}"
+    ).format(
+        type=config.instance_type,
+        rate=number(config.producer_rate_per_second, ","),
+        minutes=config.producer_minutes,
+        format=config.record_format,
+        size=config.buffer_size_mib,
+        interval=config.buffer_interval_seconds,
+        stops=stops,
+        expires=expires,
     )
 
 
 def after_heading(config: LabConfig) -> str:
     """What the lab is once the producer's run is over."""
-    return "once stopped" if config.stop_when_done else "after the run, instance up"
+    return _("once stopped") if config.stop_when_done else _("after the run, instance up")
 
 
 def totals(est: Estimate) -> list[str]:
     """The summary `make deploy` prints first."""
     config = est.config
-    unpriced = "" if est.priced else f" (without the {config.instance_type} instance: not in the price table)"
-    dashboards = f"if the account already has {prices.FREE_DASHBOARDS} other dashboards"
+    unpriced = ""
+    if not est.priced:
+        unpriced = _(" (without the {type} instance: not in the price table)").format(type=config.instance_type)
+    dashboards = _("if the account already has {count} other dashboards").format(count=prices.FREE_DASHBOARDS)
     lines = [
-        f"while the producer runs: {money(est.producing_total)} per hour{unpriced}",
-        f"{after_heading(config)}: {money(est.after_total)} per day{unpriced}",
+        _("while the producer runs: {amount} per hour{unpriced}").format(
+            amount=money(est.producing_total), unpriced=unpriced
+        ),
+        _("{after}: {amount} per day{unpriced}").format(
+            after=after_heading(config), amount=money(est.after_total), unpriced=unpriced
+        ),
     ]
     if est.forgotten_total is None:
         lines.append(
-            f"forgotten: it never expires, so {money(est.after_total)} per day until `make destroy` "
-            f"(+{money(est.dashboard_extra_hour * 24, 2)} a day {dashboards})"
+            _(
+                "forgotten: it never expires, so {amount} per day until `make destroy` (+{extra} a day {dashboards})"
+            ).format(
+                amount=money(est.after_total), extra=money(est.dashboard_extra_hour * 24, 2), dashboards=dashboards
+            )
         )
     else:
         hours = config.expires_after_hours
         produced = _hours(min(hours, est.producing_hours))
-        then = "stopped" if config.stop_when_done else "idling"
+        then = _("stopped") if config.stop_when_done else _("idling")
         lines.append(
-            f"forgotten (the worst case): {produced} producing, then {then} until the lab deletes "
-            f"itself {hours} h after deploy: {money(est.forgotten_total, 2)} in all{unpriced} "
-            f"(+{money(est.dashboard_extra_hour * hours, 2)} {dashboards})"
+            _(
+                "forgotten (the worst case): {produced} producing, then {then} until the lab deletes "
+                "itself {hours} h after deploy: {amount} in all{unpriced} (+{extra} {dashboards})"
+            ).format(
+                produced=produced,
+                then=then,
+                hours=hours,
+                amount=money(est.forgotten_total, 2),
+                unpriced=unpriced,
+                extra=money(est.dashboard_extra_hour * hours, 2),
+                dashboards=dashboards,
+            )
         )
     return lines
 
@@ -422,14 +482,22 @@ def notes(est: Estimate, *, details: bool = True) -> list[str]:
     config = est.config
     out = [f"{line.item}: {line.detail}" for line in est.lines if line.detail and details]
     out.append(
-        f"Athena: {money(athena_query(), 5)} per query on lab data ({prices.ATHENA_MIN_MB} MB minimum at "
-        f"{_price(prices.ATHENA_TB)} per TB), not in the totals; a query stops at 1 GiB scanned."
+        _(
+            "Athena: {amount} per query on lab data ({minimum} MB minimum at {price} per TB), not in the totals; "
+            "a query stops at 1 GiB scanned."
+        ).format(amount=money(athena_query(), 5), minimum=prices.ATHENA_MIN_MB, price=_price(prices.ATHENA_TB))
     )
-    out.append(f"producing: {BOOT_MINUTES} min to boot and install, then producerMinutes={config.producer_minutes}.")
+    out.append(
+        _("producing: {boot} min to boot and install, then producerMinutes={minutes}.").format(
+            boot=BOOT_MINUTES, minutes=config.producer_minutes
+        )
+    )
     if config.instance_type.startswith(("t3.", "t3a.", "t4g.")):
         out.append(
-            f"{config.instance_type} runs in unlimited mode: CPU above its baseline (not expected here) would "
-            f"add {_price(prices.T_UNLIMITED_VCPU_HOUR)} per vCPU-hour."
+            _(
+                "{type} runs in unlimited mode: CPU above its baseline (not expected here) would add {price} per "
+                "vCPU-hour."
+            ).format(type=config.instance_type, price=_price(prices.T_UNLIMITED_VCPU_HOUR))
         )
     return out
 
@@ -437,25 +505,35 @@ def notes(est: Estimate, *, details: bool = True) -> list[str]:
 def text(est: Estimate, region: str | None = None) -> list[str]:
     config = est.config
     lines = [
-        f"firehose-lab cost estimate for {config.lab_name}: {prices.PRICES_REGION} list prices "
-        f"({prices.PRICES_DATE}), US$",
+        _("firehose-lab cost estimate for {lab}: {region} list prices ({date}), US$").format(
+            lab=config.lab_name, region=prices.PRICES_REGION, date=prices.PRICES_DATE
+        ),
         f"  {settings_line(config)}",
     ]
     if region and region != prices.PRICES_REGION:
         lines.append(
-            f"  you deploy to {region}: these are {prices.PRICES_REGION} prices, {region}'s differ "
-            f"(see {prices.PRICING_PAGE})"
+            _("  you deploy to {region}: these are {prices_region} prices, {region}'s differ (see {page})").format(
+                region=region, prices_region=prices.PRICES_REGION, page=prices.PRICING_PAGE
+            )
         )
     width = max(len(line.item) for line in est.lines)
     after = after_heading(config)
+    producing, item, per_hour, per_day, price = (
+        _("while producing"),
+        _("item"),
+        _("per hour"),
+        _("per day"),
+        _("price"),
+    )
     lines += [
         "",
-        f"  {'':<{width}}  {'while producing':>15}  {after:>26}",
-        f"  {'item':<{width}}  {'per hour':>15}  {'per day':>26}  price",
+        f"  {'':<{width}}  {producing:>15}  {after:>26}",
+        f"  {item:<{width}}  {per_hour:>15}  {per_day:>26}  {price}",
     ]
     for line in est.lines:
         lines.append(f"  {line.item:<{width}}  {money(line.producing):>15}  {money(line.after):>26}  {line.price}")
-    lines.append(f"  {'total':<{width}}  {money(est.producing_total):>15}  {money(est.after_total):>26}")
+    total = _("total")
+    lines.append(f"  {total:<{width}}  {money(est.producing_total):>15}  {money(est.after_total):>26}")
     lines.append("")
     lines += [f"  {line}" for line in totals(est)]
     lines += [""] + [f"  {line}" for line in notes(est)]
@@ -484,8 +562,8 @@ def markdown(est: Estimate) -> list[str]:
 def _size(num_bytes: float) -> str:
     for unit, size in (("GB", prices.GB), ("MB", prices.MB), ("KB", 1024)):
         if num_bytes >= size:
-            return f"{num_bytes / size:.1f} {unit}"
-    return f"{num_bytes:.0f} bytes"
+            return f"{number(num_bytes / size, '.1f')} {unit}"
+    return f"{number(num_bytes, '.0f')} bytes"
 
 
 def _hours(hours: float) -> str:
@@ -496,8 +574,8 @@ def _hours(hours: float) -> str:
 def configure(parser: argparse.ArgumentParser) -> None:
     add_settings_option(parser)
     shape = parser.add_mutually_exclusive_group()
-    shape.add_argument("--summary", action="store_true", help="the totals only (what `make deploy` prints first)")
-    shape.add_argument("--markdown", action="store_true", help="the README's table (default settings there)")
+    shape.add_argument("--summary", action="store_true", help=_("the totals only (what `make deploy` prints first)"))
+    shape.add_argument("--markdown", action="store_true", help=_("the README's table (default settings there)"))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -505,14 +583,21 @@ def run(args: argparse.Namespace) -> int:
     est = estimate(config)
     region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if args.markdown:
-        lines = markdown(est)
+        with in_language(ENGLISH):  # the README's table, in the README's language
+            lines = markdown(estimate(config))
     elif args.summary:
         lines = [
-            f"firehose-lab: cost of {config.lab_name} ({prices.PRICES_REGION} list prices, `make cost` for each item):",
+            _("firehose-lab: cost of {lab} ({region} list prices, `make cost` for each item):").format(
+                lab=config.lab_name, region=prices.PRICES_REGION
+            ),
             *(f"  {line}" for line in totals(est)),
         ]
         if region and region != prices.PRICES_REGION:
-            lines.append(f"  (prices are for {prices.PRICES_REGION}; {region}'s differ)")
+            lines.append(
+                _("  (prices are for {prices_region}; {region}'s differ)").format(
+                    prices_region=prices.PRICES_REGION, region=region
+                )
+            )
     else:
         lines = text(est, region)
     print("\n".join(lines))

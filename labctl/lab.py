@@ -7,6 +7,8 @@ from urllib.parse import urlparse
 
 from botocore.exceptions import ClientError
 
+from labctl.i18n import _
+
 # Set by the offline lab (`make lab-local`) when its emulator's buffer clock runs faster than real time (0.1: a 60 s
 # interval passes in 6 s), so commands that reason about time (`make watch`) read the stream's hints at that speed.
 CLOCK_SCALE_ENV = "FIREHOSE_LAB_CLOCK_SCALE"
@@ -33,13 +35,18 @@ def find_lab(cloudformation, stack_name: str) -> Lab:
         stacks = cloudformation.describe_stacks(StackName=stack_name)["Stacks"]
     except ClientError as error:
         raise LabNotFound(
-            f"no deployed lab named {stack_name!r} ({error.response['Error']['Message']}); "
-            "run `make deploy` first, or pass -c labName=NAME"
+            _("no deployed lab named {name} ({problem}); run `make deploy` first, or pass -c labName=NAME").format(
+                name=repr(stack_name), problem=error.response["Error"]["Message"]
+            )
         ) from None
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stacks[0].get("Outputs", [])}
     missing = {"BucketName", "DeliveryStreamName", "DataPrefix"} - set(outputs)
     if missing:
-        raise LabNotFound(f"stack {stack_name!r} has no {', '.join(sorted(missing))} output: is it a firehose-lab?")
+        raise LabNotFound(
+            _("stack {name} has no {outputs} output: is it a firehose-lab?").format(
+                name=repr(stack_name), outputs=", ".join(sorted(missing))
+            )
+        )
     prefix = urlparse(outputs["DataPrefix"]).path.lstrip("/")
     return Lab(
         stack_name,

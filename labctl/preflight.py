@@ -15,10 +15,11 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 
 from lab_stack.names import BOOTSTRAP_STACK, DATABASE_OWNER_PARAMETER, database_name
+from labctl.i18n import N_, _
 from labctl.session import student_session
 from labctl.toolkit import CDK_CLI, add_settings_option, lab_config
 
-HOW_TO_SET = (
+HOW_TO_SET = N_(
     "set AWS_PROFILE (after `aws configure` or `aws configure sso`) or AWS_ACCESS_KEY_ID and "
     "AWS_SECRET_ACCESS_KEY, and AWS_REGION (e.g. AWS_REGION=us-east-1)"
 )
@@ -31,15 +32,19 @@ class PreflightError(Exception):
 def account_and_region(session: boto3.session.Session) -> tuple[str, str]:
     """The account the caller's credentials belong to, and the region to deploy to."""
     if session.get_credentials() is None:
-        raise PreflightError(f"no AWS credentials found: {HOW_TO_SET}")
+        raise PreflightError(_("no AWS credentials found: {how}").format(how=_(HOW_TO_SET)))
     if not session.region_name:
-        raise PreflightError(f"no AWS region set: {HOW_TO_SET}")
+        raise PreflightError(_("no AWS region set: {how}").format(how=_(HOW_TO_SET)))
     try:
         identity = session.client("sts").get_caller_identity()
     except ClientError as error:
-        raise PreflightError(f"AWS rejected the credentials ({error}): {HOW_TO_SET}") from None
+        raise PreflightError(
+            _("AWS rejected the credentials ({problem}): {how}").format(problem=error, how=_(HOW_TO_SET))
+        ) from None
     except BotoCoreError as error:
-        raise PreflightError(f"could not reach AWS to check the credentials: {error}") from None
+        raise PreflightError(
+            _("could not reach AWS to check the credentials: {problem}").format(problem=error)
+        ) from None
     return identity["Account"], session.region_name
 
 
@@ -66,19 +71,19 @@ def name_clash(glue, lab_name: str) -> str | None:
     owner = found.get("Parameters", {}).get(DATABASE_OWNER_PARAMETER)
     if owner == lab_name:
         return None  # this lab's own database: a re-deploy
-    whose = f"lab {owner!r}" if owner else "something other than a firehose-lab"
-    return (
-        f"invalid labName={lab_name!r}: its Glue database {database!r} already belongs to {whose} in this account "
+    whose = _("lab {owner}").format(owner=repr(owner)) if owner else _("something other than a firehose-lab")
+    return _(
+        "invalid labName={lab_name}: its Glue database {database} already belongs to {whose} in this account "
         "and region (Glue names are lowercase, so lab names that differ only in case share one); "
         "choose another labName"
-    )
+    ).format(lab_name=repr(lab_name), database=repr(database), whose=whose)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--bootstrap",
         action="store_true",
-        help="before deploy: bootstrap CDK when needed, and refuse a labName whose Glue database another lab has",
+        help=_("before deploy: bootstrap CDK when needed, and refuse a labName whose Glue database another lab has"),
     )
     add_settings_option(parser)
 
@@ -91,22 +96,31 @@ def run(args: argparse.Namespace) -> int:
     except (PreflightError, NoCredentialsError) as error:
         print(f"firehose-lab: {error}", file=sys.stderr)
         return 2
-    print(f"firehose-lab: using account {account}, region {region}", file=sys.stderr)
+    print(
+        _("firehose-lab: using account {account}, region {region}").format(account=account, region=region),
+        file=sys.stderr,
+    )
     if not args.bootstrap:
         return 0
     try:
         clash = name_clash(session.client("glue"), config.lab_name)
     except (BotoCoreError, ClientError) as error:
-        print(f"firehose-lab: could not check the lab's Glue database name: {error}", file=sys.stderr)
+        print(
+            _("firehose-lab: could not check the lab's Glue database name: {problem}").format(problem=error),
+            file=sys.stderr,
+        )
         return 2
     if clash:
         print(f"firehose-lab: {clash}", file=sys.stderr)
         return 2
     if not is_bootstrapped(session.client("cloudformation")):
         print(
-            f"firehose-lab: bootstrapping aws://{account}/{region} for CDK (once per account/region)", file=sys.stderr
+            _("firehose-lab: bootstrapping {environment} for CDK (once per account/region)").format(
+                environment=f"aws://{account}/{region}"
+            ),
+            file=sys.stderr,
         )
         if subprocess.run([str(CDK_CLI), "bootstrap", f"aws://{account}/{region}"], check=False).returncode:
-            print("firehose-lab: `cdk bootstrap` failed; see its output above", file=sys.stderr)
+            print(_("firehose-lab: `cdk bootstrap` failed; see its output above"), file=sys.stderr)
             return 3
     return 0

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from labctl.i18n import N_, _, ngettext, number
 from labctl.lab import find_lab
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, lab_config, positive_seconds
@@ -46,6 +47,7 @@ QUERY_ACTIONS = (
     "s3:ListMultipartUploadParts",
 )
 FINAL_STATES = ("SUCCEEDED", "FAILED", "CANCELLED")
+TIMED_OUT = N_("TIMED OUT")  # not Athena's: the query outlived --timeout and was stopped (translated when shown)
 NUMERIC_TYPES = ("tinyint", "smallint", "integer", "bigint", "real", "double", "decimal")
 NULL = "NULL"
 
@@ -100,9 +102,8 @@ def run_query(
             left = timeout - (clock() - started)
             if left <= 0:
                 athena.stop_query_execution(QueryExecutionId=query_id)
-                return QueryResult(
-                    query_id, "TIMED OUT", f"still {state} after {timeout:g}s; stopped", seconds=clock() - started
-                )
+                reason = _("still {state} after {seconds}s; stopped").format(state=state, seconds=number(timeout, "g"))
+                return QueryResult(query_id, TIMED_OUT, reason, seconds=clock() - started)
             sleep(min(pause, left))  # the last look comes at the timeout, not up to a pause after it
             pause = min(pause * 2, 2.0)
     except KeyboardInterrupt:
@@ -139,29 +140,41 @@ def table_lines(columns: list[tuple[str, str]], rows: list[list[str | None]]) ->
 
 
 def summary(result: QueryResult) -> str:
+    """One line: how the query ended and why, or its rows, bytes scanned and time. Athena's states (FAILED) and reasons
+    are Athena's words, kept as Athena says them."""
     if result.state != "SUCCEEDED":
-        return f"query {result.state}: {result.reason or 'no reason given'} (query id {result.query_id})"
-    rows = f"{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}"
-    return f"{rows}, {result.scanned_bytes:,} bytes scanned, {result.seconds:.1f}s (query id {result.query_id})"
+        state = _(TIMED_OUT) if result.state == TIMED_OUT else result.state
+        return _("query {state}: {reason} (query id {id})").format(
+            state=state, reason=result.reason or _("no reason given"), id=result.query_id
+        )
+    rows = ngettext("{count} row", "{count} rows", len(result.rows)).format(count=number(len(result.rows)))
+    return _("{rows}, {scanned} bytes scanned, {seconds}s (query id {id})").format(
+        rows=rows,
+        scanned=number(result.scanned_bytes, ","),
+        seconds=number(result.seconds, ".1f"),
+        id=result.query_id,
+    )
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "name",
         nargs="?",
-        help="saved query to run, by its name (e.g. 'top tickers'); without it "
-        "and without --sql the saved queries are listed",
+        help=_(
+            "saved query to run, by its name (e.g. 'top tickers'); without it "
+            "and without --sql the saved queries are listed"
+        ),
     )
-    parser.add_argument("--sql", help="SQL to run instead, in the lab's database (Athena's SQL: Trino)")
-    add_settings_option(parser, "; labName says which lab to query")
+    parser.add_argument("--sql", help=_("SQL to run instead, in the lab's database (Athena's SQL: Trino)"))
+    add_settings_option(parser, _("; labName says which lab to query"))
     parser.add_argument(
-        "--timeout", type=positive_seconds, default=120.0, help="seconds to wait for the query (default 120)"
+        "--timeout", type=positive_seconds, default=120.0, help=_("seconds to wait for the query (default 120)")
     )
 
 
 def run(args: argparse.Namespace) -> int:
     if args.name and args.sql:
-        print("query: give a saved query's name or --sql, not both", file=sys.stderr)
+        print(_("query: give a saved query's name or --sql, not both"), file=sys.stderr)
         return 2
     stack_name = lab_config(args.context).lab_name  # a bad setting: one line, exit 2 (__main__)
     session = student_session()
@@ -171,7 +184,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"query: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("query: interrupted; the query was stopped", file=sys.stderr)
+        print(_("query: interrupted; the query was stopped"), file=sys.stderr)
         return 130
 
 
@@ -179,8 +192,10 @@ def _query(session, stack_name: str, args: argparse.Namespace) -> int:
     lab = find_lab(session.client("cloudformation"), stack_name)
     if not lab.workgroup or not lab.events_table:
         raise QueryError(
-            f"stack {stack_name!r} has no AthenaWorkgroup/EventsTable output: deploy this version of "
-            "the lab first (`make deploy`)"
+            _(
+                "stack {name} has no AthenaWorkgroup/EventsTable output: deploy this version of the lab first "
+                "(`make deploy`)"
+            ).format(name=repr(stack_name))
         )
     athena = session.client("athena")
     database = lab.events_table.split(".")[0]
@@ -189,15 +204,20 @@ def _query(session, stack_name: str, args: argparse.Namespace) -> int:
     else:
         queries = saved_queries(athena, lab.workgroup)
         if not args.name:
-            print(f'saved queries in workgroup {lab.workgroup} (run one: make query QUERY="<name>"):')
+            print(
+                _('saved queries in workgroup {workgroup} (run one: make query QUERY="<name>"):').format(
+                    workgroup=lab.workgroup
+                )
+            )
             for name, query in sorted(queries.items()):
                 print(f"  {name}: {query.get('Description', '')}")
             return 0
         chosen = {name.lower(): query for name, query in queries.items()}.get(args.name.strip().lower())
         if chosen is None:
             raise QueryError(
-                f"no saved query {args.name!r} in workgroup {lab.workgroup}; saved: "
-                f"{', '.join(sorted(queries)) or 'none'}"
+                _("no saved query {name} in workgroup {workgroup}; saved: {saved}").format(
+                    name=repr(args.name), workgroup=lab.workgroup, saved=", ".join(sorted(queries)) or _("none")
+                )
             )
         sql, database = chosen["QueryString"], chosen.get("Database") or database
         print(f"-- {chosen['Name']}: {chosen.get('Description', '')}\n{sql}\n", file=sys.stderr)

@@ -15,6 +15,7 @@ from typing import Any
 
 import boto3
 
+from labctl.i18n import _
 from producer import aws_settings
 
 
@@ -22,8 +23,12 @@ class NotAnAwsAnswer(Exception):
     """An endpoint answered a call with a web page; str() is one line: the endpoint, the HTTP status, the call."""
 
     def __init__(self, status: int, operation: str) -> None:
-        endpoint = os.environ.get("AWS_ENDPOINT_URL", "the AWS endpoint")
-        super().__init__(f"{endpoint} answered HTTP {status} to {operation} with a web page, not an AWS answer")
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") or _("the AWS endpoint")
+        super().__init__(
+            _("{endpoint} answered HTTP {status} to {operation} with a web page, not an AWS answer").format(
+                endpoint=endpoint, status=status, operation=operation
+            )
+        )
 
 
 def _refuse_web_pages(operation_model: Any, response_dict: dict, **_: Any) -> None:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
+from labctl.i18n import _, number
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, lab_config
 
@@ -56,57 +57,75 @@ class LabStatus:
 
     def producer(self) -> str:
         if self.instance_state is None or self.instance_state in ("terminated", "shutting-down"):
-            return "gone (no instance)"
+            return _("gone (no instance)")
         if self.instance_state in ("stopped", "stopping"):
-            return "stopped (its instance is stopped)"
+            return _("stopped (its instance is stopped)")
         if self.instance_state == "pending":
-            return "not started yet (its instance is booting)"
+            return _("not started yet (its instance is booting)")
         if self.records_recently:
-            return f"sending: {self.records_recently:,} records reached the stream in the last {_span(PRODUCER_WINDOW)}"
-        return (
-            f"not sending: no records in the last {_span(PRODUCER_WINDOW)} (still installing after boot, its "
+            return _("sending: {records} records reached the stream in the last {span}").format(
+                records=number(self.records_recently, ","), span=_span(PRODUCER_WINDOW)
+            )
+        return _(
+            "not sending: no records in the last {span} (still installing after boot, its "
             "run is over, or it was stopped on the instance)"
-        )
+        ).format(span=_span(PRODUCER_WINDOW))
 
     def lines(self, now: datetime) -> list[str]:
+        lab = _("lab {name} ({region})").format(name=self.stack_name, region=self.region)
         if not self.deployed:
             if self.deleted:
-                when = f" at {_utc(self.deleted_at)}" if self.deleted_at else ""
-                return [f"lab {self.stack_name} ({self.region}): gone (stack deleted{when}: expired or destroyed)"]
-            return [f"lab {self.stack_name} ({self.region}): not deployed (never, or deleted over 90 days ago)"]
-        lines = [f"lab {self.stack_name} ({self.region}): stack {self.stack_status}"]
+                if self.deleted_at:
+                    gone = _("gone (stack deleted at {time}: expired or destroyed)").format(time=_utc(self.deleted_at))
+                else:
+                    gone = _("gone (stack deleted: expired or destroyed)")
+                return [f"{lab}: {gone}"]
+            return [_("{lab}: not deployed (never, or deleted over 90 days ago)").format(lab=lab)]
+        lines = [_("{lab}: stack {status}").format(lab=lab, status=self.stack_status)]
         instance = self.outputs.get("InstanceId", "?")
         if self.instance_state is None:
-            lines.append(f"  instance {instance}: gone")
+            lines.append(_("  instance {instance}: gone").format(instance=instance))
         else:
-            detail = [self.instance_type or "", f"public IP {self.public_ip}" if self.public_ip else "no public IP"]
+            public_ip = _("public IP {ip}").format(ip=self.public_ip) if self.public_ip else _("no public IP")
+            detail = [self.instance_type or "", public_ip]
             if self.instance_state == "running" and self.launched_at:
-                detail.insert(0, f"since {_utc(self.launched_at)}")
+                detail.insert(0, _("since {time}").format(time=_utc(self.launched_at)))
             if self.instance_state != "running" and self.state_reason:
                 detail.append(self.state_reason)
-            lines.append(f"  instance {instance}: {self.instance_state} ({', '.join(d for d in detail if d)})")
-        lines.append(f"  producer: {self.producer()}")
-        stops = self.outputs.get("StopWhenDone")
-        if stops is not None:
             lines.append(
-                "  when the producer is done: "
-                + (
-                    "the instance stops itself (stopWhenDone)"
-                    if stops == "true"
-                    else "the instance keeps running (stopWhenDone=false): `make destroy` when you are done"
+                _("  instance {instance}: {state} ({detail})").format(
+                    instance=instance, state=self.instance_state, detail=", ".join(d for d in detail if d)
                 )
             )
-        lines.append(f"  expires: {self._expiry(now)}")
+        lines.append(_("  producer: {producer}").format(producer=self.producer()))
+        stops = self.outputs.get("StopWhenDone")
+        if stops is not None:
+            if stops == "true":
+                lines.append(_("  when the producer is done: the instance stops itself (stopWhenDone)"))
+            else:
+                lines.append(
+                    _(
+                        "  when the producer is done: the instance keeps running (stopWhenDone=false): "
+                        "`make destroy` when you are done"
+                    )
+                )
+        lines.append(_("  expires: {expiry}").format(expiry=self._expiry(now)))
         return lines
 
     def _expiry(self, now: datetime) -> str:
         expires = self.expires_at
         if expires is None:
-            return "never (expiresAfterHours=0): the lab lives until `make destroy`"
+            return _("never (expiresAfterHours=0): the lab lives until `make destroy`")
         left = expires - now
-        when = f"in {_span(left)}" if left > timedelta(0) else f"{_span(-left)} ago: deletion under way or failed"
-        schedule = "" if self.schedule_state == "ENABLED" else f"; its schedule is {self.schedule_state}!"
-        return f"{_utc(expires)} ({when}), the stack deletes itself{schedule}"
+        if left > timedelta(0):
+            when = _("in {span}").format(span=_span(left))
+        else:
+            when = _("{span} ago: deletion under way or failed").format(span=_span(-left))
+        if self.schedule_state == "ENABLED":
+            return _("{time} ({when}), the stack deletes itself").format(time=_utc(expires), when=when)
+        return _("{time} ({when}), the stack deletes itself; its schedule is {state}!").format(
+            time=_utc(expires), when=when, state=self.schedule_state
+        )
 
 
 def lab_status(*, cloudformation, ec2, cloudwatch, scheduler, stack_name: str, region: str) -> LabStatus:
@@ -190,7 +209,7 @@ def _span(delta: timedelta) -> str:
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_settings_option(parser, "; labName says which lab")
+    add_settings_option(parser, _("; labName says which lab"))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from lab_stack.config import LabConfig
+from labctl.i18n import _
+from producer.i18n import argparse_words
 
 ROOT = Path(__file__).resolve().parent.parent
 CDK_CLI = ROOT / "node_modules" / ".bin" / "cdk"
@@ -42,19 +44,21 @@ def positive_seconds(text: str) -> float:
     except ValueError:
         value = math.nan
     if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
+        raise argparse.ArgumentTypeError(_("must be a positive number of seconds, got {text}").format(text=repr(text)))
     return value
 
 
 def settings_hint(argparse_message: str) -> str:
-    """argparse's complaint, and for a setting given without -c (`ARGS="format=parquet"`), how to give it."""
+    """argparse's complaint in the student's language, and for a setting given without -c (`ARGS="format=parquet"`),
+    how to give it."""
+    said = argparse_words(argparse_message)
     if not argparse_message.startswith("unrecognized arguments: "):
-        return argparse_message
+        return said
     settings = [arg for arg in argparse_message.split(": ", 1)[1].split() if "=" in arg and not arg.startswith("-")]
     if not settings:
-        return argparse_message
+        return said
     with_c = " ".join(f"-c {setting}" for setting in settings)
-    return f'{argparse_message}: a setting goes after -c, as in ARGS="{with_c}"'
+    return _('{problem}: a setting goes after -c, as in ARGS="{with_c}"').format(problem=said, with_c=with_c)
 
 
 def add_settings_option(parser: argparse.ArgumentParser, purpose: str = "") -> None:
@@ -65,5 +69,5 @@ def add_settings_option(parser: argparse.ArgumentParser, purpose: str = "") -> N
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help=f"lab settings as for cdk deploy (the same ARGS){purpose}",
+        help=_("lab settings as for cdk deploy (the same ARGS)") + purpose,
     )

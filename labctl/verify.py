@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from labctl.delivered import event_time, read_object
+from labctl.i18n import _, ngettext, number
 from labctl.lab import Lab, find_lab
 from labctl.session import student_session
 from labctl.text import counted
@@ -97,8 +98,8 @@ def histogram(values: list, bins: int = 8, width: int = 40) -> list:
     counts = Counter(min(bins - 1, int((value - low) / step)) for value in values)
     peak = max(counts.values())
     return [
-        f"  {low + i * step:7.1f}s – {low + (i + 1) * step:7.1f}s | "
-        f"{'#' * round(width * counts[i] / peak):<{width}} {counts[i]}"
+        f"  {number(low + i * step, '.1f'):>7}s – {number(low + (i + 1) * step, '.1f'):>7}s | "
+        f"{'#' * round(width * counts[i] / peak):<{width}} {number(counts[i])}"
         for i in range(bins)
     ]
 
@@ -108,18 +109,35 @@ def report(sent: int, findings: Findings) -> tuple:
     found = len(findings.arrivals)
     lost = sent - found
     duplicated = sum(n - 1 for n in findings.arrivals.values())
+    # English says "(1 objects read)" (the guides quote the line as printed); Spanish agrees with the count.
     lines = [
-        f"verify {findings.run_id}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} "
-        f"({findings.objects_read} objects read)"
+        ngettext(
+            "verify {run}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} ({objects} objects read)",
+            "verify {run}: sent {sent}, found {found}, lost {lost}, duplicated {duplicated} ({objects} objects read)",
+            findings.objects_read,
+        ).format(
+            run=findings.run_id,
+            sent=number(sent),
+            found=number(found),
+            lost=number(lost),
+            duplicated=number(duplicated),
+            objects=number(findings.objects_read),
+        )
     ]
     if findings.foreign_lines:
         lines.append(
-            f"skipped {findings.foreign_lines} lines that are not JSON events (something else wrote them to the stream)"
+            _("skipped {count} lines that are not JSON events (something else wrote them to the stream)").format(
+                count=number(findings.foreign_lines)
+            )
         )
     if findings.latencies:
         lat = findings.latencies
         lines.append(
-            f"delivery latency: p50 {percentile(lat, 0.5):.1f}s, p95 {percentile(lat, 0.95):.1f}s, max {max(lat):.1f}s"
+            _("delivery latency: p50 {p50}s, p95 {p95}s, max {max}s").format(
+                p50=number(percentile(lat, 0.5), ".1f"),
+                p95=number(percentile(lat, 0.95), ".1f"),
+                max=number(max(lat), ".1f"),
+            )
         )
         lines.extend(histogram(lat))
     return lines, lost
@@ -142,7 +160,12 @@ def verify(
     run_id = uuid.uuid4().hex
     started = datetime.now(UTC).replace(microsecond=0)
     print(
-        f"verify {run_id}: sending {counted(count, 'event')} to {lab.stream}, reading s3://{lab.bucket}/{lab.data_prefix}",
+        _("verify {run}: sending {events} to {stream}, reading {location}").format(
+            run=run_id,
+            events=counted(count, "{count} event", "{count} events"),
+            stream=lab.stream,
+            location=f"s3://{lab.bucket}/{lab.data_prefix}",
+        ),
         file=out,
     )
     result = send_events(
@@ -150,7 +173,11 @@ def verify(
     )
     if not result.ok:
         print(
-            f"verify {run_id}: Firehose did not accept {counted(result.events_failed, 'event')}: {result.failures}",
+            _("verify {run}: Firehose did not accept {events}: {failures}").format(
+                run=run_id,
+                events=counted(result.events_failed, "{count} event", "{count} events"),
+                failures=result.failures,
+            ),
             file=out,
         )
         return 1
@@ -165,17 +192,27 @@ def verify(
     for line in lines:
         print(line, file=out)
     if lost:
-        print(f"verify {run_id}: {counted(lost, 'event')} not found in S3 after {timeout:.0f}s", file=out)
+        print(
+            _("verify {run}: {events} not found in S3 after {seconds}s").format(
+                run=run_id,
+                events=counted(lost, "{count} event", "{count} events"),
+                seconds=number(timeout, ".0f"),
+            ),
+            file=out,
+        )
     return 1 if lost else 0
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_settings_option(parser, "; labName says which lab to verify")
+    add_settings_option(parser, _("; labName says which lab to verify"))
     parser.add_argument(
-        "--count", type=_event_count, default=1000, help=f"tagged events to send (default 1000, at most {MAX_EVENTS:,})"
+        "--count",
+        type=_event_count,
+        default=1000,
+        help=_("tagged events to send (default 1000, at most {limit})").format(limit=number(MAX_EVENTS, ",")),
     )
     parser.add_argument(
-        "--timeout", type=positive_seconds, default=300.0, help="seconds to wait for delivery (default 300)"
+        "--timeout", type=positive_seconds, default=300.0, help=_("seconds to wait for delivery (default 300)")
     )
     parser.add_argument("--poll-seconds", type=positive_seconds, default=5.0, help=argparse.SUPPRESS)
 
@@ -192,7 +229,11 @@ def _event_count(text: str) -> int:
     except ValueError:
         value = 0
     if not 1 <= value <= MAX_EVENTS:
-        raise argparse.ArgumentTypeError(f"must be a whole number of events from 1 to {MAX_EVENTS:,}, got {text!r}")
+        raise argparse.ArgumentTypeError(
+            _("must be a whole number of events from 1 to {limit}, got {text}").format(
+                limit=number(MAX_EVENTS, ","), text=repr(text)
+            )
+        )
     return value
 
 

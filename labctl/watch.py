@@ -37,6 +37,7 @@ from labctl.buffering import (
     sparkline,
     why,
 )
+from labctl.i18n import _, number
 from labctl.lab import CLOCK_SCALE_ENV, Lab, find_lab
 from labctl.session import student_session
 from labctl.text import counted
@@ -108,23 +109,24 @@ def header(watch: Watch) -> str:
     hints = watch.hints
     clock = ""
     if hints.clock_scale != 1:
-        clock = (
-            f"; the emulator's buffer clock runs x{hints.clock_scale:g}, "
-            f"so the interval is {seconds(hints.interval_seconds)} here"
+        clock = _("; the emulator's buffer clock runs x{scale}, so the interval is {interval} here").format(
+            scale=number(hints.clock_scale, "g"), interval=seconds(hints.interval_seconds)
         )
     interval = hints.interval_seconds / hints.clock_scale
-    partitions = ", one buffer per partition" if hints.per_partition else ""
-    return (
-        f"watching {watch.lab.stack_name}: {watch.lab.stream} -> s3://{watch.lab.bucket}/{watch.lab.data_prefix}\n"
-        f"buffering hints: {human_bytes(hints.size_bytes)} or {interval:g} s, whichever comes first"
-        f"{partitions}{clock}"
+    partitions = _(", one buffer per partition") if hints.per_partition else ""
+    watching = _("watching {lab}: {stream} -> {location}").format(
+        lab=watch.lab.stack_name, stream=watch.lab.stream, location=f"s3://{watch.lab.bucket}/{watch.lab.data_prefix}"
     )
+    hinted = _("buffering hints: {size} or {interval} s, whichever comes first").format(
+        size=human_bytes(hints.size_bytes), interval=number(interval, "g")
+    )
+    return f"{watching}\n{hinted}{partitions}{clock}"
 
 
 def events_text(delivery: Delivery) -> str:
-    text = counted(delivery.events, "event")
+    text = counted(delivery.events, "{count} event", "{count} events")
     if delivery.foreign_lines:
-        text += f" +{delivery.foreign_lines} not JSON"
+        text += " " + _("+{count} not JSON").format(count=number(delivery.foreign_lines))
     return text
 
 
@@ -132,11 +134,11 @@ def rate_figure(rate: float | None) -> str:
     """A rate as the table shows it: one decimal below 10 a second, none above, `-` when unknown."""
     if rate is None:
         return "-"
-    return f"{rate:,.1f}" if rate < 10 else f"{rate:,.0f}"
+    return number(rate, ",.1f") if rate < 10 else number(rate, ",.0f")
 
 
 def rate_text(rate: float | None) -> str:
-    return f"{rate_figure(rate)} events/s"
+    return _("{rate} events/s").format(rate=rate_figure(rate))
 
 
 def arrival_rate(watch: Watch) -> float | None:
@@ -151,10 +153,10 @@ def arrival_rate(watch: Watch) -> float | None:
 def line(delivery: Delivery, hints: BufferingHints) -> str:
     """One object, as printed when not on a terminal."""
     landed = datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S")
+    flush = _("flush: {reason} ({why})").format(reason=_(delivery.reason), why=why(delivery, hints))
     return (
         f"{landed}  {human_bytes(delivery.stored_bytes):>9}  {events_text(delivery)}  "
-        f"{rate_text(delivery.arrival_rate)}  "
-        f"flush: {delivery.reason} ({why(delivery, hints)})  {delivery.key}"
+        f"{rate_text(delivery.arrival_rate)}  {flush}  {delivery.key}"
     )
 
 
@@ -164,31 +166,50 @@ def charts(deliveries: list[Delivery], hints: BufferingHints) -> list[str]:
         return []
     sizes = [d.data_bytes if d.data_bytes is not None else d.stored_bytes for d in recent]
     gaps = [d.waited or 0.0 for d in recent]
+    size_chart = sparkline(sizes, max(max(sizes), hints.size_bytes))
+    gap_chart = sparkline(gaps, max(max(gaps), hints.interval_seconds))
     return [
-        f"sizes  {sparkline(sizes, max(max(sizes), hints.size_bytes)):<{CHART_WIDTH}}  "
-        f"largest {human_bytes(max(sizes))}, size hint {human_bytes(hints.size_bytes)}",
-        f"gaps   {sparkline(gaps, max(max(gaps), hints.interval_seconds)):<{CHART_WIDTH}}  "
-        f"longest {seconds(max(gaps))}, interval {seconds(hints.interval_seconds)}",
+        _("sizes  {chart}  largest {largest}, size hint {hint}").format(
+            chart=f"{size_chart:<{CHART_WIDTH}}", largest=human_bytes(max(sizes)), hint=human_bytes(hints.size_bytes)
+        ),
+        _("gaps   {chart}  longest {longest}, interval {interval}").format(
+            chart=f"{gap_chart:<{CHART_WIDTH}}", longest=seconds(max(gaps)), interval=seconds(hints.interval_seconds)
+        ),
     ]
 
 
 def status(watch: Watch, now: float) -> list[str]:
     """Rate, time since the last flush and until the next expected one."""
     if not watch.shown:
-        return [f"no object yet: the first lands about {seconds(watch.hints.interval_seconds)} after the first record"]
+        return [
+            _("no object yet: the first lands about {interval} after the first record").format(
+                interval=seconds(watch.hints.interval_seconds)
+            )
+        ]
     last = watch.shown[-1]
-    buffers = " (all buffers added up)" if watch.hints.per_partition else ""
+    buffers = _(" (all buffers added up)") if watch.hints.per_partition else ""
     lines = [
-        f"arriving        {rate_text(arrival_rate(watch))} into the stream{buffers}: events over the time "
-        "each buffer was open",
-        f"last flush      {seconds(max(0.0, now - last.landed_at))} ago ({last.reason})",
+        _("arriving        {rate} into the stream{buffers}: events over the time each buffer was open").format(
+            rate=rate_text(arrival_rate(watch)), buffers=buffers
+        ),
+        _("last flush      {time} ago ({reason})").format(
+            time=seconds(max(0.0, now - last.landed_at)), reason=_(last.reason)
+        ),
     ]
     expected = next_flush(last, now, watch.hints)
-    rate = f", data at {human_bytes(expected.bytes_per_second)}/s" if expected.bytes_per_second else ""
+    rate = ""
+    if expected.bytes_per_second:
+        rate = _(", data at {rate}/s").format(rate=human_bytes(expected.bytes_per_second))
     if expected.in_seconds > 0:
-        lines.append(f"next flush      in ~{seconds(expected.in_seconds)} ({expected.reason}{rate})")
+        lines.append(
+            _("next flush      in ~{time} ({reason}{rate})").format(
+                time=seconds(expected.in_seconds), reason=_(expected.reason), rate=rate
+            )
+        )
     else:
-        lines.append(f"next flush      due ({expected.reason}{rate}), once data comes in")
+        lines.append(
+            _("next flush      due ({reason}{rate}), once data comes in").format(reason=_(expected.reason), rate=rate)
+        )
     return lines
 
 
@@ -197,22 +218,34 @@ def summary(watch: Watch, now: float, with_objects: bool) -> list[str]:
     new = watch.new
     took = seconds(now - watch.started_at)
     if not new:
-        lines = [f"watched {took}: no new object (the interval is {seconds(watch.hints.interval_seconds)})"]
+        lines = [
+            _("watched {took}: no new object (the interval is {interval})").format(
+                took=took, interval=seconds(watch.hints.interval_seconds)
+            )
+        ]
     else:
         total = sum(d.data_bytes if d.data_bytes is not None else d.stored_bytes for d in new)
         lines = [
-            f"watched {took}: {counted(len(new), 'new object')}, {human_bytes(total)}, "
-            f"{counted(sum(d.events for d in new), 'event')}"
+            _("watched {took}: {objects}, {size}, {events}").format(
+                took=took,
+                objects=counted(len(new), "{count} new object", "{count} new objects"),
+                size=human_bytes(total),
+                events=counted(sum(d.events for d in new), "{count} event", "{count} events"),
+            )
         ]
         for reason, (flushed, meaning) in REASONS.items():
             count = sum(d.reason == reason for d in new)
             if count:
-                lines.append(f"  {flushed}: {counted(count, 'object')} ({meaning})")
+                objects = counted(count, "{count} object", "{count} objects")
+                flushed, meaning = _(flushed), _(meaning)
+                lines.append(f"  {flushed}: {objects} ({meaning})")
         foreign = [d for d in new if d.foreign_lines]
         if foreign:
             lines.append(
-                f"  not JSON events: {sum(d.foreign_lines for d in foreign)} line(s) in {len(foreign)} "
-                "object(s): a record sent without its newline runs into the next one"
+                _(
+                    "  not JSON events: {lines} line(s) in {objects} object(s): a record sent without its newline "
+                    "runs into the next one"
+                ).format(lines=number(sum(d.foreign_lines for d in foreign)), objects=number(len(foreign)))
             )
         if with_objects:
             lines.extend(f"  {line(delivery, watch.hints)}" for delivery in new[-TABLE_ROWS:])
@@ -233,13 +266,13 @@ class PlainView:
     def show(self, watch: Watch, arrived: list[Delivery], before: bool = False) -> None:
         if before:
             if arrived:
-                print(f"already there (the last {len(arrived)}):", file=self.out)
+                print(_("already there (the last {count}):").format(count=number(len(arrived))), file=self.out)
             for delivery in arrived:
                 print(f"  {line(delivery, watch.hints)}", file=self.out)
-            print("waiting for new objects (Ctrl-C to stop)", file=self.out, flush=True)
+            print(_("waiting for new objects (Ctrl-C to stop)"), file=self.out, flush=True)
             return
         for delivery in arrived:
-            print(f"new {line(delivery, watch.hints)}", file=self.out, flush=True)
+            print(_("new {object}").format(object=line(delivery, watch.hints)), file=self.out, flush=True)
 
     def end(self, watch: Watch) -> None:
         print("\n".join(summary(watch, watch.clock(), with_objects=False)), file=self.out, flush=True)
@@ -277,29 +310,29 @@ class LiveView:
 
         table = Table(box=None, header_style="bold", pad_edge=False)
         for column, justify in (
-            ("landed", "left"),
-            ("size", "right"),
-            ("events", "right"),
-            ("not JSON", "right"),
-            ("events/s", "right"),
-            ("flush", "left"),
-            ("why", "left"),
+            (_("landed"), "left"),
+            (_("size"), "right"),
+            (_("events"), "right"),
+            (_("not JSON"), "right"),
+            (_("events/s"), "right"),
+            (_("flush"), "left"),
+            (_("why"), "left"),
         ):
             table.add_column(column, justify=justify, no_wrap=True)
         # rich squeezes no-wrap columns to nothing when a row is too wide: the object's name gets only what is left.
         room = self.console.width - FIXED_COLUMNS_WIDTH
         if room >= 12:
-            table.add_column("object", no_wrap=True)
+            table.add_column(_("object"), no_wrap=True)
         new_keys = {delivery.key for delivery in watch.new}
         for delivery in watch.shown[-TABLE_ROWS:]:
             rate = delivery.arrival_rate
             cells = (
                 datetime.fromtimestamp(delivery.landed_at).strftime("%H:%M:%S"),
                 human_bytes(delivery.stored_bytes),
-                f"{delivery.events:,}",
-                f"{delivery.foreign_lines:,}" if delivery.foreign_lines else "",
+                number(delivery.events, ","),
+                number(delivery.foreign_lines, ",") if delivery.foreign_lines else "",
                 rate_figure(rate),
-                Text(delivery.reason, style="bold green" if delivery.reason == SIZE else "bold cyan"),
+                Text(_(delivery.reason), style="bold green" if delivery.reason == SIZE else "bold cyan"),
                 why(delivery, watch.hints),
                 _tail(delivery.key.rsplit("/", 1)[-1], room),
             )
@@ -307,7 +340,11 @@ class LiveView:
         now = watch.clock()
         lines = [header(watch), ""]
         lines += status(watch, now) + [""] + charts(watch.shown, watch.hints)
-        lines.append(f"{len(watch.new)} new object(s) in {seconds(now - watch.started_at)}; Ctrl-C to stop")
+        lines.append(
+            _("{count} new object(s) in {took}; Ctrl-C to stop").format(
+                count=number(len(watch.new)), took=seconds(now - watch.started_at)
+            )
+        )
         return Group(table, Text("\n".join(lines)))
 
 
@@ -339,18 +376,20 @@ def watch_lab(*, watch: Watch, view, objects: int, poll_seconds: float, refresh_
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    add_settings_option(parser, "; labName says which lab to watch")
+    add_settings_option(parser, _("; labName says which lab to watch"))
     parser.add_argument(
-        "--objects", type=int, default=0, metavar="N", help="stop after N new objects (default 0: until Ctrl-C)"
+        "--objects", type=int, default=0, metavar="N", help=_("stop after N new objects (default 0: until Ctrl-C)")
     )
-    parser.add_argument("--poll-seconds", type=float, default=2.0, help="how often to list the bucket (default 2)")
-    parser.add_argument("--plain", action="store_true", help="print one line per object even on a terminal")
+    parser.add_argument("--poll-seconds", type=float, default=2.0, help=_("how often to list the bucket (default 2)"))
+    parser.add_argument("--plain", action="store_true", help=_("print one line per object even on a terminal"))
     parser.add_argument(
         "--clock-scale",
         type=float,
         default=None,
-        help=f"how fast the offline lab's buffer clock runs (default: ${CLOCK_SCALE_ENV}, set by make lab-local, "
-        "else 1 = real time, as on AWS)",
+        help=_(
+            "how fast the offline lab's buffer clock runs (default: ${variable}, set by make lab-local, "
+            "else 1 = real time, as on AWS)"
+        ).format(variable=CLOCK_SCALE_ENV),
     )
 
 
@@ -368,8 +407,10 @@ def run(args: argparse.Namespace) -> int:
     clock_scale = _clock_scale(args)
     if args.objects < 0 or not 0 < args.poll_seconds <= 3600 or not 0 < clock_scale <= 1:
         print(
-            f"watch: --objects must be 0 or more, --poll-seconds in (0, 3600] and the clock scale "
-            f"(--clock-scale or ${CLOCK_SCALE_ENV}) in (0, 1]",
+            _(
+                "watch: --objects must be 0 or more, --poll-seconds in (0, 3600] and the clock scale "
+                "(--clock-scale or ${variable}) in (0, 1]"
+            ).format(variable=CLOCK_SCALE_ENV),
             file=sys.stderr,
         )
         return 2

@@ -11,6 +11,8 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from producer.i18n import _
+
 ENDPOINT_PREFIX = "AWS_ENDPOINT_URL"
 
 
@@ -19,7 +21,9 @@ def _endpoint_problem(name: str, value: str) -> str | None:
     if parts.scheme in ("http", "https") and parts.hostname:
         return None
     host = value.split("://", 1)[-1] or "localhost:4566"
-    return f"{name}={value!r} is not a URL: give it a scheme, e.g. http://{host}"
+    return _("{name}={value} is not a URL: give it a scheme, e.g. http://{host}").format(
+        name=name, value=repr(value), host=host
+    )
 
 
 def problem(environ: Mapping[str, str] = os.environ) -> str | None:
@@ -31,5 +35,5 @@ def problem(environ: Mapping[str, str] = os.environ) -> str | None:
                 return found
     attempts = environ.get("AWS_MAX_ATTEMPTS")
     if attempts is not None and not (attempts.strip().isdigit() and int(attempts) >= 1):
-        return f"AWS_MAX_ATTEMPTS={attempts!r} must be a whole number, 1 or more"
+        return _("AWS_MAX_ATTEMPTS={value} must be a whole number, 1 or more").format(value=repr(attempts))
     return None

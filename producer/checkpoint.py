@@ -25,6 +25,7 @@ from collections.abc import Callable
 from typing import BinaryIO
 
 from producer.batching import MAX_BATCH_BYTES, MAX_RECORD_BYTES
+from producer.i18n import _, number
 
 VERSION = 1
 _FINGERPRINT_BYTES = 256
@@ -57,20 +58,20 @@ def _read_checkpoint(path: str) -> dict:
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ValueError("not a regular file")
+            raise ValueError(_("not a regular file"))
         raw = handle.read(_MAX_CHECKPOINT_BYTES + 1)
     if len(raw) > _MAX_CHECKPOINT_BYTES:
-        raise ValueError(f"larger than {_MAX_CHECKPOINT_BYTES:,} bytes")
+        raise ValueError(_("larger than {limit} bytes").format(limit=number(_MAX_CHECKPOINT_BYTES, ",")))
     try:
         saved = json.loads(raw.decode("utf-8"))
     except RecursionError:
-        raise ValueError("nested deeper than any checkpoint") from None
+        raise ValueError(_("nested deeper than any checkpoint")) from None
     if not isinstance(saved, dict) or saved.get("version") != VERSION:
-        raise ValueError("unknown version")
+        raise ValueError(_("unknown version"))
     offset, line, fingerprint, input_path = (saved.get(key) for key in ("offset", "line", "fingerprint", "input"))
     whole = all(isinstance(n, int) and not isinstance(n, bool) for n in (offset, line))
     if not whole or offset < 0 or line < 1 or not isinstance(fingerprint, str) or not isinstance(input_path, str):
-        raise ValueError("values it never writes")
+        raise ValueError(_("values it never writes"))
     return saved
 
 
@@ -82,21 +83,27 @@ def resume_point(path: str, source: BinaryIO, input_path: str) -> tuple[int, int
         return 0, 1
     except (OSError, ValueError) as err:
         raise CheckpointError(
-            f"--checkpoint {path} is not a checkpoint this producer wrote ({err}); "
-            "delete it to send --input from the beginning"
+            _(
+                "--checkpoint {path} is not a checkpoint this producer wrote ({problem}); "
+                "delete it to send --input from the beginning"
+            ).format(path=path, problem=err)
         ) from None
     offset, line, fingerprint = saved["offset"], saved["line"], saved["fingerprint"]
     opened = os.path.abspath(getattr(source, "name", "") or input_path)  # as `save` records it
     if os.path.realpath(saved["input"]) != os.path.realpath(opened):
         raise CheckpointError(
-            f"--checkpoint {path} was written for --input {saved['input']}, not {opened}; "
-            "give that file, or delete the checkpoint to send this one from the beginning"
+            _(
+                "--checkpoint {path} was written for --input {written_for}, not {opened}; "
+                "give that file, or delete the checkpoint to send this one from the beginning"
+            ).format(path=path, written_for=saved["input"], opened=opened)
         )
     size = os.fstat(source.fileno()).st_size
     if offset > size or _fingerprint(source, offset) != fingerprint:
         raise CheckpointError(
-            f"--checkpoint {path} was written for other contents of --input {input_path} "
-            f"(up to byte {offset:,}); delete it to send the file from the beginning"
+            _(
+                "--checkpoint {path} was written for other contents of --input {input} "
+                "(up to byte {offset}); delete it to send the file from the beginning"
+            ).format(path=path, input=input_path, offset=number(offset, ","))
         )
     return offset, line
 

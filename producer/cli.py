@@ -32,6 +32,7 @@ from typing import Any, BinaryIO
 from producer.checkpoint import Checkpoint, CheckpointError, resume_point
 from producer.deadletter import DeadLetter
 from producer.events import InputReader, sample_events
+from producer.i18n import _, number
 from producer.options import UsageError, open_source, parse_args
 
 EXIT_OK = 0
@@ -79,7 +80,7 @@ def _resume_point(args: argparse.Namespace, source: BinaryIO | None) -> tuple[in
 
 
 def _fail(code: int, err: Exception) -> int:
-    print(f"producer: error: {err}", file=sys.stderr)
+    print("producer: " + _("error: ") + str(err), file=sys.stderr)
     return code
 
 
@@ -101,9 +102,9 @@ def _connect(args: argparse.Namespace) -> tuple[Any, str]:
         client = make_client(args.region or os.environ.get("AWS_REGION"), connections=args.senders, session=session)
         credentials = session.get_credentials()
     except NoRegionError:
-        raise UsageError("no AWS region: pass --region or set AWS_REGION") from None
+        raise UsageError(_("no AWS region: pass --region or set AWS_REGION")) from None
     except ProfileNotFound as err:
-        raise AccessError(f"{err}; check AWS_PROFILE") from None
+        raise AccessError(_("{problem}; check AWS_PROFILE").format(problem=err)) from None
     except BotoCoreError as err:
         raise UsageError(str(err)) from None
     region = client.meta.region_name
@@ -111,10 +112,17 @@ def _connect(args: argparse.Namespace) -> tuple[Any, str]:
     for partition in session.get_available_partitions():
         known.update(session.get_available_regions("firehose", partition_name=partition))
     if ".amazonaws." in client.meta.endpoint_url and region not in known:
-        raise UsageError(f"--region {region} is not a region this boto3 knows for Firehose (e.g. us-east-1, eu-west-1)")
+        raise UsageError(
+            _("--region {region} is not a region this boto3 knows for Firehose (e.g. us-east-1, eu-west-1)").format(
+                region=region
+            )
+        )
     if credentials is None:
         raise AccessError(
-            "no AWS credentials found: use an instance profile, AWS_PROFILE, or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            _(
+                "no AWS credentials found: use an instance profile, AWS_PROFILE, or "
+                "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY"
+            )
         )
     return client, region
 
@@ -144,11 +152,12 @@ def _send(
         checkpoint = Checkpoint(args.checkpoint, source, lambda: (reader.offset, reader.line), args.senders)
         if start[0]:
             log.info(
-                "resuming %s at line %s (byte %s), from --checkpoint %s",
-                args.input,
-                f"{start[1]:,}",
-                f"{start[0]:,}",
-                args.checkpoint,
+                _("resuming {input} at line {line} (byte {offset}), from --checkpoint {checkpoint}").format(
+                    input=args.input,
+                    line=number(start[1], ","),
+                    offset=number(start[0], ","),
+                    checkpoint=args.checkpoint,
+                )
             )
     progress = Progress()
 
@@ -167,7 +176,9 @@ def _send(
             except OSError as err:
                 if str(err) not in stats_problems:  # once, not at every progress tick
                     stats_problems.add(str(err))
-                    log.warning("cannot write --stats-json %s: %s", args.stats_json, err)
+                    log.warning(
+                        _("cannot write --stats-json {path}: {problem}").format(path=args.stats_json, problem=err)
+                    )
 
     def report(result: Any) -> None:
         if not args.quiet:
@@ -195,13 +206,12 @@ def _send(
     if problem:
         log.error(problem)
     if result.source_error:
-        log.error("reading --input %s failed: %s", args.input, result.source_error)
+        log.error(_("reading --input {path} failed: {problem}").format(path=args.input, problem=result.source_error))
     stopped = None
     if reader is not None and not reader.finished:
-        stopped = (
-            f"stopped reading {args.input} at line {reader.line:,} (byte {reader.offset:,}); "
-            "that line and the rest were not sent"
-        )
+        stopped = _(
+            "stopped reading {path} at line {line} (byte {offset}); that line and the rest were not sent"
+        ).format(path=args.input, line=number(reader.line, ","), offset=number(reader.offset, ","))
     for line in summary_lines(result, stopped):
         log.info(line)
     if result.fatal is not None:
@@ -217,7 +227,7 @@ def _send(
 
 class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        prefix = {logging.WARNING: "warning: ", logging.ERROR: "error: "}.get(record.levelno, "")
+        prefix = {logging.WARNING: _("warning: "), logging.ERROR: _("error: ")}.get(record.levelno, "")
         return f"producer: {prefix}{record.getMessage()}"
 
 
@@ -259,7 +269,9 @@ def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
     def watch() -> None:
         while (signum := signals.get()) is not None:
             if not stop.is_set():
-                log.info("%s: stopping; delivering what is buffered", signal.Signals(signum).name)
+                log.info(
+                    _("{signal}: stopping; delivering what is buffered").format(signal=signal.Signals(signum).name)
+                )
             stop.set()
 
     watcher = threading.Thread(target=watch, name="stop-signals", daemon=True)

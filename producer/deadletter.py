@@ -14,6 +14,8 @@ import threading
 from collections import Counter
 from typing import BinaryIO
 
+from producer.i18n import _
+
 log = logging.getLogger("producer")
 
 
@@ -73,5 +75,9 @@ class DeadLetter:
     def _fail(self, err: OSError) -> None:
         """Say once that events cannot be kept (a full disk, a device that refuses writes); count them as lost."""
         if self._broken is None:
-            log.error("cannot keep undelivered events in %s: %s; they are lost", self.path, err)
+            log.error(
+                _("cannot keep undelivered events in {path}: {problem}; they are lost").format(
+                    path=self.path, problem=err
+                )
+            )
         self._broken = err

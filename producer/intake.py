@@ -15,10 +15,16 @@ from producer.batching import MAX_RECORD_BYTES, Batcher, Record
 from producer.checkpoint import Checkpoint
 from producer.deadletter import DeadLetter
 from producer.events import Block, Oversized
+from producer.i18n import _, number
 
 log = logging.getLogger("producer")
 
-TOO_LARGE = f"event larger than Firehose's record limit of {MAX_RECORD_BYTES // 1024:,} KiB"
+
+def too_large() -> str:
+    """Why an event was dead-lettered before it was sent, in the language of the run."""
+    return _("event larger than Firehose's record limit of {limit} KiB").format(
+        limit=number(MAX_RECORD_BYTES // 1024, ",")
+    )
 
 
 class Intake:
@@ -76,23 +82,22 @@ class Intake:
         self.events_read += 1
         if isinstance(item, Oversized):
             log.warning(
-                "line %d is %s bytes, over Firehose's record limit of %s bytes: dead-lettered",
-                item.line,
-                f"{item.size:,}",
-                f"{MAX_RECORD_BYTES:,}",
+                _("line {line} is {size} bytes, over Firehose's record limit of {limit} bytes: dead-lettered").format(
+                    line=item.line, size=number(item.size, ","), limit=number(MAX_RECORD_BYTES, ",")
+                )
             )
             with item.spool:
-                self._dead.add(item.spool, 1, TOO_LARGE)
+                self._dead.add(item.spool, 1, too_large())
             return []
         if not item.endswith(b"\n"):
             item += b"\n"
         if len(item) > MAX_RECORD_BYTES:
             log.warning(
-                "an event of %s bytes is over Firehose's record limit of %s bytes: dead-lettered",
-                f"{len(item):,}",
-                f"{MAX_RECORD_BYTES:,}",
+                _("an event of {size} bytes is over Firehose's record limit of {limit} bytes: dead-lettered").format(
+                    size=number(len(item), ","), limit=number(MAX_RECORD_BYTES, ",")
+                )
             )
-            self._dead.add(item, 1, TOO_LARGE)
+            self._dead.add(item, 1, too_large())
             return []
         self.batched += 1
         return self._batcher.add(item, 1, now)

@@ -8,6 +8,7 @@ import os
 import tempfile
 from typing import Any
 
+from producer.i18n import _, ngettext, number
 from producer.results import STREAM_NOT_FOUND, SendResult
 
 MIB = 2**20
@@ -24,9 +25,12 @@ class Progress:
         events = now.events_sent - self._last.events_sent
         size = now.bytes_sent - self._last.bytes_sent
         self._last = now
-        return (
-            f"sent {now.events_sent:,} events ({events / seconds:,.0f}/s, {size / seconds / MIB:.2f} MiB/s), "
-            f"{now.retries:,} retries, {now.events_failed:,} failed"
+        return _("sent {events} events ({rate}/s, {mib} MiB/s), {retries} retries, {failed} failed").format(
+            events=number(now.events_sent, ","),
+            rate=number(events / seconds, ",.0f"),
+            mib=number(size / seconds / MIB, ".2f"),
+            retries=number(now.retries, ","),
+            failed=number(now.events_failed, ","),
         )
 
 
@@ -36,42 +40,65 @@ def fatal_line(result: SendResult, stream: str, region: str) -> str | None:
     if fatal is None:
         return None
     if fatal.kind == STREAM_NOT_FOUND:
-        return (
-            f"Firehose stream '{stream}' not found in region {region} ({fatal.code}: {fatal.message}); "
-            "check --stream and --region"
-        )
-    return (  # ACCESS
-        f"AWS refused the credentials or access ({fatal.code}: {fatal.message}); check the instance role "
+        return _(
+            "Firehose stream '{stream}' not found in region {region} ({code}: {message}); check --stream and --region"
+        ).format(stream=stream, region=region, code=fatal.code, message=fatal.message)
+    return _(  # ACCESS
+        "AWS refused the credentials or access ({code}: {message}); check the instance role "
         "or the AWS_PROFILE / AWS_ACCESS_KEY_ID in use, and that it may firehose:PutRecordBatch on this stream"
-    )
+    ).format(code=fatal.code, message=fatal.message)
 
 
 def summary_lines(result: SendResult, stopped_note: str | None = None) -> list[str]:
     """The closing summary: what was sent, and what was not and why."""
-    cost = f", billed {result.billed_ratio:.2f}x the payload" if result.bytes_sent else ""
-    lines = [
-        f"sent {result.events_sent:,} of {result.events_read:,} events in {result.elapsed_seconds:.1f} s "
-        f"({result.events_per_second:,.0f} events/s, {result.mib_per_second:.2f} MiB/s); "
-        f"{_count(result.records_sent, 'record')} in {_count(result.calls, 'call')}{cost}; "
-        f"{_count(result.retries, 'retry', 'retries')}"
-    ]
+    cost = _(", billed {ratio}x the payload").format(ratio=number(result.billed_ratio, ".2f"))
+    # English says "of 1 events" (the guides quote it as printed); Spanish agrees with the count.
+    sent = ngettext(
+        "sent {sent} of {read} events in {seconds} s ({rate} events/s, {mib} MiB/s)",
+        "sent {sent} of {read} events in {seconds} s ({rate} events/s, {mib} MiB/s)",
+        result.events_read,
+    ).format(
+        sent=number(result.events_sent, ","),
+        read=number(result.events_read, ","),
+        seconds=number(result.elapsed_seconds, ".1f"),
+        rate=number(result.events_per_second, ",.0f"),
+        mib=number(result.mib_per_second, ".2f"),
+    )
+    packed = _("{records} in {calls}").format(
+        records=ngettext("{count} record", "{count} records", result.records_sent).format(
+            count=number(result.records_sent, ",")
+        ),
+        calls=ngettext("{count} call", "{count} calls", result.calls).format(count=number(result.calls, ",")),
+    )
+    retries = ngettext("{count} retry", "{count} retries", result.retries).format(count=number(result.retries, ","))
+    lines = [f"{sent}; {packed}{cost if result.bytes_sent else ''}; {retries}"]
     if stopped_note:
         lines.append(stopped_note)
     if result.events_failed:
-        if result.dead_letter and result.dead_lettered == result.events_failed:
-            where = f"written to {result.dead_letter} (resend with --input {result.dead_letter})"
+        failed = result.events_failed  # Spanish agrees with it; English has one form for all
+        if result.dead_letter and result.dead_lettered == failed:
+            where = ngettext(
+                "written to {path} (resend with --input {path})",
+                "written to {path} (resend with --input {path})",
+                failed,
+            ).format(path=result.dead_letter)
         elif result.dead_letter:
-            where = f"only {result.dead_lettered:,} written to {result.dead_letter}, the rest are lost"
+            where = _("only {count} written to {path}, the rest are lost").format(
+                count=number(result.dead_lettered, ","), path=result.dead_letter
+            )
         else:
-            where = "lost (no dead-letter file)"
-        lines.append(f"NOT DELIVERED: {result.events_failed:,} events, {where}:")
+            where = ngettext("lost (no dead-letter file)", "lost (no dead-letter file)", failed)
+        lines.append(
+            # English says "1 events" here (the guides quote it as printed); Spanish agrees with the count.
+            ngettext(
+                "NOT DELIVERED: {count} events, {where}:",
+                "NOT DELIVERED: {count} events, {where}:",
+                result.events_failed,
+            ).format(count=number(result.events_failed, ","), where=where)
+        )
         for reason, count in sorted(result.failures.items(), key=lambda item: -item[1]):
-            lines.append(f"  {count:,} x {reason}")
+            lines.append(f"  {number(count, ',')} x {reason}")
     return lines
-
-
-def _count(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else many or one + 's'}"
 
 
 def write_stats(path: str, figures: dict[str, Any]) -> None:

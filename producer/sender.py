@@ -26,6 +26,7 @@ from producer.checkpoint import Checkpoint
 from producer.deadletter import DeadLetter
 from producer.events import Block, Oversized
 from producer.firehose import put_record_batch
+from producer.i18n import _, number
 from producer.intake import Intake
 from producer.outbox import Call, Outbox
 from producer.pacing import RateControl, Sent
@@ -33,7 +34,9 @@ from producer.results import DEFAULT_BACKOFF, Backoff, SendResult
 
 log = logging.getLogger("producer")
 
-_UNREADABLE = CallFailure("the answer did not say which records failed", "UnreadableAnswer", True)
+
+def _unreadable() -> CallFailure:
+    return CallFailure(_("the answer did not say which records failed"), "UnreadableAnswer", True)
 
 
 def send_events(
@@ -218,11 +221,12 @@ class _Pipeline:
             self._deadline = now + self._shutdown_seconds
         if self._deadline is None or now < self._deadline:
             return False
-        self._begin_abort(f"not accepted within the {self._shutdown_seconds:g} s allowed after a stop")
+        allowed = number(self._shutdown_seconds, "g")
+        self._begin_abort(_("not accepted within the {seconds} s allowed after a stop").format(seconds=allowed))
         # Calls about to be answered get a moment (what they refuse is dead-lettered as not
         # accepted); those still unanswered then have an unknown outcome: dead-letter them too
         # (should one succeed late, that is a duplicate, never a loss). Late answers are ignored.
-        reason = f"no answer from Firehose within the {self._shutdown_seconds:g} s allowed after a stop"
+        reason = _("no answer from Firehose within the {seconds} s allowed after a stop").format(seconds=allowed)
         with self._cond:
             self._cond.wait_for(lambda: not self._in_flight, timeout=0.2)
             calls = [call for call in self._in_flight if not call.done]
@@ -237,9 +241,9 @@ class _Pipeline:
         checkpoint = self._checkpoint
         if checkpoint is None:
             return
-        events, written, _ = self.dead.figures()
+        events, written, _reasons = self.dead.figures()
         if events != written:
-            problem = "the dead-letter file lost events (a rerun sends them again)"
+            problem = _("the dead-letter file lost events (a rerun sends them again)")
         else:
             with self._cond:
                 settled = self._outbox.settled_events
@@ -247,12 +251,11 @@ class _Pipeline:
             checkpoint.save_if_due(now, force=force)
             if checkpoint.error is None:
                 return
-            problem = f"cannot write it: {checkpoint.error}"
+            problem = _("cannot write it: {problem}").format(problem=checkpoint.error)
         log.warning(
-            "--checkpoint %s stays at byte %s: %s",
-            checkpoint.path,
-            f"{checkpoint.written:,}",
-            problem,
+            _("--checkpoint {path} stays at byte {offset}: {problem}").format(
+                path=checkpoint.path, offset=number(checkpoint.written, ","), problem=problem
+            )
         )
         self._checkpoint = None
 
@@ -281,12 +284,13 @@ class _Pipeline:
             try:
                 try:
                     refused = put_record_batch(self._client, self._stream, [data for data, _ in call.records])
-                    failure = _UNREADABLE if refused is None else None
+                    failure = _unreadable() if refused is None else None
                 except Exception as err:  # botocore's errors (call_failure re-raises anything else)
                     refused, failure = [], call_failure(err)
             except Exception as err:  # a bug must not lose the call
-                log.exception("unexpected error while sending")
-                refused, failure = [], CallFailure(f"unexpected error: {type(err).__name__}: {err}", "Bug", False)
+                log.exception(_("unexpected error while sending"))
+                unexpected = _("unexpected error: {problem}").format(problem=f"{type(err).__name__}: {err}")
+                refused, failure = [], CallFailure(unexpected, "Bug", False)
             self._answered(call, sent, refused or [], failure, rng)
 
     def _next_call(self) -> tuple[Call, Sent | None] | None:
@@ -299,7 +303,9 @@ class _Pipeline:
                     self._expiry_checked = now
                     expired = self._outbox.expired(now - self._max_retry)
                     if expired:
-                        retried = f"(still failing after {self._max_retry:g} s of retries)"
+                        retried = _("(still failing after {seconds} s of retries)").format(
+                            seconds=number(self._max_retry, "g")
+                        )
                         reasons = [f"{reason} {retried}" for _, _, reason in expired]
                         call = Call(
                             [record for _, record, _ in expired], [key for key, _, _ in expired], reasons=reasons
@@ -375,7 +381,7 @@ class _Pipeline:
         try:
             self._rate.answered(sent, now, throttled, largest)
         except Exception:
-            log.exception("unexpected error in the pace; sending goes on unpaced")
+            log.exception(_("unexpected error in the pace; sending goes on unpaced"))
             self._rate = RateControl()
 
     # Giving up ------------------------------------------------------------------
@@ -409,7 +415,9 @@ class _Pipeline:
             first = reason not in self._warned
             self._warned.add(reason)
         if first:
-            log.warning("events not delivered (dead-lettered; counted in the summary): %s", reason)
+            log.warning(
+                _("events not delivered (dead-lettered; counted in the summary): {reason}").format(reason=reason)
+            )
         self.dead.add(b"".join(data for data, _ in records), sum(events for _, events in records), reason)
         if keys:
             with self._cond:

@@ -17,8 +17,10 @@ from typing import NoReturn
 
 from lab_stack.config import ConfigError
 from labctl.toolkit import add_settings_option, lab_config, settings_hint
+from producer.i18n import ArgumentParser
 from rehearsal import killed_runs
 from rehearsal.emulator import athena
+from rehearsal.i18n import _, number
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped, stop_on_signals
 
@@ -27,7 +29,7 @@ class BadArguments(Exception):
     """One line for the user; the command exits 2 before anything starts."""
 
 
-class _Parser(argparse.ArgumentParser):
+class _Parser(ArgumentParser):
     def error(self, message: str) -> NoReturn:
         super().error(settings_hint(message))
 
@@ -57,7 +59,7 @@ def parse(
         lab_config(args.context)  # a bad setting stops here, before anything starts
         athena.limits_from_environment(os.environ)
     except (ConfigError, ValueError) as error:
-        raise BadArguments(f"firehose-lab: {error}") from None
+        raise BadArguments(f"firehose-lab: {error}") from None  # lab_stack's or the emulator's words
     return args
 
 
@@ -68,10 +70,13 @@ def refuse(line: str) -> int:
 
 
 def phase_table(result: LabResult) -> list:
-    failed = "stopped" if result.stopped_by else "FAILED"
-    lines = [f"  {name:<52} {seconds:6.1f}s  {'ok' if ok else failed}" for name, seconds, ok in result.phases]
-    total = sum(seconds for _, seconds, _ in result.phases)
-    lines.append(f"  {'total':<52} {total:6.1f}s")
+    done, failed = _("ok"), _("stopped") if result.stopped_by else _("FAILED")
+    lines = []
+    for name, seconds, ok in result.phases:
+        phase = _(name)
+        lines.append(f"  {phase:<52} {number(seconds, '.1f'):>6}s  {done if ok else failed}")
+    total = _("total")
+    lines.append(f"  {total:<52} {number(sum(seconds for _name, seconds, _ok in result.phases), '.1f'):>6}s")
     return lines
 
 
@@ -110,7 +115,7 @@ def run(
     if code == 0:
         lines = [*phase_table(lab.result), passed()]
     elif code == 1:
-        lines = [*phase_table(lab.result), f"FAILED in phase: {lab.result.failed_phase}"]
+        lines = [*phase_table(lab.result), _("FAILED in phase: {phase}").format(phase=_(lab.result.failed_phase))]
     for line in lines:
         lab.say(line)
     return code

@@ -18,6 +18,8 @@ import shutil
 import stat
 from pathlib import Path
 
+from rehearsal.i18n import _
+
 MARKER = "run.json"
 _WORKDIRS = "firehose-*"
 
@@ -78,12 +80,19 @@ def clean(temp_dir: Path) -> list[str]:
         marker = _marker(workdir)
         if marker is None or not gone(marker["pid"], marker.get("started")):
             continue
-        removed = f"its work directory {workdir} (the sandbox with it)"
         env_file = marker.get("env_file")
         if env_file and remove_if_same(Path(env_file["path"]), env_file["identity"]):
-            removed += f" and its env file {env_file['path']}"
+            removed = _("its work directory {workdir} (the sandbox with it) and its env file {env_file}").format(
+                workdir=workdir, env_file=env_file["path"]
+            )
+        else:
+            removed = _("its work directory {workdir} (the sandbox with it)").format(workdir=workdir)
         shutil.rmtree(workdir, ignore_errors=True)  # another start may be removing it too
-        said.append(f"removed what `make {marker['label']}` left when it was killed (pid {marker['pid']}): {removed}")
+        said.append(
+            _("removed what `make {command}` left when it was killed (pid {pid}): {removed}").format(
+                command=marker["label"], pid=marker["pid"], removed=removed
+            )
+        )
     return said
 
 

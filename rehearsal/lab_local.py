@@ -35,6 +35,7 @@ from pathlib import Path
 
 from labctl.lab import CLOCK_SCALE_ENV
 from rehearsal import cli, killed_runs, student
+from rehearsal.i18n import N_, _, number
 from rehearsal.offline_lab import LabResult, OfflineLab
 from rehearsal.stopping import Stopped
 
@@ -44,8 +45,10 @@ ENV_FILE = "lab-local.env"
 _OWNER = re.compile(rb"^# firehose-lab offline lab, pid (\d+)\b")
 _HEAD_BYTES = 4096  # what is read of a file to find that line
 
+# The guide the student follows, in the student's language.
+GUIDES = N_("docs/guide-en.md, docs/guia-es.md")
 # How to use another env file, in the form a student types (make passes LAB_LOCAL_ARGS through).
-ANOTHER_ENV_FILE = 'write another: make lab-local LAB_LOCAL_ARGS="--env-file PATH"'
+ANOTHER_ENV_FILE = N_('write another: make lab-local LAB_LOCAL_ARGS="--env-file PATH"')
 
 
 class EnvFileTaken(Exception):
@@ -54,11 +57,11 @@ class EnvFileTaken(Exception):
 
 # What a path is when it is no regular file (os.lstat: a link is looked at, never followed).
 _NOT_A_FILE = (
-    (stat.S_ISDIR, "a folder"),
-    (stat.S_ISFIFO, "a named pipe"),
-    (stat.S_ISSOCK, "a socket"),
-    (stat.S_ISCHR, "a device"),
-    (stat.S_ISBLK, "a device"),
+    (stat.S_ISDIR, N_("a folder")),
+    (stat.S_ISFIFO, N_("a named pipe")),
+    (stat.S_ISSOCK, N_("a socket")),
+    (stat.S_ISCHR, N_("a device")),
+    (stat.S_ISBLK, N_("a device")),
 )
 
 
@@ -78,14 +81,24 @@ class EnvFile:
         """Before anything starts: EnvFileTaken (one line) unless the path is free for this lab or holds a leftover."""
         folder = self.path.parent
         if not folder.is_dir():
-            raise EnvFileTaken(f"cannot write {self.path}: the folder {folder} does not exist; {ANOTHER_ENV_FILE}")
+            raise EnvFileTaken(
+                _("cannot write {path}: the folder {folder} does not exist; {another}").format(
+                    path=self.path, folder=folder, another=_(ANOTHER_ENV_FILE)
+                )
+            )
         if not os.access(folder, os.W_OK | os.X_OK):
-            raise EnvFileTaken(f"cannot write {self.path}: the folder {folder} is not writable; {ANOTHER_ENV_FILE}")
-        pid, _ = self._head()
+            raise EnvFileTaken(
+                _("cannot write {path}: the folder {folder} is not writable; {another}").format(
+                    path=self.path, folder=folder, another=_(ANOTHER_ENV_FILE)
+                )
+            )
+        pid, _info = self._head()
         if pid is not None and not self._left_by(pid):
             raise EnvFileTaken(
-                f"another offline lab (pid {pid}) is running and owns {self.path}: stop it with "
-                f"Ctrl-C in its terminal, or {ANOTHER_ENV_FILE}"
+                _(
+                    "another offline lab (pid {pid}) is running and owns {path}: stop it with Ctrl-C in its terminal, "
+                    "or {another}"
+                ).format(pid=pid, path=self.path, another=_(ANOTHER_ENV_FILE))
             )
 
     def clear_leftover(self) -> str | None:
@@ -98,7 +111,7 @@ class EnvFile:
             return None
         if not killed_runs.remove_if_same(self.path, killed_runs.identity(info)):
             return None
-        return f"removed {self.path}, left by a lab-local that is gone (pid {pid})"
+        return _("removed {path}, left by a lab-local that is gone (pid {pid})").format(path=self.path, pid=pid)
 
     def write(self, lines: list[str]) -> None:
         head = (
@@ -110,8 +123,9 @@ class EnvFile:
             handle = os.fdopen(os.open(self.path, flags, 0o600), "w")
         except FileExistsError:
             raise EnvFileTaken(
-                f"{self.path} appeared while the lab came up, and is not this lab-local's: remove it, or "
-                f"{ANOTHER_ENV_FILE}"
+                _("{path} appeared while the lab came up, and is not this lab-local's: remove it, or {another}").format(
+                    path=self.path, another=_(ANOTHER_ENV_FILE)
+                )
             ) from None
         with handle:
             handle.write(head + "\n".join(lines) + "\n")
@@ -132,8 +146,9 @@ class EnvFile:
             return None, None
         if not stat.S_ISREG(info.st_mode):
             raise EnvFileTaken(
-                f"{self.path} is {_what(self.path, info)}, not a file: lab-local writes its env lines only to a file "
-                f"of its own; {ANOTHER_ENV_FILE}"
+                _(
+                    "{path} is {what}, not a file: lab-local writes its env lines only to a file of its own; {another}"
+                ).format(path=self.path, what=_what(self.path, info), another=_(ANOTHER_ENV_FILE))
             )
         # Swapped meanwhile for a link or a pipe, it is refused (O_NOFOLLOW), not waited on (O_NONBLOCK, and no read).
         flags = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -141,11 +156,17 @@ class EnvFile:
             with os.fdopen(os.open(self.path, flags), "rb") as file:
                 head = file.read(_HEAD_BYTES) if stat.S_ISREG(os.fstat(file.fileno()).st_mode) else b""
         except OSError as error:
-            raise EnvFileTaken(f"{self.path} exists and is unreadable ({error.strerror}): {ANOTHER_ENV_FILE}") from None
+            raise EnvFileTaken(
+                _("{path} exists and is unreadable ({problem}): {another}").format(
+                    path=self.path, problem=error.strerror, another=_(ANOTHER_ENV_FILE)
+                )
+            ) from None
         match = _OWNER.match(head)
         if not match:
             raise EnvFileTaken(
-                f"{self.path} exists and was not written by make lab-local: remove it, or {ANOTHER_ENV_FILE}"
+                _("{path} exists and was not written by make lab-local: remove it, or {another}").format(
+                    path=self.path, another=_(ANOTHER_ENV_FILE)
+                )
             )
         return int(match.group(1)), info
 
@@ -159,8 +180,8 @@ class EnvFile:
 
 def _what(path: Path, info: os.stat_result) -> str:
     if stat.S_ISLNK(info.st_mode):
-        return f"a symbolic link (to {os.readlink(path)})"
-    return next((name for test, name in _NOT_A_FILE if test(info.st_mode)), "no regular file")
+        return _("a symbolic link (to {target})").format(target=os.readlink(path))
+    return next((_(name) for test, name in _NOT_A_FILE if test(info.st_mode)), _("no regular file"))
 
 
 class LocalLab:
@@ -216,8 +237,8 @@ class LocalLab:
                 self._announce(env_file, lines)
                 self._serve()
             except Stopped as stop:
-                lab.result.phases.append(("lab up, until Ctrl-C", time.monotonic() - up_since, True))
-                lab.say(f"{stop}: taking the lab down")
+                lab.result.phases.append((N_("lab up, until Ctrl-C"), time.monotonic() - up_since, True))
+                lab.say(_("{signal}: taking the lab down").format(signal=stop))
             finally:
                 env_file.remove()
             lab.take_down()
@@ -229,20 +250,26 @@ class LocalLab:
         path = str(env_file.path)
         shown = path if "/" in path else f"./{path}"  # `source NAME` would look in PATH first
         lab.say(
-            f"the lab is up: stack {config.lab_name} on the emulator at {lab.emulator.endpoint_url} "
-            f"(buffer clock x{lab.clock_scale:g})"
+            _("the lab is up: stack {lab} on the emulator at {endpoint} (buffer clock x{scale})").format(
+                lab=config.lab_name, endpoint=lab.emulator.endpoint_url, scale=number(lab.clock_scale, "g")
+            )
         )
         lab.say(
-            f"  producer: {config.producer_rate_per_second} events/s for {config.producer_minutes} min, as on the "
-            f"instance; its log: {lab.service.log}"
+            _("  producer: {rate} events/s for {minutes} min, as on the instance; its log: {log}").format(
+                rate=config.producer_rate_per_second, minutes=config.producer_minutes, log=lab.service.log
+            )
         )
-        lab.say("in another terminal, in this folder, point the AWS CLI, boto3 and make verify/watch at it:")
+        lab.say(_("in another terminal, in this folder, point the AWS CLI, boto3 and make verify/watch at it:"))
         lab.say(f"  source {shown}")
-        lab.say(f"which holds (the keys are IAM user {student.STUDENT}'s, allowed only what the guide does):")
+        lab.say(
+            _("which holds (the keys are IAM user {user}'s, allowed only what the guide does):").format(
+                user=student.STUDENT
+            )
+        )
         for line in lines:
             lab.say(f"  {line}")
-        lab.say("then: make watch, make verify, aws s3 ls ... (see docs/guide-en.md, docs/guia-es.md)")
-        lab.say("Ctrl-C here takes the lab down: real cdk destroy, then a check that nothing is left")
+        lab.say(_("then: make watch, make verify, aws s3 ls ... (see {guide})").format(guide=_(GUIDES)))
+        lab.say(_("Ctrl-C here takes the lab down: real cdk destroy, then a check that nothing is left"))
 
     def _serve(self) -> None:
         """Keep the lab up until a stop signal (Ctrl-C, SIGTERM, SIGHUP) raises Stopped."""
@@ -251,8 +278,10 @@ class LocalLab:
             if not ended and not self.lab.service.running():
                 ended = True
                 self.lab.say(
-                    f"the producer ended by itself (producerMinutes, or see its log {self.lab.service.log}); "
-                    "the lab stays up until Ctrl-C"
+                    _(
+                        "the producer ended by itself (producerMinutes, or see its log {log}); "
+                        "the lab stays up until Ctrl-C"
+                    ).format(log=self.lab.service.log)
                 )
             time.sleep(0.5)
 
@@ -260,9 +289,16 @@ class LocalLab:
 def stopped(result: LabResult, stop: Stopped) -> list:
     """Stopped while coming up or going down (a stop while the lab is up is its normal end)."""
     at = cli.stopped_where(result)
-    where = f"{at[0]} phase {at[1]}" if at else "at start"
+    if at is None:
+        where = _("at start")
+    elif at[0] == "in":
+        where = _("in phase {phase}").format(phase=_(at[1]))
+    else:
+        where = _("after phase {phase}").format(phase=_(at[1]))
     return [
-        f"{stop} {where}: stopped; the emulator, its resources and the sandbox are gone with it",
+        _("{signal} {where}: stopped; the emulator, its resources and the sandbox are gone with it").format(
+            signal=stop, where=where
+        ),
         *cli.phase_table(result),
     ]
 
@@ -271,16 +307,17 @@ def main(argv: list | None = None) -> int:
     parser = cli.parser(
         __doc__,
         prog="make lab-local",
-        clock_help="speed of the emulator's buffer clock: 0.1 makes "
-        "a 60 s interval flush in 6 s (default 1: real time)",
+        clock_help=_(
+            "speed of the emulator's buffer clock: 0.1 makes a 60 s interval flush in 6 s (default 1: real time)"
+        ),
     )
     parser.add_argument(
         "--env-file",
         default=ENV_FILE,
-        help=f"where to write the env lines to source in another terminal (default ./{ENV_FILE})",
+        help=_("where to write the env lines to source in another terminal (default ./{file})").format(file=ENV_FILE),
     )
     try:
-        args = cli.parse(parser, argv, rule="lab-local: --clock-scale must be in (0, 1]")
+        args = cli.parse(parser, argv, rule=_("lab-local: --clock-scale must be in (0, 1]"))
     except cli.BadArguments as error:
         return cli.refuse(str(error))
     env_file = EnvFile(Path(args.env_file))
@@ -297,7 +334,7 @@ def main(argv: list | None = None) -> int:
         local.lab,
         lambda workdir: local.live(workdir, env_file),
         workdir_prefix="firehose-lab-local-",
-        passed=lambda: "the lab was up, then destroyed; nothing left behind",
+        passed=lambda: _("the lab was up, then destroyed; nothing left behind"),
         stopped=stopped,
         on_hangup=hung_up,
     )

@@ -34,6 +34,7 @@ from producer import service
 from rehearsal import lifeline, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.emulator.firehose import skipped_in_template
+from rehearsal.i18n import N_, _, number
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
 from rehearsal.stopping import Stopped, kill_process_group, stops_deferred
@@ -98,9 +99,11 @@ class OfflineLab:
 
     @contextmanager
     def phase(self, name: str) -> Iterator[None]:
+        """A named, timed step; `name` is English, marked N_() where it is given, and said in the student's
+        language."""
         started = time.monotonic()
         try:
-            self.say(f"{name} ...")
+            self.say(_(name) + " ...")
             yield
         except BaseException as error:
             self.result.phases.append((name, time.monotonic() - started, False))
@@ -110,7 +113,7 @@ class OfflineLab:
             raise
         seconds = time.monotonic() - started
         self.result.phases.append((name, seconds, True))
-        self.say(f"{name}: done in {seconds:.1f}s")
+        self.say(_("{phase}: done in {seconds}s").format(phase=_(name), seconds=number(seconds, ".1f")))
 
     def cdk(self, *args: str) -> None:
         """Run the real CDK CLI against the emulator; its output is shown only when it fails.
@@ -147,7 +150,9 @@ class OfflineLab:
                 cli.stderr.close()
             raise
         if cli.returncode:
-            raise PhaseFailed(f"`cdk {args[0]}` exited {cli.returncode}:\n{stdout}{stderr}")
+            raise PhaseFailed(
+                _("`cdk {command}` exited {code}:").format(command=args[0], code=cli.returncode) + f"\n{stdout}{stderr}"
+            )
 
     def client(self, service: str, **kwargs):
         return self.emulator.client(service, **kwargs)
@@ -161,19 +166,23 @@ class OfflineLab:
         # in the README, and noise here.
         logging.getLogger("moto").setLevel(logging.ERROR)
         warnings.filterwarnings("ignore", message="Tried to parse AWS::", category=UserWarning)
-        with self.phase("start emulator"):
+        with self.phase(N_("start emulator")):
             self.emulator.start()
             self.result.port = self.emulator.port
             self.cli_env = self._cli_env(workdir)
-            self.say(f"emulator on {self.emulator.endpoint_url} (clock x{self.clock_scale:g})")
-        with self.phase("cdk bootstrap"):
+            self.say(
+                _("emulator on {endpoint} (clock x{scale})").format(
+                    endpoint=self.emulator.endpoint_url, scale=number(self.clock_scale, "g")
+                )
+            )
+        with self.phase(N_("cdk bootstrap")):
             self.cdk("bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}")
-        with self.phase("cdk deploy"):
+        with self.phase(N_("cdk deploy")):
             self.cdk("deploy", "--require-approval", "never", "--outputs-file", str(workdir / "outputs.json"))
             self.result.outputs = self._stack_outputs()
             self._say_what_is_skipped(workdir / "cdk.out")
             self._check_expiry_schedule()
-        with self.phase("boot instance (user-data in sandbox)"):
+        with self.phase(N_("boot instance (user-data in sandbox)")):
             self._boot(Sandbox(workdir / "instance"))
 
     def _cli_env(self, workdir: Path) -> dict:
@@ -187,7 +196,7 @@ class OfflineLab:
         stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
         outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
         if "InstanceId" not in outputs:
-            raise PhaseFailed(f"stack outputs are missing InstanceId: {outputs}")
+            raise PhaseFailed(_("stack outputs are missing InstanceId: {outputs}").format(outputs=outputs))
         for key in ("BucketName", "DeliveryStreamName", "InstanceId"):
             self.say(f"  {key}: {outputs[key]}")
         return outputs
@@ -200,7 +209,11 @@ class OfflineLab:
         # Firehose settings the emulator goes on without (the ones it cannot honour fail the deploy instead).
         self.result.skipped_types += skipped_in_template(template)
         if self.result.skipped_types:
-            self.say(f"  the emulator lacks, so this rehearsal skips: {', '.join(self.result.skipped_types)}")
+            self.say(
+                _("  the emulator lacks, so this rehearsal skips: {skipped}").format(
+                    skipped=", ".join(self.result.skipped_types)
+                )
+            )
 
     def _check_expiry_schedule(self) -> None:
         """The stack made the expiry schedule it should, and no other."""
@@ -210,11 +223,19 @@ class OfflineLab:
         ]
         expected = [self.result.outputs["ExpirySchedule"]] if self.config.expires_after_hours else []
         if self.result.schedules_after_deploy != expected:
-            raise PhaseFailed(f"expected schedules {expected}, the emulator has {self.result.schedules_after_deploy}")
+            raise PhaseFailed(
+                _("expected schedules {expected}, the emulator has {found}").format(
+                    expected=expected, found=self.result.schedules_after_deploy
+                )
+            )
         if expected:
-            self.say(f"  expires at {self.result.outputs['ExpiresAt']} (schedule {expected[0]})")
+            self.say(
+                _("  expires at {time} (schedule {schedule})").format(
+                    time=self.result.outputs["ExpiresAt"], schedule=expected[0]
+                )
+            )
         else:
-            self.say("  expiresAfterHours=0: no expiry schedule")
+            self.say(_("  expiresAfterHours=0: no expiry schedule"))
 
     def _boot(self, sandbox: Sandbox) -> None:
         """Run the instance's own user-data with the instance role's credentials, IAM enforced."""
@@ -232,7 +253,9 @@ class OfflineLab:
         self.buffer_interval = self._buffer_interval_seconds()
         self.result.buffer_interval_seconds = self.buffer_interval * self.clock_scale
         self.student = student.create_student(self.client("iam"), self.student_actions)
-        self.say(f"  running user-data of {instance_id} as {role_arn} (IAM enforced)")
+        self.say(
+            _("  running user-data of {instance} as {role} (IAM enforced)").format(instance=instance_id, role=role_arn)
+        )
         self.emulator.enforce_iam(True)
         self._probe_least_privilege(role)
         self.emulator.clock.publish(sandbox.clock_file)  # the sandbox's systemd times RuntimeMaxSec on it
@@ -241,14 +264,25 @@ class OfflineLab:
         self.service_started_clock = self.emulator.clock.monotonic()
         self.result.user_data_output = run.stdout + run.stderr
         if run.returncode:
-            raise PhaseFailed(f"user-data exited {run.returncode}:\n{self.result.user_data_output}")
+            raise PhaseFailed(
+                _("user-data exited {code}:").format(code=run.returncode) + f"\n{self.result.user_data_output}"
+            )
         self.service = sandbox.service(service.UNIT_NAME)
         if self.service is None:
-            raise PhaseFailed(f"user-data did not start {service.UNIT_NAME}:\n{self.result.user_data_output}")
+            raise PhaseFailed(
+                _("user-data did not start {unit}:").format(unit=service.UNIT_NAME)
+                + f"\n{self.result.user_data_output}"
+            )
         time.sleep(1)
         if not self.service.running():
-            raise PhaseFailed(f"{service.UNIT_NAME} exited at once:\n{self.service.log.read_text()}")
-        self.say(f"  {service.UNIT_NAME} running (pid {self.service.pid}), log {self.service.log.name}")
+            raise PhaseFailed(
+                _("{unit} exited at once:").format(unit=service.UNIT_NAME) + f"\n{self.service.log.read_text()}"
+            )
+        self.say(
+            _("  {unit} running (pid {pid}), log {log}").format(
+                unit=service.UNIT_NAME, pid=self.service.pid, log=self.service.log.name
+            )
+        )
 
     def _probe_least_privilege(self, role: dict) -> None:
         """What the instance role must not do is refused: it can put records, but not read, list or delete."""
@@ -260,11 +294,21 @@ class OfflineLab:
         )
         for action, outcome in outcomes.items():
             if outcome == "allowed":
-                raise PhaseFailed(f"the instance role was allowed {action}: more than least privilege")
+                raise PhaseFailed(
+                    _("the instance role was allowed {action}: more than least privilege").format(action=action)
+                )
             if outcome != "refused":
-                raise PhaseFailed(f"the instance role's {action} failed with {outcome}, not AccessDenied")
+                raise PhaseFailed(
+                    _("the instance role's {action} failed with {outcome}, not AccessDenied").format(
+                        action=action, outcome=outcome
+                    )
+                )
         self.result.refused_to_instance_role = list(outcomes)
-        self.say(f"  instance role refused, as it should be: {'; '.join(self.result.refused_to_instance_role)}")
+        self.say(
+            _("  instance role refused, as it should be: {refused}").format(
+                refused="; ".join(self.result.refused_to_instance_role)
+            )
+        )
 
     def _buffer_interval_seconds(self) -> int:
         stream = self.client("firehose").describe_delivery_stream(
@@ -279,7 +323,7 @@ class OfflineLab:
     def take_down(self) -> None:
         """Stop the producer as systemd would, then destroy and check, even if the producer's stop went wrong."""
         try:
-            with self.phase("stop producer"):
+            with self.phase(N_("stop producer")):
                 self.stop_producer()
         finally:
             self.emulator.enforce_iam(False)  # the CDK CLI's test keys are no IAM user
@@ -295,19 +339,22 @@ class OfflineLab:
         """The producer has ended: its stats, and the student's session ends (IAM enforcement off)."""
         stats = self.sandbox.host_path(service.STATS_PATH)
         if not stats.exists():
-            raise PhaseFailed(f"the producer wrote no stats when it ended:\n{self.service.log.read_text()}")
+            raise PhaseFailed(_("the producer wrote no stats when it ended:") + f"\n{self.service.log.read_text()}")
         self.result.producer_stats = json.loads(stats.read_text())
-        self.say(f"  producer stats: {json.dumps(self.result.producer_stats, sort_keys=True)}")
+        self.say(_("  producer stats: {stats}").format(stats=json.dumps(self.result.producer_stats, sort_keys=True)))
         self.emulator.enforce_iam(False)
         student.delete_student(self.client("iam"))
         failed = self.result.producer_stats.get("events_failed", 0)
         if failed:
-            raise PhaseFailed(f"the producer could not deliver {failed} events:\n{self.service.log.read_text()}")
+            raise PhaseFailed(
+                _("the producer could not deliver {count} events:").format(count=number(failed))
+                + f"\n{self.service.log.read_text()}"
+            )
         self.emulator.flush_firehose()  # what the producer sent at its end would otherwise wait for the interval
 
     def destroy(self) -> None:
         """Destroy the stack with the real CDK CLI and prove that nothing of the lab is left."""
-        with self.phase("cdk destroy"):
+        with self.phase(N_("cdk destroy")):
             self.cdk("destroy", "--force")
         self.check_leftovers()
 
@@ -319,8 +366,11 @@ class OfflineLab:
         clock = self.emulator.clock
         clock.speed_up_until(self.expires_at(), real_seconds=EXPIRY_SECONDS)
         self.say(
-            f"  {self.config.expires_after_hours} h after deploy come in ~{EXPIRY_SECONDS:g}s "
-            f"(clock x{clock.scale:.2g})"
+            _("  {hours} h after deploy come in ~{seconds}s (clock x{scale})").format(
+                hours=self.config.expires_after_hours,
+                seconds=number(EXPIRY_SECONDS, "g"),
+                scale=number(clock.scale, ".2g"),
+            )
         )
         cloudformation = self.client("cloudformation")
         deadline = time.monotonic() + EXPIRY_SECONDS + 120
@@ -333,20 +383,31 @@ class OfflineLab:
         self.result.expiry_invocations = self.emulator.scheduler_invocations()
         for invocation in self.result.expiry_invocations:
             self.say(
-                f"  schedule fired at {invocation.fired_at:%Y-%m-%d %H:%M:%S} (due {invocation.due:%H:%M:%S}): "
-                f"{invocation.outcome}"
+                _("  schedule fired at {fired} (due {due}): {outcome}").format(
+                    fired=f"{invocation.fired_at:%Y-%m-%d %H:%M:%S}",
+                    due=f"{invocation.due:%H:%M:%S}",
+                    outcome=invocation.outcome,
+                )
             )
         if not self.result.expiry_invocations or not all(i.ok for i in self.result.expiry_invocations):
-            raise PhaseFailed(f"the expiry schedule did not delete the stack: {self.result.expiry_invocations}")
+            raise PhaseFailed(
+                _("the expiry schedule did not delete the stack: {invocations}").format(
+                    invocations=self.result.expiry_invocations
+                )
+            )
         if live:
-            raise PhaseFailed(f"stack {self.stack_name} is still there after its expiry: {live[0]['StackStatus']}")
+            raise PhaseFailed(
+                _("stack {name} is still there after its expiry: {status}").format(
+                    name=self.stack_name, status=live[0]["StackStatus"]
+                )
+            )
 
     def check_leftovers(self) -> None:
-        with self.phase("leftovers check"):
+        with self.phase(N_("leftovers check")):
             self.result.leftovers = find_leftovers(self.client)
             if self.result.leftovers:
-                raise PhaseFailed(f"left behind: {self.result.leftovers}")
-            self.say(f"nothing left but the CDK bootstrap stack ({BOOTSTRAP_STACK})")
+                raise PhaseFailed(_("left behind: {leftovers}").format(leftovers=self.result.leftovers))
+            self.say(_("nothing left but the CDK bootstrap stack ({stack})").format(stack=BOOTSTRAP_STACK))
 
     def close(self) -> None:
         """Stop the producer and the emulator, whatever state the lab is in (the emulator's state goes with it)."""

@@ -38,6 +38,7 @@ from producer import service
 from producer.firehose import make_client
 from producer.schema import VERIFY_TICKER
 from rehearsal import analytics, cli, student, systemd
+from rehearsal.i18n import N_, _, ngettext, number
 from rehearsal.offline_lab import LabResult, OfflineLab, PhaseFailed
 from rehearsal.stopping import Stopped
 
@@ -98,28 +99,28 @@ class Rehearsal:
     def run(self, workdir: Path) -> RehearsalResult:
         try:
             self.lab.bring_up(workdir)
-            with self.phase("first data lands (producer trickle, buffer interval)"):
+            with self.phase(N_("first data lands (producer trickle, buffer interval)")):
                 self._wait_for_first_data()
                 self._show_status("producing", **self.lab.student)
-            with self.phase("verify (tagged burst)"):
+            with self.phase(N_("verify (tagged burst)")):
                 self._verify()
             if self._expires_before_the_run_ends():
-                run_end = "producer stopped (the lab expires before its run would end)"
+                run_end = N_("producer stopped (the lab expires before its run would end)")
             elif self.config.stop_when_done:
-                run_end = "instance stops when the producer is done"
+                run_end = N_("instance stops when the producer is done")
             else:
-                run_end = "producer's run ends (stopWhenDone=false: the instance stays up)"
+                run_end = N_("producer's run ends (stopWhenDone=false: the instance stays up)")
             with self.phase(run_end):
                 self._producer_run_ends()
             if self.parquet:
-                with self.phase("conversion error (a record not fitting the table)"):
+                with self.phase(N_("conversion error (a record not fitting the table)")):
                     self._send_bad_record()
-            with self.phase("show what landed"):
+            with self.phase(N_("show what landed")):
                 self._show_landed()
-            with self.phase("saved queries (Athena on the emulator)"):
+            with self.phase(N_("saved queries (Athena on the emulator)")):
                 self._run_saved_queries()
             if self.config.expires_after_hours:
-                with self.phase("lab expires"):
+                with self.phase(N_("lab expires")):
                     self.lab.expire()
                     self._show_status("after the expiry")
                 self.lab.check_leftovers()
@@ -130,9 +131,14 @@ class Rehearsal:
         return self.result
 
     def passed(self) -> str:
-        ended = "the instance stopped itself, " if self.result.instance_state_after_run == "stopped" else ""
-        ended += "the lab expired" if self.config.expires_after_hours else "destroyed"
-        return f"PASSED: deployed, data landed, nothing lost, queried, {ended}, nothing left behind"
+        stopped = self.result.instance_state_after_run == "stopped"
+        if self.config.expires_after_hours:
+            ended = _("the instance stopped itself, the lab expired") if stopped else _("the lab expired")
+        else:
+            ended = _("the instance stopped itself, destroyed") if stopped else _("destroyed")
+        return _("PASSED: deployed, data landed, nothing lost, queried, {ended}, nothing left behind").format(
+            ended=ended
+        )
 
     # --- the checks -----------------------------------------------------------------------------------------
 
@@ -143,10 +149,13 @@ class Rehearsal:
         bucket = self.result.outputs["BucketName"]
         while not (landed := s3.list_objects_v2(Bucket=bucket, Prefix="data/").get("Contents")):
             if time.monotonic() > deadline or not self.lab.service.running():
-                raise PhaseFailed(f"no producer data landed in {bucket}:\n{self.lab.service.log.read_text()}")
+                raise PhaseFailed(
+                    _("no producer data landed in {bucket}:").format(bucket=bucket)
+                    + f"\n{self.lab.service.log.read_text()}"
+                )
             time.sleep(0.2)
         self.result.first_object_at = min(item["LastModified"].timestamp() for item in landed)
-        self.say("  the producer's first object landed under the instance role's own permissions")
+        self.say(_("  the producer's first object landed under the instance role's own permissions"))
 
     def _verify(self) -> None:
         """Send tagged events as the student would and find every one in the bucket."""
@@ -171,7 +180,7 @@ class Rehearsal:
         for line in self.result.verify_report.splitlines():
             self.say(f"  {line}")
         if self.result.verify_exit:
-            raise PhaseFailed(f"verify exited {self.result.verify_exit}")
+            raise PhaseFailed(_("verify exited {code}").format(code=self.result.verify_exit))
 
     def _producer_run_ends(self) -> None:
         """The rest of the producer's hour passes on the emulator's clock: systemd's RuntimeMaxSec ends the unit (the
@@ -182,23 +191,30 @@ class Rehearsal:
         run_end = clock.now() + timedelta(seconds=self.lab.service_started_clock + runtime_max - clock.monotonic())
         if self.config.expires_after_hours and run_end >= self.lab.expires_at():
             self.say(
-                "  the lab expires before the producer's run would end: stopping it like `systemctl stop`, "
-                "the instance stays up until the expiry deletes it"
+                _(
+                    "  the lab expires before the producer's run would end: stopping it like `systemctl stop`, "
+                    "the instance stays up until the expiry deletes it"
+                )
             )
             producer.stop()
         else:
             clock.speed_up_until(run_end, real_seconds=RUN_END_SECONDS)
             self.say(
-                f"  RuntimeMaxSec={runtime_max}s: the rest of the run passes in ~{RUN_END_SECONDS:g}s "
-                f"(clock x{clock.scale:.2g})"
+                _("  RuntimeMaxSec={runtime}s: the rest of the run passes in ~{seconds}s (clock x{scale})").format(
+                    runtime=runtime_max, seconds=number(RUN_END_SECONDS, "g"), scale=number(clock.scale, ".2g")
+                )
             )
             deadline = time.monotonic() + RUN_END_SECONDS + service.TIMEOUT_STOP_SECONDS + 30
             while producer.unit.supervisor() is not None and time.monotonic() < deadline:
                 time.sleep(0.1)
         self.result.service_result = producer.result() or {}
         if not self.result.service_result:
-            raise PhaseFailed(f"{service.UNIT_NAME} did not end:\n{producer.log.read_text()}")
-        self.say(f"  {service.UNIT_NAME} ended: {json.dumps(self.result.service_result, sort_keys=True)}")
+            raise PhaseFailed(_("{unit} did not end:").format(unit=service.UNIT_NAME) + f"\n{producer.log.read_text()}")
+        self.say(
+            _("  {unit} ended: {result}").format(
+                unit=service.UNIT_NAME, result=json.dumps(self.result.service_result, sort_keys=True)
+            )
+        )
         self.lab.read_producer_stats()
         self._instance_after_run()
         self._show_status("after the producer's run")
@@ -210,19 +226,28 @@ class Rehearsal:
         ended_by_itself = self.result.service_result.get("job") is None
         if self.config.stop_when_done and ended_by_itself:
             if not self.result.powered_off:
-                raise PhaseFailed(f"the run ended, but nothing powered the OS off:\n{log.read_text()}")
+                raise PhaseFailed(_("the run ended, but nothing powered the OS off:") + f"\n{log.read_text()}")
             self.emulator.power_off(instance_id)
         elif self.result.powered_off:
-            raise PhaseFailed(f"the instance powered off, but it should stay up:\n{log.read_text()}")
+            raise PhaseFailed(_("the instance powered off, but it should stay up:") + f"\n{log.read_text()}")
         instance = self.client("ec2").describe_instances(InstanceIds=[instance_id])["Reservations"][0]["Instances"][0]
         self.result.instance_state_after_run = instance["State"]["Name"]
         expected = "stopped" if self.config.stop_when_done and ended_by_itself else "running"
         if self.result.instance_state_after_run != expected:
-            raise PhaseFailed(f"instance {instance_id} is {self.result.instance_state_after_run}, not {expected}")
-        self.say(
-            f"  instance {instance_id}: {self.result.instance_state_after_run}"
-            + (" (its OS powered off; shutdown behaviour stop)" if self.result.powered_off else "")
-        )
+            raise PhaseFailed(
+                _("instance {instance} is {state}, not {expected}").format(
+                    instance=instance_id, state=self.result.instance_state_after_run, expected=expected
+                )
+            )
+        state = self.result.instance_state_after_run
+        if self.result.powered_off:
+            self.say(
+                _("  instance {instance}: {state} (its OS powered off; shutdown behaviour stop)").format(
+                    instance=instance_id, state=state
+                )
+            )
+        else:
+            self.say(_("  instance {instance}: {state}").format(instance=instance_id, state=state))
 
     def _expires_before_the_run_ends(self) -> bool:
         """expiresAfterHours shorter than the producer's run (RuntimeMaxSec): the stack goes first."""
@@ -241,7 +266,7 @@ class Rehearsal:
             region=self.emulator.region,
         )
         self.result.status[moment] = found.lines(self.emulator.clock.now())
-        self.say("  make status:")
+        self.say(_("  make status:"))
         for line in self.result.status[moment]:
             self.say(f"    {line}")
 
@@ -249,23 +274,42 @@ class Rehearsal:
         lab = find_lab(self.client("cloudformation"), self.lab.stack_name)
         columns = self._table_columns(lab) if self.parquet else []
         sample, problems = self._read_landed(lab, columns)
-        self.say(f"  {len(self.result.landed)} objects in s3://{lab.bucket}/{lab.data_prefix}:")
+        self.say(
+            # English says "1 objects" here; Spanish agrees with the count.
+            ngettext(
+                "  {count} objects in {location}:", "  {count} objects in {location}:", len(self.result.landed)
+            ).format(count=number(len(self.result.landed)), location=f"s3://{lab.bucket}/{lab.data_prefix}")
+        )
         for landed in self.result.landed:
-            self.say(f"    {landed.key}  {landed.size} bytes  {landed.events} events")
+            self.say(
+                _("    {key}  {size} bytes  {events} events").format(
+                    key=landed.key, size=number(landed.size), events=number(landed.events)
+                )
+            )
         per_partition = objects_per_partition(self.result.landed)
         if per_partition:
             self.say(
-                "  objects (events) per partition: "
-                + ", ".join(f"{value} {count} ({events})" for value, (count, events) in sorted(per_partition.items()))
+                _("  objects (events) per partition: {counts}").format(
+                    counts=", ".join(
+                        f"{value} {number(count)} ({number(events)})"
+                        for value, (count, events) in sorted(per_partition.items())
+                    )
+                )
             )
         if self.parquet and not problems:
-            self.say(f"  every object is Parquet with the table's columns: {', '.join(f'{n} {t}' for n, t in columns)}")
+            self.say(
+                _("  every object is Parquet with the table's columns: {columns}").format(
+                    columns=", ".join(f"{n} {t}" for n, t in columns)
+                )
+            )
         if sample:
-            self.say(f"  sample event: {json.dumps(sample, default=str)}")
+            self.say(_("  sample event: {event}").format(event=json.dumps(sample, default=str)))
         if not self.result.landed:
-            raise PhaseFailed("no objects landed")
+            raise PhaseFailed(_("no objects landed"))
         if problems:
-            raise PhaseFailed("delivered objects do not match the table: " + "; ".join(problems[:5]))
+            raise PhaseFailed(
+                _("delivered objects do not match the table: {problems}").format(problems="; ".join(problems[:5]))
+            )
 
     def _read_landed(self, lab, columns: list) -> tuple:
         """Each data object, oldest first, into result.landed; (a producer's event, what does not match the table)."""
@@ -282,7 +326,8 @@ class Rehearsal:
             )
             if self.parquet:  # Parquet of the table's columns and types, named as the stream says
                 problems += analytics.parquet_schema_problems(body, item["Key"], columns)
-                problems += [] if item["Key"].endswith(".parquet") else [f"{item['Key']} does not end in .parquet"]
+                if not item["Key"].endswith(".parquet"):
+                    problems.append(_("{key} does not end in .parquet").format(key=item["Key"]))
             if sample is None:
                 sample = next((e for e in events if not e["producer_id"].startswith("verify-")), None)
         return sample, problems
@@ -307,11 +352,13 @@ class Rehearsal:
             analytics.conversion_errors(self.client("s3"), lab.bucket, errors_root), record
         )
         if found is None:
-            raise PhaseFailed(f"the bad record {record!r} is not under the conversion-error prefix")
+            raise PhaseFailed(
+                _("the bad record {record} is not under the conversion-error prefix").format(record=repr(record))
+            )
         key, document = found
         self.result.conversion_error = document
-        self.say(f"  sent {record.decode().strip()}")
-        self.say(f"  it landed in s3://{lab.bucket}/{key}")
+        self.say(_("  sent {record}").format(record=record.decode().strip()))
+        self.say(_("  it landed in {location}").format(location=f"s3://{lab.bucket}/{key}"))
         self.say(f"  {document['lastErrorCode']}: {document['lastErrorMessage']}")
 
     def _run_saved_queries(self) -> None:
@@ -343,13 +390,19 @@ class Rehearsal:
         """Both succeeded, with the counts of the objects delivered today and of verify's burst."""
         failed = [f"{n}: {r.state} {r.reason}" for n, r in self.result.query_results.items() if r.state != "SUCCEEDED"]
         if failed or set(self.result.query_results) != {analytics.EVENTS_PER_MINUTE, analytics.TOP_TICKERS}:
-            raise PhaseFailed(f"the saved queries did not both succeed: {failed or list(self.result.query_results)}")
+            raise PhaseFailed(
+                _("the saved queries did not both succeed: {failed}").format(
+                    failed=failed or list(self.result.query_results)
+                )
+            )
         tally = analytics.delivered_on(self.client("s3"), lab.bucket, lab.data_prefix, datetime.now(UTC).date())
         problems = analytics.saved_query_problems(self.result.query_results, tally, VERIFY_TICKER, self.verify_count)
         if problems:
             raise PhaseFailed("; ".join(problems))
         self.say(
-            f"  both agree with the {tally.events} events delivered today and the {self.verify_count} verify found"
+            _("  both agree with the {events} events delivered today and the {verified} verify found").format(
+                events=number(tally.events), verified=number(self.verify_count)
+            )
         )
 
 
@@ -367,30 +420,39 @@ def objects_per_partition(landed: list) -> dict:
 def stopped(result: LabResult, stop: Stopped) -> list:
     """The phase table, then where the stop came."""
     at = cli.stopped_where(result)
-    where = f"{at[0]} phase: {at[1]}" if at else "before the first phase"
-    return [*cli.phase_table(result), f"STOPPED by {stop} {where}"]
+    if at is None:
+        where = _("before the first phase")
+    elif at[0] == "in":
+        where = _("in phase: {phase}").format(phase=_(at[1]))
+    else:
+        where = _("after phase: {phase}").format(phase=_(at[1]))
+    return [*cli.phase_table(result), _("STOPPED by {signal} {where}").format(signal=stop, where=where)]
 
 
 def main(argv: list | None = None) -> int:
     parser = cli.parser(
         __doc__,
-        clock_help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush "
-        "in 6 s (default 1: real time); the hours until the producer's end and the lab's expiry "
-        "pass in seconds either way",
+        clock_help=_(
+            "speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush "
+            "in 6 s (default 1: real time); the hours until the producer's end and the lab's expiry "
+            "pass in seconds either way"
+        ),
     )
     parser.add_argument(
         "--verify-count",
         type=int,
         default=VERIFY_BURST,
-        help=f"tagged events verify sends (default {VERIFY_BURST}: ~3.5 MB, past the default 1 MiB buffer size, so "
-        "they flush at once by size, while the producer's trickle showed the interval)",
+        help=_(
+            "tagged events verify sends (default {count}: ~3.5 MB, past the default 1 MiB buffer size, so "
+            "they flush at once by size, while the producer's trickle showed the interval)"
+        ).format(count=VERIFY_BURST),
     )
     try:
         args = cli.parse(
             parser,
             argv,
             valid=lambda args: args.verify_count >= 1,
-            rule="rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1",
+            rule=_("rehearse: --clock-scale must be in (0, 1] and --verify-count at least 1"),
         )
     except cli.BadArguments as error:
         return cli.refuse(str(error))

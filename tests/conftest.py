@@ -15,6 +15,9 @@ E2E = Path(__file__).resolve().parent / "e2e"
 
 # jsii starts `node` from PATH on first import of aws_cdk: put the venv's Node 24 first (no EOL banner).
 os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+# The specification is written in the lab's English, whatever the machine's locale (LANG=es_MX would make the lab speak
+# Spanish, producer/i18n.py); a test that wants Spanish sets LAB_LANG=es itself. Commands the tests start inherit it.
+os.environ["LAB_LANG"] = "en"
 
 
 @pytest.fixture(scope="session")

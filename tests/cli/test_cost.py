@@ -230,6 +230,21 @@ def test_a_partitioned_lab_adds_dynamic_partitionings_charges(partitioned):
         assert f"  {line.item}" in printed and line.price in printed
 
 
+def test_a_partitioned_labs_charges_are_said_in_spanish_when_asked():
+    spanish = labctl_cost("-c", "partitionBy=ticker", LAB_LANG="es").stdout
+    for item_es, price_es in [
+        ("datos", "0,02 USD por GB entregado"),
+        ("objetos", "0,005 USD por cada 1000 objetos"),
+        ("JQ", "0,07 USD por hora de procesamiento de JQ"),
+    ]:
+        assert re.search(rf"\n  particionamiento dinámico: {item_es} +0,\d{{4}} USD .* {price_es}\n", spanish), spanish
+    assert "\n  particionamiento dinámico: datos: los 7,7 MB/h de eventos que entrega\n" in spanish
+    flushes = "480 objetos/h (8 tickers x 60 vaciados del búfer, un PUT por cada uno)"
+    assert f"\n  particionamiento dinámico: objetos: {flushes}\n" in spanish
+    assert f"\n  peticiones y almacenamiento de S3: {flushes}; " in spanish
+    assert "\n  particionamiento dinámico: JQ: la consulta JQ que lee el ticker de cada evento, " in spanish
+
+
 def test_an_unpartitioned_lab_has_no_partitioning_charges(default):
     assert not [line for line in default.lines if line.item.startswith("dynamic partitioning")]
     assert default.traffic.partitions == 1

@@ -91,3 +91,20 @@ def test_what_is_not_a_runs_work_directory_is_left_alone(tmp_path):
     (garbled / killed_runs.MARKER).write_text("{not json")
     assert killed_runs.clean(tmp_path) == []
     assert unmarked.exists() and elsewhere.exists() and garbled.exists()
+
+
+def test_a_spanish_student_is_told_in_spanish_what_was_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    temp, checkout = tmp_path / "tmp", tmp_path / "checkout"
+    temp.mkdir()
+    checkout.mkdir()
+    workdir, env_file = temp / "firehose-lab-local-abc", checkout / "lab-local.env"
+    pid = run_that_was_killed(workdir, env_file)
+    other = temp / "firehose-rehearsal-def"
+    other_pid = run_that_was_killed(other)
+    assert killed_runs.clean(temp) == [
+        f"se borró lo que dejó `make lab-local` cuando lo terminaron a la fuerza (pid {pid}): su directorio de trabajo "
+        f"{workdir} (con el entorno aislado) y su archivo de entorno {env_file}",
+        f"se borró lo que dejó `make lab-local` cuando lo terminaron a la fuerza (pid {other_pid}): su directorio de "
+        f"trabajo {other} (con el entorno aislado)",
+    ]

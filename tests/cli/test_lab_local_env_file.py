@@ -125,3 +125,36 @@ def test_the_file_of_a_lab_local_that_is_gone_is_removed_and_said(tmp_path):
     assert not path.exists()
     env_file.write(["export AWS_REGION=us-east-1"])
     assert env_file.path.read_text().startswith(f"# firehose-lab offline lab, pid {os.getpid()}: ")
+
+
+# --- in Spanish -----------------------------------------------------------------------------------------------------
+
+ANOTHER_ES = 'escribe otro: make lab-local LAB_LOCAL_ARGS="--env-file RUTA"'
+
+
+@pytest.mark.parametrize("kind, what", [("named pipe", "una tubería con nombre"), ("folder", "una carpeta")])
+def test_a_spanish_student_is_told_in_spanish_what_is_at_the_path(tmp_path, monkeypatch, kind, what):
+    monkeypatch.setenv("LAB_LANG", "es")
+    path = tmp_path / "lab-local.env"
+    os.mkfifo(path) if kind == "named pipe" else path.mkdir()
+    with pytest.raises(EnvFileTaken) as refused:
+        EnvFile(path).check()
+    assert str(refused.value) == (
+        f"{path} es {what}, no un archivo: lab-local escribe sus líneas de entorno solo en un archivo propio; "
+        f"{ANOTHER_ES}"
+    )
+
+
+def test_a_spanish_student_is_told_in_spanish_that_a_leftover_was_removed(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    path = tmp_path / "lab-local.env"
+    gone = dead_pid()
+    path.write_text(f"# firehose-lab offline lab, pid {gone}: written by `make lab-local`\n")
+    said = EnvFile(path).clear_leftover()
+    assert said == f"se borró {path}, que dejó un lab-local que ya no está en marcha (pid {gone})"
+    missing = tmp_path / "nowhere" / "lab.env"
+    with pytest.raises(EnvFileTaken) as refused:
+        EnvFile(missing).check()
+    assert str(refused.value) == (
+        f"no se puede escribir {missing}: la carpeta {missing.parent} no existe; {ANOTHER_ES}"
+    )

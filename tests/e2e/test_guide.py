@@ -2,10 +2,11 @@
 guide says to look for, and the numbers its prose promises (objects' sizes, latencies, costs) fall in the ranges
 its `expect` markers give; and the English guide holds exactly the same commands, look-for texts and claims.
 
-The Spanish guide (the original audience's language) is the one walked through; the English one is held to the
-same blocks, look-for texts and claims, so one walk covers both. The lab runs on a buffer clock ten times faster
-than real time (a 60 s interval passes in 6 s); nothing else differs from what a student types.
-bench/guide_walkthrough.py walks both on the real clock and prints each step's time.
+The Spanish guide (the original audience's language) is the one walked through, by a student whose lab speaks
+Spanish (LAB_LANG=es), so its look-for texts are the lab's Spanish; the English one is held to the same blocks and
+claims and as many look-for texts, each the English of the Spanish one where they differ, so one walk covers both.
+The lab runs on a buffer clock ten times faster than real time (a 60 s interval passes in 6 s); nothing else differs
+from what a student types. bench/guide_walkthrough.py walks both on the real clock and prints each step's time.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from babel.messages.pofile import read_po
 
 from labctl.lab import CLOCK_SCALE_ENV
 from labctl.toolkit import ROOT
@@ -36,9 +38,41 @@ def step_id(step) -> str:
 def test_both_guides_hold_the_same_commands_in_the_same_order():
     spanish, english = parse(GUIDES["es"], "es"), parse(GUIDES["en"], "en")
     assert spanish.blocks == english.blocks
-    assert [(s.kind, s.code, s.exit_code, s.look_for, s.claims) for s in spanish.steps] == [
-        (s.kind, s.code, s.exit_code, s.look_for, s.claims) for s in english.steps
+    assert [(s.kind, s.code, s.exit_code, len(s.look_for), s.claims) for s in spanish.steps] == [
+        (s.kind, s.code, s.exit_code, len(s.look_for), s.claims) for s in english.steps
     ]
+
+
+WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+def catalog_words(texts) -> set:
+    return {word.lower() for text in texts for word in WORD.findall(text)}
+
+
+def test_where_the_guides_look_for_different_text_it_is_the_labs_english_and_its_spanish():
+    """Text the lab prints (the AWS CLI's, a file's, a query's columns) is looked for alike in both guides; where the
+    Spanish guide looks for other text, every word of it is the lab's Spanish, and of the English one the lab's
+    English (the Spanish walk then finds the Spanish in the lab's output)."""
+    english_words, spanish_words = set(), set()
+    for path in sorted(ROOT.glob("*/locale/es/LC_MESSAGES/*.po")):
+        with open(path, "rb") as po:
+            for message in read_po(po):
+                ids = message.id if isinstance(message.id, tuple) else (message.id,)
+                strings = message.string if isinstance(message.string, tuple) else (message.string,)
+                english_words |= catalog_words(ids)
+                spanish_words |= catalog_words(strings)
+    spanish, english = parse(GUIDES["es"], "es"), parse(GUIDES["en"], "en")
+    differing = [
+        (es, en)
+        for es_step, en_step in zip(spanish.steps, english.steps)
+        for es, en in zip(es_step.look_for, en_step.look_for)
+        if es != en
+    ]
+    assert differing, "the Spanish guide looks for the lab's Spanish"
+    for es, en in differing:
+        assert catalog_words([es]) <= spanish_words, es
+        assert catalog_words([en]) <= english_words, en
 
 
 def test_the_numbers_the_guide_promises_about_the_buffer_and_the_bill_are_held_by_claims():
@@ -139,6 +173,44 @@ def test_a_claim_reads_what_watch_and_verify_print_and_holds_on_either_clock(
     assert parsed.holds(values, 0.1) is ten_times_faster
 
 
+# The same, as the lab prints it to a student with LAB_LANG=es; and make cost's totals in both languages.
+WATCHED_ES = """\
+nuevo 12:00:01  121,5 KiB  625 eventos  10 eventos/s  vaciado: intervalo (121,5 KiB de 1,0 MiB en 62,1 s)  data/a
+nuevo 12:00:03    1,2 MiB  6095 eventos  2019 eventos/s  vaciado: tamaño (1,2 MiB de 1,0 MiB en 3,0 s)  data/b
+nuevo 12:00:04  812,0 KiB  4000 eventos  - eventos/s  vaciado: anticipado (812,0 KiB de 1,0 MiB en 1,0 s)  data/c
+  12:00:05    9,9 MiB  1 evento  10 eventos/s  vaciado: tamaño (9,9 MiB de 1,0 MiB en 3,0 s)  data/already-there
+latencia de entrega: p50 0,1s, p95 31,0s, máx. 60,0s
+"""
+COST = {
+    "en": "  while the producer runs: $0.0170 per hour\n"
+    "  forgotten (the worst case): 1 h 3 min producing, then stopped until the lab deletes itself 24 h after deploy: "
+    "$0.04 in all (+$0.10 if the account already has 3 other dashboards)\n",
+    "es": "  mientras el productor funciona: 0,0170 USD por hora\n"
+    "  olvidado (el peor caso): 1 h 3 min produciendo, luego detenido hasta que el laboratorio se borra solo 24 h "
+    "después del despliegue: 0,04 USD en total (+0,10 USD si la cuenta ya tiene otros 3 paneles)\n",
+}
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "size-flush-object-size 0.9..2 MiB",
+        "interval-flush-rate 7..13 events/s",
+        "latency-p50 0..1 s",
+        "latency-max 0..1 s",
+    ],
+)
+def test_a_claim_reads_the_labs_spanish_as_its_english(claim):
+    """The walk's student gets the lab's Spanish (a decimal comma, thousands apart): a claim reads the same values."""
+    parsed = parse_claim(claim)
+    assert parsed.values(WATCHED_ES) == parsed.values(WATCHED) != []
+
+
+def test_a_cost_claim_reads_the_bill_in_either_language():
+    for claim, value in [("cost-per-hour 0..1 USD/h", 0.017), ("cost-forgotten 0..1 USD", 0.04)]:
+        assert parse_claim(claim).values(COST["en"]) == parse_claim(claim).values(COST["es"]) == [value]
+
+
 def test_a_claim_with_nothing_printed_to_check_does_not_hold():
     assert not parse_claim("latency-max 0..1 interval").holds([], 1.0)
 
@@ -149,6 +221,7 @@ def student_env() -> dict:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_")) and k != CLOCK_SCALE_ENV}
     env["PATH"] = os.pathsep.join(p for p in env["PATH"].split(os.pathsep) if p != venv_bin)
     env["LAB_LOCAL_ARGS"] = f"--clock-scale {CLOCK_SCALE}"  # read by the Makefile's lab-local target
+    env["LAB_LANG"] = WALKED  # the walked guide's student's lab speaks its language
     return env
 
 
@@ -184,6 +257,6 @@ def test_the_walk_leaves_no_process_or_sandbox_behind(walk):
     ups = [step for step in STEPS if step.kind == BACKGROUND]
     assert all(step in walk for step in STEPS if step.kind != RUN), "the walk did not finish"
     for up in ups:
-        sandbox = re.search(r"its log: (/\S+?)/instance/", walk[up].output).group(1)
+        sandbox = re.search(r": (/\S+?)/instance/", walk[up].output).group(1)  # the producer's log
         assert not Path(sandbox).exists()
         assert processes_mentioning(sandbox) == []

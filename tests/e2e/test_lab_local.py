@@ -161,6 +161,27 @@ def test_sigterm_while_coming_up_names_the_phase_and_leaves_nothing(tmp_path):
         pass
 
 
+def test_a_spanish_student_gets_the_lab_in_spanish_from_up_to_nothing_left(tmp_path):
+    """LAB_LANG=es: the announcement, the way to the Spanish guide, Ctrl-C's teardown and the phase table in Spanish;
+    the env file's lines stay what the shell reads."""
+    run = lab_local("--clock-scale", "0.1", cwd=tmp_path, LAB_LANG="es")
+    try:
+        seen = read_until(run, "Ctrl-C aquí desmonta el laboratorio")
+        assert "[lab-local] el laboratorio está listo: stack FirehoseLab en el emulador en http://127.0.0.1:" in seen
+        assert "[lab-local]   productor: 10 eventos/s durante 60 min, como en la instancia; su log: /" in seen
+        assert "[lab-local] luego: make watch, make verify, aws s3 ls ... (mira docs/guia-es.md)" in seen
+        assert "[lab-local]   export AWS_REGION=us-east-1" in seen
+        run.send_signal(signal.SIGINT)
+        err = rest(run, timeout=300)
+    finally:
+        run.kill()
+    assert run.returncode == 0, seen + err
+    assert "[lab-local] SIGINT: desmontando el laboratorio" in err
+    assert "[lab-local] no queda nada salvo el stack de bootstrap de CDK (CDKToolkit)" in err
+    assert re.search(r"\[lab-local]   laboratorio en pie, hasta Ctrl-C +\d+,\ds  bien\n", err), err
+    assert err.strip().splitlines()[-1] == "[lab-local] el laboratorio estuvo en pie y luego se destruyó; no queda nada"
+
+
 TAG = "FIREHOSE_LAB_TEST_TAG"
 
 

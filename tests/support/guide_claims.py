@@ -5,10 +5,11 @@ A guide's prose says what a student will see: "objects of about 1 MiB", "the lat
 
     <!-- expect: MEASURE LOW..HIGH UNIT -->   every value of MEASURE in the step's output lies in [LOW, HIGH]
 
-MEASURE is one of MEASURES, read from what `make watch`, `make verify` or `make cost` prints; UNIT is the measure's
-own or, for a time, `interval`: that many of the lab's buffer intervals on the walk's clock (60 s, or 6 s when the
-offline lab's clock runs ten times faster), so one marker holds on every clock. A range is what the lab's settings
-and AWS's documentation allow, not the value one walk saw, so that a check fails only when the guide is wrong.
+MEASURE is one of MEASURES, read from what `make watch`, `make verify` or `make cost` prints, in English or, for a
+student whose lab speaks Spanish (LAB_LANG=es), in the catalogs' Spanish; UNIT is the measure's own or, for a time,
+`interval`: that many of the lab's buffer intervals on the walk's clock (60 s, or 6 s when the offline lab's clock
+runs ten times faster), so one marker holds on every clock. A range is what the lab's settings and AWS's
+documentation allow, not the value one walk saw, so that a check fails only when the guide is wrong.
 """
 
 from __future__ import annotations
@@ -22,37 +23,79 @@ from lab_stack.config import DEFAULTS
 # Both of the guide's labs keep the default buffer interval: what the `interval` unit stands for.
 INTERVAL_SECONDS = float(DEFAULTS["bufferIntervalSeconds"])
 
-# One object `make watch` saw land while it ran (not the ones already there), as its plain view prints it:
-#   new 12:00:01  118.5 KiB  600 events  10 events/s  flush: interval (118.5 KiB of 1.0 MiB in 60.2 s)  data/...
-_NEW_OBJECT = re.compile(
-    r"^new \d\d:\d\d:\d\d\s+(?P<size>[\d.]+) (?P<unit>B|KiB|MiB|GiB)\s+[\d,]+ events?\b.*?"
-    r"\s(?P<rate>[\d,.]+|-) events/s\s+flush: (?P<reason>size hint|interval|early) \(",
-    re.MULTILINE,
+
+@dataclass(frozen=True)
+class _Printed:
+    """How the lab prints the measures in one language: its lines, and how it writes a number."""
+
+    number: Callable[[str], float]
+    new_object: re.Pattern  # one object `make watch` saw land while it ran (not the ones already there)
+    reasons: dict[str, str]  # why an object was flushed, as watch says it: its English name
+    latency: re.Pattern  # make verify
+    cost_per_hour: re.Pattern  # make cost, while the producer runs
+    cost_forgotten: re.Pattern  # make cost, a lab forgotten until it expires
+
+
+_PRINTED = (
+    _Printed(
+        # 2,019 and 121.5 (producer/i18n.py's number() in English)
+        number=lambda text: float(text.replace(",", "")),
+        # new 12:00:01  118.5 KiB  600 events  10 events/s  flush: interval (118.5 KiB of 1.0 MiB in 60.2 s)  data/...
+        new_object=re.compile(
+            r"^new \d\d:\d\d:\d\d\s+(?P<size>[\d.]+) (?P<unit>B|KiB|MiB|GiB)\s+[\d,]+ events?\b.*?"
+            r"\s(?P<rate>[\d,.]+|-) events/s\s+flush: (?P<reason>size hint|interval|early) \(",
+            re.MULTILINE,
+        ),
+        reasons={"size hint": "size hint", "interval": "interval", "early": "early"},
+        # delivery latency: p50 0.1s, p95 0.1s, max 0.1s
+        latency=re.compile(r"delivery latency: p50 (?P<p50>[\d.]+)s, p95 [\d.]+s, max (?P<max>[\d.]+)s"),
+        # while the producer runs: $0.0170 per hour
+        cost_per_hour=re.compile(r"while the producer runs: \$(?P<usd>[\d.]+) per hour"),
+        # forgotten (the worst case): ...: $0.04 in all
+        cost_forgotten=re.compile(r"forgotten \(the worst case\):.*?: \$(?P<usd>[\d.]+) in all"),
+    ),
+    _Printed(
+        # 2019, 15 000 and 121,5 (number() in Spanish: a decimal comma, thousands apart from five digits on)
+        number=lambda text: float(text.replace(" ", "").replace(",", ".")),
+        # nuevo 12:00:01  118,5 KiB  600 eventos  10 eventos/s  vaciado: intervalo (118,5 KiB de 1,0 MiB en 60,2 s)  ...
+        new_object=re.compile(
+            r"^nuevo \d\d:\d\d:\d\d\s+(?P<size>[\d,]+) (?P<unit>B|KiB|MiB|GiB)\s+\d+(?: \d{3})* eventos?\b.*?"
+            r"\s(?P<rate>\d+(?: \d{3})*(?:,\d)?|-) eventos/s\s+vaciado: (?P<reason>tamaño|intervalo|anticipado) \(",
+            re.MULTILINE,
+        ),
+        reasons={"tamaño": "size hint", "intervalo": "interval", "anticipado": "early"},
+        # latencia de entrega: p50 0,1s, p95 0,1s, máx. 0,1s
+        latency=re.compile(r"latencia de entrega: p50 (?P<p50>[\d,]+)s, p95 [\d,]+s, máx\. (?P<max>[\d,]+)s"),
+        # mientras el productor funciona: 0,0170 USD por hora
+        cost_per_hour=re.compile(r"mientras el productor funciona: (?P<usd>[\d,]+) USD por hora"),
+        # olvidado (el peor caso): ...: 0,04 USD en total
+        cost_forgotten=re.compile(r"olvidado \(el peor caso\):.*?: (?P<usd>[\d,]+) USD en total"),
+    ),
 )
 _BYTES = {"B": 1, "KiB": 1024, "MiB": 1024**2, "GiB": 1024**3}
-# make verify: `delivery latency: p50 0.1s, p95 0.1s, max 0.1s`
-_LATENCY = re.compile(r"delivery latency: p50 (?P<p50>[\d.]+)s, p95 [\d.]+s, max (?P<max>[\d.]+)s")
-# make cost: `while the producer runs: $0.0170 per hour`, `forgotten (the worst case): ...: $0.04 in all`
-_COST_PER_HOUR = re.compile(r"while the producer runs: \$(?P<usd>[\d.]+) per hour")
-_COST_FORGOTTEN = re.compile(r"forgotten \(the worst case\):.*?: \$(?P<usd>[\d.]+) in all")
 
 
-def _objects(reason: str, value: Callable[[re.Match], float]) -> Callable[[str], list[float]]:
+def _objects(reason: str, value: Callable[[_Printed, re.Match], float]) -> Callable[[str], list[float]]:
     return lambda output: [
-        value(match) for match in _NEW_OBJECT.finditer(output) if match["reason"] == reason and match["rate"] != "-"
+        value(printed, match)
+        for printed in _PRINTED
+        for match in printed.new_object.finditer(output)
+        if printed.reasons[match["reason"]] == reason and match["rate"] != "-"
     ]
 
 
-def _found(pattern: re.Pattern, group: str) -> Callable[[str], list[float]]:
-    return lambda output: [float(match[group]) for match in pattern.finditer(output)]
+def _found(pattern: Callable[[_Printed], re.Pattern], group: str) -> Callable[[str], list[float]]:
+    return lambda output: [
+        printed.number(match[group]) for printed in _PRINTED for match in pattern(printed).finditer(output)
+    ]
 
 
-def _mib(match: re.Match) -> float:
-    return float(match["size"]) * _BYTES[match["unit"]] / _BYTES["MiB"]
+def _mib(printed: _Printed, match: re.Match) -> float:
+    return printed.number(match["size"]) * _BYTES[match["unit"]] / _BYTES["MiB"]
 
 
-def _rate(match: re.Match) -> float:
-    return float(match["rate"].replace(",", ""))
+def _rate(printed: _Printed, match: re.Match) -> float:
+    return printed.number(match["rate"])
 
 
 @dataclass(frozen=True)
@@ -69,10 +112,12 @@ MEASURES = {
     "interval-flush-rate": Measure(
         _objects("interval", _rate), "events/s", "each new object flushed by the interval, events/s into its buffer"
     ),
-    "latency-p50": Measure(_found(_LATENCY, "p50"), "s", "make verify's median delivery latency"),
-    "latency-max": Measure(_found(_LATENCY, "max"), "s", "make verify's longest delivery latency"),
-    "cost-per-hour": Measure(_found(_COST_PER_HOUR, "usd"), "USD/h", "make cost, while the producer runs"),
-    "cost-forgotten": Measure(_found(_COST_FORGOTTEN, "usd"), "USD", "make cost, a lab forgotten until it expires"),
+    "latency-p50": Measure(_found(lambda p: p.latency, "p50"), "s", "make verify's median delivery latency"),
+    "latency-max": Measure(_found(lambda p: p.latency, "max"), "s", "make verify's longest delivery latency"),
+    "cost-per-hour": Measure(_found(lambda p: p.cost_per_hour, "usd"), "USD/h", "make cost, while the producer runs"),
+    "cost-forgotten": Measure(
+        _found(lambda p: p.cost_forgotten, "usd"), "USD", "make cost, a lab forgotten until it expires"
+    ),
 }
 # The units a claim may be written in, per measure unit: how many of the measure's unit one is, on a clock scale.
 _UNITS: dict[str, dict[str, Callable[[float], float]]] = {

@@ -8,9 +8,9 @@ from labctl.watch import events_text
 
 
 def test_a_count_of_one_is_singular_and_larger_ones_are_grouped():
-    assert counted(1, "event") == "1 event"
-    assert counted(0, "object") == "0 objects"
-    assert counted(15000, "event") == "15,000 events"
+    assert counted(1, "{count} event", "{count} events") == "1 event"
+    assert counted(0, "{count} object", "{count} objects") == "0 objects"
+    assert counted(15000, "{count} event", "{count} events") == "15,000 events"
 
 
 def test_an_object_of_one_event_says_one_event():

@@ -1,0 +1,14 @@
+"""The rehearsal's and `make lab-local`'s messages in the student's language: its catalog (rehearsal/locale), read
+as producer/i18n.py says."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from producer.i18n import N_, Catalog, number
+
+__all__ = ["N_", "_", "ngettext", "number"]
+
+_catalog = Catalog("rehearsal", Path(__file__).resolve().parent)
+_ = _catalog.gettext
+ngettext = _catalog.ngettext
