@@ -20,7 +20,8 @@ LAB_LOCAL_ARGS ?=
 # jsii and the CDK CLI run on the venv's Node LTS, never the machine's end-of-life Node.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup lock synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean
+.PHONY: setup lock synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean \
+	class-up class-down class-check class-cost class-status rehearse-class
 
 setup: $(VENV)/.installed $(WHEELS)/.installed node_modules/.installed
 
@@ -105,6 +106,32 @@ watch: setup
 destroy: setup
 	$(PY) -m labctl preflight $(ARGS)
 	$(CDK) destroy --force $(ARGS)
+
+# A class of labs in one account (README "A class"): make class-up ROSTER=roster.csv CLASS=bda-2026 [HOURS=8],
+# class-status CLASS=..., class-down CLASS=... [STUDENT=id ROSTER=...], class-check ROSTER=..., class-cost ROSTER=...
+CLASS ?=
+ROSTER ?=
+STUDENT ?=
+HOURS ?= 24
+class-up: setup
+	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" $(ARGS)
+
+class-down: setup
+	$(PY) -m labctl class down --class "$(CLASS)" $(if $(STUDENT),--student "$(STUDENT)" --roster "$(ROSTER)") $(ARGS)
+
+class-check: setup
+	$(PY) -m labctl class check $(if $(ROSTER),--roster "$(ROSTER)",--students "$(or $(STUDENTS),5)") $(ARGS)
+
+class-cost: setup
+	$(PY) -m labctl class cost $(if $(ROSTER),--roster "$(ROSTER)",--students "$(or $(STUDENTS),5)") --hours "$(HOURS)" $(ARGS)
+
+class-status: setup
+	$(PY) -m labctl class status --class "$(CLASS)" $(ARGS)
+
+# The whole class offline (N labs on the emulator, the isolation matrix under enforced IAM, class-down): N=5 default.
+N ?= 5
+rehearse-class: setup
+	$(PY) -m rehearsal.classroom --students "$(N)" $(REHEARSE_ARGS)
 
 bench: setup
 	$(PY) bench/bench_producer.py

@@ -20,6 +20,10 @@ RESERVED_LAB_NAMES = {
 }
 
 
+# Where the stream writes in the lab's bucket: delivered data, and what it could not deliver or convert.
+DATA_ROOT = "data/"
+ERROR_ROOT = "errors/"
+
 # The workgroup's saved queries, by the name the Athena console and `make query QUERY=...` show.
 EVENTS_PER_MINUTE = "events per minute"
 TOP_TICKERS = "top tickers"

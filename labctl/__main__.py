@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from botocore.parsers import ResponseParserError
 
 from lab_stack.config import ConfigError
-from labctl import cost, preflight, query, status, verify, watch
+from labctl import classroom, cost, preflight, query, status, verify, watch
 from labctl.lab import LabNotFound
 from labctl.session import BadAwsSetting, NotAnAwsAnswer
 from labctl.toolkit import settings_hint
@@ -25,6 +25,7 @@ COMMANDS = {
     "status": (status, "is the lab deployed, its instance and producer running, and when does it expire"),
     "query": (query, "run a saved Athena query of the lab (or your SQL) and print the result as a table"),
     "watch": (watch, "see each object land in S3 and why Firehose flushed it (size hint or interval)"),
+    "class": (classroom, "a class of labs in one account: up, down, check, cost, status"),
 }
 
 
