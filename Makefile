@@ -47,6 +47,7 @@ lock: $(VENV)/.installed
 	$(LOCK) $(LOCK_ARGS) requirements-dev.txt -o requirements-dev.lock
 	$(LOCK) $(LOCK_ARGS) requirements-uv.txt -c requirements-dev.lock -o requirements-uv.lock
 	$(LOCK) $(LOCK_ARGS) producer/requirements.txt -c requirements-dev.lock -o producer/requirements.lock
+	$(LOCK) $(LOCK_ARGS) requirements-student.txt -c requirements-dev.lock -o requirements-student.lock
 
 node_modules/.installed: package.json package-lock.json $(VENV)/.installed
 	npm ci --no-audit --no-fund --loglevel=error

@@ -1,6 +1,7 @@
 """ClassStack: what a class of labs shares in one account. It wires the shared VPC (network.py), the students' group,
-policy, boundary and users (student_access.py), the instructor's dashboard (class_dashboard.py) and the class's own
-end; each student's lab is a LabStack of its own, placed in the class (ClassPlacement).
+policy, boundary and users (student_access.py), the student kit (student_kit.py), the instructor's dashboard
+(class_dashboard.py) and the class's own end; each student's lab is a LabStack of its own, placed in the class
+(ClassPlacement).
 
 The class ends at one moment, `expires_at`: every lab's expiry schedule fires then and deletes that lab (each may
 delete only its own stack, as a lab alone does), the students' boundary allows nothing after it, and CLASS_GRACE later
@@ -26,6 +27,7 @@ from lab_stack.network import ClassNetwork
 from lab_stack.outputs import add_outputs
 from lab_stack.roster import Roster
 from lab_stack.student_access import StudentAccess
+from lab_stack.student_kit import StudentKit
 
 # After the labs' end, the class stack's: a lab's deletion (its bucket emptied first) takes minutes.
 CLASS_GRACE = timedelta(hours=1)
@@ -57,7 +59,15 @@ class ClassStack(Stack):
         )
         Tags.of(self).add(CLASS_TAG, class_name)
         self.network = ClassNetwork(self, "Network", class_name=class_name)
-        self.access = StudentAccess(self, "Students", class_name=class_name, roster=roster, expires_at=expires_at)
+        self.kit = StudentKit(self, "Kit")
+        self.access = StudentAccess(
+            self,
+            "Students",
+            class_name=class_name,
+            roster=roster,
+            expires_at=expires_at,
+            kit_object=self.kit.object_arn,
+        )
         self.dashboard = ClassDashboard(
             self, "Dashboard", class_name=class_name, name=class_stack_name(class_name), roster=roster
         )

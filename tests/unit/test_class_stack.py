@@ -24,6 +24,7 @@ from lab_stack.names import (
     student_schedule_group,
 )
 from lab_stack.network import AVAILABILITY_ZONE, SUBNET_ID, VPC_ID
+from lab_stack.sizing import CLASS_ROLES, ROLES_PER_LAB
 from lab_stack.student_access import LISTS, ME
 from rehearsal.student import GUIDE_ACTIONS
 from support.synth import CLASS_EXPIRES_AT, CLASS_NAME, CLASS_ROSTER, class_synth
@@ -93,6 +94,8 @@ def text(value) -> str:
         return "".join(text(part) for part in value["Fn::Join"][1])
     if "Ref" in value:
         return "${" + value["Ref"] + "}"
+    if "Fn::Sub" in value:
+        return value["Fn::Sub"]
     raise AssertionError(f"unexpected {value}")
 
 
@@ -210,13 +213,27 @@ def test_every_other_statement_names_the_callers_own_lab_or_its_tags(class_templ
     """By the caller's tag in the name (S3, Glue, the stack, dashboard, schedule), the caller's tags on the resource,
     or the caller's own user name (password, sessions); CloudShell environments are each principal's own."""
     for statement in access_statements(class_template):
-        if statement["Resource"] == "*" or statement["Sid"] in ("OwnCloudShell", "SessionShell", "TheDataCatalog"):
+        shared = ("OwnCloudShell", "SessionShell", "TheDataCatalog", "TheStudentKit")
+        if statement["Resource"] == "*" or statement["Sid"] in shared:
             continue
         names = " ".join(text(r) for r in as_list(statement["Resource"]))
         condition = json.dumps(statement.get("Condition", {}))
         assert ME in names or ME in condition or "${aws:username}" in names, statement["Sid"]
         if ME in condition:
             assert f'"{CLASS_NAME}"' in condition, statement["Sid"]
+
+
+def test_the_kit_is_one_object_students_may_read(class_template):
+    [kit] = [s for s in access_statements(class_template) if s["Sid"] == "TheStudentKit"]
+    assert as_list(kit["Action"]) == ["s3:GetObject"]
+    assert "*" not in text(kit["Resource"])
+    assert text(class_template["Outputs"]["StudentKit"]["Value"]).startswith("s3://")
+
+
+def test_the_roles_class_check_counts_are_the_roles_a_class_makes(class_template, lab_templates):
+    assert len(resources(class_template, "AWS::IAM::Role")) == CLASS_ROLES
+    for template in lab_templates.values():
+        assert len(resources(template, "AWS::IAM::Role")) == ROLES_PER_LAB
 
 
 def test_the_boundary_caps_the_policys_actions_until_the_class_ends(class_template):
