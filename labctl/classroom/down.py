@@ -8,7 +8,8 @@ hold them (their user goes with that update).
 Then what is left is listed: every resource still tagged with the class (or the student) in the region, by the
 Resource Groups Tagging API (GetResources), every IAM user under the class's path (IAM users are not in the tagging
 API's reach), and every stack of the class. The tagging API may still list a resource for a while after its
-deletion, so the listing is repeated for up to `wait_seconds` before anything is called left.
+deletion, so the listing is repeated for up to `wait_seconds` before anything is called left; a terminated instance
+is gone (EC2 lists it for about an hour after, billing nothing).
 """
 
 from __future__ import annotations
@@ -94,11 +95,12 @@ def leftovers(account: Account, class_name: str, student_id: str | None = None) 
     if student_id:
         filters.append({"Key": STUDENT_TAG, "Values": [student_id]})
     tagging = account.client("resourcegroupstaggingapi")
-    found = [
-        f"tagged: {resource['ResourceARN']}"
+    arns = [
+        resource["ResourceARN"]
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters)
         for resource in page["ResourceTagMappingList"]
     ]
+    found = [f"tagged: {arn}" for arn in arns if arn not in _terminated(account, arns)]
     users = logins.class_users(account.client("iam"), class_name)
     if student_id:
         users = [u for u in users if u == student_lab_name(class_name, student_id)]
@@ -109,6 +111,19 @@ def leftovers(account: Account, class_name: str, student_id: str | None = None) 
         names = [n for n in names if n == student_lab_name(class_name, student_id)]
     found += [f"stack: {name}" for name in names]
     return sorted(set(found))
+
+
+def _terminated(account: Account, arns: list[str]) -> set[str]:
+    """The instances among them that are terminated: gone (EC2 still lists one for about an hour; it bills
+    nothing)."""
+    instances = {arn.rsplit("/", 1)[-1]: arn for arn in arns if ":instance/i-" in arn}
+    if not instances:
+        return set()
+    ec2 = account.client("ec2")
+    reservations = ec2.describe_instances(InstanceIds=list(instances))["Reservations"]
+    return {
+        instances[i["InstanceId"]] for r in reservations for i in r["Instances"] if i["State"]["Name"] == "terminated"
+    }
 
 
 def wait_for_nothing_left(

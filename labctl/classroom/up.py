@@ -61,8 +61,10 @@ def class_up(
     account: Account,
     say: Callable[[str], None],
     now: datetime | None = None,
+    workdir: Path | None = None,
 ) -> UpResult:
-    """Steps 2 to 7 (the caller checked the roster and settings); raises deploy.DeployFailed when the CDK CLI fails."""
+    """Steps 2 to 7 (the caller checked the roster and settings); raises deploy.DeployFailed when the CDK CLI fails.
+    The cloud assembly and the CDK CLI's outputs files go to a temporary directory, or are kept in `workdir`."""
     cloudformation = account.client("cloudformation")
     existing = find_class(cloudformation, class_name)
     expires_at = labs_expire_at(existing.class_stack)
@@ -72,8 +74,8 @@ def class_up(
     else:
         say(f"class {class_name}: deployed, ending {expires_at:%Y-%m-%d %H:%M UTC} (kept); {len(roster)} in the roster")
     handouts.prepare_directory(handouts_dir)
-    with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
-        work = Path(work)
+    with tempfile.TemporaryDirectory(prefix="firehose-class-") as temporary:
+        work = workdir or Path(temporary)
         context = deploy.class_context(class_name, roster_path, expires_at, settings)
         say("synthesizing the class (CDK CLI)")
         assembly = deploy.synth(context, work / "cdk.out", env=account.cdk_env)
