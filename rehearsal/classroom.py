@@ -300,7 +300,12 @@ class ClassRehearsal:
             raise PhaseFailed("class status does not show every lab with its objects")
 
     def _isolation(self) -> None:
-        self.result.probes = isolation.probe(self.client, self.labs, self.credentials[INSTRUCTOR])
+        boundary = next(
+            p["Arn"]
+            for p in self.instructor("iam").list_policies(Scope="Local")["Policies"]
+            if p["PolicyName"] == f"{CLASS_NAME}-student-boundary"
+        )
+        self.result.probes = isolation.probe(self.client, self.labs, self.credentials[INSTRUCTOR], boundary)
         for found in self.result.probes:
             self.say(f"  probe: {found}")
         targets = {s: isolation.Target.of(CLASS_NAME, s, self.labs[s], self.result.first_objects[s]) for s in self.labs}

@@ -206,19 +206,19 @@ class Probe:
 PROBE_USER = "isolation-probe"
 
 
-def probe(client: Callable[..., Any], labs: dict[str, dict], admin: dict) -> list[Probe]:
-    """One user per feature, with a policy whose AWS decision is known, asked once IAM is enforced."""
+def probe(client: Callable[..., Any], labs: dict[str, dict], admin: dict, boundary_arn: str) -> list[Probe]:
+    """One user per feature, with a policy whose AWS decision is known, asked once IAM is enforced; `boundary_arn` is
+    the class's own boundary (it allows the guide's actions only)."""
     iam = client("iam", **admin)
     some_lab = labs[sorted(labs)[0]]
     stream = some_lab["DeliveryStreamName"]
     found = []
 
-    def user(name: str, policy: dict, boundary: dict | None = None) -> dict:
+    def user(name: str, policy: dict, boundary: str | None = None) -> dict:
         iam.create_user(UserName=name, Tags=[{"Key": "student", "Value": "probe"}])
         iam.put_user_policy(UserName=name, PolicyName="probe", PolicyDocument=json.dumps(policy))
         if boundary is not None:
-            arn = iam.create_policy(PolicyName=f"{name}-boundary", PolicyDocument=json.dumps(boundary))["Policy"]["Arn"]
-            iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=arn)
+            iam.put_user_permissions_boundary(UserName=name, PermissionsBoundary=boundary)
         key = iam.create_access_key(UserName=name)["AccessKey"]
         return {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
 
@@ -263,16 +263,12 @@ def probe(client: Callable[..., Any], labs: dict[str, dict], admin: dict) -> lis
 
     def boundary() -> Probe:
         """a permissions boundary"""
-        creds = user(
-            f"{PROBE_USER}-boundary",
-            allow("firehose:ListDeliveryStreams", "*"),
-            boundary=allow("s3:ListAllMyBuckets", "*"),
-        )
-        seen = outcome(lambda: client("firehose", **creds).list_delivery_streams())
+        creds = user(f"{PROBE_USER}-boundary", allow("iam:ListRoles", "*"), boundary=boundary_arn)
+        seen = outcome(lambda: client("iam", **creds).list_roles())
         return Probe(
-            "a permissions boundary (an action the policy allows and the boundary does not)",
+            "a permissions boundary (the class's: an action the policy allows and the boundary does not)",
             seen == REFUSED,
-            f"ListDeliveryStreams: {seen}",
+            f"ListRoles: {seen}",
         )
 
     def current_time() -> Probe:
@@ -299,10 +295,6 @@ def _delete_probe_user(iam: Any, name: str) -> None:
     for key in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]:
         iam.delete_access_key(UserName=name, AccessKeyId=key["AccessKeyId"])
     iam.delete_user_policy(UserName=name, PolicyName="probe")
-    boundary = iam.get_user(UserName=name)["User"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
-    if boundary:
+    if iam.get_user(UserName=name)["User"].get("PermissionsBoundary"):
         iam.delete_user_permissions_boundary(UserName=name)
-    for policy in iam.list_policies(Scope="Local")["Policies"]:
-        if policy["PolicyName"] == f"{name}-boundary":
-            iam.delete_policy(PolicyArn=policy["Arn"])
     iam.delete_user(UserName=name)
