@@ -223,8 +223,7 @@ class ClassRehearsal:
             self.result.handouts[path.stem] = path
         for student_row in roster.students:
             text = self.result.handouts[student_row.student_id].read_text()
-            marker = "Contraseña de un solo uso" if student_row.language == "es" else "One-time password"
-            if marker not in text:
+            if handouts.PASSWORD_LABELS[student_row.language] not in text:
                 raise PhaseFailed(f"{student_row.student_id}'s handout is not in {student_row.language}")
         self.say(f"  {self.students} handouts, mode 600, each in its student's language")
 
@@ -317,12 +316,8 @@ class ClassRehearsal:
             raise PhaseFailed("; ".join(problems))
 
     def _no_secret_anywhere(self, workdir: Path) -> None:
-        passwords = {}
-        for student_id, path in self.result.handouts.items():
-            for line in path.read_text().splitlines():
-                if "`" in line and ("password" in line.lower() or "contraseña" in line.lower()):
-                    passwords[student_id] = line.split("`")[1]
-        if len(passwords) != self.students:
+        passwords = {s: handouts.password_of(path.read_text()) for s, path in self.result.handouts.items()}
+        if None in passwords.values() or len(passwords) != self.students:
             raise PhaseFailed(f"could not read every handout's password: {sorted(passwords)}")
         places = {"this rehearsal's output": "\n".join(self.log)}
         for path in workdir.rglob("*"):

@@ -18,6 +18,8 @@ from lab_stack.roster import Student
 
 HANDOUT_MODE, DIRECTORY_MODE = 0o600, 0o700
 CLASS_SHEET = "class-sheet.md"
+# How each language's handout names the password (its line: `- <label>: `<password>` ...`).
+PASSWORD_LABELS = {"en": "One-time password", "es": "Contraseña de un solo uso"}
 
 
 class HandoutExists(Exception):
@@ -53,12 +55,21 @@ class Handout:
             name=self.student.display_name,
             user=self.user_name,
             password=self.password,
+            password_label=PASSWORD_LABELS[self.student.language],
             url=self.sign_in_url,
             region=self.region,
             ends=self.ends_at.strftime("%Y-%m-%d %H:%M UTC"),
             kit=self.kit_url,
             **vars(self.lab),
         )
+
+
+def password_of(text: str) -> str | None:
+    """The password a handout holds (for the checks that it appears nowhere else)."""
+    for line in text.splitlines():
+        if any(line.startswith(f"- {label}: `") for label in PASSWORD_LABELS.values()):
+            return line.split("`")[1]
+    return None
 
 
 def handout_path(directory: Path, student_id: str) -> Path:
@@ -125,7 +136,7 @@ _ENGLISH = """# firehose-lab: your lab, {name}
 ## Sign in
 - Console: {url}
 - User name: `{user}`
-- One-time password: `{password}` (you choose your own at the first sign-in)
+- {password_label}: `{password}` (you choose your own at the first sign-in)
 - Region: `{region}` (choose it at the top right of the console)
 
 Your lab and your access end at {ends}: everything is deleted then.
@@ -171,7 +182,7 @@ _SPANISH = """# firehose-lab: tu laboratorio, {name}
 ## Inicio de sesión
 - Consola: {url}
 - Nombre de usuario: `{user}`
-- Contraseña de un solo uso: `{password}` (eliges la tuya al iniciar sesión por primera vez)
+- {password_label}: `{password}` (eliges la tuya al iniciar sesión por primera vez)
 - Región: `{region}` (elígela arriba a la derecha en la consola)
 
 Tu laboratorio y tu acceso terminan el {ends}: entonces se borra todo.
