@@ -20,8 +20,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from lab_stack.sizing import CLASS_ROLES, ROLES_PER_LAB
+from labctl.session import NotAnAwsAnswer
 
 EC2_VCPU_QUOTA = ("ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances")
 VPC_QUOTA = ("vpc", "L-F678F1CE", "VPCs per Region")
@@ -196,7 +198,7 @@ def check(client: Callable[[str], object], *, students: int, instance_type: str)
     for what, where, read in CHECKS:
         try:
             lines.append(read(needs))
-        except (ClientError, BotoCoreError, LookupError, KeyError) as error:
+        except (ClientError, BotoCoreError, ResponseParserError, NotAnAwsAnswer, LookupError, KeyError) as error:
             lines.append(unreadable(what, error, where))
     return lines
 
