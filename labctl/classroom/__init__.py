@@ -177,14 +177,15 @@ def _up(args: argparse.Namespace) -> int:
 
 def _down(args: argparse.Namespace) -> int:
     class_name = parse_class_name(args.class_name)
-    account = _account()
-    if args.student:
+    if args.student:  # checked before any AWS call
         if args.roster is None:
             return refuse([f"--student {args.student} needs --roster: the class's roster without them"])
         roster = read_roster(args.roster)
         if roster.student(args.student):
             return refuse([f"{args.student} is still in {args.roster}: remove their row, then run class down again"])
         _class_config(args)  # the roster and settings the class stack is deployed again with
+    account = _account()
+    if args.student:
         with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
             failed = down.remove_student(
                 class_name=class_name,
