@@ -1,8 +1,7 @@
 """One CloudWatch page for the instructor: every lab's stream of the class on the same graphs.
 
-Each lab's stream is named by CloudFormation when the lab deploys (`<class>-<id>-DeliveryStream...`), and a late
-student's lab comes after the class stack: the graphs find the streams by a metric search on the class's prefix
-(CloudWatch user guide, "Use search expressions in graphs"), so a lab shows up when it sends, with no redeploy.
+A class's lab names its stream like itself (`<class>-<id>`), so each graph holds one line per student of the roster;
+a late student's `make class-up` deploys the class stack again, which adds their line.
 """
 
 from __future__ import annotations
@@ -11,6 +10,7 @@ from aws_cdk import Aws, Duration
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
+from lab_stack.names import student_lab_name
 from lab_stack.outputs import add_outputs
 from lab_stack.roster import Roster
 
@@ -24,14 +24,6 @@ GRAPHS = (
 )
 
 
-def stream_search(class_name: str, metric: str, statistic: str) -> str:
-    """Every stream of the class's labs: their names begin with the class's (the lab stacks' names, `<class>-<id>`)."""
-    return (
-        f'SEARCH(\'{{AWS/Firehose,DeliveryStreamName}} MetricName="{metric}" '
-        f"DeliveryStreamName=\"{class_name}\"', '{statistic}', {PERIOD.to_seconds()})"
-    )
-
-
 class ClassDashboard(Construct):
     def __init__(self, scope: Construct, construct_id: str, *, class_name: str, name: str, roster: Roster) -> None:
         super().__init__(scope, construct_id)
@@ -39,9 +31,15 @@ class ClassDashboard(Construct):
             cloudwatch.GraphWidget(
                 title=title,
                 left=[
-                    cloudwatch.MathExpression(
-                        expression=stream_search(class_name, metric, statistic), using_metrics={}, period=PERIOD
+                    cloudwatch.Metric(
+                        namespace="AWS/Firehose",
+                        metric_name=metric,
+                        dimensions_map={"DeliveryStreamName": student_lab_name(class_name, s.student_id)},
+                        statistic=statistic,
+                        period=PERIOD,
+                        label=s.student_id,
                     )
+                    for s in roster.students
                 ],
                 width=12,
                 height=6,

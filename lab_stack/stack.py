@@ -61,6 +61,7 @@ class LabStack(Stack):
             buffer_size_mib=config.buffer_size_mib,
             buffer_interval_seconds=config.buffer_interval_seconds,
             compression=config.compression,
+            stream_name=config.lab_name if placement else None,
         )
         self.producer_host = ProducerHost(
             self,

@@ -150,7 +150,14 @@ def test_the_names_the_policy_scopes_by_are_the_labs_own(lab_templates):
     )
     assert only(template, "AWS::Glue::Database")["DatabaseInput"]["Name"] == "bda_2026_bob"
     assert only(template, "AWS::CloudWatch::Dashboard")["DashboardName"] == f"{CLASS_NAME}-bob"
+    assert only(template, "AWS::KinesisFirehose::DeliveryStream")["DeliveryStreamName"] == f"{CLASS_NAME}-bob"
     assert only(template, "AWS::Scheduler::ScheduleGroup")["Name"] == student_schedule_group(CLASS_NAME, "bob")
+
+
+def test_the_class_dashboard_graphs_every_students_stream(class_template):
+    body = json.dumps(only(class_template, "AWS::CloudWatch::Dashboard")["DashboardBody"])
+    for student in STUDENTS:
+        assert f'\\"DeliveryStreamName\\",\\"{CLASS_NAME}-{student}\\"' in body, student
 
 
 def test_the_labs_end_together_and_the_class_stack_after_them(class_template, lab_templates):
