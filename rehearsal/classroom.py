@@ -14,7 +14,9 @@ On the emulator, in order, each a timed phase:
    resource, a permissions boundary, aws:CurrentTime): what it cannot evaluate is named and the phase fails, never
    passed unevaluated;
 5. no generated password appears in any template, stack output or parameter, log line, or file but its handout;
-6. `make class-down`'s own code: every lab, every user and the class stack deleted, then the tagging API, the class's
+6. with `--end expiry`, the class ends itself first: its hours pass in seconds, every lab's schedule deletes that lab,
+   then the class stack's tries its own (users with a password keep it DELETE_FAILED: see lab_stack/class_stack.py);
+7. `make class-down`'s own code: every lab, every user and the class stack deleted, then the tagging API, the class's
    IAM users and stacks listed (nothing may be left), and the rehearsal's own leftovers check over every kind.
 The producers are stopped and the emulator with them, whatever failed.
 
@@ -35,6 +37,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from lab_stack.names import DATA_ROOT, student_lab_name
@@ -50,6 +53,8 @@ from rehearsal.sandbox import Sandbox, Service
 from rehearsal.stopping import Stopped, stops_deferred
 
 CLASS_NAME = "rehearsal"
+# Real seconds in which the hours until the class's end pass (--end expiry).
+EXPIRY_SECONDS = 5.0
 INSTRUCTOR = "rehearsal-instructor"  # reads every lab while IAM is enforced, as the account's admin would
 BOOTS_AT_ONCE = 4
 
@@ -101,9 +106,12 @@ class ClassRehearsal:
         out=None,
         result=None,
         isolation: bool = True,
+        expire: bool = False,
     ) -> None:
-        """`isolation=False` (bench/class_scale.py) names the matrix as skipped instead of running it."""
+        """`isolation=False` (bench/class_scale.py) names the matrix as skipped instead of running it; `expire` lets
+        the class end itself (its schedules, on the emulator's clock) before class-down finishes what is left."""
         self.isolation = isolation
+        self.expire = expire
         self.students = students
         self.clock_scale = clock_scale
         self.context = context
@@ -168,6 +176,7 @@ class ClassRehearsal:
             with self.phase("start emulator"):
                 self.emulator.start()
                 self.say(f"emulator on {self.emulator.endpoint_url} (clock x{self.clock_scale:g})")
+            self.result.emulator_rss_mib.append(("started", rss_mib()))
             with self.phase("cdk bootstrap"):
                 deploy.cdk(
                     ["bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}"], env=self.cli_env(workdir), quiet=True
@@ -195,6 +204,9 @@ class ClassRehearsal:
                     isolation_failed = failure
             with self.phase("no password in any template, output, log or file but its handout"):
                 self._no_secret_anywhere(workdir)
+            if self.expire:
+                with self.phase("the class ends itself (every lab's schedule, then the class's)"):
+                    self._class_expires()
             with self.phase("class down, then nothing of the class left"):
                 self._class_down(workdir)
             if isolation_failed:
@@ -359,6 +371,33 @@ class ClassRehearsal:
             f"  {len(passwords)} passwords, none in {len(places)} places searched (templates, outputs, logs, files)"
         )
 
+    def _class_expires(self) -> None:
+        """Every lab's schedule deletes its lab at the class's end; an hour later the class stack's deletes the class
+        stack, which stops DELETE_FAILED on users that still have a password (IAM's DeleteUser refuses them, and
+        CloudFormation documents no removal of a login profile it did not make): class-down then finishes it."""
+        self._stop_producers()
+        self.emulator.enforce_iam(False)
+        cloudformation = self.client("cloudformation")
+        class_stack = find_class(cloudformation, CLASS_NAME).class_stack
+        ends = datetime.fromisoformat(outputs(class_stack)["ExpiresAt"].replace("Z", "+00:00"))
+        self.emulator.clock.speed_up_until(ends + timedelta(minutes=1), real_seconds=EXPIRY_SECONDS)
+        deadline = time.monotonic() + EXPIRY_SECONDS + 60 + 10 * self.students
+        while time.monotonic() < deadline:
+            fired = self.emulator.scheduler_invocations()
+            if len(fired) >= self.students + 1:
+                break
+            time.sleep(0.5)
+        fired = self.emulator.scheduler_invocations()
+        failed = [f"{i.schedule_arn}: {i.outcome}" for i in fired if not i.ok]
+        self.say(f"  {len(fired)} schedules fired: {len(fired) - len(failed)} deleted their stack")
+        found = find_class(cloudformation, CLASS_NAME)
+        if found.labs:
+            raise PhaseFailed(f"labs still there after the class's end: {sorted(found.labs)}; {failed}")
+        status = found.class_stack["StackStatus"] if found.class_stack else "gone"
+        self.say(f"  every lab gone; the class stack: {status}")
+        if status not in ("gone", "DELETE_FAILED"):
+            raise PhaseFailed(f"the class stack is {status} after its own end")
+
     def _class_down(self, workdir: Path) -> None:
         self._stop_producers()
         self.emulator.enforce_iam(False)  # the CDK CLI's and the instructor's test keys are no IAM user
@@ -375,6 +414,9 @@ class ClassRehearsal:
         self.say(f"nothing of class {CLASS_NAME} left: no tagged resource, no IAM user, no stack, nothing of any kind")
 
     def _stop_producers(self) -> None:
+        if getattr(self, "_producers_stopped", False):
+            return
+        self._producers_stopped = True
         with ThreadPoolExecutor(max_workers=BOOTS_AT_ONCE) as pool:
             list(pool.map(lambda unit: unit.stop(), self.services.values()))
 
@@ -402,6 +444,13 @@ def main(argv: list | None = None) -> int:
     parser.add_argument(
         "--concurrency", type=int, default=deploy.DEFAULT_CONCURRENCY, help="labs deployed or deleted at once"
     )
+    parser.add_argument(
+        "--end",
+        choices=("down", "expiry"),
+        default="down",
+        help="down: class-down ends the class; expiry: its schedules do first (their hours pass in seconds), then "
+        "class-down finishes what they leave",
+    )
     try:
         args = cli.parse(
             parser,
@@ -413,7 +462,11 @@ def main(argv: list | None = None) -> int:
     except cli.BadArguments as error:
         return cli.refuse(str(error))
     rehearsal = ClassRehearsal(
-        students=args.students, clock_scale=args.clock_scale, context=args.context, concurrency=args.concurrency
+        students=args.students,
+        clock_scale=args.clock_scale,
+        context=args.context,
+        concurrency=args.concurrency,
+        expire=args.end == "expiry",
     )
     return cli.run(
         rehearsal,  # what cli.run needs of a lab: say() and result
