@@ -389,7 +389,7 @@ class ClassRehearsal:
             time.sleep(0.5)
         fired = self.emulator.scheduler_invocations()
         failed = [f"{i.schedule_arn}: {i.outcome}" for i in fired if not i.ok]
-        self.say(f"  {len(fired)} schedules fired: {len(fired) - len(failed)} deleted their stack")
+        self.say(f"  {len(fired)} schedules fired, {len(fired) - len(failed)} DeleteStack calls accepted")
         found = find_class(cloudformation, CLASS_NAME)
         if found.labs:
             raise PhaseFailed(f"labs still there after the class's end: {sorted(found.labs)}; {failed}")
