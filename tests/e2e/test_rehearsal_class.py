@@ -1,7 +1,8 @@
 """A class in one account, rehearsed as `make rehearse-class` runs it but small (2 labs) and on a scaled clock: the
 class up by class-up's own code and the real CDK CLI, every producer delivering to its own bucket, the isolation
 matrix under enforced IAM (or, where the emulator cannot evaluate the class policy, a refusal naming what it
-cannot), no password anywhere but its handout, and class-down leaving nothing."""
+cannot), no password anywhere but its handout, and class-down leaving nothing; and once more ending by its own
+schedules (`--end expiry`), class-down finishing what they leave."""
 
 from __future__ import annotations
 
@@ -21,16 +22,27 @@ CLOCK_SCALE = 0.1
 ISOLATION = "isolation matrix (each student's own lab and another's, IAM enforced)"
 
 
-@pytest.fixture(scope="module")
-def rehearsed(tmp_path_factory):
+def rehearse(workdir, **options):
     log = io.StringIO()
-    rehearsal = ClassRehearsal(students=STUDENTS, clock_scale=CLOCK_SCALE, context=[], concurrency=2, out=log)
+    rehearsal = ClassRehearsal(
+        students=STUDENTS, clock_scale=CLOCK_SCALE, context=[], concurrency=2, out=log, **options
+    )
     failure = None
     try:
-        rehearsal.run(tmp_path_factory.mktemp("class"))
+        rehearsal.run(workdir)
     except PhaseFailed as error:
         failure = error
     return rehearsal.result, failure, log.getvalue()
+
+
+@pytest.fixture(scope="module")
+def rehearsed(tmp_path_factory):
+    return rehearse(tmp_path_factory.mktemp("class"))
+
+
+@pytest.fixture(scope="module")
+def expired(tmp_path_factory):
+    return rehearse(tmp_path_factory.mktemp("expired-class"), expire=True, isolation=False)
 
 
 def test_every_phase_but_an_unprovable_isolation_passes(rehearsed):
@@ -84,6 +96,19 @@ def test_class_down_leaves_nothing(rehearsed):
     result, _, _ = rehearsed
     assert result.leftovers == []
     assert result.rehearsal_leftovers == {}
+
+
+def test_a_class_ends_itself_then_class_down_finishes_what_its_schedules_leave(expired):
+    """Every lab's schedule deletes its lab at the class's end; the class stack's own stops DELETE_FAILED on users
+    with a password (IAM's DeleteUser refuses them), which class-down removes first."""
+    result, failure, log = expired
+    assert failure is None, log
+    names = [name for name, _, ok in result.phases if ok]
+    assert "the class ends itself (every lab's schedule, then the class's)" in names
+    assert f"{STUDENTS + 1} schedules fired, {STUDENTS + 1} DeleteStack calls accepted" in log
+    assert "every lab gone; the class stack: DELETE_FAILED" in log
+    assert "deleting 0 lab(s)" in log
+    assert result.leftovers == [] and result.rehearsal_leftovers == {}
 
 
 def test_bad_arguments_are_one_line_and_exit_2():
