@@ -28,7 +28,8 @@ CATALOGS := $(foreach package,$(I18N_PACKAGES),$(package)/locale/es/LC_MESSAGES/
 # Besides gettext's own (_, N_, ngettext): labctl/text.py's counted(n, singular, plural) is a plural message.
 I18N_KEYWORDS := counted:2,3
 
-.PHONY: setup lock i18n synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean
+.PHONY: setup lock i18n synth test test-all rehearse lab-local cost deploy verify status query watch destroy bench clean \
+	class-up class-down class-check class-cost class-status rehearse-class
 
 setup: $(VENV)/.installed $(WHEELS)/.installed node_modules/.installed $(CATALOGS)
 
@@ -54,6 +55,7 @@ lock: $(VENV)/.installed
 	$(LOCK) $(LOCK_ARGS) requirements-dev.txt -o requirements-dev.lock
 	$(LOCK) $(LOCK_ARGS) requirements-uv.txt -c requirements-dev.lock -o requirements-uv.lock
 	$(LOCK) $(LOCK_ARGS) producer/requirements.txt -c requirements-dev.lock -o producer/requirements.lock
+	$(LOCK) $(LOCK_ARGS) requirements-student.txt -c requirements-dev.lock -o requirements-student.lock
 
 %.mo: %.po $(VENV)/.installed
 	$(VENV)/bin/pybabel --quiet compile --input-file $< --output-file $@
@@ -129,6 +131,32 @@ watch: setup
 destroy: setup
 	$(PY) -m labctl preflight $(ARGS)
 	$(CDK) destroy --force $(ARGS)
+
+# A class of labs in one account (README "A class"): make class-up ROSTER=roster.csv CLASS=bda-2026 [HOURS=8],
+# class-status CLASS=..., class-down CLASS=... [STUDENT=id ROSTER=...], class-check ROSTER=..., class-cost ROSTER=...
+CLASS ?=
+ROSTER ?=
+STUDENT ?=
+HOURS ?= 24
+class-up: setup
+	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" $(ARGS)
+
+class-down: setup
+	$(PY) -m labctl class down --class "$(CLASS)" $(if $(STUDENT),--student "$(STUDENT)" --roster "$(ROSTER)") $(ARGS)
+
+class-check: setup
+	$(PY) -m labctl class check $(if $(ROSTER),--roster "$(ROSTER)",--students "$(or $(STUDENTS),5)") $(ARGS)
+
+class-cost: setup
+	$(PY) -m labctl class cost $(if $(ROSTER),--roster "$(ROSTER)",--students "$(or $(STUDENTS),5)") --hours "$(HOURS)" $(ARGS)
+
+class-status: setup
+	$(PY) -m labctl class status --class "$(CLASS)" $(ARGS)
+
+# The whole class offline (N labs on the emulator, the isolation matrix under enforced IAM, class-down): N=5 default.
+N ?= 5
+rehearse-class: setup
+	$(PY) -m rehearsal.classroom --students "$(N)" $(REHEARSE_ARGS)
 
 bench: setup
 	$(PY) bench/bench_producer.py

@@ -23,14 +23,13 @@ from constructs import Construct
 
 from lab_stack.analytics import EventCatalog
 from lab_stack.auto_delete import CUSTOM_RESOURCE_ID, TidyAutoDelete
+from lab_stack.names import DATA_ROOT, ERROR_ROOT
 from lab_stack.outputs import add_outputs
 
 # Hive-style date partitions (year=/month=/...): the Glue table projects its partitions from this pattern.
 DATE_PREFIX = "year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/hour=!{timestamp:HH}/"
 DATA_PREFIX = f"data/{DATE_PREFIX}"
 ERROR_PREFIX = "errors/!{firehose:error-output-type}/year=!{timestamp:yyyy}/month=!{timestamp:MM}/day=!{timestamp:dd}/"
-DATA_ROOT = "data/"
-ERROR_ROOT = "errors/"
 
 
 def data_prefix(partition_by: str) -> str:
@@ -83,7 +82,10 @@ class DeliveryPipeline(Construct):
         buffer_size_mib: int,
         buffer_interval_seconds: int,
         compression: str,
+        stream_name: str | None = None,
     ) -> None:
+        """`stream_name`: a class's lab names its stream (its class dashboard graphs it by name); a lab alone lets
+        CloudFormation generate one."""
         super().__init__(scope, construct_id)
 
         self.bucket = s3.Bucket(
@@ -190,6 +192,7 @@ class DeliveryPipeline(Construct):
         self.stream = firehose.DeliveryStream(
             self,
             "Stream",
+            delivery_stream_name=stream_name,
             destination=destination,
             encryption=firehose.StreamEncryption.aws_owned_key(),
         )

@@ -32,16 +32,20 @@ def expiry_time(synth_time: datetime, hours: int) -> datetime:
 class LabExpiry(Construct):
     """A schedule group of the lab's own, the one-time schedule in it, and the role it runs with."""
 
-    def __init__(self, scope: Construct, construct_id: str, *, synth_time: datetime, after_hours: int) -> None:
-        """The lab deletes itself `after_hours` after `synth_time` (the moment of `cdk deploy`)."""
+    def __init__(
+        self, scope: Construct, construct_id: str, *, expires_at: datetime, why: str, group_name: str | None = None
+    ) -> None:
+        """The stack deletes itself at `expires_at` (whole seconds, UTC): `why` that moment, for its output. A lab
+        alone counts from `cdk deploy` (expiry_time); a class's labs and the class itself from the class's one
+        moment, and each lab's group is named (`group_name`) so its student may read its own schedule by name."""
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.expires_at = expires_at = expiry_time(synth_time, after_hours)
+        self.expires_at = expires_at
 
         # A group of its own, so the role's aws:SourceArn condition names only this lab's schedules: Scheduler
         # gives the schedule *group's* ARN as aws:SourceArn (EventBridge Scheduler user guide, "Set up the
         # execution role" and "Confused deputy prevention").
-        self.group = scheduler.ScheduleGroup(self, "Group")
+        self.group = scheduler.ScheduleGroup(self, "Group", schedule_group_name=group_name)
         self.role = iam.Role(
             self,
             "Role",
@@ -63,7 +67,7 @@ class LabExpiry(Construct):
             schedule_group=self.group,
             schedule=scheduler.ScheduleExpression.at(expires_at, TimeZone.ETC_UTC),
             time_window=scheduler.TimeWindow.off(),
-            description=f"firehose-lab: delete stack {stack.stack_name} (expiresAfterHours)",
+            description=f"firehose-lab: delete stack {stack.stack_name} ({why})",
             target=targets.Universal(
                 service="cloudformation",
                 action="deleteStack",
@@ -78,7 +82,7 @@ class LabExpiry(Construct):
             {
                 "ExpiresAt": (
                     expires_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                    f"UTC time the lab deletes itself ({after_hours} h after deploy; a re-deploy moves it)",
+                    f"UTC time the stack deletes itself ({why})",
                 ),
                 "ExpirySchedule": (
                     self.schedule_id,

@@ -22,6 +22,10 @@ RESERVED_LAB_NAMES = {
 }
 
 
+# Where the stream writes in the lab's bucket: delivered data, and what it could not deliver or convert.
+DATA_ROOT = "data/"
+ERROR_ROOT = "errors/"
+
 # The workgroup's saved queries, by the name the Athena console and `make query QUERY=...` show.
 EVENTS_PER_MINUTE = "events per minute"
 TOP_TICKERS = "top tickers"
@@ -35,3 +39,41 @@ def database_name(lab_name: str) -> str:
     and hyphens, so `-` -> `_` is one-to-one but case is lost: Lab-A and lab-a share `lab_a` (the deploy preflight
     refuses the second)."""
     return lab_name.lower().replace("-", "_")
+
+
+# A class of labs in one account (lab_stack/roster.py says what a class name and a student id may be). The class's
+# policy finds a student's resources by these tags, and by these names where a service has no tag condition.
+CLASS_TAG = "class"
+STUDENT_TAG = "student"
+
+
+def class_stack_name(class_name: str) -> str:
+    """The class's own stack (shared VPC, the students' group and policies, the dashboard, the expiry)."""
+    return f"{class_name}-class"
+
+
+def student_lab_name(class_name: str, student_id: str) -> str:
+    """The student's labName: their stack, IAM user, Athena workgroup and dashboard; `database_name()` of it is
+    their Glue database."""
+    return f"{class_name}-{student_id}"
+
+
+def student_bucket_name(class_name: str, student_id: str, account: str, region: str) -> str:
+    """The student's bucket, named so the class policy can name it exactly (S3 has no tag condition without bucket
+    ABAC): the account and region make it unique worldwide, and at most 63 characters (roster.py's lengths)."""
+    return f"{student_lab_name(class_name, student_id)}-{account}-{region}"
+
+
+def student_schedule_group(class_name: str, student_id: str) -> str:
+    """The lab's expiry schedule group: `make status` reads the schedule in it (a schedule carries no tags)."""
+    return f"{student_lab_name(class_name, student_id)}-expiry"
+
+
+def class_user_path(class_name: str) -> str:
+    """The IAM path of the class's users: ListUsers(PathPrefix=...) finds exactly them."""
+    return f"/firehose-lab/{class_name}/"
+
+
+def class_parameter(class_name: str, key: str) -> str:
+    """An SSM parameter the class stack writes for its labs to read at deploy time (the shared VPC's ids)."""
+    return f"/firehose-lab/{class_name}/{key}"

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicy, Validations
+from aws_cdk import Acknowledgment, Aws, Validations
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kinesisfirehose as firehose
-from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3_assets as s3_assets
 from constructs import Construct
 
+from lab_stack.network import public_vpc
 from lab_stack.outputs import add_outputs
 from lab_stack.sizing import ROOT_VOLUME_GIB
 from producer import service, wheelhouse
@@ -34,7 +34,7 @@ SESSION_MANAGER_ACTIONS = [
 
 
 class ProducerHost(Construct):
-    """Public-subnet VPC without NAT, an instance with no inbound rule, and the producer service on it."""
+    """An instance with no inbound rule in a public subnet without NAT, and the producer service on it."""
 
     def __init__(
         self,
@@ -49,50 +49,15 @@ class ProducerHost(Construct):
         packed_records: bool,
         stop_when_done: bool,
         stream_buffer_seconds: int,
+        vpc: ec2.IVpc | None = None,
     ) -> None:
         """The producer runs `minutes` at `rate_per_second` (packed or one event per record), lingering for a share
-        of the stream's `stream_buffer_seconds`; with `stop_when_done` its end stops the instance."""
+        of the stream's `stream_buffer_seconds`; with `stop_when_done` its end stops the instance. Without `vpc`, the
+        host makes its own (network.public_vpc)."""
         super().__init__(scope, construct_id)
 
-        flow_log_group = logs.LogGroup(
-            self,
-            "FlowLogs",
-            retention=logs.RetentionDays.ONE_WEEK,
-            removal_policy=RemovalPolicy.DESTROY,
-        )
-        # The VPC User Guide ("IAM role for publishing flow logs to CloudWatch Logs") recommends both condition keys
-        # against the confused deputy: the flow log's owner and its ARN (its id is unknown until it exists).
-        flow_log_role = iam.Role(
-            self,
-            "FlowLogRole",
-            assumed_by=iam.ServicePrincipal(
-                "vpc-flow-logs.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID},
-                    "ArnLike": {
-                        "aws:SourceArn": f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:vpc-flow-log/*"
-                    },
-                },
-            ),
-            description="firehose-lab: VPC flow logs write to their log group",
-        )
-        self.vpc = ec2.Vpc(
-            self,
-            "Vpc",
-            max_azs=1,
-            nat_gateways=0,
-            subnet_configuration=[
-                ec2.SubnetConfiguration(name="public", subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24)
-            ],
-            # The default security group is never used here; restricting it costs a Lambda-backed custom resource.
-            restrict_default_security_group=False,
-            flow_logs={
-                "all": ec2.FlowLogOptions(
-                    destination=ec2.FlowLogDestination.to_cloud_watch_logs(flow_log_group, flow_log_role),
-                    traffic_type=ec2.FlowLogTrafficType.ALL,
-                )
-            },
-        )
+        # A lab alone makes its own VPC; in a class, the class's shared VPC is given.
+        self.vpc = vpc or public_vpc(self)
 
         self.security_group = ec2.SecurityGroup(
             self,

@@ -5,3 +5,9 @@ from __future__ import annotations
 
 # The producer instance's encrypted gp3 root volume (the AL2023 image's own size).
 ROOT_VOLUME_GIB = 8
+
+# IAM roles a class makes (tests count them in the synthesized stacks; `make class-check` weighs them against the
+# account's roles quota): a lab's delivery, instance, expiry and bucket auto-delete roles; the class's flow-log and
+# expiry roles.
+ROLES_PER_LAB = 4
+CLASS_ROLES = 2

@@ -5,41 +5,63 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aws_cdk import RemovalPolicies, Stack
+from aws_cdk import Aws, RemovalPolicies, Stack, Tags
 from constructs import Construct
 
 from lab_stack.analytics import QueryWorkgroup
+from lab_stack.class_stack import ClassPlacement
 from lab_stack.config import LabConfig
 from lab_stack.dashboard import LabDashboard
 from lab_stack.delivery import DeliveryPipeline
-from lab_stack.lifetime import LabExpiry
+from lab_stack.lifetime import LabExpiry, expiry_time
+from lab_stack.names import student_bucket_name, student_schedule_group
+from lab_stack.network import class_vpc
 from lab_stack.outputs import add_outputs
 from lab_stack.producer_host import ProducerHost
 
 
 class LabStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, config: LabConfig, synth_time: datetime) -> None:
-        """`synth_time` is now for `cdk deploy`; the lab expires `expiresAfterHours` after it."""
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        config: LabConfig,
+        synth_time: datetime,
+        placement: ClassPlacement | None = None,
+    ) -> None:
+        """`synth_time` is now for `cdk deploy`; the lab expires `expiresAfterHours` after it. A student's lab in a
+        class (`placement`) stands in the class's VPC, names its bucket for the class policy, carries the student's
+        tags and ends with the class."""
         super().__init__(
             scope,
             construct_id,
             description=(
                 "firehose-lab: Kinesis Data Firehose Direct PUT to S3 with an EC2 producer (cdk destroy removes all)"
             ),
+            tags=placement.tags if placement else None,
         )
         self.config = config
+        self.expiry: LabExpiry | None
+        if placement:
+            for key, value in placement.tags.items():
+                Tags.of(self).add(key, value)
+            bucket_name = student_bucket_name(placement.class_name, placement.student_id, Aws.ACCOUNT_ID, Aws.REGION)
+        else:
+            bucket_name = config.bucket_name
 
         self.delivery = DeliveryPipeline(
             self,
             "Delivery",
             lab_name=config.lab_name,
-            bucket_name=config.bucket_name,
+            bucket_name=bucket_name,
             data_retention_days=config.data_retention_days,
             record_format=config.record_format,
             partition_by=config.partition_by,
             buffer_size_mib=config.buffer_size_mib,
             buffer_interval_seconds=config.buffer_interval_seconds,
             compression=config.compression,
+            stream_name=config.lab_name if placement else None,
         )
         self.producer_host = ProducerHost(
             self,
@@ -52,6 +74,7 @@ class LabStack(Stack):
             packed_records=config.packed_records,
             stop_when_done=config.stop_when_done,
             stream_buffer_seconds=config.buffer_interval_seconds,
+            vpc=class_vpc(self, placement.class_name) if placement else None,
         )
         # What the producer calls, and only that: grant_put_records() would add firehose:PutRecord too.
         self.delivery.stream.grant(self.producer_host.role, "firehose:PutRecordBatch")
@@ -66,9 +89,21 @@ class LabStack(Stack):
             stream=self.delivery.stream,
             instance=self.producer_host.instance,
         )
-        if config.expires_after_hours:
-            self.expiry: LabExpiry | None = LabExpiry(
-                self, "Expiry", synth_time=synth_time, after_hours=config.expires_after_hours
+        if placement:
+            self.expiry = LabExpiry(
+                self,
+                "Expiry",
+                expires_at=placement.expires_at,
+                why=f"the end of class {placement.class_name}",
+                group_name=student_schedule_group(placement.class_name, placement.student_id),
+            )
+        elif config.expires_after_hours:
+            hours = config.expires_after_hours
+            self.expiry = LabExpiry(
+                self,
+                "Expiry",
+                expires_at=expiry_time(synth_time, hours),
+                why=f"expiresAfterHours: {hours} h after deploy; a re-deploy moves it",
             )
         else:
             self.expiry = None

@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError, EndpointConnectionEr
 from botocore.parsers import ResponseParserError
 
 from lab_stack.config import ConfigError
-from labctl import cost, preflight, query, status, verify, watch
+from labctl import classroom, cost, preflight, query, status, verify, watch
 from labctl.i18n import N_, _
 from labctl.lab import LabNotFound
 from labctl.session import BadAwsSetting, NotAnAwsAnswer
@@ -27,6 +27,7 @@ COMMANDS = {
     "status": (status, N_("is the lab deployed, its instance and producer running, and when does it expire")),
     "query": (query, N_("run a saved Athena query of the lab (or your SQL) and print the result as a table")),
     "watch": (watch, N_("see each object land in S3 and why Firehose flushed it (size hint or interval)")),
+    "class": (classroom, N_("a class of labs in one account: up, down, check, cost, status")),
 }
 
 

@@ -17,8 +17,9 @@ from lab_stack.names import (
 
 
 def find_leftovers(client: Callable[[str], object]) -> dict:
-    """{kind: [names]} of every stack, bucket, stream, VPC, instance, role, profile, function, log group, KMS key
-    (not pending deletion), Glue database, Athena workgroup, schedule and schedule group left."""
+    """{kind: [names]} of every stack, bucket, stream, VPC, flow log, instance, role, profile, IAM user, group and
+    customer managed policy, function, log group, KMS key (not pending deletion), Glue database, Athena workgroup,
+    schedule, schedule group and SSM parameter left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -33,6 +34,7 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     streams = client("firehose").list_delivery_streams()["DeliveryStreamNames"]
     ec2 = client("ec2")
     vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"] if not v.get("IsDefault")]
+    flow_logs = [f["FlowLogId"] for f in ec2.describe_flow_logs()["FlowLogs"]]
     instances = [
         i["InstanceId"]
         for r in ec2.describe_instances()["Reservations"]
@@ -42,6 +44,9 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     iam = client("iam")
     roles = [r["RoleName"] for r in iam.list_roles()["Roles"] if not r["RoleName"].startswith(BOOTSTRAP_QUALIFIER)]
     profiles = [p["InstanceProfileName"] for p in iam.list_instance_profiles()["InstanceProfiles"]]
+    users = [u["UserName"] for u in iam.list_users()["Users"]]
+    groups = [g["GroupName"] for g in iam.list_groups()["Groups"]]
+    policies = [p["PolicyName"] for p in iam.list_policies(Scope="Local")["Policies"]]
     functions = [f["FunctionName"] for f in client("lambda").list_functions()["Functions"]]
     log_groups = [g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]]
     kms = client("kms")  # a deleted stack's keys are scheduled for deletion (PendingDeletion), not left enabled
@@ -71,21 +76,32 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
     ]
     scheduler = client("scheduler")
     schedules = [f"{s['GroupName']}/{s['Name']}" for s in scheduler.list_schedules()["Schedules"]]
-    groups = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"] if g["Name"] != "default"]
+    schedule_groups = [g["Name"] for g in scheduler.list_schedule_groups()["ScheduleGroups"] if g["Name"] != "default"]
+    # The bootstrap stack's own parameter, and AWS's public ones (the AMI), are not the lab's.
+    parameters = [
+        p["Name"]
+        for p in client("ssm").describe_parameters().get("Parameters", [])
+        if not p["Name"].startswith(("/cdk-bootstrap/", "/aws/"))
+    ]
     found = {
         "stacks": stacks,
         "buckets": buckets,
         "delivery streams": streams,
         "VPCs": vpcs,
+        "flow logs": flow_logs,
         "instances": instances,
         "IAM roles": roles,
         "instance profiles": profiles,
+        "IAM users": users,
+        "IAM groups": groups,
+        "customer managed policies": policies,
         "Lambda functions": functions,
         "log groups": log_groups,
         "KMS keys": keys,
         "Glue databases": databases,
         "Athena workgroups": workgroups,
         "schedules": schedules,
-        "schedule groups": groups,
+        "schedule groups": schedule_groups,
+        "SSM parameters": parameters,
     }
     return {kind: names for kind, names in found.items() if names}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from support.synth import CUSTOM_SETTINGS, PARQUET_SETTINGS, PARTITIONED_SETTINGS, synth
+from support.synth import CLASS_ROSTER, CUSTOM_SETTINGS, PARQUET_SETTINGS, PARTITIONED_SETTINGS, class_synth, synth
 
 E2E = Path(__file__).resolve().parent / "e2e"
 
@@ -55,6 +55,14 @@ def partitioned_lab():
 def parquet_partitioned_lab():
     """Both at once, as the guide's second lab (docs/guide-en.md, exercise 9)."""
     return synth(**PARQUET_SETTINGS, **PARTITIONED_SETTINGS)
+
+
+@pytest.fixture(scope="session")
+def class_lab(tmp_path_factory):
+    """(app, class stack, {student id: lab stack}) of a class of three (support/synth.py's CLASS_ROSTER)."""
+    roster = tmp_path_factory.mktemp("class") / "roster.csv"
+    roster.write_text(CLASS_ROSTER)
+    return class_synth(roster)
 
 
 def pytest_collection_modifyitems(items):

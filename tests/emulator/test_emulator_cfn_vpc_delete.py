@@ -1,4 +1,4 @@
-"""Deleting a CDK-shaped public-only VPC stack (no NAT) + instance leaves no VPC pieces behind."""
+"""Deleting a CDK-shaped public-only VPC stack (no NAT, flow logs) + instance leaves no VPC pieces behind."""
 
 import json
 
@@ -76,6 +76,18 @@ TEMPLATE = {
             },
         },
         "Profile": {"Type": "AWS::IAM::InstanceProfile", "Properties": {"Roles": [ref("Role")]}},
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}},
+        "FlowLog": {
+            "Type": "AWS::EC2::FlowLog",
+            "Properties": {
+                "ResourceId": ref("Vpc"),
+                "ResourceType": "VPC",
+                "TrafficType": "ALL",
+                "LogDestinationType": "cloud-watch-logs",
+                "LogGroupName": ref("Logs"),
+                "DeliverLogsPermissionArn": {"Fn::GetAtt": ["Role", "Arn"]},
+            },
+        },
         "Host": {
             "Type": "AWS::EC2::Instance",
             "DependsOn": ["Role"],
@@ -115,6 +127,7 @@ def test_stack_delete_leaves_no_vpc_behind(emu):
     assert in_stack_vpc(ec2.describe_route_tables()["RouteTables"]) == []
     assert in_stack_vpc(ec2.describe_security_groups()["SecurityGroups"]) == []
     assert ec2.describe_internet_gateways()["InternetGateways"] == []
+    assert ec2.describe_flow_logs()["FlowLogs"] == []
     [instance] = [i for r in ec2.describe_instances()["Reservations"] for i in r["Instances"]]
     assert instance["State"]["Name"] == "terminated"
     assert iam.list_instance_profiles()["InstanceProfiles"] == []

@@ -47,3 +47,17 @@ PARQUET_SETTINGS = dict(format="parquet")
 
 # Firehose dynamic partitioning by the event's ticker, every other setting at its default (bufferSizeMiB=auto).
 PARTITIONED_SETTINGS = dict(partitionBy="ticker")
+
+
+# A class of three (two languages), as `make class-up` would synthesize it, at SYNTH_TIME, ending a day later.
+CLASS_NAME = "bda-2026"
+CLASS_ROSTER = "student_id,display_name,language\nana,Ana Pérez,es\nbob,Bob Smith,en\n7c,Siete Ce,es\n"
+CLASS_EXPIRES_AT = "2026-11-27T09:30:00Z"
+
+
+def class_synth(roster_path, **overrides):
+    """(app, class stack, {student id: lab stack}) of the class app with this roster and `-c` settings."""
+    from class_app import build_class_app
+
+    context = lab_context(className=CLASS_NAME, roster=str(roster_path), classExpiresAt=CLASS_EXPIRES_AT, **overrides)
+    return build_class_app(context, now=SYNTH_TIME)

@@ -67,6 +67,21 @@ def test_each_package_imports_only_what_its_job_allows(package):
     assert offenders == set(), f"{package} {why}"
 
 
+def test_user_commands_import_no_module_of_the_stack_that_loads_the_cdk(graph):
+    """labctl reads lab_stack's plain modules (settings, names, the roster); one that imports aws_cdk would start
+    jsii's Node process in every command, and a student's light install (no CDK) could not run it."""
+    ours = modules()
+    loads_cdk = {name for name, path in ours.items() if any(i.split(".")[0] in CDK for i in imports_of(name, path))}
+    offenders = sorted(
+        f"{name} imports {imported}"
+        for name, imported_names in graph.items()
+        if name.split(".")[0] == "labctl"
+        for imported in imported_names
+        if imported in loads_cdk
+    )
+    assert offenders == []
+
+
 def test_the_stack_reads_the_event_contract_not_the_sample_generator():
     """The Glue table's columns and ticker partition come from producer/schema.py; producer/events.py only makes
     sample data."""

@@ -76,11 +76,11 @@ def test_a_later_deploy_moves_the_expiry():
     from aws_cdk import App, Stack
     from aws_cdk.assertions import Template
 
-    from lab_stack.lifetime import LabExpiry
+    from lab_stack.lifetime import LabExpiry, expiry_time
 
     def expression(now):
         stack = Stack(App(), "Lab")
-        LabExpiry(stack, "Expiry", synth_time=now, after_hours=2)
+        LabExpiry(stack, "Expiry", expires_at=expiry_time(now, 2), why="2 h after deploy")
         schedule = next(iter(Template.from_stack(stack).find_resources("AWS::Scheduler::Schedule").values()))
         return schedule["Properties"]["ScheduleExpression"]
 

@@ -19,6 +19,7 @@ DEV_LOCK = ROOT / "requirements-dev.lock"
 UV_LOCK = ROOT / "requirements-uv.lock"
 PRODUCER_DIR = ROOT / "producer"
 PRODUCER_LOCK = PRODUCER_DIR / wheelhouse.LOCK_NAME
+STUDENT_LOCK = ROOT / "requirements-student.lock"
 
 
 def applies(entry: Locked) -> bool:
@@ -58,6 +59,7 @@ def test_the_venv_is_exactly_the_dev_lock():
         ("requirements-dev.txt", DEV_LOCK),
         ("requirements-uv.txt", UV_LOCK),
         ("producer/requirements.txt", PRODUCER_LOCK),
+        ("requirements-student.txt", STUDENT_LOCK),
     ],
 )
 def test_each_lock_holds_the_versions_its_requirements_pin(requirements, lock):
@@ -68,7 +70,7 @@ def test_each_lock_holds_the_versions_its_requirements_pin(requirements, lock):
     assert stale == {}, f"{lock.name} is older than {requirements}: run `make lock`"
 
 
-@pytest.mark.parametrize("lock", [UV_LOCK, PRODUCER_LOCK])
+@pytest.mark.parametrize("lock", [UV_LOCK, PRODUCER_LOCK, STUDENT_LOCK])
 def test_the_smaller_locks_take_the_dev_locks_very_files(lock):
     # The rehearsal's sandbox installs the producer's lock and talks to the emulator the tests run: one botocore.
     dev = {entry.name: entry for entry in read_lock(DEV_LOCK)}

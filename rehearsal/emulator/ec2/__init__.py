@@ -2,7 +2,7 @@
 
 Gaps filled, in install order:
 - vpc_delete: CloudFormation deletes for the VPC pieces moto can create but not delete (route tables, routes,
-  internet gateways and their attachments, subnet associations);
+  internet gateways and their attachments, subnet associations, flow logs);
 - shutdown: EC2's instance-initiated shutdown behaviour (moto has none): `power_off` stops or terminates an instance
   whose OS halted.
 Nothing here runs: start() and stop() do nothing.

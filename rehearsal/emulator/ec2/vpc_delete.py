@@ -1,8 +1,8 @@
 """CloudFormation deletes for the VPC pieces moto 5.2.5 can create but not delete.
 
-RouteTable, Route, InternetGateway, VPCGatewayAttachment and SubnetRouteTableAssociation have
-no delete in moto, so delete_stack skips them silently and then fails on the VPC with
-DependencyViolation (or leaves it behind). moto's ResourceMap first calls
+RouteTable, Route, InternetGateway, VPCGatewayAttachment, SubnetRouteTableAssociation and FlowLog have
+no delete in moto (a flow log stayed on, logging to a group already gone), so delete_stack skips them
+silently and then fails on the VPC with DependencyViolation (or leaves it behind). moto's ResourceMap first calls
 `resource.delete(account_id, region_name)` on the created model object, so each class gets that
 method; it uses the object's own ids (the raw template JSON moto passes otherwise is unresolved).
 A dependency error propagates, and moto's delete loop retries it after the others, which gives
@@ -18,6 +18,7 @@ from moto.ec2.exceptions import (
     InvalidVpnGatewayIdError,
 )
 from moto.ec2.models import ec2_backends
+from moto.ec2.models.flow_logs import FlowLogs
 from moto.ec2.models.internet_gateways import InternetGateway
 from moto.ec2.models.route_tables import Route, RouteTable
 from moto.ec2.models.subnets import SubnetRouteTableAssociation
@@ -71,10 +72,15 @@ def _delete_subnet_association(self: SubnetRouteTableAssociation, account_id: st
     backend.subnet_associations.pop(f"{self.route_table_id}:{self.subnet_id}", None)
 
 
+def _delete_flow_log(self: FlowLogs, account_id: str, region_name: str) -> None:
+    ec2_backends[account_id][region_name].flow_logs.pop(self.id, None)
+
+
 def install() -> None:
-    """Give the five models a `delete` (idempotent)."""
+    """Give the six models a `delete` (idempotent)."""
     RouteTable.delete = _delete_route_table
     Route.delete = _delete_route
     InternetGateway.delete = _delete_internet_gateway
     VPCGatewayAttachment.delete = _delete_gateway_attachment
     SubnetRouteTableAssociation.delete = _delete_subnet_association
+    FlowLogs.delete = _delete_flow_log

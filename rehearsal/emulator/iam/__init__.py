@@ -5,6 +5,7 @@ Gaps filled, in install order:
 - service_prefix: IAM actions named by IAM's service prefix, not the SigV4 signing name (moto uses the signing name);
 - empty_body_signature: SigV4 checks of requests with an empty body (moto rejects them when IAM is enforced);
 - user_boundaries: permissions boundaries of IAM users (moto has them for roles only);
+- users_and_groups: users, groups and managed policies as CloudFormation makes and deletes them;
 - sessions: what AssumeRole passes for its session: tags, managed session policies, source identity, MFA (moto
   keeps only the inline session policy);
 - authorization: with IAM enforced, every request decided by evaluation.py with the caller's policies, the
@@ -35,10 +36,12 @@ from ..clock import ScaledClock
 from . import (
     authorization,
     empty_body_signature,
+    login_profiles,
     role_managed_policies,
     service_prefix,
     sessions,
     user_boundaries,
+    users_and_groups,
 )
 from .api import assume_role_as_service, authorize, authorize_root
 from .authorization import enforced
@@ -46,7 +49,16 @@ from .context import never_known
 from .evaluation import UNKNOWABLE_KEYS, Decision, Policies, Principal, Request, Unevaluated, evaluate
 from .roles import role_documents
 
-GAP_FIXES = (role_managed_policies, service_prefix, empty_body_signature, user_boundaries, sessions, authorization)
+GAP_FIXES = (
+    role_managed_policies,
+    service_prefix,
+    empty_body_signature,
+    user_boundaries,
+    users_and_groups,
+    login_profiles,
+    sessions,
+    authorization,
+)
 
 __all__ = [
     "UNKNOWABLE_KEYS",

@@ -1,15 +1,15 @@
-"""AWS Systems Manager: what the emulator answers Session Manager with.
+"""AWS Systems Manager: Parameter Store parameters as CloudFormation makes them, and Session Manager's answer.
 
 Gaps filled:
-- sessions: StartSession, authorized like any request, answered with SSM's TargetNotConnected (moto has no
-  StartSession and fails with HTTP 500).
+- parameter_tags: AWS::SSM::Parameter's Tags, a JSON object in CloudFormation, are kept;
+- sessions: StartSession, authorized like any request, answered with SSM's TargetNotConnected.
 Nothing here runs: start() and stop() do nothing.
 """
 
 from ..clock import ScaledClock
-from . import sessions
+from . import parameter_tags, sessions
 
-GAP_FIXES = (sessions,)
+GAP_FIXES = (parameter_tags, sessions)
 
 __all__ = ["install", "start", "stop"]
 

@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""CDK entry point of a class of labs: `cdk --app ".venv/bin/python class_app.py" -c className=... -c roster=...`
+(`make class-up` runs it). One ClassStack and one LabStack per student of the roster; nothing happens at import.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from aws_cdk import App, Validations
+from cdk_nag import AwsSolutionsChecks
+
+from lab_stack.class_config import ClassConfig
+from lab_stack.class_stack import ClassPlacement, ClassStack
+from lab_stack.config import ConfigError
+from lab_stack.names import class_stack_name
+from lab_stack.roster import RosterError
+from lab_stack.stack import LabStack
+from producer.wheelhouse import WheelhouseError
+
+
+def build_class_app(
+    context: Mapping[str, Any] | None = None, now: datetime | None = None
+) -> tuple[App, ClassStack, dict[str, LabStack]]:
+    """(app, the class stack, {student id: their lab stack}), cdk-nag AwsSolutions checking every synth; raises
+    ConfigError or RosterError on a bad setting or roster, WheelhouseError when producer/wheels/ is not the lock's."""
+    app = App(context=dict(context) if context is not None else None)
+    synth_time = now or datetime.now(UTC)
+    config = ClassConfig.from_context(app.node.get_all_context(), synth_time)
+    class_stack = ClassStack(
+        app,
+        class_stack_name(config.class_name),
+        class_name=config.class_name,
+        roster=config.roster,
+        expires_at=config.expires_at,
+    )
+    labs = {}
+    for student_id in config.roster.ids:
+        lab = config.lab_config(student_id)
+        labs[student_id] = LabStack(
+            app,
+            lab.lab_name,
+            config=lab,
+            synth_time=synth_time,
+            placement=ClassPlacement(config.class_name, student_id, config.expires_at),
+        )
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app, class_stack, labs
+
+
+def main() -> int:
+    try:
+        app, _, _ = build_class_app()
+    except (ConfigError, WheelhouseError) as error:
+        print(f"firehose-lab class: {error}", file=sys.stderr)
+        return 2
+    except RosterError as error:
+        for problem in error.problems:
+            print(f"firehose-lab class: {problem}", file=sys.stderr)
+        return 2
+    app.synth()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,80 @@
+"""A class's settings, parsed and validated once: its name, its roster, its end, and the lab settings every student's
+lab shares.
+
+They arrive as CDK context of the class app (class_app.py): `className`, `roster` (a CSV path), `classExpiresAt`
+(UTC, `YYYY-MM-DDTHH:MM:SSZ`; `make class-up` fixes it on the first deploy and keeps it on every later one, so a late
+student's lab ends with the others) and any lab setting of cdk.json (`-c format=parquet`...), except those a class
+sets per student or for all: labName, bucketName, expiresAfterHours.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from lab_stack.config import DEFAULTS, MAX_EXPIRY_HOURS, ConfigError, LabConfig
+from lab_stack.names import student_lab_name
+from lab_stack.roster import Roster, RosterError, parse_class_name, read_roster
+
+CLASS_KEYS = ("className", "roster", "classExpiresAt")
+# Lab settings a class decides: per student (names) or for the whole class (its end).
+SET_BY_THE_CLASS = {
+    "labName": "each lab is named <className>-<student_id>",
+    "bucketName": "each lab's bucket is named <className>-<student_id>-<account>-<region>",
+    "expiresAfterHours": "every lab ends at the class's end (classExpiresAt; make class-up HOURS=...)",
+}
+DEFAULT_CLASS_HOURS = 24
+_EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+
+
+@dataclass(frozen=True)
+class ClassConfig:
+    class_name: str
+    roster: Roster
+    expires_at: datetime
+    lab: LabConfig  # the settings every student's lab shares (its labName is the first student's)
+
+    def lab_config(self, student_id: str) -> LabConfig:
+        return dataclasses.replace(self.lab, lab_name=student_lab_name(self.class_name, student_id))
+
+    @classmethod
+    def from_context(cls, context: Mapping[str, Any], now: datetime) -> ClassConfig:
+        """ConfigError (one line) for a bad setting, RosterError (a line per problem) for a bad roster."""
+        for key, why in SET_BY_THE_CLASS.items():
+            if key in context and context[key] != DEFAULTS[key]:  # cdk.json's value: the CLI always passes it
+                raise ConfigError(f"{key} cannot be set for a class: {why}")
+        try:
+            class_name = parse_class_name(context.get("className"))
+        except RosterError as error:
+            raise ConfigError(f"className: {error}") from None
+        roster_path = context.get("roster")
+        if not isinstance(roster_path, str) or not roster_path:
+            raise ConfigError("roster: give the class's roster CSV (-c roster=PATH)")
+        roster = read_roster(Path(roster_path))
+        expires_at = parse_expires_at(context.get("classExpiresAt"), now)
+        lab_context = {k: v for k, v in context.items() if k not in CLASS_KEYS and k not in SET_BY_THE_CLASS}
+        lab = LabConfig.from_context(
+            {**lab_context, "labName": student_lab_name(class_name, roster.ids[0]), "expiresAfterHours": 0}
+        )
+        return cls(class_name, roster, expires_at, lab)
+
+
+def parse_expires_at(value: Any, now: datetime) -> datetime:
+    """The class's end: a UTC time in the next week, whole seconds; absent, DEFAULT_CLASS_HOURS from now."""
+    if value is None or value == "":
+        return (now + timedelta(hours=DEFAULT_CLASS_HOURS)).replace(microsecond=0)
+    allowed = f"must be a UTC time YYYY-MM-DDTHH:MM:SSZ after now and at most {MAX_EXPIRY_HOURS} h from now"
+    if not isinstance(value, str) or not _EXPIRES_AT.fullmatch(value):
+        raise ConfigError(f"invalid classExpiresAt={value!r}: {allowed}")
+    try:
+        moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        raise ConfigError(f"invalid classExpiresAt={value!r}: {allowed}") from None
+    if not now < moment <= now + timedelta(hours=MAX_EXPIRY_HOURS):
+        raise ConfigError(f"invalid classExpiresAt={value!r}: {allowed}")
+    return moment

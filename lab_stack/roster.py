@@ -1,0 +1,173 @@
+"""A class of labs: its name and its roster (CSV `student_id,display_name,language`), parsed and validated once.
+
+Both become parts of AWS names, so they are held to what every name they enter allows (lab_stack/names.py derives
+the names):
+- a student id names the student's IAM user (`<class>-<id>`), lab stack, Athena workgroup and dashboard (letters,
+  digits, hyphens), S3 bucket (lowercase letters, digits, hyphens, dots), Glue database (Athena: lowercase letters,
+  digits, underscore) and is the value of the `student` tag the class policy compares (tag values allow letters,
+  digits, spaces and `_.:/=+-@`). The intersection of all of them, with a separator that can never be part of an id
+  (so no id is the prefix of another id's names), is lowercase letters a-z and digits 0-9;
+- the class name prefixes every one of those names and the class's own stack: lowercase letters, digits and
+  hyphens, beginning with a letter, not ending with a hyphen.
+Lengths keep the longest derived name within its limit: labName 40, S3 bucket 63 (`<class>-<id>-<account>-<region>`).
+
+A bad roster is every problem it has, one line each with its row number (row 1 is the header), before anything is
+made; a bad class name is one line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+COLUMNS = ("student_id", "display_name", "language")
+LANGUAGES = ("es", "en")
+MAX_STUDENTS = 100
+MAX_DISPLAY_NAME = 64
+
+_CLASS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
+_STUDENT_ID = re.compile(r"^[a-z0-9]{1,16}$")
+# The class's own stack is `<class>-class` (names.class_stack_name): a student by that id would take its name.
+RESERVED_STUDENT_IDS = ("class",)
+
+CLASS_NAME_RULE = (
+    "2 to 16 lowercase letters, digits and hyphens, beginning with a letter and not ending with a hyphen "
+    "(it begins every name the class makes: stacks, IAM users, buckets)"
+)
+STUDENT_ID_RULE = (
+    "1 to 16 lowercase letters a-z and digits 0-9 (it names the student's IAM user, lab stack, bucket and Glue "
+    "database, and is their `student` tag)"
+)
+
+
+class RosterError(ValueError):
+    """A roster or class name the class cannot be built with; str() is one line per problem."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Student:
+    student_id: str
+    display_name: str
+    language: str  # "es" or "en": the language of their handout
+
+
+@dataclass(frozen=True)
+class Roster:
+    students: tuple[Student, ...]
+
+    @property
+    def ids(self) -> list[str]:
+        return [student.student_id for student in self.students]
+
+    def __len__(self) -> int:
+        return len(self.students)
+
+    def student(self, student_id: str) -> Student | None:
+        return next((s for s in self.students if s.student_id == student_id), None)
+
+
+def parse_class_name(value: object) -> str:
+    if not isinstance(value, str) or not _CLASS_NAME.fullmatch(value):
+        raise RosterError([f"invalid class name {value!r}: {CLASS_NAME_RULE}"])
+    return value
+
+
+def read_roster(path: Path) -> Roster:
+    """The roster in a CSV file (UTF-8, a spreadsheet's byte-order mark allowed)."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise RosterError([f"roster {path}: cannot be read ({error.strerror or error})"]) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise RosterError([f"roster {path}: not UTF-8 text (byte {error.start}); save it as CSV UTF-8"]) from None
+    return parse_roster(text, source=str(path))
+
+
+def parse_roster(text: str, *, source: str = "roster") -> Roster:
+    """Every row checked; all problems raised together, one line each, naming the row."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        rows = [(reader.line_num, row) for row in reader]
+    except csv.Error as error:
+        raise RosterError([f"{source} row {reader.line_num}: not valid CSV ({error})"]) from None
+    rows = [(number, row) for number, row in rows if any(cell.strip() for cell in row)]
+    if not rows:
+        raise RosterError([f"{source}: empty; the first row must be the header {','.join(COLUMNS)}"])
+    header_row, header = rows[0]
+    columns = [cell.strip().lower() for cell in header]
+    if sorted(columns) != sorted(COLUMNS):
+        raise RosterError(
+            [
+                f"{source} row {header_row}: the header must name the columns {','.join(COLUMNS)} "
+                f"(any order), found {','.join(header) or 'nothing'}"
+            ]
+        )
+    position = {name: columns.index(name) for name in COLUMNS}
+    problems: list[str] = []
+    students: list[Student] = []
+    first_row_of: dict[str, int] = {}
+    for number, row in rows[1:]:
+        where = f"{source} row {number}"
+        if len(row) != len(COLUMNS):
+            problems.append(f"{where}: {len(row)} fields, the header has {len(COLUMNS)} ({','.join(COLUMNS)})")
+            continue
+        student_id = row[position["student_id"]].strip()
+        row_problems = [
+            problem
+            for problem in (
+                _student_id_problem(student_id),
+                _display_name_problem(row[position["display_name"]].strip()),
+                _language_problem(row[position["language"]].strip()),
+            )
+            if problem
+        ]
+        if not row_problems and student_id in first_row_of:
+            row_problems.append(f"student_id {student_id} is already on row {first_row_of[student_id]}")
+        problems += [f"{where}: {problem}" for problem in row_problems]
+        if row_problems:
+            continue
+        first_row_of[student_id] = number
+        students.append(
+            Student(student_id, row[position["display_name"]].strip(), row[position["language"]].strip().lower())
+        )
+    if not problems and not students:
+        problems.append(f"{source}: no students, only the header")
+    if len(students) > MAX_STUDENTS:
+        problems.append(f"{source}: {len(students)} students; a class holds at most {MAX_STUDENTS}")
+    if problems:
+        raise RosterError(problems)
+    return Roster(tuple(students))
+
+
+def _student_id_problem(value: str) -> str | None:
+    if not _STUDENT_ID.fullmatch(value):
+        return f"invalid student_id {value!r}: {STUDENT_ID_RULE}"
+    if value in RESERVED_STUDENT_IDS:
+        return f"invalid student_id {value!r}: it names the class's own stack; choose another"
+    return None
+
+
+def _display_name_problem(value: str) -> str | None:
+    if not value:
+        return "display_name is empty"
+    if len(value) > MAX_DISPLAY_NAME:
+        return f"display_name has {len(value)} characters, at most {MAX_DISPLAY_NAME}"
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        return f"display_name {value!r} holds a control character"
+    return None
+
+
+def _language_problem(value: str) -> str | None:
+    if value.lower() not in LANGUAGES:
+        return f"invalid language {value!r}: one of {', '.join(LANGUAGES)} (the language of the student's handout)"
+    return None

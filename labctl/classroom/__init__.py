@@ -1,0 +1,266 @@
+"""A class of labs in one account: `python -m labctl class up|down|check|cost|status` (make class-up, ...).
+
+  class up     --class NAME --roster CSV [--hours H]  the class stack, a lab and a login per student, handouts
+  class down   --class NAME [--student ID --roster CSV] every lab, user and the class stack (or one student);
+                                                      then lists what is left: nothing may be
+  class check  --roster CSV | --students N            the quotas a class of N needs, one line each
+  class cost   --roster CSV | --students N [--hours H] what it costs per hour, per day stopped, forgotten
+  class status --class NAME [--plain]                 one row per student, redrawn live on a terminal
+
+Lab settings (-c KEY=VALUE, as for make deploy) apply to every lab of the class; labName, bucketName and
+expiresAfterHours are the class's to set. Exit codes: 0 done (nothing left, everything fits), 1 a step failed,
+something is left or will not fit (each named), 2 bad input (one line per problem) or AWS refused.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+from lab_stack.class_config import DEFAULT_CLASS_HOURS, ClassConfig
+from lab_stack.config import MAX_EXPIRY_HOURS
+from lab_stack.roster import RosterError, parse_class_name, read_roster
+from labctl.classroom import check, cost, deploy, down, status, up
+from labctl.cost import estimate
+from labctl.preflight import PreflightError, account_and_region, is_bootstrapped
+from labctl.session import student_session
+from labctl.toolkit import add_settings_option, context_with, lab_config
+
+HANDOUTS_ROOT = Path("handouts")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up_parser = actions.add_parser("up", help="deploy the class, or add the roster's late students")
+    _class(up_parser)
+    _roster(up_parser, required=True)
+    _hours(up_parser)
+    up_parser.add_argument("--handouts", type=Path, help="where handouts go (default: handouts/<class>/)")
+    _concurrency(up_parser)
+    add_settings_option(up_parser, " of every lab")
+
+    down_parser = actions.add_parser("down", help="remove the class (or --student), then list what is left")
+    _class(down_parser)
+    down_parser.add_argument("--student", help="remove only this student (the roster must no longer hold them)")
+    _roster(down_parser, required=False)
+    _concurrency(down_parser)
+    down_parser.add_argument(
+        "--wait-seconds", type=float, default=120.0, help="how long leftovers may take to vanish from the tagging API"
+    )
+    add_settings_option(down_parser, " of every lab (as for class up)")
+
+    check_parser = actions.add_parser("check", help="the quotas a class needs, one line each")
+    _size(check_parser)
+    add_settings_option(check_parser, " of every lab (instanceType)")
+
+    cost_parser = actions.add_parser("cost", help="what the class costs")
+    _size(cost_parser)
+    _hours(cost_parser)
+    add_settings_option(cost_parser, " of every lab")
+
+    status_parser = actions.add_parser("status", help="one row per student")
+    _class(status_parser)
+    status_parser.add_argument("--plain", action="store_true", help="print once, even on a terminal")
+    status_parser.add_argument("--refresh-seconds", type=float, default=30.0, help="live view refresh (default 30)")
+    add_settings_option(status_parser, " of every lab (for the cost column)")
+
+
+def _class(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--class", dest="class_name", required=True, metavar="NAME", help="the class's name")
+
+
+def _roster(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    parser.add_argument("--roster", type=Path, required=required, help="CSV: student_id,display_name,language")
+
+
+def _hours(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--hours",
+        type=int,
+        default=DEFAULT_CLASS_HOURS,
+        help=f"the class ends this long after its first class-up (1-{MAX_EXPIRY_HOURS}, default {DEFAULT_CLASS_HOURS})",
+    )
+
+
+def _concurrency(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=deploy.DEFAULT_CONCURRENCY,
+        help=f"labs deployed or deleted at once (1-{deploy.MAX_CONCURRENCY}, default {deploy.DEFAULT_CONCURRENCY})",
+    )
+
+
+def _size(parser: argparse.ArgumentParser) -> None:
+    size = parser.add_mutually_exclusive_group(required=True)
+    size.add_argument("--roster", type=Path, help="the class's roster")
+    size.add_argument("--students", type=int, help="or just how many")
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+def refuse(lines: list[str]) -> int:
+    for line in lines:
+        print(f"class: {line}", file=sys.stderr)
+    return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    """Bad input is every problem, one line each, exit 2, before anything is touched."""
+    problems = _bad_numbers(args)
+    if problems:
+        return refuse(problems)
+    try:
+        return ACTIONS[args.action](args)
+    except RosterError as error:
+        return refuse(error.problems)
+    except (PreflightError, deploy.DeployFailed) as error:
+        print(f"class: {error}", file=sys.stderr)
+        return 1
+
+
+def _bad_numbers(args: argparse.Namespace) -> list[str]:
+    problems = []
+    if hasattr(args, "hours") and not 1 <= args.hours <= MAX_EXPIRY_HOURS:
+        problems.append(f"--hours {args.hours}: a class lasts 1 to {MAX_EXPIRY_HOURS} hours")
+    if hasattr(args, "concurrency") and not 1 <= args.concurrency <= deploy.MAX_CONCURRENCY:
+        problems.append(
+            f"--concurrency {args.concurrency}: 1 to {deploy.MAX_CONCURRENCY} (Firehose's control plane allows 5 calls "
+            "a second per account)"
+        )
+    if getattr(args, "students", None) is not None and not 1 <= args.students <= 100:
+        problems.append(f"--students {args.students}: 1 to 100")
+    return problems
+
+
+def _account(quiet_cdk: bool = False) -> up.Account:
+    session = student_session()
+    account_id, region = account_and_region(session)
+    return up.Account(client=session.client, account_id=account_id, region=region, quiet_cdk=quiet_cdk)
+
+
+def _class_config(args: argparse.Namespace) -> ClassConfig:
+    """The class's name, roster and lab settings, checked together (ConfigError or RosterError)."""
+    context = {**context_with(args.context), "className": args.class_name, "roster": str(args.roster)}
+    return ClassConfig.from_context(context, datetime.now(UTC))
+
+
+def _up(args: argparse.Namespace) -> int:
+    config = _class_config(args)
+    account = _account()
+    say(f"class {config.class_name} in account {account.account_id}, region {account.region}")
+    if not is_bootstrapped(account.client("cloudformation")):
+        say(f"bootstrapping aws://{account.account_id}/{account.region} for CDK (once per account/region)")
+        deploy.cdk(["bootstrap", f"aws://{account.account_id}/{account.region}"])
+    result = up.class_up(
+        class_name=config.class_name,
+        roster=config.roster,
+        roster_path=args.roster,
+        settings=args.context,
+        hours=args.hours,
+        handouts_dir=args.handouts or HANDOUTS_ROOT / config.class_name,
+        concurrency=args.concurrency,
+        account=account,
+        say=say,
+    )
+    for problem in result.problems:
+        print(f"class: {problem}", file=sys.stderr)
+    say(f"class {config.class_name} is up: {len(result.handouts)} new handout(s); `make class-status CLASS=...`")
+    return 1 if result.problems else 0
+
+
+def _down(args: argparse.Namespace) -> int:
+    class_name = parse_class_name(args.class_name)
+    if args.student:  # checked before any AWS call
+        if args.roster is None:
+            return refuse([f"--student {args.student} needs --roster: the class's roster without them"])
+        roster = read_roster(args.roster)
+        if roster.student(args.student):
+            return refuse([f"{args.student} is still in {args.roster}: remove their row, then run class down again"])
+        _class_config(args)  # the roster and settings the class stack is deployed again with
+    account = _account()
+    if args.student:
+        with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
+            failed = down.remove_student(
+                class_name=class_name,
+                student_id=args.student,
+                roster=roster,
+                roster_path=args.roster,
+                settings=args.context,
+                account=account,
+                say=say,
+                workdir=Path(work),
+            )
+    else:
+        failed = down.remove_class(class_name=class_name, account=account, concurrency=args.concurrency, say=say)
+    for stack, why in failed.items():
+        print(f"class: {stack} was not deleted: {why}", file=sys.stderr)
+    left = down.wait_for_nothing_left(account, class_name, args.student, wait_seconds=args.wait_seconds)
+    whose = f"student {args.student} of class {class_name}" if args.student else f"class {class_name}"
+    if left:
+        print(f"class: {len(left)} thing(s) of {whose} are left:", file=sys.stderr)
+        for item in left:
+            print(f"  {item}", file=sys.stderr)
+        return 1
+    say(f"nothing of {whose} is left: no tagged resource, no IAM user, no stack")
+    return 0
+
+
+def _students(args: argparse.Namespace) -> int:
+    return len(read_roster(args.roster)) if args.roster else args.students
+
+
+def _check(args: argparse.Namespace) -> int:
+    students = _students(args)
+    instance_type = lab_config(args.context).instance_type
+    account = _account()
+    say(f"quotas for a class of {students} {instance_type} labs in {account.account_id}, {account.region}:")
+    lines = check.check(account.client, students=students, instance_type=instance_type)
+    for line in lines:
+        say(f"  {line}")
+    return 1 if any(line.fits is False for line in lines) else 0
+
+
+def _cost(args: argparse.Namespace) -> int:
+    config = lab_config(args.context)
+    est = cost.ClassEstimate(estimate(config), _students(args), args.hours)
+    for line in cost.lines(est):
+        say(line)
+    return 0
+
+
+def _status(args: argparse.Namespace) -> int:
+    class_name = parse_class_name(args.class_name)
+    config = lab_config(args.context)
+    account = _account()
+
+    def lines() -> list[str]:
+        rows = status.class_rows(account.client, account.region, class_name, config)
+        title = f"class {class_name} ({account.region}), {len(rows)} lab(s), {datetime.now(UTC):%H:%M:%S UTC}"
+        return [title, *status.table_lines(rows)]
+
+    if args.plain or not sys.stdout.isatty():
+        for line in lines():
+            say(line)
+        return 0
+    from rich.console import Console
+    from rich.live import Live
+    from rich.text import Text
+
+    with Live(Text("\n".join(lines())), console=Console(), auto_refresh=False) as live:
+        try:
+            while True:
+                time.sleep(args.refresh_seconds)
+                live.update(Text("\n".join(lines())), refresh=True)
+        except KeyboardInterrupt:
+            pass
+    return 0
+
+
+ACTIONS = {"up": _up, "down": _down, "check": _check, "cost": _cost, "status": _status}

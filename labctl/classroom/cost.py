@@ -1,0 +1,59 @@
+"""`make class-cost`: what a class of N labs costs, from the same price table and per-lab estimate as `make cost`
+(labctl/prices.py, labctl/cost.py), plus what only a class has: its dashboards past the account's free three (each
+lab's and the class's).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from labctl import prices
+from labctl.cost import Estimate, athena_query, money
+
+
+@dataclass(frozen=True)
+class ClassEstimate:
+    lab: Estimate
+    students: int
+    hours: int  # until the class ends
+
+    @property
+    def billed_dashboards(self) -> int:
+        return max(0, self.students + 1 - prices.FREE_DASHBOARDS)
+
+    @property
+    def dashboards_hour(self) -> float:
+        return self.billed_dashboards * prices.DASHBOARD_MONTH / prices.HOURS_PER_MONTH
+
+    @property
+    def producing_hour(self) -> float:
+        return self.students * self.lab.producing_total + self.dashboards_hour
+
+    @property
+    def stopped_day(self) -> float:
+        return self.students * self.lab.after_total + self.dashboards_hour * 24
+
+    @property
+    def forgotten(self) -> float:
+        """Every lab producing its run, then stopped, until the class ends, dashboards the whole time."""
+        producing = min(self.hours, self.lab.producing_hours)
+        per_lab = producing * self.lab.producing_total + (self.hours - producing) * self.lab.after_total / 24
+        return self.students * per_lab + self.dashboards_hour * self.hours
+
+
+def lines(est: ClassEstimate) -> list[str]:
+    lab = est.lab
+    unpriced = "" if lab.priced else f" (without the {lab.config.instance_type} instances: not in the price table)"
+    return [
+        f"firehose-lab class of {est.students} labs: {prices.PRICES_REGION} list prices ({prices.PRICES_DATE}), US$",
+        f"  while the producers run: {money(est.producing_hour)} per hour "
+        f"({est.students} x {money(lab.producing_total)}, dashboards {money(est.dashboards_hour)}){unpriced}",
+        f"  once every instance stopped: {money(est.stopped_day)} per day{unpriced}",
+        f"  forgotten until the class ends {est.hours} h after class-up (the worst case): "
+        f"{money(est.forgotten, 2)} in all{unpriced}",
+        f"  dashboards: {est.students + 1} ({est.students} labs and the class's); {est.billed_dashboards} past the "
+        f"account's free {prices.FREE_DASHBOARDS} at {money(prices.DASHBOARD_MONTH, 2)} a month each (fewer if the "
+        "account already has others)",
+        f"  Athena: {money(athena_query(), 5)} per query on lab data; each lab's producer runs "
+        f"{lab.config.producer_minutes} min (make cost ARGS=... for one lab's items)",
+    ]

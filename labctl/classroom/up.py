@@ -1,0 +1,175 @@
+"""`make class-up`: a class from its roster, or the late students added to it.
+
+In order, each step stopping the run with one line if it fails (and nothing after it done):
+1. the roster, the class name and the lab settings are checked (every problem, one line each), offline;
+2. the class's end is the deployed class's (LabsExpireAt), or `hours` from now for a new class;
+3. the class app is synthesized once, by the real CDK CLI;
+4. the class stack is deployed (a user per student of the roster: a new student is a new user);
+5. the labs not yet deployed are, `concurrency` at a time (deploy.py says why 4); a lab already there is not touched
+   (a re-deploy would read the AMI parameter again and could replace a student's running instance);
+6. each student without a handout gets a one-time password and their handout (logins.py, handouts.py); a student who
+   has a password but no handout is named, never given a new one silently;
+7. the class sheet is written.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from lab_stack.names import class_stack_name, student_lab_name
+from lab_stack.roster import Roster, Student
+from labctl.classroom import deploy, handouts, logins
+from labctl.classroom.stacks import find_class, labs_expire_at, outputs
+
+# A lab stack that is there and working: anything else (none, ROLLBACK_COMPLETE, ...) is deployed, which the CDK CLI
+# turns into a create (it deletes a stack that failed to create first).
+STANDING = ("CREATE_COMPLETE", "UPDATE_COMPLETE", "UPDATE_ROLLBACK_COMPLETE")
+
+
+@dataclass(frozen=True)
+class Account:
+    """Where the class goes: clients of one account and region, and the CDK CLI's environment for it."""
+
+    client: Callable[[str], object]
+    account_id: str
+    region: str
+    cdk_env: dict[str, str] | None = None  # None: this process's environment
+    quiet_cdk: bool = False  # the CDK CLI's own output only when it fails
+
+
+@dataclass
+class UpResult:
+    expires_at: datetime
+    deployed_labs: list[str]
+    handouts: list[Path]
+    problems: list[str]  # one line each: a student left without a handout, and why
+
+
+def class_up(
+    *,
+    class_name: str,
+    roster: Roster,
+    roster_path: Path,
+    settings: Sequence[str],
+    hours: int,
+    handouts_dir: Path,
+    concurrency: int,
+    account: Account,
+    say: Callable[[str], None],
+    now: datetime | None = None,
+    workdir: Path | None = None,
+) -> UpResult:
+    """Steps 2 to 7 (the caller checked the roster and settings); raises deploy.DeployFailed when the CDK CLI fails.
+    The cloud assembly and the CDK CLI's outputs files go to a temporary directory, or are kept in `workdir`."""
+    cloudformation = account.client("cloudformation")
+    existing = find_class(cloudformation, class_name)
+    expires_at = labs_expire_at(existing.class_stack)
+    if expires_at is None:
+        expires_at = ((now or datetime.now(UTC)) + timedelta(hours=hours)).replace(microsecond=0)
+        say(f"class {class_name}: new, {len(roster)} students; it ends {expires_at:%Y-%m-%d %H:%M UTC}")
+    else:
+        say(f"class {class_name}: deployed, ending {expires_at:%Y-%m-%d %H:%M UTC} (kept); {len(roster)} in the roster")
+    handouts.prepare_directory(handouts_dir)
+    with tempfile.TemporaryDirectory(prefix="firehose-class-") as temporary:
+        work = workdir or Path(temporary)
+        context = deploy.class_context(class_name, roster_path, expires_at, settings)
+        say("synthesizing the class (CDK CLI)")
+        assembly = deploy.synth(context, work / "cdk.out", env=account.cdk_env)
+        say(f"deploying {class_stack_name(class_name)}: the shared VPC, the students' users and policy")
+        deploy.deploy(
+            assembly,
+            [class_stack_name(class_name)],
+            concurrency=1,
+            outputs_file=work / "class-outputs.json",
+            env=account.cdk_env,
+            quiet=account.quiet_cdk,
+        )
+        waiting = [
+            student.student_id
+            for student in roster.students
+            if existing.labs.get(student.student_id, {}).get("StackStatus") not in STANDING
+        ]
+        if waiting:
+            say(f"deploying {len(waiting)} lab(s), {concurrency} at a time: {', '.join(waiting)}")
+        deploy.deploy(
+            assembly,
+            [student_lab_name(class_name, s) for s in waiting],
+            concurrency=concurrency,
+            outputs_file=work / "lab-outputs.json",
+            env=account.cdk_env,
+            quiet=account.quiet_cdk,
+        )
+    result = UpResult(expires_at, waiting, [], [])
+    _hand_out(class_name, roster, handouts_dir, account, result, say)
+    return result
+
+
+def _hand_out(
+    class_name: str,
+    roster: Roster,
+    directory: Path,
+    account: Account,
+    result: UpResult,
+    say: Callable[[str], None],
+) -> None:
+    iam = account.client("iam")
+    deployed = find_class(account.client("cloudformation"), class_name)
+    url = logins.sign_in_url(iam, account.account_id)
+    kit = outputs(deployed.class_stack).get("StudentKit", "")
+    length = logins.password_length(iam)
+    rows = []
+    for student in roster.students:
+        user = student_lab_name(class_name, student.student_id)
+        stack = deployed.labs.get(student.student_id)
+        status = stack["StackStatus"] if stack else "not deployed"
+        rows.append((student, user, status))
+        path = handouts.handout_path(directory, student.student_id)
+        if path.exists() or stack is None or status not in STANDING:
+            continue
+
+        def text(student=student, user=user, stack=stack) -> str | None:
+            password = logins.set_first_password(iam, user, length)
+            if password is None:
+                return None
+            return _handout(student, user, password, url, account.region, stack, result.expires_at, kit).text()
+
+        if handouts.write_once(path, text):
+            result.handouts.append(path)
+            say(f"  handout for {student.student_id}: {path}")
+        else:
+            result.problems.append(
+                f"{student.student_id}: {user} has a password already, but {path} is missing: give them a new one "
+                f"with `aws iam delete-login-profile --user-name {user}`, then make class-up again"
+            )
+    sheet = handouts.class_sheet(
+        class_name, sign_in_url=url, region=account.region, ends_at=result.expires_at, rows=rows
+    )
+    say(f"class sheet (no passwords): {handouts.write_class_sheet(directory, sheet)}")
+
+
+def _handout(
+    student: Student, user: str, password: str, url: str, region: str, stack: dict, ends_at: datetime, kit: str
+) -> handouts.Handout:
+    lab = outputs(stack)
+    return handouts.Handout(
+        student=student,
+        user_name=user,
+        password=password,
+        sign_in_url=url,
+        region=region,
+        lab=handouts.Lab(
+            stack=stack["StackName"],
+            bucket=lab.get("BucketName", "?"),
+            stream=lab.get("DeliveryStreamName", "?"),
+            table=lab.get("EventsTable", "?"),
+            workgroup=lab.get("AthenaWorkgroup", "?"),
+            instance=lab.get("InstanceId", "?"),
+            dashboard_url=lab.get("DashboardUrl", "?"),
+        ),
+        ends_at=ends_at,
+        kit_url=kit,
+    )

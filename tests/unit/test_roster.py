@@ -1,0 +1,130 @@
+"""The class roster and name: what a class may be called and who may be in it, refused one line per problem."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from lab_stack.names import (
+    class_stack_name,
+    database_name,
+    student_bucket_name,
+    student_lab_name,
+)
+from lab_stack.roster import (
+    MAX_STUDENTS,
+    RosterError,
+    Student,
+    parse_class_name,
+    parse_roster,
+    read_roster,
+)
+
+HEADER = "student_id,display_name,language\n"
+
+
+def problems(text: str) -> list[str]:
+    with pytest.raises(RosterError) as caught:
+        parse_roster(text)
+    return caught.value.problems
+
+
+def test_a_roster_is_read_in_order_with_each_students_language():
+    roster = parse_roster(HEADER + 'ana,Ana Pérez,es\nbob7,"Bob, Jr.",EN\n')
+    assert roster.students == (Student("ana", "Ana Pérez", "es"), Student("bob7", "Bob, Jr.", "en"))
+    assert roster.ids == ["ana", "bob7"]
+
+
+def test_columns_may_come_in_any_order_and_blank_lines_are_skipped():
+    roster = parse_roster("language,student_id,display_name\n\nes,ana,Ana\n\n")
+    assert roster.students == (Student("ana", "Ana", "es"),)
+
+
+def test_a_spreadsheets_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes(("\ufeff" + HEADER + "ana,Ana,es\n").encode())
+    assert read_roster(path).ids == ["ana"]
+
+
+def test_every_bad_row_is_one_line_naming_its_row():
+    found = problems(
+        HEADER
+        + "ana,Ana,es\n"  # row 2
+        + "Ana.P,Ana P,es\n"  # row 3: uppercase and a dot
+        + "bob,,en\n"  # row 4: no name
+        + "cy,Cy,fr\n"  # row 5: language
+        + "ana,Ana again,es\n"  # row 6: duplicate
+        + "dee,Dee\n"  # row 7: a field short
+    )
+    assert len(found) == 5
+    assert all(line.count("\n") == 0 for line in found)
+    assert [re.search(r"row (\d+)", line).group(1) for line in found] == ["3", "4", "5", "6", "7"]
+    assert "lowercase letters a-z and digits 0-9" in found[0]
+    assert "already on row 2" in found[3]
+    assert "one of es, en" in found[2]
+
+
+@pytest.mark.parametrize(
+    "student_id",
+    ["", "ana-p", "ana_p", "ana.p", "Ana", "ñandú", "a" * 17, "ana p", "class"],
+)
+def test_ids_that_would_break_a_name_are_refused(student_id):
+    [line] = problems(f"{HEADER}{student_id},Someone,es\n")
+    assert line.startswith("roster row 2: invalid student_id")
+
+
+def test_a_header_is_required():
+    [line] = problems("ana,Ana,es\n")
+    assert "row 1" in line and "header" in line
+
+
+@pytest.mark.parametrize("text", ["", "\n\n", HEADER])
+def test_an_empty_roster_is_refused(text):
+    assert len(problems(text)) == 1
+
+
+def test_a_class_has_a_size_limit():
+    rows = "".join(f"s{i},Student {i},es\n" for i in range(MAX_STUDENTS + 1))
+    [line] = problems(HEADER + rows)
+    assert f"at most {MAX_STUDENTS}" in line
+
+
+def test_a_control_character_in_a_name_is_refused():
+    [line] = problems(HEADER + "ana,Ana\u202eevil,es\n")
+    assert "control character" in line
+
+
+def test_a_file_that_is_not_utf8_is_one_line(tmp_path):
+    path = tmp_path / "roster.csv"
+    path.write_bytes((HEADER + "ana,Ana Pérez,es\n").encode("latin-1"))
+    with pytest.raises(RosterError) as caught:
+        read_roster(path)
+    [line] = caught.value.problems
+    assert line.startswith(f"roster {path}: not UTF-8 text") and line.endswith("save it as CSV UTF-8")
+
+
+@pytest.mark.parametrize("name", ["bda-2026", "ab", "c" + "1" * 15])
+def test_class_names(name):
+    assert parse_class_name(name) == name
+
+
+@pytest.mark.parametrize("name", ["a", "2026", "Bda", "bda-", "bda_2026", "b" * 17, "", None])
+def test_bad_class_names_are_one_line(name):
+    with pytest.raises(RosterError) as caught:
+        parse_class_name(name)
+    assert len(caught.value.problems) == 1
+
+
+def test_the_longest_class_and_id_fit_every_name_they_make():
+    """labName (40), an S3 bucket in the longest region name (63), a Glue database Athena reads unquoted."""
+    class_name, student_id = "c" * 16, "s" * 16
+    assert len(student_lab_name(class_name, student_id)) <= 40
+    assert len(student_bucket_name(class_name, student_id, "1" * 12, "ap-southeast-5")) <= 63
+    assert re.fullmatch(r"[a-z0-9_]+", database_name(student_lab_name("bda-2026", "ana7")))
+
+
+def test_no_student_can_take_the_class_stacks_name():
+    """`<class>-class` is the class's; `class` is no student id, and ids hold no hyphen."""
+    assert class_stack_name("bda-2026") == student_lab_name("bda-2026", "class")
+    assert problems(HEADER + "class,Class,es\n")
