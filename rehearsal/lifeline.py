@@ -16,10 +16,11 @@ dies. Who asks depends on who starts the child:
   lab-local stops its children in order.)
 
 The kernel sends the signal when the *thread* that forked the child ends, not the whole process (prctl(2)). Both
-uses are safe: the supervisor has one thread, and `guarded` refuses to run anywhere but the main thread, which ends
-only with the process. (The emulator's Firehose Lambda processor starts its handler from a request thread and waits
-for it there, within the function's timeout; the lab uses no Lambda.) The sandbox's supervisor is started by the
-`systemctl` shim, which exits at once, as systemctl does on an instance; it watches its owner with `ended` instead.
+uses are safe: the supervisor has one thread, and `start` forks a guarded command from the main thread, or, when
+asked from another thread (a class boots its labs from worker threads), from the process's spawner thread, which
+never ends before the process. (The emulator's Firehose Lambda processor starts its handler from a request thread
+and waits for it there, within the function's timeout; the lab uses no Lambda.) The sandbox's supervisor is started
+by the `systemctl` shim, which exits at once, as systemctl does on an instance; it watches its owner with `ended`.
 
 Other systems than Linux have no PDEATHSIG: there a child only dies with a clean stop, and a killed run's files are
 still removed by the next start (killed_runs.py).
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import ctypes
 import os
+import queue
 import select
 import signal
 import subprocess
@@ -36,6 +38,7 @@ import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 _prctl = ctypes.CDLL(None, use_errno=True).prctl if sys.platform.startswith("linux") else None
@@ -49,10 +52,52 @@ def die_with_parent(signum: int = signal.SIGKILL) -> None:
 
 
 def guarded(command: list[str]) -> list[str]:
-    """`command` run so that its whole process group dies with this process; start it with start_new_session=True."""
-    if threading.current_thread() is not threading.main_thread():
-        raise RuntimeError("a guarded command is started from the main thread only (it lives as long as the process)")
+    """`command` run so that its whole process group dies with this process; fork it with `start`."""
     return [sys.executable, "-I", "-S", str(_SCRIPT), str(os.getpid()), "--", *command]
+
+
+def start(command: list[str], **popen: Any) -> subprocess.Popen:
+    """Popen of `command` guarded, as the head of its own process group, forked by a thread that lives as long as
+    the process (the main thread, or the spawner thread for any other)."""
+    if threading.current_thread() is threading.main_thread():
+        return subprocess.Popen(guarded(command), start_new_session=True, **popen)
+    return _spawner().fork(guarded(command), popen)
+
+
+class _Spawner:
+    """One daemon thread that forks what other threads ask for, and never ends before the process does."""
+
+    def __init__(self) -> None:
+        self._requests: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._serve, name="lifeline-spawner", daemon=True).start()
+
+    def fork(self, command: list[str], popen: dict[str, Any]) -> subprocess.Popen:
+        done: queue.SimpleQueue = queue.SimpleQueue()
+        self._requests.put((command, popen, done))
+        outcome = done.get()
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return outcome
+
+    def _serve(self) -> None:
+        while True:
+            command, popen, done = self._requests.get()
+            try:
+                done.put(subprocess.Popen(command, start_new_session=True, **popen))
+            except BaseException as error:  # handed back to the thread that asked, raised there
+                done.put(error)
+
+
+_spawner_lock = threading.Lock()
+_the_spawner: _Spawner | None = None
+
+
+def _spawner() -> _Spawner:
+    global _the_spawner
+    with _spawner_lock:
+        if _the_spawner is None:
+            _the_spawner = _Spawner()
+        return _the_spawner
 
 
 def ended(pid: int) -> Callable[[], bool]:

@@ -133,14 +133,13 @@ class OfflineLab:
         cli = None
         try:
             with stops_deferred():  # a stop between fork and the Popen's return would leave the CLI running
-                cli = subprocess.Popen(
-                    lifeline.guarded(command),
+                cli = lifeline.start(
+                    command,
                     cwd=ROOT,
                     env=self.cli_env,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,
-                    start_new_session=True,
                 )
             stdout, stderr = cli.communicate(timeout=900)
         except BaseException:

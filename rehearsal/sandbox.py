@@ -165,14 +165,13 @@ class Sandbox:
         script = None
         try:
             with stops_deferred():
-                script = subprocess.Popen(
-                    lifeline.guarded(["bash", str(path)]),
+                script = lifeline.start(
+                    ["bash", str(path)],
                     env=run_env,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
                     text=True,
                     cwd=self.root,
-                    start_new_session=True,
                 )
             stdout, stderr = script.communicate(timeout=timeout)
         except BaseException:

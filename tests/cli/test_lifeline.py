@@ -89,21 +89,34 @@ def test_a_guarded_command_that_is_not_there_fails_as_in_a_shell():
     assert (run.returncode, run.stderr) == (127, "/no/such/cli: No such file or directory\n")
 
 
-def test_only_the_main_thread_starts_guarded_commands():
-    """The parent-death signal comes when the thread that forked ends, not the process (prctl(2)): a command
-    started from a thread that ends sooner would be killed early."""
-    failures = []
-
-    def start() -> None:
-        try:
-            lifeline.guarded(["true"])
-        except RuntimeError as error:
-            failures.append(str(error))
-
-    worker = threading.Thread(target=start)
+def test_a_guarded_command_started_from_a_thread_outlives_the_thread():
+    """The parent-death signal comes when the thread that forked ends, not the process (prctl(2)): a class boots its
+    labs from worker threads, and a command forked by one would be killed as soon as that thread ended."""
+    started = []
+    worker = threading.Thread(target=lambda: started.append(lifeline.start(["sleep", "300"])))
     worker.start()
     worker.join()
-    assert failures == ["a guarded command is started from the main thread only (it lives as long as the process)"]
+    [command] = started
+    try:
+        with pytest.raises(subprocess.TimeoutExpired):
+            command.wait(timeout=2)  # still running, well after the thread that asked for it ended
+    finally:
+        command.kill()
+        command.wait()
+
+
+def test_a_guarded_command_started_from_a_thread_still_dies_with_its_parent():
+    code = """
+import threading, time
+from rehearsal import lifeline
+worker = threading.Thread(target=lambda: lifeline.start(["bash", "-c", "sleep 300 & sleep 300"]))
+worker.start()
+worker.join()
+time.sleep(1)
+print("started", flush=True)
+time.sleep(300)
+"""
+    assert killed(code, children=4) == []
 
 
 @pytest.mark.parametrize("pid_state", ["gone", "alive"])

@@ -161,7 +161,6 @@ NOT_SAID = {
     "make lab-local": "the command's name, as --help shows it",
     "events per minute": "a saved query's name, which the student types: `make query QUERY=...`",
     "top tickers": "a saved query's name, which the student types: `make query QUERY=...`",
-    "a guarded command is started from the main thread": "a programming error (lifeline.guarded off the main thread)",
 }
 # Functions whose text has a language of its own, and why.
 OWN_LANGUAGE = {("labctl/cost.py", "markdown"): "the README's cost table, English as the README"}
