@@ -1,12 +1,12 @@
 """The student kit: the student part of the project for AWS CloudShell, no CDK and no Node in it.
 
 What `lab verify`, `lab watch`, `lab query` and `lab status` need: labctl, the producer's code (verify sends with it;
-not its wheels), the plain modules of lab_stack labctl reads (settings, names, the roster, sizes: no CDK), cdk.json
-(the settings' defaults), requirements-student.lock (boto3, pyarrow, rich and what they need, hashed), and two
-scripts: `install.sh` makes a venv of that lock with Python 3.11 (CloudShell runs Amazon Linux 2023, whose
-`python3` is older than the 3.11 the project needs; `dnf` installs python3.11, and only $HOME outlives a CloudShell
-session, so the script puts it back each session), and `lab`, which runs a labctl command on the caller's own lab,
-named after their IAM user (a class's users are named like their labs).
+not its wheels), the plain modules of lab_stack labctl reads (settings, names, the roster, sizes: no CDK) and their
+Spanish catalog, cdk.json (the settings' defaults), requirements-student.lock (boto3, pyarrow, rich and what they
+need, hashed), and two scripts: `install.sh` makes a venv of that lock with Python 3.11 (CloudShell runs Amazon Linux
+2023, whose `python3` is older than the 3.11 the project needs; `dnf` installs python3.11, and only $HOME outlives a
+CloudShell session, so the script puts it back each session), and `lab`, which runs a labctl command on the caller's
+own lab, named after their IAM user (a class's users are named like their labs).
 
 The class stack publishes it as a CDK asset (one zip object in the account's CDK asset bucket, readable by the
 class's students only: student_access.py), and each handout says how to fetch and install it.
@@ -27,7 +27,7 @@ from lab_stack.outputs import add_outputs
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("labctl", "producer")
 # lab_stack's modules labctl imports (none of them imports aws_cdk: tests/unit/test_layout.py).
-STACK_MODULES = ("__init__", "config", "names", "roster", "sizing", "class_config")
+STACK_MODULES = ("__init__", "config", "i18n", "names", "roster", "sizing", "class_config")
 FILES = ("cdk.json", "requirements-student.lock", "LICENSE")
 LEFT_OUT = ("__pycache__", "*.pyc", "wheels", "requirements.lock", "requirements.txt", "README.md")
 
@@ -67,6 +67,7 @@ def build_kit(into: Path) -> Path:
     (into / "lab_stack").mkdir()
     for module in STACK_MODULES:
         shutil.copy(ROOT / "lab_stack" / f"{module}.py", into / "lab_stack" / f"{module}.py")
+    shutil.copytree(ROOT / "lab_stack" / "locale", into / "lab_stack" / "locale", ignore=ignore)  # settings' Spanish
     for name in FILES:
         shutil.copy(ROOT / name, into / name)
     (into / "install.sh").write_text(INSTALL)

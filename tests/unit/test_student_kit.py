@@ -25,8 +25,9 @@ def test_the_kit_holds_the_student_part_only(kit):
     names = {p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file()}
     assert {"install.sh", "lab", "cdk.json", "requirements-student.lock", "labctl/__main__.py"} <= names
     assert not any(n.startswith(("rehearsal/", "tests/", "producer/wheels/")) or n.endswith(".pyc") for n in names)
-    assert {n for n in names if n.startswith("lab_stack/")} == {
-        f"lab_stack/{m}.py" for m in ("__init__", "config", "names", "roster", "sizing", "class_config")
+    catalog = {f"lab_stack/locale/es/LC_MESSAGES/lab_stack.{kind}" for kind in ("po", "mo")}  # its Spanish
+    assert {n for n in names if n.startswith("lab_stack/")} == catalog | {
+        f"lab_stack/{m}.py" for m in ("__init__", "config", "i18n", "names", "roster", "sizing", "class_config")
     }
 
 
