@@ -49,6 +49,7 @@ from producer import service
 from rehearsal import cli, isolation, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 from rehearsal.leftovers import find_leftovers
+from rehearsal.offline_lab import PhaseFailed
 from rehearsal.sandbox import Sandbox, Service
 from rehearsal.stopping import Stopped, stops_deferred
 
@@ -57,10 +58,6 @@ CLASS_NAME = "rehearsal"
 EXPIRY_SECONDS = 5.0
 INSTRUCTOR = "rehearsal-instructor"  # reads every lab while IAM is enforced, as the account's admin would
 BOOTS_AT_ONCE = 4
-
-
-class PhaseFailed(Exception):
-    """A phase did not do its job; str() says what was seen."""
 
 
 @dataclass
