@@ -146,3 +146,99 @@ def test_two_stacks_change_sets_of_one_name_stay_their_own(emu):
     assert status(emu, "First") == status(emu, "Second") == "CREATE_COMPLETE"
     topics = {t["TopicArn"].rsplit(":", 1)[-1] for t in emu.client("sns").list_topics()["Topics"]}
     assert {"t-First", "t-Second"} <= topics
+
+
+def test_a_stack_without_a_change_set_of_that_name_is_told_so_whatever_other_stacks_hold(emu):
+    """The CDK CLI deletes a stack's old `cdk-deploy-change-set` before making a new one, then waits until
+    DescribeChangeSet says ChangeSetNotFound: another stack's change set of that name must not answer for it (a class
+    stack deployed again, as class-down STUDENT= and a second class-up do, waited for ever)."""
+    cloudformation = emu.client("cloudformation")
+    template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t-Other"}}}}
+    cloudformation.create_change_set(
+        StackName="Other",
+        ChangeSetName="cdk-deploy-change-set",
+        ChangeSetType="CREATE",
+        TemplateBody=json.dumps(template),
+    )
+    deploy(emu, "Redeployed", {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": "t-Redeployed"}}})
+    for call in (cloudformation.describe_change_set, cloudformation.delete_change_set):
+        with pytest.raises(ClientError) as missing:
+            call(StackName="Redeployed", ChangeSetName="cdk-deploy-change-set")
+        assert missing.value.response["Error"]["Code"] == "ChangeSetNotFound"
+    assert cloudformation.describe_change_set(StackName="Other", ChangeSetName="cdk-deploy-change-set")[
+        "StackName"
+    ] == ("Other")
+
+
+def test_an_ssm_typed_parameter_kept_by_use_previous_value_is_read_again_by_its_name(emu):
+    """CloudFormation keeps an SSM-typed parameter's value as the SSM parameter's name and resolves it at each stack
+    operation (user guide, "SSM parameter types"); the CDK CLI passes UsePreviousValue for the bootstrap version on
+    every later deploy. A stack deployed a second time must read the parameter again, not look up its last value."""
+    ssm = emu.client("ssm")
+    ssm.put_parameter(Name="/c/topic-name", Type="String", Value="first")
+    cloudformation = emu.client("cloudformation")
+    parameters = {"TopicName": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": "/c/topic-name"}}
+
+    def template(tag: str) -> str:
+        topic = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": {"Ref": "TopicName"}}}
+        return json.dumps({"Parameters": parameters, "Resources": {"Topic": topic}, "Outputs": {tag: {"Value": tag}}})
+
+    cloudformation.create_stack(StackName="SsmAgain", TemplateBody=template("First"))
+    ssm.put_parameter(Name="/c/topic-name", Type="String", Value="second", Overwrite=True)
+    cloudformation.create_change_set(
+        StackName="SsmAgain",
+        ChangeSetName="again",
+        ChangeSetType="UPDATE",
+        TemplateBody=template("Second"),
+        Parameters=[{"ParameterKey": "TopicName", "UsePreviousValue": True}],
+    )
+    cloudformation.execute_change_set(StackName="SsmAgain", ChangeSetName="again")
+    assert status(emu, "SsmAgain") == "UPDATE_COMPLETE"
+    topics = {t["TopicArn"].rsplit(":", 1)[-1] for t in emu.client("sns").list_topics()["Topics"]}
+    assert "second" in topics
+
+
+def test_a_stack_made_again_after_its_deletion_executes_its_own_new_change_set(emu):
+    """A student removed from a class and added back: their lab stack is made again under the same name, by a change
+    set of the same name as the deleted stack's. The deleted stack's change sets go with it, as CloudFormation's do."""
+    cloudformation = emu.client("cloudformation")
+    for topic in ("t-again-1", "t-again-2"):
+        template = {"Resources": {"Topic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": topic}}}}
+        cloudformation.create_change_set(
+            StackName="Again",
+            ChangeSetName="cdk-deploy-change-set",
+            ChangeSetType="CREATE",
+            TemplateBody=json.dumps(template),
+        )
+        cloudformation.execute_change_set(StackName="Again", ChangeSetName="cdk-deploy-change-set")
+        assert status(emu, "Again") == "CREATE_COMPLETE"
+        if topic.endswith("1"):
+            cloudformation.delete_stack(StackName="Again")
+    topics = {t["TopicArn"].rsplit(":", 1)[-1] for t in emu.client("sns").list_topics()["Topics"]}
+    assert "t-again-2" in topics and "t-again-1" not in topics
+
+
+def test_a_user_removed_by_an_update_and_added_back_by_another_exists_again(emu):
+    """class-down STUDENT= deploys the class stack without the student's user, a later class-up with them again."""
+    cloudformation = emu.client("cloudformation")
+    iam = emu.client("iam")
+
+    def template(*users: str) -> str:
+        resources = class_like(group="back", user="c-first")
+        for user in users:
+            resources[f"User{user}"] = json.loads(json.dumps(resources["User"]))
+            resources[f"User{user}"]["Properties"]["UserName"] = f"c-{user}"
+        return json.dumps({"Resources": resources})
+
+    def names() -> list:
+        return sorted(u["UserName"] for u in iam.list_users(PathPrefix="/lab/c/")["Users"] if u["UserName"] != "c-ana")
+
+    cloudformation.create_stack(StackName="Back", TemplateBody=template("bob"))
+    seen = [names()]
+    for step, users in enumerate([(), ("bob",)]):
+        cloudformation.create_change_set(
+            StackName="Back", ChangeSetName=f"step{step}", ChangeSetType="UPDATE", TemplateBody=template(*users)
+        )
+        cloudformation.execute_change_set(StackName="Back", ChangeSetName=f"step{step}")
+        seen.append(names())
+    assert seen == [["c-bob", "c-first"], ["c-first"], ["c-bob", "c-first"]]

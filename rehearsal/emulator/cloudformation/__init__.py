@@ -8,6 +8,7 @@ Gaps filled, in install order:
 - delete_order: stack deletes in reverse dependency order (moto deletes in set order and retries what fails);
 - delete_failure: a failed stack delete leaves the stack DELETE_FAILED, and a later delete retries (moto loses it);
 - deleted_stacks: reading a deleted stack back never re-creates its resources (moto re-creates them);
+- removed_resources: a resource an update removes can be added back by a later update (moto keeps the deleted one);
 - create_failure: a resource that fails to create fails its stack, as in CloudFormation (moto raises out of the call);
 - ssm_parameters: a template parameter of an SSM type whose SSM parameter is missing is CloudFormation's
   ValidationError (moto answers HTTP 500).
@@ -24,6 +25,7 @@ from . import (
     deleted_stacks,
     generated_names,
     outputs,
+    removed_resources,
     resource_list,
     ssm_parameters,
 )
@@ -41,6 +43,7 @@ GAP_FIXES = (
     delete_order,
     delete_failure,
     deleted_stacks,
+    removed_resources,
     create_failure,
     ssm_parameters,
 )

@@ -5,13 +5,19 @@ stack name or ID (ARN) of the change set you want"). The CDK CLI names every cha
 moto 5.2.5 looks a name up among every stack's change sets and takes the first: two stacks deployed at once (`cdk
 deploy --concurrency`, a class's labs) executed one stack's change set for both, and the other stayed
 REVIEW_IN_PROGRESS while the CLI reported it deployed. Here such a name is resolved to the change set of the stack
-the request names (its ARN), before moto looks it up.
+the request names (its ARN), before moto looks it up; a stack with no change set of that name is answered
+ChangeSetNotFound, as CloudFormation answers it, never with another stack's: the CLI deletes a stack's old change
+set before it makes a new one and waits until DescribeChangeSet says ChangeSetNotFound, and a stack deployed a second
+time (a class stack, again at `class-down STUDENT=` or a second `class-up`) waited for ever on a lab's. A deleted
+stack's change sets went with it (moto keeps them: a stack made again under the same name, a student added back to a
+class, executed the deleted stack's and failed).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from moto.cloudformation.exceptions import CloudFormationError
 from moto.cloudformation.models import CloudFormationBackend
 from moto.cloudformation.responses import CloudFormationResponse
 
@@ -20,10 +26,21 @@ SCOPED_ACTIONS = ("DescribeChangeSet", "ExecuteChangeSet", "DeleteChangeSet")
 _original_get_param = CloudFormationResponse._get_param
 
 
+class ChangeSetNotFound(CloudFormationError):
+    """CloudFormation API reference, ChangeSetNotFoundException: error code ChangeSetNotFound, HTTP 404."""
+
+    code = "ChangeSetNotFound"
+
+    def __init__(self, name: str, stack: str) -> None:
+        super().__init__(f"ChangeSet [{name}] does not exist for stack [{stack}]")
+        self.status_code = 404
+
+
 def change_set_arn(backend: CloudFormationBackend, name: str, stack: str) -> str | None:
-    """The ARN of the stack's change set of that name (the stack by name or ARN), or None."""
+    """The ARN of the stack's change set of that name (the stack by name or ARN, and not deleted), or None."""
     for arn, change_set in backend.change_sets.items():
-        if change_set.change_set_name == name and stack in (change_set.stack_name, change_set.stack_id):
+        live = change_set.stack_id in backend.stacks
+        if live and change_set.change_set_name == name and stack in (change_set.stack_name, change_set.stack_id):
             return arn
     return None
 
@@ -34,7 +51,10 @@ def _get_param(self: CloudFormationResponse, param_name: str, if_none: Any = Non
         return value
     stack = _original_get_param(self, "StackName")
     if stack and self._get_action() in SCOPED_ACTIONS:
-        return change_set_arn(self.cloudformation_backend, value, stack) or value
+        arn = change_set_arn(self.cloudformation_backend, value, stack)
+        if arn is None:
+            raise ChangeSetNotFound(value, stack)
+        return arn
     return value
 
 
