@@ -14,9 +14,13 @@ On the emulator, in order, each a timed phase:
    resource, a permissions boundary, aws:CurrentTime): what it cannot evaluate is named and the phase fails, never
    passed unevaluated;
 5. no generated password appears in any template, stack output or parameter, log line, or file but its handout;
-6. with `--end expiry`, the class ends itself first: its hours pass in seconds, every lab's schedule deletes that lab,
+6. `make class-down STUDENT=`'s own code removes the roster's last student: their lab stack, IAM user (password and
+   keys) and everything tagged with them go (CloudFormation, IAM, the tagging API), every other student's lab, login
+   and handout stay as they were and their producers keep delivering; then `make class-up` with them back on the
+   roster deploys their lab alone and gives them a new handout (`--keep-roster` skips both);
+7. with `--end expiry`, the class ends itself first: its hours pass in seconds, every lab's schedule deletes that lab,
    then the class stack's tries its own (users with a password keep it DELETE_FAILED: see lab_stack/class_stack.py);
-7. `make class-down`'s own code: every lab, every user and the class stack deleted, then the tagging API, the class's
+8. `make class-down`'s own code: every lab, every user and the class stack deleted, then the tagging API, the class's
    IAM users and stacks listed (nothing may be left), and the rehearsal's own leftovers check over every kind.
 The producers are stopped and the emulator with them, whatever failed.
 
@@ -42,7 +46,7 @@ from pathlib import Path
 
 from lab_stack.names import DATA_ROOT, student_lab_name
 from lab_stack.roster import read_roster
-from labctl.classroom import deploy, down, handouts, status, up
+from labctl.classroom import deploy, down, handouts, logins, status, up
 from labctl.classroom.stacks import find_class, outputs
 from labctl.toolkit import lab_config
 from producer import service
@@ -77,10 +81,47 @@ class ClassResult:
     leftovers: list = field(default_factory=list)
     rehearsal_leftovers: dict = field(default_factory=dict)
     emulator_rss_mib: list = field(default_factory=list)  # (moment, MiB)
+    removal: Removal | None = None
+    readded: ReAdded | None = None
 
 
-def roster_text(students: int) -> str:
-    rows = [f"s{i},Student {i},{'es' if i % 2 else 'en'}" for i in range(1, students + 1)]
+@dataclass
+class Kept:
+    """A student who stays, as seen after another's removal."""
+
+    stack_status: str
+    stack_unchanged: bool  # never updated, same instance
+    login_profile: bool
+    access_keys: int
+    handout_unchanged: bool
+    delivered_after: str  # the key of an object that landed after the removal ("" if none)
+
+
+@dataclass
+class Removal:
+    """What `class-down STUDENT=` left of the student, and of everyone else."""
+
+    student: str
+    credentials_before: list  # what their user had: "password", "access key"
+    stack_status: str  # "gone" once CloudFormation no longer lists it
+    user_exists: bool
+    tagged: list  # the tagging API's resources tagged with the class and the student
+    leftovers: list  # class-down's own check for that student (tagged, IAM user, stack)
+    handout_left: bool
+    others: dict = field(default_factory=dict)  # student id -> Kept
+
+
+@dataclass
+class ReAdded:
+    """What `class-up` did with the removed student back on the roster."""
+
+    deployed: list
+    handouts: list
+    others_unchanged: dict  # student id -> whether their lab, login and handout are as they were
+
+
+def roster_text(students: int, without: str | None = None) -> str:
+    rows = [f"s{i},Student {i},{'es' if i % 2 else 'en'}" for i in range(1, students + 1) if f"s{i}" != without]
     return "student_id,display_name,language\n" + "\n".join(rows) + "\n"
 
 
@@ -104,10 +145,13 @@ class ClassRehearsal:
         result=None,
         isolation: bool = True,
         expire: bool = False,
+        remove_one: bool = True,
     ) -> None:
         """`isolation=False` (bench/class_scale.py) names the matrix as skipped instead of running it; `expire` lets
-        the class end itself (its schedules, on the emulator's clock) before class-down finishes what is left."""
+        the class end itself (its schedules, on the emulator's clock) before class-down finishes what is left;
+        `remove_one` removes the roster's last student and adds them back (a class of two or more)."""
         self.isolation = isolation
+        self.remove_one = remove_one and students >= 2
         self.expire = expire
         self.students = students
         self.clock_scale = clock_scale
@@ -201,6 +245,12 @@ class ClassRehearsal:
                     isolation_failed = failure
             with self.phase("no password in any template, output, log or file but its handout"):
                 self._no_secret_anywhere(workdir)
+            if self.remove_one:
+                removed = self.result.students[-1]
+                with self.phase(f"class down STUDENT={removed}: their lab and login go, no one else's"):
+                    self._remove_student(workdir, removed)
+                with self.phase(f"class up with {removed} back: only their lab is deployed"):
+                    self._add_back(workdir, removed)
             if self.expire:
                 with self.phase("the class ends itself (every lab's schedule, then the class's)"):
                     self._class_expires()
@@ -368,6 +418,151 @@ class ClassRehearsal:
             f"  {len(passwords)} passwords, none in {len(places)} places searched (templates, outputs, logs, files)"
         )
 
+    def _snapshot(self, student_id: str) -> dict:
+        """A student's lab stack, login and handout as they are now."""
+        stack = self.client("cloudformation").describe_stacks(StackName=student_lab_name(CLASS_NAME, student_id))
+        [stack] = stack["Stacks"]
+        iam = self.client("iam")
+        user = student_lab_name(CLASS_NAME, student_id)
+        profile = iam.get_login_profile(UserName=user)["LoginProfile"]
+        return {
+            "status": stack["StackStatus"],
+            "stack": (stack.get("LastUpdatedTime"), outputs(stack)["InstanceId"]),
+            "login": profile["CreateDate"],
+            "keys": len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]),
+            "handout": self.result.handouts[student_id].read_bytes(),
+        }
+
+    def _remove_student(self, workdir: Path, removed: str) -> None:
+        """class-down STUDENT='s own code, with the roster without them; their instance goes with their lab, so its
+        producer stops first, as a terminated instance's would."""
+        self.emulator.enforce_iam(False)  # the CDK CLI's test keys are no IAM user
+        kept = [s for s in self.result.students if s != removed]
+        before = {s: self._snapshot(s) for s in kept}
+        s3 = self.client("s3")
+        landed = {s: self._data_keys(s3, s) for s in kept}
+        iam = self.client("iam")
+        user = student_lab_name(CLASS_NAME, removed)
+        credentials = ["password"] if self._has_login(iam, user) else []
+        credentials += ["access key"] * len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"])
+        self.services.pop(removed).stop()
+        self.emulator.flush_firehose()
+        roster_path = workdir / "roster-without.csv"
+        roster_path.write_text(roster_text(self.students, without=removed))
+        account = self.account(workdir)
+        failed = down.remove_student(
+            class_name=CLASS_NAME,
+            student_id=removed,
+            roster=read_roster(roster_path),
+            roster_path=roster_path,
+            settings=self.context,
+            account=account,
+            say=self.say,
+            workdir=workdir / "class-down-student",
+            handouts_dir=workdir / "handouts",
+        )
+        if failed:
+            raise PhaseFailed(f"not deleted: {failed}")
+        left = down.wait_for_nothing_left(account, CLASS_NAME, removed, wait_seconds=10, poll_seconds=1)
+        stacks = find_class(self.client("cloudformation"), CLASS_NAME)
+        removal = Removal(
+            student=removed,
+            credentials_before=credentials,
+            stack_status=stacks.labs[removed]["StackStatus"] if removed in stacks.labs else "gone",
+            user_exists=user in logins.class_users(iam, CLASS_NAME),
+            tagged=[item for item in left if item.startswith("tagged: ")],
+            leftovers=left,
+            handout_left=handouts.handout_path(workdir / "handouts", removed).exists(),
+        )
+        self.result.removal = removal
+        for student_id in kept:
+            after = self._snapshot(student_id)
+            removal.others[student_id] = Kept(
+                stack_status=after["status"],
+                stack_unchanged=after["stack"] == before[student_id]["stack"],
+                login_profile=after["login"] == before[student_id]["login"],
+                access_keys=after["keys"],
+                handout_unchanged=after["handout"] == before[student_id]["handout"],
+                delivered_after=self._next_object(s3, student_id, landed[student_id]),
+            )
+        problems = [
+            f"{removed}: {what}"
+            for what, wrong in (
+                (f"their lab is {removal.stack_status}", removal.stack_status != "gone"),
+                ("their IAM user is still there", removal.user_exists),
+                (f"left: {left}", bool(left)),
+                ("their handout is still there", removal.handout_left),
+            )
+            if wrong
+        ]
+        problems += [
+            f"{student_id}: {kept_student}"
+            for student_id, kept_student in removal.others.items()
+            if not (
+                kept_student.stack_status == "CREATE_COMPLETE"
+                and kept_student.stack_unchanged
+                and kept_student.login_profile
+                and kept_student.access_keys == before[student_id]["keys"]
+                and kept_student.handout_unchanged
+                and kept_student.delivered_after
+            )
+        ]
+        if problems:
+            raise PhaseFailed("; ".join(problems))
+        self.result.students = kept
+        self.say(f"  {removed}: lab, user and handout gone, nothing tagged with them; {len(kept)} other(s) as before")
+
+    def _add_back(self, workdir: Path, student_id: str) -> None:
+        """class-up's own code with the whole roster again: only the missing lab is deployed, a new handout made."""
+        others = {s: self._snapshot(s) for s in self.result.students}
+        roster_path = workdir / "roster.csv"
+        result = up.class_up(
+            class_name=CLASS_NAME,
+            roster=read_roster(roster_path),
+            roster_path=roster_path,
+            settings=self.context,
+            hours=24,
+            handouts_dir=workdir / "handouts",
+            concurrency=self.concurrency,
+            account=self.account(workdir),
+            say=self.say,
+            workdir=workdir / "class-up-again",
+        )
+        self.result.readded = ReAdded(
+            deployed=result.deployed_labs,
+            handouts=[path.stem for path in result.handouts],
+            others_unchanged={s: self._snapshot(s) == before for s, before in others.items()},
+        )
+        self.result.students = [*self.result.students, student_id]
+        self.result.handouts[student_id] = handouts.handout_path(workdir / "handouts", student_id)
+        back = self.result.readded
+        if back.deployed != [student_id] or back.handouts != [student_id] or not all(back.others_unchanged.values()):
+            raise PhaseFailed(f"class-up with {student_id} back: {back}")
+        self.say(f"  only {student_id}'s lab deployed, a new handout for them; the others' labs and logins as before")
+
+    @staticmethod
+    def _has_login(iam, user: str) -> bool:
+        try:
+            iam.get_login_profile(UserName=user)
+        except iam.exceptions.NoSuchEntityException:
+            return False
+        return True
+
+    def _data_keys(self, s3, student_id: str) -> set:
+        bucket = self.labs[student_id]["BucketName"]
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=DATA_ROOT)
+        return {item["Key"] for page in pages for item in page.get("Contents", [])}
+
+    def _next_object(self, s3, student_id: str, seen: set) -> str:
+        """The first object to land in the student's bucket that was not there before (two buffer intervals at most)."""
+        deadline = time.monotonic() + 2 * 60 * self.clock_scale + 30
+        while time.monotonic() < deadline:
+            new = sorted(self._data_keys(s3, student_id) - seen)
+            if new:
+                return new[0]
+            time.sleep(0.5)
+        return ""
+
     def _class_expires(self) -> None:
         """Every lab's schedule deletes its lab at the class's end; an hour later the class stack's deletes the class
         stack, which stops DELETE_FAILED on users that still have a password (IAM's DeleteUser refuses them, and
@@ -448,6 +643,11 @@ def main(argv: list | None = None) -> int:
         help="down: class-down ends the class; expiry: its schedules do first (their hours pass in seconds), then "
         "class-down finishes what they leave",
     )
+    parser.add_argument(
+        "--keep-roster",
+        action="store_true",
+        help="skip removing the roster's last student (class-down STUDENT=) and adding them back (class-up)",
+    )
     try:
         args = cli.parse(
             parser,
@@ -464,6 +664,7 @@ def main(argv: list | None = None) -> int:
         context=args.context,
         concurrency=args.concurrency,
         expire=args.end == "expiry",
+        remove_one=not args.keep_roster,
     )
     return cli.run(
         rehearsal,  # what cli.run needs of a lab: say() and result

@@ -47,6 +47,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _class(down_parser)
     down_parser.add_argument("--student", help="remove only this student (the roster must no longer hold them)")
     _roster(down_parser, required=False)
+    down_parser.add_argument("--handouts", type=Path, help="where the handouts are (default: handouts/<class>/)")
     _concurrency(down_parser)
     down_parser.add_argument(
         "--wait-seconds", type=float, default=120.0, help="how long leftovers may take to vanish from the tagging API"
@@ -196,6 +197,7 @@ def _down(args: argparse.Namespace) -> int:
                 account=account,
                 say=say,
                 workdir=Path(work),
+                handouts_dir=args.handouts or HANDOUTS_ROOT / class_name,
             )
     else:
         failed = down.remove_class(class_name=class_name, account=account, concurrency=args.concurrency, say=say)

@@ -3,7 +3,8 @@
 The whole class: each user's password and access keys are removed (IAM's DeleteUser requires them gone, and no
 template made them), every lab stack is deleted, `concurrency` at a time, then the class stack. One student: their
 password and keys, their lab stack, then the class stack is deployed again from the roster, which must no longer
-hold them (their user goes with that update).
+hold them (their user goes with that update), and their handout, whose password went with their user (a later
+class-up with them back on the roster makes them a new lab, login and handout).
 
 Then what is left is listed: every resource still tagged with the class (or the student) in the region, by the
 Resource Groups Tagging API (GetResources), every IAM user under the class's path (IAM users are not in the tagging
@@ -20,7 +21,7 @@ from pathlib import Path
 
 from lab_stack.names import CLASS_TAG, STUDENT_TAG, class_stack_name, student_lab_name
 from lab_stack.roster import Roster
-from labctl.classroom import deploy, logins
+from labctl.classroom import deploy, handouts, logins
 from labctl.classroom.stacks import delete_stacks, find_class, labs_expire_at
 from labctl.classroom.up import Account
 
@@ -59,8 +60,9 @@ def remove_student(
     account: Account,
     say: Callable[[str], None],
     workdir: Path,
+    handouts_dir: Path,
 ) -> dict:
-    """The student's password, lab and user; the roster no longer holds them (checked by the caller)."""
+    """The student's password, lab, user and handout; the roster no longer holds them (checked by the caller)."""
     iam = account.client("iam")
     user = student_lab_name(class_name, student_id)
     if user in logins.class_users(iam, class_name):
@@ -86,6 +88,8 @@ def remove_student(
             env=account.cdk_env,
             quiet=account.quiet_cdk,
         )
+    if handouts.forget(handouts_dir, student_id):
+        say(f"  {student_id}'s handout removed: its password went with their user")
     return {}
 
 

@@ -76,6 +76,15 @@ def handout_path(directory: Path, student_id: str) -> Path:
     return directory / f"{student_id}.md"
 
 
+def forget(directory: Path, student_id: str) -> bool:
+    """Remove a removed student's handout (its password is void); whether there was one."""
+    path = handout_path(directory, student_id)
+    if not path.exists():
+        return False
+    path.unlink()
+    return True
+
+
 def prepare_directory(directory: Path) -> None:
     """The handouts' directory, the instructor's only (made 0700; an existing one is narrowed to it)."""
     directory.mkdir(mode=DIRECTORY_MODE, parents=True, exist_ok=True)

@@ -1,8 +1,10 @@
 """A class in one account, rehearsed as `make rehearse-class` runs it but small (2 labs) and on a scaled clock: the
 class up by class-up's own code and the real CDK CLI, every producer delivering to its own bucket, the isolation
 matrix under enforced IAM (or, where the emulator cannot evaluate the class policy, a refusal naming what it
-cannot), no password anywhere but its handout, and class-down leaving nothing; and once more ending by its own
-schedules (`--end expiry`), class-down finishing what they leave."""
+cannot), no password anywhere but its handout, one student removed by class-down's own code (their lab, login and
+everything tagged with them gone, everyone else untouched and delivering) and added back by class-up (only their lab
+deployed), and class-down leaving nothing; and once more ending by its own schedules (`--end expiry`), class-down
+finishing what they leave."""
 
 from __future__ import annotations
 
@@ -19,6 +21,7 @@ from rehearsal.classroom import ClassRehearsal, PhaseFailed
 
 STUDENTS = 2
 CLOCK_SCALE = 0.1
+REMOVED, KEPT = "s2", "s1"  # class-down STUDENT= removes the last student of the roster
 ISOLATION = "isolation matrix (each student's own lab and another's, IAM enforced)"
 
 
@@ -42,7 +45,7 @@ def rehearsed(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def expired(tmp_path_factory):
-    return rehearse(tmp_path_factory.mktemp("expired-class"), expire=True, isolation=False)
+    return rehearse(tmp_path_factory.mktemp("expired-class"), expire=True, isolation=False, remove_one=False)
 
 
 def test_every_phase_but_an_unprovable_isolation_passes(rehearsed):
@@ -90,6 +93,37 @@ def test_no_password_appears_anywhere_but_its_handout(rehearsed):
         password = handouts.password_of(path.read_text())
         assert password and len(password) >= 20
         assert password not in log
+
+
+def test_class_down_of_one_student_leaves_nothing_of_theirs(rehearsed):
+    """Their lab stack, their IAM user (password and keys with it) and everything tagged with them are gone, as the
+    CloudFormation, IAM and Resource Groups Tagging APIs list them; so is their handout (its password is void)."""
+    result, _, _ = rehearsed
+    removal = result.removal
+    assert removal.student == REMOVED
+    assert removal.stack_status == "gone"
+    assert removal.user_exists is False
+    assert set(removal.credentials_before) >= {"password", "access key"}  # what their user had
+    assert removal.tagged == []
+    assert removal.leftovers == []  # class-down's own check, for that student
+    assert removal.handout_left is False
+
+
+def test_class_down_of_one_student_leaves_every_other_student_untouched_and_delivering(rehearsed):
+    result, _, _ = rehearsed
+    kept = result.removal.others[KEPT]
+    assert kept.stack_status == "CREATE_COMPLETE" and kept.stack_unchanged
+    assert kept.login_profile and kept.access_keys == 1
+    assert kept.handout_unchanged
+    assert kept.delivered_after.startswith("data/year=")  # an object that landed after the removal
+
+
+def test_class_up_with_the_student_back_adds_only_them(rehearsed):
+    result, _, _ = rehearsed
+    back = result.readded
+    assert back.deployed == [REMOVED]
+    assert back.handouts == [REMOVED]
+    assert back.others_unchanged == {KEPT: True}
 
 
 def test_class_down_leaves_nothing(rehearsed):
