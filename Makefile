@@ -132,14 +132,17 @@ destroy: setup
 	$(PY) -m labctl preflight $(ARGS)
 	$(CDK) destroy --force $(ARGS)
 
-# A class of labs in one account (README "A class"): make class-up ROSTER=roster.csv CLASS=bda-2026 [HOURS=8],
+# A class of labs in one account (README "A class"): make class-up ROSTER=roster.csv CLASS=bda-2026 [HOURS=8]
+# [ACCESS_KEYS=yes],
 # class-status CLASS=..., class-down CLASS=... [STUDENT=id ROSTER=...], class-check ROSTER=..., class-cost ROSTER=...
 CLASS ?=
 ROSTER ?=
 STUDENT ?=
 HOURS ?= 24
+ACCESS_KEYS ?=
 class-up: setup
-	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" $(ARGS)
+	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" \
+		$(if $(ACCESS_KEYS),--access-keys "$(ACCESS_KEYS)") $(ARGS)
 
 class-down: setup
 	$(PY) -m labctl class down --class "$(CLASS)" $(if $(STUDENT),--student "$(STUDENT)" --roster "$(ROSTER)") $(ARGS)

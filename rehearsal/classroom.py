@@ -1,23 +1,25 @@
 """`make rehearse-class`: a class of N labs in one account, offline, from roster to nothing left.
 
 On the emulator, in order, each a timed phase:
-1. the real `cdk bootstrap`, then `make class-up`'s own code (labctl/classroom/up.py) with a roster of N: the class app
-   synthesized once by the real CDK CLI, the class stack, the labs `--concurrency` at a time, a one-time password and
-   a handout per student;
+1. the real `cdk bootstrap`, then `make class-up ACCESS_KEYS=yes`'s own code (labctl/classroom/up.py) with a roster of
+   N: the class app synthesized once by the real CDK CLI, the class stack, the labs `--concurrency` at a time, a
+   one-time password, an access key and a handout per student;
 2. every lab's instance boots: its own user-data in a sandbox of its own with its instance role's credentials, IAM
    enforced from here on, and every producer's first object lands in its own bucket;
 3. `make class-status`'s rows;
-4. the isolation matrix, under enforced IAM, with each student's own credentials (the class user's access keys, as
-   CloudShell would hold their console session's): every action of the guide (isolation.py) on their own lab, then on
-   another student's. On AWS each own action is allowed and each other's refused. First, probes ask whether the
-   emulator evaluates what the class policy relies on (a tag condition against a principal tag, a policy variable in a
-   resource, a permissions boundary, aws:CurrentTime): what it cannot evaluate is named and the phase fails, never
-   passed unevaluated;
-5. no generated password appears in any template, stack output or parameter, log line, or file but its handout;
+4. the isolation matrix, under enforced IAM, with each student's own credentials (the access key class-up wrote into
+   their handout; CloudShell would hold their console session's, evaluated by the same policies): every action of the
+   guide (isolation.py) on their own lab, then on another student's. On AWS each own action is allowed and each
+   other's refused. First, probes ask whether the emulator evaluates what the class policy relies on (a tag condition
+   against a principal tag, a policy variable in a resource, a permissions boundary, aws:CurrentTime): what it cannot
+   evaluate is named and the phase fails, never passed unevaluated;
+5. no generated password or access key appears in any template, stack output or parameter, log line, or file but its
+   handout;
 6. `make class-down STUDENT=`'s own code removes the roster's last student: their lab stack, IAM user (password and
    keys) and everything tagged with them go (CloudFormation, IAM, the tagging API), every other student's lab, login
    and handout stay as they were and their producers keep delivering; then `make class-up` with them back on the
-   roster deploys their lab alone and gives them a new handout (`--keep-roster` skips both);
+   roster deploys their lab alone and gives them a new handout, without an access key (this class-up is not given
+   ACCESS_KEYS=yes); `--keep-roster` skips both;
 7. with `--end expiry`, the class ends itself first: its hours pass in seconds, every lab's schedule deletes that lab,
    then the class stack's tries its own (users with a password keep it DELETE_FAILED: see lab_stack/class_stack.py);
 8. `make class-down`'s own code: every lab, every user and the class stack deleted, then the tagging API, the class's
@@ -83,6 +85,7 @@ class ClassResult:
     emulator_rss_mib: list = field(default_factory=list)  # (moment, MiB)
     removal: Removal | None = None
     readded: ReAdded | None = None
+    access_keys: dict = field(default_factory=dict)  # student id -> (key id, secret), read from their handout
 
 
 @dataclass
@@ -118,6 +121,7 @@ class ReAdded:
     deployed: list
     handouts: list
     others_unchanged: dict  # student id -> whether their lab, login and handout are as they were
+    access_keys: int  # the student's keys after it (class-up without ACCESS_KEYS=yes)
 
 
 def roster_text(students: int, without: str | None = None) -> str:
@@ -243,7 +247,7 @@ class ClassRehearsal:
                         self._isolation()
                 except PhaseFailed as failure:
                     isolation_failed = failure
-            with self.phase("no password in any template, output, log or file but its handout"):
+            with self.phase("no password or key in any template, output, log or file but its handout"):
                 self._no_secret_anywhere(workdir)
             if self.remove_one:
                 removed = self.result.students[-1]
@@ -285,6 +289,7 @@ class ClassRehearsal:
             account=self.account(workdir),
             say=self.say,
             workdir=workdir / "class-up",
+            access_keys=True,
         )
         if result.problems or len(result.handouts) != self.students:
             raise PhaseFailed(f"class-up left students without a handout: {result.problems}")
@@ -297,17 +302,18 @@ class ClassRehearsal:
             text = self.result.handouts[student_row.student_id].read_text()
             if handouts.PASSWORD_LABELS[student_row.language] not in text:
                 raise PhaseFailed(f"{student_row.student_id}'s handout is not in {student_row.language}")
-        self.say(f"  {self.students} handouts, mode 600, each in its student's language")
+            key = handouts.access_key_of(text)
+            if key is None:
+                raise PhaseFailed(f"{student_row.student_id}'s handout holds no access key (ACCESS_KEYS=yes)")
+            self.result.access_keys[student_row.student_id] = (key.key_id, key.secret)
+        self.say(f"  {self.students} handouts, mode 600, each in its student's language, with an access key")
 
     def _boot_all(self, workdir: Path) -> None:
-        """Every lab's user-data, a few at a time; then IAM is enforced for everyone."""
+        """Every lab's user-data, a few at a time; then IAM is enforced for everyone. Each student acts with the
+        access key class-up wrote into their handout."""
         iam = self.client("iam")
-        for student_id in self.result.students:
-            key = iam.create_access_key(UserName=student_lab_name(CLASS_NAME, student_id))["AccessKey"]
-            self.credentials[student_id] = {
-                "aws_access_key_id": key["AccessKeyId"],
-                "aws_secret_access_key": key["SecretAccessKey"],
-            }
+        for student_id, (key_id, secret) in self.result.access_keys.items():
+            self.credentials[student_id] = {"aws_access_key_id": key_id, "aws_secret_access_key": secret}
         self.credentials[INSTRUCTOR] = student.create_student(iam, ["*"], name=INSTRUCTOR)
         found = find_class(self.client("cloudformation"), CLASS_NAME)
         self.labs = {student_id: outputs(found.labs[student_id]) for student_id in self.result.students}
@@ -391,6 +397,10 @@ class ClassRehearsal:
         passwords = {s: handouts.password_of(path.read_text()) for s, path in self.result.handouts.items()}
         if None in passwords.values() or len(passwords) != self.students:
             raise PhaseFailed(f"could not read every handout's password: {sorted(passwords)}")
+        secrets = {f"{s}'s password": password for s, password in passwords.items()}
+        for student_id, (key_id, secret) in self.result.access_keys.items():
+            secrets[f"{student_id}'s access key id"] = key_id
+            secrets[f"{student_id}'s secret access key"] = secret
         places = {"this rehearsal's output": "\n".join(self.log)}
         for path in workdir.rglob("*"):
             if path.is_file() and "handouts" not in path.parts and "instance-" not in str(path):
@@ -407,15 +417,13 @@ class ClassRehearsal:
             events = logs.filter_log_events(logGroupName=group["logGroupName"]).get("events", [])
             places[f"log group {group['logGroupName']}"] = "\n".join(e["message"] for e in events)
         self.result.secrets_found = [
-            f"{student_id}'s password in {place}"
-            for student_id, password in passwords.items()
-            for place, text in places.items()
-            if password in text
+            f"{what} in {place}" for what, secret in secrets.items() for place, text in places.items() if secret in text
         ]
         if self.result.secrets_found:
             raise PhaseFailed("; ".join(self.result.secrets_found))
         self.say(
-            f"  {len(passwords)} passwords, none in {len(places)} places searched (templates, outputs, logs, files)"
+            f"  {len(passwords)} passwords and {len(self.result.access_keys)} access keys, none in {len(places)} "
+            "places searched (templates, outputs, logs, files)"
         )
 
     def _snapshot(self, student_id: str) -> dict:
@@ -528,15 +536,22 @@ class ClassRehearsal:
             say=self.say,
             workdir=workdir / "class-up-again",
         )
+        iam, user = self.client("iam"), student_lab_name(CLASS_NAME, student_id)
         self.result.readded = ReAdded(
             deployed=result.deployed_labs,
             handouts=[path.stem for path in result.handouts],
             others_unchanged={s: self._snapshot(s) == before for s, before in others.items()},
+            access_keys=len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]),
         )
         self.result.students = [*self.result.students, student_id]
         self.result.handouts[student_id] = handouts.handout_path(workdir / "handouts", student_id)
         back = self.result.readded
-        if back.deployed != [student_id] or back.handouts != [student_id] or not all(back.others_unchanged.values()):
+        if (
+            back.deployed != [student_id]
+            or back.handouts != [student_id]
+            or not all(back.others_unchanged.values())
+            or back.access_keys
+        ):
             raise PhaseFailed(f"class-up with {student_id} back: {back}")
         self.say(f"  only {student_id}'s lab deployed, a new handout for them; the others' labs and logins as before")
 

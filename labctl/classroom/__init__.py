@@ -1,6 +1,7 @@
 """A class of labs in one account: `python -m labctl class up|down|check|cost|status` (make class-up, ...).
 
   class up     --class NAME --roster CSV [--hours H]  the class stack, a lab and a login per student, handouts
+               [--access-keys yes]                    also an access key per new student, in their handout only
   class down   --class NAME [--student ID --roster CSV] every lab, user and the class stack (or one student);
                                                       then lists what is left: nothing may be
   class check  --roster CSV | --students N            the quotas a class of N needs, one line each
@@ -24,7 +25,7 @@ from pathlib import Path
 from lab_stack.class_config import DEFAULT_CLASS_HOURS, ClassConfig
 from lab_stack.config import MAX_EXPIRY_HOURS
 from lab_stack.roster import RosterError, parse_class_name, read_roster
-from labctl.classroom import check, cost, deploy, down, status, up
+from labctl.classroom import check, cost, deploy, down, logins, status, up
 from labctl.cost import estimate
 from labctl.preflight import PreflightError, account_and_region, is_bootstrapped
 from labctl.session import student_session
@@ -40,6 +41,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _roster(up_parser, required=True)
     _hours(up_parser)
     up_parser.add_argument("--handouts", type=Path, help="where handouts go (default: handouts/<class>/)")
+    up_parser.add_argument(
+        "--access-keys",
+        default="no",
+        metavar="yes|no",
+        help="also give each new student an access key for the AWS CLI, in their handout only (default no)",
+    )
     _concurrency(up_parser)
     add_settings_option(up_parser, " of every lab")
 
@@ -153,6 +160,7 @@ def _class_config(args: argparse.Namespace) -> ClassConfig:
 
 
 def _up(args: argparse.Namespace) -> int:
+    access_keys = logins.parse_access_keys(args.access_keys)
     config = _class_config(args)
     account = _account()
     say(f"class {config.class_name} in account {account.account_id}, region {account.region}")
@@ -169,6 +177,7 @@ def _up(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         account=account,
         say=say,
+        access_keys=access_keys,
     )
     for problem in result.problems:
         print(f"class: {problem}", file=sys.stderr)

@@ -15,6 +15,7 @@ from datetime import datetime
 from pathlib import Path
 
 from lab_stack.roster import Student
+from labctl.classroom.logins import AccessKey
 
 HANDOUT_MODE, DIRECTORY_MODE = 0o600, 0o700
 CLASS_SHEET = "class-sheet.md"
@@ -49,9 +50,10 @@ class Handout:
     lab: Lab
     ends_at: datetime
     kit_url: str  # s3:// of the student kit
+    access_key: AccessKey | None = None  # make class-up ACCESS_KEYS=yes
 
     def text(self) -> str:
-        return (_SPANISH if self.student.language == "es" else _ENGLISH).format(
+        text = (_SPANISH if self.student.language == "es" else _ENGLISH).format(
             name=self.student.display_name,
             user=self.user_name,
             password=self.password,
@@ -62,6 +64,23 @@ class Handout:
             kit=self.kit_url,
             **vars(self.lab),
         )
+        if self.access_key is None:
+            return text
+        return text + _ACCESS_KEYS[self.student.language].format(
+            key_id=self.access_key.key_id, secret=self.access_key.secret, region=self.region
+        )
+
+
+def access_key_of(text: str) -> AccessKey | None:
+    """The access key a handout holds, if any (for the checks that it appears nowhere else)."""
+    found = dict(
+        line.removeprefix("export ").split("=", 1)
+        for line in text.splitlines()
+        if line.startswith(("export AWS_ACCESS_KEY_ID=", "export AWS_SECRET_ACCESS_KEY="))
+    )
+    if not found:
+        return None
+    return AccessKey(found["AWS_ACCESS_KEY_ID"], found["AWS_SECRET_ACCESS_KEY"])
 
 
 def password_of(text: str) -> str | None:
@@ -232,3 +251,31 @@ aws ec2 stop-instances --instance-ids {instance}
 aws ec2 start-instances --instance-ids {instance}
 ```
 """
+
+# make class-up ACCESS_KEYS=yes: the student's access key, after the guide's commands.
+_ACCESS_KEYS = {
+    "en": """
+## Access keys for the AWS CLI outside CloudShell
+Your instructor gave you an access key too, for the AWS CLI on your own computer. Keep it secret: whoever has it acts
+as you. Like your sign-in, it reaches your own lab only, stops working when the class ends and is deleted with your
+user. In a terminal:
+
+```bash
+export AWS_ACCESS_KEY_ID={key_id}
+export AWS_SECRET_ACCESS_KEY={secret}
+export AWS_REGION={region}
+```
+""",
+    "es": """
+## Claves de acceso para la AWS CLI fuera de CloudShell
+Tu instructor también te dio una clave de acceso, para la AWS CLI en tu propia computadora. Guárdala en secreto:
+quien la tenga actúa como tú. Igual que tu inicio de sesión, solo llega a tu laboratorio, deja de funcionar cuando
+termina la clase y se borra con tu usuario. En una terminal:
+
+```bash
+export AWS_ACCESS_KEY_ID={key_id}
+export AWS_SECRET_ACCESS_KEY={secret}
+export AWS_REGION={region}
+```
+""",
+}

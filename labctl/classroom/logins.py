@@ -7,17 +7,28 @@ password once; IAM keeps only what it needs to check it, and the student must ch
 (handouts.py), readable by the instructor only. (The other way, an AWS::SecretsManager::Secret resolved into the
 user's LoginProfile, keeps the password readable in Secrets Manager for the class's life and bills each secret.)
 
-Nothing here prints a password: callers get it only to write the handout.
+Access keys, for the AWS CLI outside CloudShell, only with `make class-up ACCESS_KEYS=yes`: the guide's commands run
+from AWS CloudShell, whose credentials are the student's console session (nothing long-lived to hand out or leak;
+IAM user guide, "Manage access keys for IAM users": prefer temporary credentials). Asked for, each new student gets
+one key, made here after deploy (never in a template: an AWS::IAM::AccessKey's secret would pass through
+CloudFormation), written into their handout only (handouts.py: 0600, O_EXCL, never printed), bounded by the class
+policy and boundary like their login (their own lab, nothing after the class's end), and deleted by class-down
+before their user (IAM's DeleteUser refuses a user that still has keys).
+
+Nothing here prints a password or a key: callers get them only to write the handout.
 """
 
 from __future__ import annotations
 
 import secrets
 import string
+from dataclasses import dataclass
 
 from botocore.exceptions import ClientError
 
+from lab_stack.config import ConfigError
 from lab_stack.names import class_user_path
+from labctl.i18n import _
 
 # Letters and digits without the look-alikes (0/O, 1/l/I), and symbols IAM's password policy counts as symbols
 # (IAM user guide, "Set an account password policy": ! @ # $ % ^ & * ( ) _ + - = [ ] { } | ').
@@ -27,6 +38,32 @@ DIGITS = "23456789"
 SYMBOLS = "!@#%*+-="
 DEFAULT_LENGTH = 20
 IAM_MAX_LENGTH = 128
+ACCESS_KEYS_CHOICES = {"yes": True, "no": False}
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    key_id: str
+    secret: str
+
+
+@dataclass(frozen=True)
+class FirstCredentials:
+    password: str
+    access_key: AccessKey | None
+
+
+def parse_access_keys(value: str) -> bool:
+    """ACCESS_KEYS (make class-up): yes or no, no by default."""
+    choice = ACCESS_KEYS_CHOICES.get(value.strip().lower()) if isinstance(value, str) else None
+    if choice is None:
+        raise ConfigError(
+            _(
+                "invalid ACCESS_KEYS={value}: yes or no (yes: each new student also gets an access key for the AWS "
+                "CLI, in their handout only; default no)"
+            ).format(value=repr(value))
+        )
+    return choice
 
 
 def one_time_password(length: int = DEFAULT_LENGTH) -> str:
@@ -61,6 +98,20 @@ def set_first_password(iam, user_name: str, length: int) -> str | None:
             return None
         raise
     return password
+
+
+def first_credentials(iam, user_name: str, length: int, *, access_key: bool) -> FirstCredentials | None:
+    """A student's first password and, when asked, their one access key; None when the user has a password already.
+    A key that cannot be made takes the new password with it (nothing half-made: the next class-up tries again)."""
+    password = set_first_password(iam, user_name, length)
+    if password is None or not access_key:
+        return None if password is None else FirstCredentials(password, None)
+    try:
+        key = iam.create_access_key(UserName=user_name)["AccessKey"]
+    except BaseException:
+        iam.delete_login_profile(UserName=user_name)
+        raise
+    return FirstCredentials(password, AccessKey(key["AccessKeyId"], key["SecretAccessKey"]))
 
 
 def class_users(iam, class_name: str) -> list[str]:

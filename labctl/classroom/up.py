@@ -7,8 +7,8 @@ In order, each step stopping the run with one line if it fails (and nothing afte
 4. the class stack is deployed (a user per student of the roster: a new student is a new user);
 5. the labs not yet deployed are, `concurrency` at a time (deploy.py says why 4); a lab already there is not touched
    (a re-deploy would read the AMI parameter again and could replace a student's running instance);
-6. each student without a handout gets a one-time password and their handout (logins.py, handouts.py); a student who
-   has a password but no handout is named, never given a new one silently;
+6. each student without a handout gets a one-time password (and with `access_keys`, an access key) and their handout
+   (logins.py, handouts.py); a student who has a password but no handout is named, never given a new one silently;
 7. the class sheet is written.
 """
 
@@ -62,6 +62,7 @@ def class_up(
     say: Callable[[str], None],
     now: datetime | None = None,
     workdir: Path | None = None,
+    access_keys: bool = False,
 ) -> UpResult:
     """Steps 2 to 7 (the caller checked the roster and settings); raises deploy.DeployFailed when the CDK CLI fails.
     The cloud assembly and the CDK CLI's outputs files go to a temporary directory, or are kept in `workdir`."""
@@ -104,7 +105,7 @@ def class_up(
             quiet=account.quiet_cdk,
         )
     result = UpResult(expires_at, waiting, [], [])
-    _hand_out(class_name, roster, handouts_dir, account, result, say)
+    _hand_out(class_name, roster, handouts_dir, account, result, say, access_keys)
     return result
 
 
@@ -115,6 +116,7 @@ def _hand_out(
     account: Account,
     result: UpResult,
     say: Callable[[str], None],
+    access_keys: bool,
 ) -> None:
     iam = account.client("iam")
     deployed = find_class(account.client("cloudformation"), class_name)
@@ -132,10 +134,10 @@ def _hand_out(
             continue
 
         def text(student=student, user=user, stack=stack) -> str | None:
-            password = logins.set_first_password(iam, user, length)
-            if password is None:
+            credentials = logins.first_credentials(iam, user, length, access_key=access_keys)
+            if credentials is None:
                 return None
-            return _handout(student, user, password, url, account.region, stack, result.expires_at, kit).text()
+            return _handout(student, user, credentials, url, account.region, stack, result.expires_at, kit).text()
 
         if handouts.write_once(path, text):
             result.handouts.append(path)
@@ -152,13 +154,20 @@ def _hand_out(
 
 
 def _handout(
-    student: Student, user: str, password: str, url: str, region: str, stack: dict, ends_at: datetime, kit: str
+    student: Student,
+    user: str,
+    credentials: logins.FirstCredentials,
+    url: str,
+    region: str,
+    stack: dict,
+    ends_at: datetime,
+    kit: str,
 ) -> handouts.Handout:
     lab = outputs(stack)
     return handouts.Handout(
         student=student,
         user_name=user,
-        password=password,
+        password=credentials.password,
         sign_in_url=url,
         region=region,
         lab=handouts.Lab(
@@ -172,4 +181,5 @@ def _handout(
         ),
         ends_at=ends_at,
         kit_url=kit,
+        access_key=credentials.access_key,
     )

@@ -49,6 +49,7 @@ def test_a_bad_roster_is_every_problem_one_line_each(tmp_path):
         (["up", "--class", "bda", "--roster", "{roster}", "--hours", "0"], "--hours 0: a class lasts 1 to 168"),
         (["up", "--class", "bda", "--roster", "{roster}", "-c", "labName=x1"], "labName cannot be set for a class"),
         (["down", "--class", "bda", "--student", "ana"], "--student ana needs --roster"),
+        (["up", "--class", "bda", "--roster", "{roster}", "--access-keys", "maybe"], "invalid ACCESS_KEYS='maybe'"),
         (["cost", "--students", "0"], "--students 0: 1 to 100"),
     ],
 )

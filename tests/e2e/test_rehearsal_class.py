@@ -86,13 +86,25 @@ def test_the_isolation_holds_or_the_emulator_says_what_it_cannot_evaluate(rehear
         assert all(p.feature in str(failure) for p in unevaluated)
 
 
-def test_no_password_appears_anywhere_but_its_handout(rehearsed):
+def test_no_password_or_access_key_appears_anywhere_but_its_handout(rehearsed):
     result, _, log = rehearsed
     assert result.secrets_found == []
     for path in result.handouts.values():
         password = handouts.password_of(path.read_text())
         assert password and len(password) >= 20
         assert password not in log
+    for student_id in (KEPT, REMOVED):  # both had a key from the first class-up (ACCESS_KEYS=yes)
+        key_id, secret = result.access_keys[student_id]
+        assert key_id not in log and secret not in log
+
+
+def test_the_isolation_matrix_ran_with_the_access_keys_class_up_wrote_into_the_handouts(rehearsed):
+    """ACCESS_KEYS=yes: each student's key, read from their handout, is the one the emulator's IAM evaluated against
+    the class policy, cell by cell."""
+    result, _, _ = rehearsed
+    assert sorted(result.access_keys) == ["s1", "s2"]
+    actors = {cell.actor for cell in result.matrix}
+    assert actors == {"s1", "s2"}
 
 
 def test_class_down_of_one_student_leaves_nothing_of_theirs(rehearsed):
@@ -124,6 +136,7 @@ def test_class_up_with_the_student_back_adds_only_them(rehearsed):
     assert back.deployed == [REMOVED]
     assert back.handouts == [REMOVED]
     assert back.others_unchanged == {KEPT: True}
+    assert back.access_keys == 0  # class-up without ACCESS_KEYS=yes gives none
 
 
 def test_class_down_leaves_nothing(rehearsed):

@@ -5,6 +5,7 @@ quota, `??` where a quota cannot be read rather than a guess."""
 from __future__ import annotations
 
 import pytest
+from botocore.exceptions import ClientError
 
 from labctl.classroom import check, logins
 from rehearsal.emulator import ACCOUNT_ID, Emulator
@@ -25,6 +26,39 @@ def test_a_first_password_is_set_once_and_never_replaced(emu):
     assert password and len(password) == 20
     assert iam.get_login_profile(UserName="bda-2026-ana")["LoginProfile"]["PasswordResetRequired"] is True
     assert logins.set_first_password(iam, "bda-2026-ana", 20) is None
+
+
+def test_first_credentials_are_a_password_and_an_access_key_only_when_asked(emu):
+    """ACCESS_KEYS=yes: the key is made after the password, for a user that had none; without it, no key at all."""
+    iam = emu.client("iam")
+    for name in ("bda-2026-keys", "bda-2026-nokeys"):
+        iam.create_user(UserName=name, Path="/firehose-lab/bda-2026/")
+    with_key = logins.first_credentials(iam, "bda-2026-keys", 20, access_key=True)
+    [key] = iam.list_access_keys(UserName="bda-2026-keys")["AccessKeyMetadata"]
+    assert with_key.access_key.key_id == key["AccessKeyId"] and len(with_key.access_key.secret) >= 40
+    without = logins.first_credentials(iam, "bda-2026-nokeys", 20, access_key=False)
+    assert without.password and without.access_key is None
+    assert iam.list_access_keys(UserName="bda-2026-nokeys")["AccessKeyMetadata"] == []
+    assert logins.first_credentials(iam, "bda-2026-keys", 20, access_key=True) is None  # has a password already
+    assert len(iam.list_access_keys(UserName="bda-2026-keys")["AccessKeyMetadata"]) == 1
+    for name in ("bda-2026-keys", "bda-2026-nokeys"):
+        logins.remove_credentials(iam, name)
+        iam.delete_user(UserName=name)
+
+
+def test_a_key_that_cannot_be_made_leaves_no_password_behind(emu):
+    """IAM allows two access keys per user: a third is refused, and the password made before it goes again, so the
+    next class-up can try the student afresh (nothing half-made)."""
+    iam = emu.client("iam")
+    iam.create_user(UserName="bda-2026-full", Path="/firehose-lab/bda-2026/")
+    for _ in range(2):
+        iam.create_access_key(UserName="bda-2026-full")
+    with pytest.raises(ClientError):
+        logins.first_credentials(iam, "bda-2026-full", 20, access_key=True)
+    with pytest.raises(ClientError):
+        iam.get_login_profile(UserName="bda-2026-full")
+    logins.remove_credentials(iam, "bda-2026-full")
+    iam.delete_user(UserName="bda-2026-full")
 
 
 def test_the_class_users_are_those_under_its_path(emu):

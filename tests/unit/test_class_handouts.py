@@ -27,7 +27,10 @@ LAB = handouts.Lab(
 ENDS = datetime(2026, 11, 26, 18, 0, tzinfo=UTC)
 
 
-def handout(language: str, password: str = "Pa55word!Pa55word!xy") -> handouts.Handout:
+KEY = logins.AccessKey("AKIAEXAMPLEKEY000001", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY")
+
+
+def handout(language: str, password: str = "Pa55word!Pa55word!xy", access_key=None) -> handouts.Handout:
     return handouts.Handout(
         student=Student("ana", "Ana Pérez", language),
         user_name="bda-2026-ana",
@@ -37,6 +40,7 @@ def handout(language: str, password: str = "Pa55word!Pa55word!xy") -> handouts.H
         lab=LAB,
         ends_at=ENDS,
         kit_url="s3://cdk-assets/kit.zip",
+        access_key=access_key,
     )
 
 
@@ -127,3 +131,15 @@ def test_a_class_costs_its_labs_and_its_dashboards_past_the_free_three():
     assert big.billed_dashboards == 18
     assert big.producing_hour == pytest.approx(20 * lab.producing_total + 18 * 3.00 / 730)
     assert big.forgotten > 20 * lab.producing_total  # every lab produced, then stood stopped until the end
+
+
+@pytest.mark.parametrize("language, words", [("es", "Claves de acceso"), ("en", "Access keys")])
+def test_access_keys_are_in_the_handout_only_when_given_and_in_the_students_language(language, words):
+    with_key = handout(language, access_key=KEY).text()
+    assert words in with_key
+    assert f"export AWS_ACCESS_KEY_ID={KEY.key_id}" in with_key
+    assert f"export AWS_SECRET_ACCESS_KEY={KEY.secret}" in with_key
+    assert handouts.access_key_of(with_key) == KEY
+    without = handout(language).text()
+    assert words not in without and "AWS_SECRET_ACCESS_KEY" not in without
+    assert handouts.access_key_of(without) is None
