@@ -242,3 +242,42 @@ def test_a_user_removed_by_an_update_and_added_back_by_another_exists_again(emu)
         cloudformation.execute_change_set(StackName="Back", ChangeSetName=f"step{step}")
         seen.append(names())
     assert seen == [["c-bob", "c-first"], ["c-first"], ["c-bob", "c-first"]]
+
+
+def test_a_parameter_an_update_removes_is_no_longer_the_stacks(emu):
+    """The class's budget stack reads one SSM parameter per lab: a student removed, then added back. The CDK CLI passes
+    UsePreviousValue for every parameter DescribeStacks still lists, so a removed one listed there broke the next
+    deploy."""
+    ssm = emu.client("ssm")
+    for name in ("a", "b"):
+        ssm.put_parameter(Name=f"/c/removed-{name}", Type="String", Value=f"value-{name}")
+    cloudformation = emu.client("cloudformation")
+
+    def template(*names: str) -> str:
+        parameters = {
+            f"P{n}": {"Type": "AWS::SSM::Parameter::Value<String>", "Default": f"/c/removed-{n}"} for n in names
+        }
+        name = {"Fn::Join": ["-", [{"Ref": f"P{n}"} for n in names]]}
+        topic = {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": name}}
+        return json.dumps({"Parameters": parameters, "Resources": {"Topic": topic}})
+
+    def listed() -> list:
+        return sorted(
+            p["ParameterKey"] for p in cloudformation.describe_stacks(StackName="Params")["Stacks"][0]["Parameters"]
+        )
+
+    cloudformation.create_stack(StackName="Params", TemplateBody=template("a", "b"))
+    seen = [listed()]
+    for step, names in enumerate([("a",), ("a", "b")]):
+        kept = [{"ParameterKey": key, "UsePreviousValue": True} for key in listed() if key in {f"P{n}" for n in names}]
+        cloudformation.create_change_set(
+            StackName="Params",
+            ChangeSetName=f"p{step}",
+            ChangeSetType="UPDATE",
+            TemplateBody=template(*names),
+            Parameters=kept,
+        )
+        cloudformation.execute_change_set(StackName="Params", ChangeSetName=f"p{step}")
+        seen.append(listed())
+    assert seen == [["Pa", "Pb"], ["Pa"], ["Pa", "Pb"]]
+    assert status(emu, "Params") == "UPDATE_COMPLETE"

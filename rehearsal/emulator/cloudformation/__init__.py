@@ -8,7 +8,7 @@ Gaps filled, in install order:
 - delete_order: stack deletes in reverse dependency order (moto deletes in set order and retries what fails);
 - delete_failure: a failed stack delete leaves the stack DELETE_FAILED, and a later delete retries (moto loses it);
 - deleted_stacks: reading a deleted stack back never re-creates its resources (moto re-creates them);
-- removed_resources: a resource an update removes can be added back by a later update (moto keeps the deleted one);
+- removed_resources: what an update removes (a resource, a parameter) is gone from the stack (moto keeps both);
 - create_failure: a resource that fails to create fails its stack, as in CloudFormation (moto raises out of the call);
 - ssm_parameters: a template parameter of an SSM type whose SSM parameter is missing is CloudFormation's
   ValidationError (moto answers HTTP 500).

@@ -1,7 +1,10 @@
-"""A resource a stack update removes is gone from the stack, so a later update that adds the same logical id back
-creates it again, as CloudFormation does. moto 5.2.5 deletes the removed resource but keeps it among the stack's
-parsed resources: the later update found the deleted one and created nothing (a student removed from a class by
-`class-down STUDENT=` and added back by `class-up` had no IAM user, and no password could be set).
+"""What a stack update removes from the template is gone from the stack, as in CloudFormation:
+- a resource: so a later update that adds the same logical id back creates it again. moto 5.2.5 deletes the removed
+  resource but keeps it among the stack's parsed resources: the later update found the deleted one and created
+  nothing (a student removed from a class by `class-down STUDENT=` and added back by `class-up` had no IAM user, and
+  no password could be set);
+- a parameter: moto kept listing it in DescribeStacks, so the CDK CLI passed UsePreviousValue for it on the next
+  deploy (the class's budget stack, which reads one SSM parameter per lab, failed when the student came back).
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ def _update(self: ResourceMap, template: dict[str, Any], parameters: dict[str, A
     _original_update(self, template, parameters)
     for logical_id in removed:
         self._parsed_resources.pop(logical_id, None)
+    for key in set(self.resolved_parameters) - set(template.get("Parameters", {})):
+        del self.resolved_parameters[key]
 
 
 def install() -> None:
