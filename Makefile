@@ -133,16 +133,19 @@ destroy: setup
 	$(CDK) destroy --force $(ARGS)
 
 # A class of labs in one account (README "A class"): make class-up ROSTER=roster.csv CLASS=bda-2026 [HOURS=8]
-# [ACCESS_KEYS=yes],
+# [ACCESS_KEYS=yes] [BUDGET=usd] [BUDGET_EMAIL=address],
 # class-status CLASS=..., class-down CLASS=... [STUDENT=id ROSTER=...], class-check ROSTER=..., class-cost ROSTER=...
 CLASS ?=
 ROSTER ?=
 STUDENT ?=
 HOURS ?= 24
 ACCESS_KEYS ?=
+BUDGET ?=
+BUDGET_EMAIL ?=
 class-up: setup
 	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" \
-		$(if $(ACCESS_KEYS),--access-keys "$(ACCESS_KEYS)") $(ARGS)
+		$(if $(ACCESS_KEYS),--access-keys "$(ACCESS_KEYS)") $(if $(BUDGET),--budget "$(BUDGET)") \
+		$(if $(BUDGET_EMAIL),--budget-email "$(BUDGET_EMAIL)") $(ARGS)
 
 class-down: setup
 	$(PY) -m labctl class down --class "$(CLASS)" $(if $(STUDENT),--student "$(STUDENT)" --roster "$(ROSTER)") $(ARGS)

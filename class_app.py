@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""CDK entry point of a class of labs: `cdk --app ".venv/bin/python class_app.py" -c className=... -c roster=...`
-(`make class-up` runs it). One ClassStack and one LabStack per student of the roster; nothing happens at import.
+"""CDK entry point of a class of labs: `cdk --app ".venv/bin/python class_app.py" -c className=... -c roster=...
+-c budgetUsd=...` (`make class-up` runs it). One ClassStack, one LabStack per student of the roster, and the class's
+budget stack that names their instances; nothing happens at import.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
+from lab_stack.budget_backstop import ClassBudgetStack, publish_instance_id
 from lab_stack.class_config import ClassConfig
 from lab_stack.class_stack import ClassPlacement, ClassStack
 from lab_stack.config import ConfigError
-from lab_stack.names import class_stack_name
+from lab_stack.names import class_budget_stack_name, class_stack_name
 from lab_stack.roster import RosterError
 from lab_stack.stack import LabStack
 from producer.wheelhouse import WheelhouseError
@@ -25,11 +27,14 @@ from producer.wheelhouse import WheelhouseError
 def build_class_app(
     context: Mapping[str, Any] | None = None, now: datetime | None = None
 ) -> tuple[App, ClassStack, dict[str, LabStack]]:
-    """(app, the class stack, {student id: their lab stack}), cdk-nag AwsSolutions checking every synth; raises
-    ConfigError or RosterError on a bad setting or roster, WheelhouseError when producer/wheels/ is not the lock's."""
+    """(app, the class stack, {student id: their lab stack}), cdk-nag AwsSolutions checking every synth; the budget
+    stack is `app.node.find_child(class_budget_stack_name(...))`. Raises ConfigError or RosterError on a bad setting
+    or roster (a budget is required: make class-up derives one), WheelhouseError when producer/wheels/ is not the
+    lock's."""
     app = App(context=dict(context) if context is not None else None)
     synth_time = now or datetime.now(UTC)
     config = ClassConfig.from_context(app.node.get_all_context(), synth_time)
+    budget_usd = config.required_budget_usd  # before anything is built
     class_stack = ClassStack(
         app,
         class_stack_name(config.class_name),
@@ -47,6 +52,21 @@ def build_class_app(
             synth_time=synth_time,
             placement=ClassPlacement(config.class_name, student_id, config.expires_at),
         )
+        publish_instance_id(
+            labs[student_id],
+            labs[student_id].producer_host.instance,
+            class_name=config.class_name,
+            student_id=student_id,
+        )
+    ClassBudgetStack(
+        app,
+        class_budget_stack_name(config.class_name),
+        class_name=config.class_name,
+        roster=config.roster,
+        expires_at=config.expires_at,
+        amount_usd=budget_usd,
+        email=config.budget_email,
+    )
     Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app, class_stack, labs
 

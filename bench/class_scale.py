@@ -32,7 +32,13 @@ def one(students: int) -> dict:
     """One class, in this process."""
     log = io.StringIO()
     rehearsal = ClassRehearsal(
-        students=students, clock_scale=CLOCK_SCALE, context=[], concurrency=4, out=log, isolation=False
+        students=students,
+        clock_scale=CLOCK_SCALE,
+        context=[],
+        concurrency=4,
+        out=log,
+        isolation=False,
+        remove_one=False,
     )
     with tempfile.TemporaryDirectory(prefix="class-scale-") as work:
         try:

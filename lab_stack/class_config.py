@@ -3,8 +3,10 @@ lab shares.
 
 They arrive as CDK context of the class app (class_app.py): `className`, `roster` (a CSV path), `classExpiresAt`
 (UTC, `YYYY-MM-DDTHH:MM:SSZ`; `make class-up` fixes it on the first deploy and keeps it on every later one, so a late
-student's lab ends with the others) and any lab setting of cdk.json (`-c format=parquet`...), except those a class
-sets per student or for all: labName, bucketName, expiresAfterHours.
+student's lab ends with the others), the Budgets backstop's `budgetUsd` (whole US dollars a month; `make class-up`
+derives one from the class's cost when BUDGET= is not given) and `budgetEmail` (the instructor's address for its
+notices, optional), and any lab setting of cdk.json (`-c format=parquet`...), except those a class sets per student or
+for all: labName, bucketName, expiresAfterHours.
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from lab_stack.config import DEFAULTS, MAX_EXPIRY_HOURS, ConfigError, LabConfig
+from lab_stack.i18n import _
 from lab_stack.names import student_lab_name
 from lab_stack.roster import Roster, RosterError, parse_class_name, read_roster
 
-CLASS_KEYS = ("className", "roster", "classExpiresAt")
+CLASS_KEYS = ("className", "roster", "classExpiresAt", "budgetUsd", "budgetEmail")
 # Lab settings a class decides: per student (names) or for the whole class (its end).
 SET_BY_THE_CLASS = {
     "labName": "each lab is named <className>-<student_id>",
@@ -29,7 +32,11 @@ SET_BY_THE_CLASS = {
     "expiresAfterHours": "every lab ends at the class's end (classExpiresAt; make class-up HOURS=...)",
 }
 DEFAULT_CLASS_HOURS = 24
+MAX_BUDGET_USD = 100_000
 _EXPIRES_AT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
+_WHOLE_DOLLARS = re.compile(r"^[0-9]{1,6}$")
+# An address Budgets can mail (local part, one @, a domain with a dot), one line, no spaces.
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,63}$")
 
 
 @dataclass(frozen=True)
@@ -38,6 +45,17 @@ class ClassConfig:
     roster: Roster
     expires_at: datetime
     lab: LabConfig  # the settings every student's lab shares (its labName is the first student's)
+    budget_usd: int | None = None  # the Budgets backstop's monthly amount; None: not given
+    budget_email: str | None = None  # where its notices go besides the class's SNS topic
+
+    @property
+    def required_budget_usd(self) -> int:
+        """The budget the class app builds: make class-up always gives one (BUDGET=, else derived from the cost)."""
+        if self.budget_usd is None:
+            raise ConfigError(
+                _("budgetUsd: give the class's budget in US dollars (make class-up derives one from its cost)")
+            )
+        return self.budget_usd
 
     def lab_config(self, student_id: str) -> LabConfig:
         return dataclasses.replace(self.lab, lab_name=student_lab_name(self.class_name, student_id))
@@ -61,7 +79,36 @@ class ClassConfig:
         lab = LabConfig.from_context(
             {**lab_context, "labName": student_lab_name(class_name, roster.ids[0]), "expiresAfterHours": 0}
         )
-        return cls(class_name, roster, expires_at, lab)
+        budget_usd = parse_budget_usd(context.get("budgetUsd"))
+        budget_email = parse_budget_email(context.get("budgetEmail"))
+        return cls(class_name, roster, expires_at, lab, budget_usd, budget_email)
+
+
+def parse_budget_usd(value: Any) -> int | None:
+    """Whole US dollars a month, 1 to MAX_BUDGET_USD; None when not given."""
+    if value is None or value == "":
+        return None
+    text = str(value).strip() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    if not _WHOLE_DOLLARS.fullmatch(text) or not 1 <= int(text) <= MAX_BUDGET_USD:
+        raise ConfigError(
+            _(
+                "invalid budgetUsd={value}: a whole number of US dollars from 1 to {most} (make class-up BUDGET=...)"
+            ).format(value=repr(value), most=MAX_BUDGET_USD)
+        )
+    return int(text)
+
+
+def parse_budget_email(value: Any) -> str | None:
+    """The instructor's email address for the budget's notices; None when not given."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value):
+        raise ConfigError(
+            _("invalid budgetEmail={value}: an email address, or nothing (make class-up BUDGET_EMAIL=...)").format(
+                value=repr(value)
+            )
+        )
+    return value
 
 
 def parse_expires_at(value: Any, now: datetime) -> datetime:

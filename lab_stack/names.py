@@ -52,6 +52,17 @@ def class_stack_name(class_name: str) -> str:
     return f"{class_name}-class"
 
 
+def class_budget_stack_name(class_name: str) -> str:
+    """The class's Budgets backstop (its budget, the action that stops every lab's instance), deployed after the labs
+    it names."""
+    return f"{class_name}-budget"
+
+
+def class_budget_name(class_name: str) -> str:
+    """The class's budget and the SNS topic its notices go to (a budget's name is unique in the account)."""
+    return f"firehose-lab-{class_name}"
+
+
 def student_lab_name(class_name: str, student_id: str) -> str:
     """The student's labName: their stack, IAM user, Athena workgroup and dashboard; `database_name()` of it is
     their Glue database."""
@@ -77,3 +88,8 @@ def class_user_path(class_name: str) -> str:
 def class_parameter(class_name: str, key: str) -> str:
     """An SSM parameter the class stack writes for its labs to read at deploy time (the shared VPC's ids)."""
     return f"/firehose-lab/{class_name}/{key}"
+
+
+def lab_instance_parameter(class_name: str, student_id: str) -> str:
+    """An SSM parameter a class's lab writes for the class's budget stack to read at deploy time: its instance's id."""
+    return class_parameter(class_name, f"labs/{student_id}/instance-id")

@@ -31,8 +31,8 @@ MAX_DISPLAY_NAME = 64
 
 _CLASS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
 _STUDENT_ID = re.compile(r"^[a-z0-9]{1,16}$")
-# The class's own stack is `<class>-class` (names.class_stack_name): a student by that id would take its name.
-RESERVED_STUDENT_IDS = ("class",)
+# The class's own stacks, `<class>-class` and `<class>-budget` (names.py): a student by either id would take its name.
+RESERVED_STUDENT_IDS = ("class", "budget")
 
 CLASS_NAME_RULE = (
     "2 to 16 lowercase letters, digits and hyphens, beginning with a letter and not ending with a hyphen "
@@ -153,7 +153,7 @@ def _student_id_problem(value: str) -> str | None:
     if not _STUDENT_ID.fullmatch(value):
         return f"invalid student_id {value!r}: {STUDENT_ID_RULE}"
     if value in RESERVED_STUDENT_IDS:
-        return f"invalid student_id {value!r}: it names the class's own stack; choose another"
+        return f"invalid student_id {value!r}: it names one of the class's own stacks; choose another"
     return None
 
 

@@ -7,7 +7,8 @@ from __future__ import annotations
 ROOT_VOLUME_GIB = 8
 
 # IAM roles a class makes (tests count them in the synthesized stacks; `make class-check` weighs them against the
-# account's roles quota): a lab's delivery, instance, expiry and bucket auto-delete roles; the class's flow-log and
-# expiry roles.
+# account's roles quota): a lab's delivery, instance, expiry and bucket auto-delete roles; the class stack's flow-log
+# and expiry roles; the budget stack's stop and expiry roles.
 ROLES_PER_LAB = 4
 CLASS_ROLES = 2
+BUDGET_ROLES = 2

@@ -4,6 +4,8 @@ On the emulator, in order, each a timed phase:
 1. the real `cdk bootstrap`, then `make class-up ACCESS_KEYS=yes`'s own code (labctl/classroom/up.py) with a roster of
    N: the class app synthesized once by the real CDK CLI, the class stack, the labs `--concurrency` at a time, a
    one-time password, an access key and a handout per student;
+1b. the class's Budgets backstop: its action names every lab's instance, and the emulator's IAM decides, as AWS would,
+   each step of its run (backstop.py); the run itself is named as skipped (no spend offline);
 2. every lab's instance boots: its own user-data in a sandbox of its own with its instance role's credentials, IAM
    enforced from here on, and every producer's first object lands in its own bucket;
 3. `make class-status`'s rows;
@@ -52,7 +54,7 @@ from labctl.classroom import deploy, down, handouts, logins, status, up
 from labctl.classroom.stacks import find_class, outputs
 from labctl.toolkit import lab_config
 from producer import service
-from rehearsal import cli, isolation, student
+from rehearsal import backstop, cli, isolation, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 from rehearsal.leftovers import find_leftovers
 from rehearsal.offline_lab import PhaseFailed
@@ -86,6 +88,17 @@ class ClassResult:
     removal: Removal | None = None
     readded: ReAdded | None = None
     access_keys: dict = field(default_factory=dict)  # student id -> (key id, secret), read from their handout
+    backstop: Backstop | None = None
+    skipped: list = field(default_factory=list)  # what the rehearsal could not do offline, each why
+
+
+@dataclass
+class Backstop:
+    """The budget action's instances against the labs', and what its role would be allowed (backstop.RoleProbe)."""
+
+    named: list
+    labs: list
+    probes: list
 
 
 @dataclass
@@ -111,6 +124,8 @@ class Removal:
     tagged: list  # the tagging API's resources tagged with the class and the student
     leftovers: list  # class-down's own check for that student (tagged, IAM user, stack)
     handout_left: bool
+    budget_names: list = field(default_factory=list)  # the instances the budget action names after it
+    removed_instance: str = ""
     others: dict = field(default_factory=dict)  # student id -> Kept
 
 
@@ -122,6 +137,8 @@ class ReAdded:
     handouts: list
     others_unchanged: dict  # student id -> whether their lab, login and handout are as they were
     access_keys: int  # the student's keys after it (class-up without ACCESS_KEYS=yes)
+    budget_names: list = field(default_factory=list)  # the instances the budget action names after it
+    labs: list = field(default_factory=list)  # every lab's instance after it
 
 
 def roster_text(students: int, without: str | None = None) -> str:
@@ -228,6 +245,8 @@ class ClassRehearsal:
                 )
             with self.phase(f"class up ({self.students} labs, {self.concurrency} at a time)"):
                 self._class_up(workdir)
+            with self.phase("the budget's action names every lab's instance; its role may stop them, nothing else"):
+                self._backstop()
             self.result.emulator_rss_mib.append(("deployed", rss_mib()))
             with self.phase(f"boot {self.students} instances (user-data in sandboxes, IAM enforced)"):
                 self._boot_all(workdir)
@@ -307,6 +326,32 @@ class ClassRehearsal:
                 raise PhaseFailed(f"{student_row.student_id}'s handout holds no access key (ACCESS_KEYS=yes)")
             self.result.access_keys[student_row.student_id] = (key.key_id, key.secret)
         self.say(f"  {self.students} handouts, mode 600, each in its student's language, with an access key")
+
+    def _lab_instances(self) -> dict:
+        """Every lab's instance id, by student, as the class's stacks say now."""
+        found = find_class(self.client("cloudformation"), CLASS_NAME)
+        return {student_id: outputs(stack)["InstanceId"] for student_id, stack in found.labs.items()}
+
+    def _backstop(self) -> None:
+        """The action names every lab's instance; the role's decisions as AWS makes them; the run named as skipped."""
+        labs = sorted(self._lab_instances().values())
+        ec2 = self.client("ec2")
+        image = ec2.describe_images()["Images"][0]["ImageId"]
+        stranger = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)["Instances"][0]["InstanceId"]
+        try:
+            probes = backstop.probe_role(self.client, ACCOUNT_ID, self.emulator.region, CLASS_NAME, labs, stranger)
+        finally:
+            ec2.terminate_instances(InstanceIds=[stranger])
+        named = backstop.named_instances(self.client, ACCOUNT_ID, CLASS_NAME)
+        self.result.backstop = Backstop(named=named, labs=labs, probes=probes)
+        for probe in probes:
+            self.say(f"  {probe}")
+        self.result.skipped.append(f"Budgets: {backstop.SKIPPED}")
+        self.say(f"  skipped: {backstop.SKIPPED}")
+        wrong = [str(p) for p in probes if not p.holds]
+        if named != labs or wrong:
+            raise PhaseFailed(f"the budget's action names {named}, the labs' instances are {labs}; {wrong}")
+        self.say(f"  the budget's action names the {len(labs)} labs' instances")
 
     def _boot_all(self, workdir: Path) -> None:
         """Every lab's user-data, a few at a time; then IAM is enforced for everyone. Each student acts with the
@@ -453,6 +498,7 @@ class ClassRehearsal:
         user = student_lab_name(CLASS_NAME, removed)
         credentials = ["password"] if self._has_login(iam, user) else []
         credentials += ["access key"] * len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"])
+        removed_instance = self._lab_instances()[removed]
         self.services.pop(removed).stop()
         self.emulator.flush_firehose()
         roster_path = workdir / "roster-without.csv"
@@ -481,6 +527,8 @@ class ClassRehearsal:
             tagged=[item for item in left if item.startswith("tagged: ")],
             leftovers=left,
             handout_left=handouts.handout_path(workdir / "handouts", removed).exists(),
+            budget_names=backstop.named_instances(self.client, ACCOUNT_ID, CLASS_NAME),
+            removed_instance=removed_instance,
         )
         self.result.removal = removal
         for student_id in kept:
@@ -500,6 +548,11 @@ class ClassRehearsal:
                 ("their IAM user is still there", removal.user_exists),
                 (f"left: {left}", bool(left)),
                 ("their handout is still there", removal.handout_left),
+                ("the budget's action still names their instance", removed_instance in removal.budget_names),
+                (
+                    "the budget's action does not name every other lab's instance",
+                    sorted(removal.budget_names) != sorted(self._lab_instances().values()),
+                ),
             )
             if wrong
         ]
@@ -542,6 +595,8 @@ class ClassRehearsal:
             handouts=[path.stem for path in result.handouts],
             others_unchanged={s: self._snapshot(s) == before for s, before in others.items()},
             access_keys=len(iam.list_access_keys(UserName=user)["AccessKeyMetadata"]),
+            budget_names=backstop.named_instances(self.client, ACCOUNT_ID, CLASS_NAME),
+            labs=sorted(self._lab_instances().values()),
         )
         self.result.students = [*self.result.students, student_id]
         self.result.handouts[student_id] = handouts.handout_path(workdir / "handouts", student_id)
@@ -551,6 +606,7 @@ class ClassRehearsal:
             or back.handouts != [student_id]
             or not all(back.others_unchanged.values())
             or back.access_keys
+            or back.budget_names != back.labs
         ):
             raise PhaseFailed(f"class-up with {student_id} back: {back}")
         self.say(f"  only {student_id}'s lab deployed, a new handout for them; the others' labs and logins as before")
@@ -591,17 +647,18 @@ class ClassRehearsal:
         deadline = time.monotonic() + EXPIRY_SECONDS + 60 + 10 * self.students
         while time.monotonic() < deadline:
             fired = self.emulator.scheduler_invocations()
-            if len(fired) >= self.students + 1:
+            if len(fired) >= self.students + 2:  # every lab's, the budget stack's and the class stack's
                 break
             time.sleep(0.5)
         fired = self.emulator.scheduler_invocations()
         failed = [f"{i.schedule_arn}: {i.outcome}" for i in fired if not i.ok]
         self.say(f"  {len(fired)} schedules fired, {len(fired) - len(failed)} DeleteStack calls accepted")
         found = find_class(cloudformation, CLASS_NAME)
-        if found.labs:
-            raise PhaseFailed(f"labs still there after the class's end: {sorted(found.labs)}; {failed}")
+        if found.labs or found.budget_stack:
+            left = sorted(found.labs) + (["the budget stack"] if found.budget_stack else [])
+            raise PhaseFailed(f"still there after the class's end: {left}; {failed}")
         status = found.class_stack["StackStatus"] if found.class_stack else "gone"
-        self.say(f"  every lab gone; the class stack: {status}")
+        self.say(f"  every lab and the budget stack gone; the class stack: {status}")
         if status not in ("gone", "DELETE_FAILED"):
             raise PhaseFailed(f"the class stack is {status} after its own end")
 

@@ -19,7 +19,7 @@ from lab_stack.names import (
 def find_leftovers(client: Callable[[str], object]) -> dict:
     """{kind: [names]} of every stack, bucket, stream, VPC, flow log, instance, role, profile, IAM user, group and
     customer managed policy, function, log group, KMS key (not pending deletion), Glue database, Athena workgroup,
-    schedule, schedule group and SSM parameter left."""
+    schedule, schedule group, SSM parameter, SNS topic, budget and budget action left."""
     cloudformation = client("cloudformation")
     stacks = [
         s["StackName"]
@@ -83,6 +83,14 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         for p in client("ssm").describe_parameters().get("Parameters", [])
         if not p["Name"].startswith(("/cdk-bootstrap/", "/aws/"))
     ]
+    topics = [t["TopicArn"] for t in client("sns").list_topics().get("Topics", [])]
+    budgets = client("budgets")
+    account = client("sts").get_caller_identity()["Account"]
+    budget_names = [b["BudgetName"] for b in budgets.describe_budgets(AccountId=account).get("Budgets", [])]
+    budget_actions = [
+        f"{a['BudgetName']}/{a['ActionId']}"
+        for a in budgets.describe_budget_actions_for_account(AccountId=account).get("Actions", [])
+    ]
     found = {
         "stacks": stacks,
         "buckets": buckets,
@@ -103,5 +111,8 @@ def find_leftovers(client: Callable[[str], object]) -> dict:
         "schedules": schedules,
         "schedule groups": schedule_groups,
         "SSM parameters": parameters,
+        "SNS topics": topics,
+        "budgets": budget_names,
+        "budget actions": budget_actions,
     }
     return {kind: names for kind, names in found.items() if names}

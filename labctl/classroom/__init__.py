@@ -2,6 +2,7 @@
 
   class up     --class NAME --roster CSV [--hours H]  the class stack, a lab and a login per student, handouts
                [--access-keys yes]                    also an access key per new student, in their handout only
+               [--budget USD] [--budget-email ADDR]   the Budgets backstop's amount (default: from class cost)
   class down   --class NAME [--student ID --roster CSV] every lab, user and the class stack (or one student);
                                                       then lists what is left: nothing may be
   class check  --roster CSV | --students N            the quotas a class of N needs, one line each
@@ -47,6 +48,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         metavar="yes|no",
         help="also give each new student an access key for the AWS CLI, in their handout only (default no)",
     )
+    up_parser.add_argument(
+        "--budget",
+        metavar="USD",
+        help="the class's monthly budget: past it, its action stops every lab's instance (default: as class cost says)",
+    )
+    up_parser.add_argument("--budget-email", metavar="ADDRESS", help="where the budget's notices go, besides its topic")
     _concurrency(up_parser)
     add_settings_option(up_parser, " of every lab")
 
@@ -154,8 +161,14 @@ def _account(quiet_cdk: bool = False) -> up.Account:
 
 
 def _class_config(args: argparse.Namespace) -> ClassConfig:
-    """The class's name, roster and lab settings, checked together (ConfigError or RosterError)."""
+    """The class's name, roster, budget and lab settings, checked together (ConfigError or RosterError)."""
     context = {**context_with(args.context), "className": args.class_name, "roster": str(args.roster)}
+    for key, value in (
+        ("budgetUsd", getattr(args, "budget", None)),
+        ("budgetEmail", getattr(args, "budget_email", None)),
+    ):
+        if value is not None:
+            context[key] = value
     return ClassConfig.from_context(context, datetime.now(UTC))
 
 
@@ -178,6 +191,8 @@ def _up(args: argparse.Namespace) -> int:
         account=account,
         say=say,
         access_keys=access_keys,
+        budget_usd=config.budget_usd,
+        budget_email=config.budget_email,
     )
     for problem in result.problems:
         print(f"class: {problem}", file=sys.stderr)

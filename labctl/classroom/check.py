@@ -7,8 +7,9 @@ is one line saying so and where to look, never guessed. What binds a class in on
 - EC2 running On-Demand Standard instances, in vCPUs (L-1216C47A): account-specific, 1 to 32 on new accounts, and
   every lab's instance counts while it runs (t3.micro: 2 vCPUs);
 - VPCs (L-F678F1CE) and internet gateways (L-A4707A72) per Region, 5 each with the default VPC's: the class needs one;
-- IAM users and roles per account (a user per student; ROLES_PER_LAB per lab, CLASS_ROLES for the class);
-- CloudFormation stacks per Region (a stack per lab and the class's);
+- IAM users and roles per account (a user per student; ROLES_PER_LAB per lab, CLASS_ROLES and BUDGET_ROLES for the
+  class);
+- CloudFormation stacks per Region (a stack per lab, the class's and its budget's);
 - Firehose streams per Region (a stream per lab);
 - Athena's active DML queries (every student running `lab query` at once) and active DDL queries (20 by default;
   the guide runs none: its table's partitions are projected, no MSCK REPAIR).
@@ -22,7 +23,7 @@ from dataclasses import dataclass
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from lab_stack.sizing import CLASS_ROLES, ROLES_PER_LAB
+from lab_stack.sizing import BUDGET_ROLES, CLASS_ROLES, ROLES_PER_LAB
 from labctl.session import NotAnAwsAnswer
 
 EC2_VCPU_QUOTA = ("ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances")
@@ -142,7 +143,7 @@ def _iam_users(c: Class) -> Line:
 
 def _iam_roles(c: Class) -> Line:
     summary = c.client("iam").get_account_summary()["SummaryMap"]
-    need = ROLES_PER_LAB * c.students + CLASS_ROLES
+    need = ROLES_PER_LAB * c.students + CLASS_ROLES + BUDGET_ROLES
     return verdict("IAM roles", need=need, used=summary["Roles"], limit=summary["RolesQuota"], ask="IAM roles")
 
 
@@ -152,7 +153,7 @@ def _stacks(c: Class) -> Line:
     pages = cloudformation.get_paginator("list_stacks").paginate(StackStatusFilter=list(_LIVE_STACK_STATUSES))
     used = sum(len(page["StackSummaries"]) for page in pages)
     return verdict(
-        "CloudFormation stacks", need=c.students + 1, used=used, limit=limits["StackLimit"], ask="CloudFormation stacks"
+        "CloudFormation stacks", need=c.students + 2, used=used, limit=limits["StackLimit"], ask="CloudFormation stacks"
     )
 
 

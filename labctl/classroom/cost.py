@@ -1,14 +1,20 @@
 """`make class-cost`: what a class of N labs costs, from the same price table and per-lab estimate as `make cost`
 (labctl/prices.py, labctl/cost.py), plus what only a class has: its dashboards past the account's free three (each
-lab's and the class's).
+lab's and the class's), and the amount of its Budgets backstop: half again what the class costs forgotten until its
+end (the worst case it can cost by itself), in whole dollars. The budget counts the account's whole month, so an
+account that spends on other things needs BUDGET= above that too.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from labctl import prices
 from labctl.cost import Estimate, athena_query, money
+
+# The budget past which the backstop stops the class's instances, over the class's own worst case.
+BUDGET_MARGIN = 1.5
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,11 @@ class ClassEstimate:
         per_lab = producing * self.lab.producing_total + (self.hours - producing) * self.lab.after_total / 24
         return self.students * per_lab + self.dashboards_hour * self.hours
 
+    @property
+    def default_budget_usd(self) -> int:
+        """The backstop's monthly amount without BUDGET=: the forgotten class and half again, in whole dollars."""
+        return max(1, math.ceil(self.forgotten * BUDGET_MARGIN))
+
 
 def lines(est: ClassEstimate) -> list[str]:
     lab = est.lab
@@ -56,4 +67,7 @@ def lines(est: ClassEstimate) -> list[str]:
         "account already has others)",
         f"  Athena: {money(athena_query(), 5)} per query on lab data; each lab's producer runs "
         f"{lab.config.producer_minutes} min (make cost ARGS=... for one lab's items)",
+        f"  budget backstop: {money(est.default_budget_usd, 0)} a month for the whole account (the forgotten class and "
+        "half again; BUDGET= sets another): past it, its action stops every lab's instance; billing data reach it "
+        "hours late, so the class's end is the cap",
     ]

@@ -31,12 +31,16 @@ class DeployFailed(Exception):
     """The CDK CLI failed; str() says which step (its own output went to the terminal)."""
 
 
-def class_context(class_name: str, roster: Path, expires_at: datetime, settings: Sequence[str] = ()) -> list[str]:
-    """The `-c` arguments of the class app: the class, its roster, its end, and the lab settings."""
+def class_context(
+    class_name: str, roster: Path, expires_at: datetime, settings: Sequence[str] = (), budget: Sequence[str] = ()
+) -> list[str]:
+    """The `-c` arguments of the class app: the class, its roster, its end, its budget (budget.BudgetSettings), and
+    the lab settings."""
     return [
         f"className={class_name}",
         f"roster={roster.resolve()}",
         f"classExpiresAt={expires_at:%Y-%m-%dT%H:%M:%SZ}",
+        *budget,
         *settings,
     ]
 

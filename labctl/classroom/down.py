@@ -1,41 +1,51 @@
 """`make class-down`: the whole class, or one student, gone, and proof that nothing of it is left.
 
 The whole class: each user's password and access keys are removed (IAM's DeleteUser requires them gone, and no
-template made them), every lab stack is deleted, `concurrency` at a time, then the class stack. One student: their
-password and keys, their lab stack, then the class stack is deployed again from the roster, which must no longer
-hold them (their user goes with that update), and their handout, whose password went with their user (a later
-class-up with them back on the roster makes them a new lab, login and handout).
+template made them), the budget stack is deleted (nothing is left to stop), every lab stack, `concurrency` at a time,
+then the class stack. One student: their password and keys; the budget stack deployed again from the roster, which
+must no longer hold them, so its action no longer names their instance; their lab stack; the class stack deployed
+again from that roster (their user goes with that update); and their handout, whose password went with their user (a
+later class-up with them back on the roster makes them a new lab, login and handout).
 
 Then what is left is listed: every resource still tagged with the class (or the student) in the region, by the
 Resource Groups Tagging API (GetResources), every IAM user under the class's path (IAM users are not in the tagging
-API's reach), and every stack of the class. The tagging API may still list a resource for a while after its
-deletion, so the listing is repeated for up to `wait_seconds` before anything is called left; a terminated instance
-is gone (EC2 lists it for about an hour after, billing nothing).
+API's reach), every stack of the class, and the class's budget and budget actions (Budgets is global: budget.py).
+The tagging API may still list a resource for a while after its deletion, so the listing is repeated for up to
+`wait_seconds` before anything is called left; a terminated instance is gone (EC2 lists it for about an hour after,
+billing nothing).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
-from lab_stack.names import CLASS_TAG, STUDENT_TAG, class_stack_name, student_lab_name
+from lab_stack.names import CLASS_TAG, STUDENT_TAG, class_budget_stack_name, class_stack_name, student_lab_name
 from lab_stack.roster import Roster
-from labctl.classroom import deploy, handouts, logins
+from labctl.classroom import budget, deploy, handouts, logins
 from labctl.classroom.stacks import delete_stacks, find_class, labs_expire_at
-from labctl.classroom.up import Account
+from labctl.classroom.up import Account, default_budget
 
 LEFTOVER_POLL_SECONDS = 10.0
 
 
 def remove_class(*, class_name: str, account: Account, concurrency: int, say: Callable[[str], None]) -> dict:
-    """Every lab, then the class stack; {stack: why it is not gone} for those that did not go."""
+    """The budget stack, every lab, then the class stack; {stack: why it is not gone} for those that did not go."""
     iam = account.client("iam")
     for user in logins.class_users(iam, class_name):
         removed = logins.remove_credentials(iam, user)
         if removed:
             say(f"  {user}: removed {', '.join(removed)}")
     found = find_class(account.client("cloudformation"), class_name)
+    if found.budget_stack:
+        say(f"deleting {class_budget_stack_name(class_name)}: the budget and its action")
+        failed = delete_stacks(
+            lambda: account.client("cloudformation"), [class_budget_stack_name(class_name)], concurrency=1, say=say
+        )
+        if failed:
+            return failed
     labs = [stack["StackName"] for stack in found.labs.values()]
     say(f"deleting {len(labs)} lab(s), {concurrency} at a time")
     failed = delete_stacks(lambda: account.client("cloudformation"), labs, concurrency=concurrency, say=say)
@@ -68,29 +78,41 @@ def remove_student(
     if user in logins.class_users(iam, class_name):
         removed = logins.remove_credentials(iam, user)
         say(f"  {user}: removed {', '.join(removed) or 'no credentials'}")
-    failed = delete_stacks(lambda: account.client("cloudformation"), [user], concurrency=1, say=say)
-    if failed:
-        return failed
     found = find_class(account.client("cloudformation"), class_name)
     expires_at = labs_expire_at(found.class_stack)
+    assembly = None
     if expires_at is not None:
-        say(f"deploying {class_stack_name(class_name)} from the roster without {student_id}: their user goes")
+        now = datetime.now(UTC)
+        kept = budget.deployed(found.budget_stack) or budget.BudgetSettings(
+            default_budget(roster, settings, expires_at, now), None
+        )
         assembly = deploy.synth(
-            deploy.class_context(class_name, roster_path, expires_at, settings),
+            deploy.class_context(class_name, roster_path, expires_at, settings, kept.context()),
             workdir / "cdk.out",
             env=account.cdk_env,
         )
-        deploy.deploy(
-            assembly,
-            [class_stack_name(class_name)],
-            concurrency=1,
-            outputs_file=workdir / "class-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
-        )
+        say(f"deploying {class_budget_stack_name(class_name)} without {student_id}: its action no longer names them")
+        _deploy_one(assembly, class_budget_stack_name(class_name), workdir, account)
+    failed = delete_stacks(lambda: account.client("cloudformation"), [user], concurrency=1, say=say)
+    if failed:
+        return failed
+    if assembly is not None:
+        say(f"deploying {class_stack_name(class_name)} from the roster without {student_id}: their user goes")
+        _deploy_one(assembly, class_stack_name(class_name), workdir, account)
     if handouts.forget(handouts_dir, student_id):
         say(f"  {student_id}'s handout removed: its password went with their user")
     return {}
+
+
+def _deploy_one(assembly: Path, stack: str, workdir: Path, account: Account) -> None:
+    deploy.deploy(
+        assembly,
+        [stack],
+        concurrency=1,
+        outputs_file=workdir / f"{stack}-outputs.json",
+        env=account.cdk_env,
+        quiet=account.quiet_cdk,
+    )
 
 
 def leftovers(account: Account, class_name: str, student_id: str | None = None) -> list[str]:
@@ -114,6 +136,8 @@ def leftovers(account: Account, class_name: str, student_id: str | None = None) 
     if student_id:
         names = [n for n in names if n == student_lab_name(class_name, student_id)]
     found += [f"stack: {name}" for name in names]
+    if not student_id:
+        found += budget.leftovers(account.client("budgets"), account.account_id, class_name)
     return sorted(set(found))
 
 

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from botocore.exceptions import ClientError
 
-from lab_stack.names import CLASS_TAG, STUDENT_TAG, class_stack_name
+from lab_stack.names import CLASS_TAG, STUDENT_TAG, class_budget_stack_name, class_stack_name
 
 GONE = "DELETE_COMPLETE"
 # What a deletion waits for, in seconds between looks and at most (a lab's bucket is emptied first: minutes on AWS).
@@ -24,15 +24,17 @@ POLL_SECONDS, DELETE_TIMEOUT_SECONDS = 5.0, 1800.0
 
 @dataclass
 class ClassStacks:
-    """The class stack (None when there is none) and each student's lab stack, by student id."""
+    """The class stack and its budget stack (None when there is none) and each student's lab stack, by student id."""
 
     class_name: str
     class_stack: dict | None = None
     labs: dict[str, dict] = field(default_factory=dict)
+    budget_stack: dict | None = None
 
     @property
     def all(self) -> list[dict]:
-        return [*self.labs.values(), *([self.class_stack] if self.class_stack else [])]
+        own = [stack for stack in (self.budget_stack, self.class_stack) if stack]
+        return [*self.labs.values(), *own]
 
 
 def outputs(stack: dict) -> dict[str, str]:
@@ -44,7 +46,7 @@ def tags(stack: dict) -> dict[str, str]:
 
 
 def find_class(cloudformation, class_name: str) -> ClassStacks:
-    """Every live stack tagged with the class: its own, and the labs (tagged with their student)."""
+    """Every live stack tagged with the class: its own two, and the labs (tagged with their student)."""
     found = ClassStacks(class_name)
     for page in cloudformation.get_paginator("describe_stacks").paginate():
         for stack in page["Stacks"]:
@@ -53,6 +55,8 @@ def find_class(cloudformation, class_name: str) -> ClassStacks:
                 continue
             if stack["StackName"] == class_stack_name(class_name):
                 found.class_stack = stack
+            elif stack["StackName"] == class_budget_stack_name(class_name):
+                found.budget_stack = stack
             elif STUDENT_TAG in stack_tags:
                 found.labs[stack_tags[STUDENT_TAG]] = stack
     return found

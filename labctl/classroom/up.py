@@ -7,6 +7,8 @@ In order, each step stopping the run with one line if it fails (and nothing afte
 4. the class stack is deployed (a user per student of the roster: a new student is a new user);
 5. the labs not yet deployed are, `concurrency` at a time (deploy.py says why 4); a lab already there is not touched
    (a re-deploy would read the AMI parameter again and could replace a student's running instance);
+5b. the class's budget stack, whose action names every lab's instance (budget.py: the amount and email given, kept
+   or derived from the class's cost);
 6. each student without a handout gets a one-time password (and with `access_keys`, an access key) and their handout
    (logins.py, handouts.py); a student who has a password but no handout is named, never given a new one silently;
 7. the class sheet is written.
@@ -14,16 +16,20 @@ In order, each step stopping the run with one line if it fails (and nothing afte
 
 from __future__ import annotations
 
+import math
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from lab_stack.names import class_stack_name, student_lab_name
+from lab_stack.names import class_budget_stack_name, class_stack_name, student_lab_name
 from lab_stack.roster import Roster, Student
-from labctl.classroom import deploy, handouts, logins
+from labctl.classroom import budget, deploy, handouts, logins
+from labctl.classroom.cost import ClassEstimate
 from labctl.classroom.stacks import find_class, labs_expire_at, outputs
+from labctl.cost import estimate
+from labctl.toolkit import lab_config
 
 # A lab stack that is there and working: anything else (none, ROLLBACK_COMPLETE, ...) is deployed, which the CDK CLI
 # turns into a create (it deletes a stack that failed to create first).
@@ -45,6 +51,7 @@ class Account:
 class UpResult:
     expires_at: datetime
     deployed_labs: list[str]
+    budget: budget.BudgetSettings
     handouts: list[Path]
     problems: list[str]  # one line each: a student left without a handout, and why
 
@@ -63,21 +70,30 @@ def class_up(
     now: datetime | None = None,
     workdir: Path | None = None,
     access_keys: bool = False,
+    budget_usd: int | None = None,
+    budget_email: str | None = None,
 ) -> UpResult:
     """Steps 2 to 7 (the caller checked the roster and settings); raises deploy.DeployFailed when the CDK CLI fails.
     The cloud assembly and the CDK CLI's outputs files go to a temporary directory, or are kept in `workdir`."""
     cloudformation = account.client("cloudformation")
     existing = find_class(cloudformation, class_name)
+    now = now or datetime.now(UTC)
     expires_at = labs_expire_at(existing.class_stack)
     if expires_at is None:
-        expires_at = ((now or datetime.now(UTC)) + timedelta(hours=hours)).replace(microsecond=0)
+        expires_at = (now + timedelta(hours=hours)).replace(microsecond=0)
         say(f"class {class_name}: new, {len(roster)} students; it ends {expires_at:%Y-%m-%d %H:%M UTC}")
     else:
         say(f"class {class_name}: deployed, ending {expires_at:%Y-%m-%d %H:%M UTC} (kept); {len(roster)} in the roster")
+    backstop = budget.chosen(
+        budget_usd,
+        budget_email,
+        budget.deployed(existing.budget_stack),
+        default_budget(roster, settings, expires_at, now),
+    )
     handouts.prepare_directory(handouts_dir)
     with tempfile.TemporaryDirectory(prefix="firehose-class-") as temporary:
         work = workdir or Path(temporary)
-        context = deploy.class_context(class_name, roster_path, expires_at, settings)
+        context = deploy.class_context(class_name, roster_path, expires_at, settings, backstop.context())
         say("synthesizing the class (CDK CLI)")
         assembly = deploy.synth(context, work / "cdk.out", env=account.cdk_env)
         say(f"deploying {class_stack_name(class_name)}: the shared VPC, the students' users and policy")
@@ -104,9 +120,28 @@ def class_up(
             env=account.cdk_env,
             quiet=account.quiet_cdk,
         )
-    result = UpResult(expires_at, waiting, [], [])
+        notices = f"its topic and {backstop.email}" if backstop.email else "its topic only (BUDGET_EMAIL= adds yours)"
+        say(
+            f"deploying {class_budget_stack_name(class_name)}: US${backstop.amount_usd} a month for the account, "
+            f"its action stops every lab's instance past it; notices to {notices}"
+        )
+        deploy.deploy(
+            assembly,
+            [class_budget_stack_name(class_name)],
+            concurrency=1,
+            outputs_file=work / "budget-outputs.json",
+            env=account.cdk_env,
+            quiet=account.quiet_cdk,
+        )
+    result = UpResult(expires_at, waiting, backstop, [], [])
     _hand_out(class_name, roster, handouts_dir, account, result, say, access_keys)
     return result
+
+
+def default_budget(roster: Roster, settings: Sequence[str], expires_at: datetime, now: datetime) -> int:
+    """`make class-cost`'s budget for this roster until the class's end."""
+    hours = max(1, math.ceil((expires_at - now).total_seconds() / 3600))
+    return ClassEstimate(estimate(lab_config(settings)), len(roster), hours).default_budget_usd
 
 
 def _hand_out(

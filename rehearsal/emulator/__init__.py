@@ -1,7 +1,7 @@
 """The rehearsal's AWS: moto (pinned) plus the gaps this project fills, one package per AWS service (cloudformation,
-firehose, athena, glue, s3, iam, scheduler, ec2, kms, ssm). In each, one module per gap, with an `install()` and a
-docstring naming the moto gap; the package's __init__ lists them and has `install()`, `start()` and `stop()`.
-`server.Emulator` installs every package, serves the result on 127.0.0.1 and starts and stops them.
+firehose, athena, glue, s3, iam, scheduler, ec2, kms, ssm, budgets, sns). In each, one module per gap, with an
+`install()` and a docstring naming the moto gap; the package's __init__ lists them and has `install()`, `start()`
+and `stop()`. `server.Emulator` installs every package, serves the result on 127.0.0.1 and starts and stops them.
 
 No CDK import here: the rehearsal drives the real CDK CLI from the outside. The server's names are imported on first
 use, so importing clock.py alone (the sandbox's systemctl does, on every call) loads neither moto nor the gap-fixes.

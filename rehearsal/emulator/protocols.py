@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 # with moto 5.2.5 (moto 5.2.6 routes Athena the same way: its athena/urls.py is unchanged).
 MOTO_PROTOCOLS = {
     "athena": "json",
+    "budgets": "json",
     "cloudformation": "query",
     "cloudwatch": "smithy-rpc-v2-cbor",
     "ec2": "ec2",

@@ -26,7 +26,7 @@ from moto.cloudformation import parsing
 from moto.moto_api._internal.models import moto_api_backend
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
-from . import athena, cloudformation, ec2, firehose, glue, iam, kms, s3, scheduler, ssm
+from . import athena, budgets, cloudformation, ec2, firehose, glue, iam, kms, s3, scheduler, sns, ssm
 from .clock import CLOCK, ScaledClock
 from .scheduler import Invocation
 
@@ -40,7 +40,7 @@ TEST_CREDENTIALS = {"aws_access_key_id": "testing", "aws_secret_access_key": "te
 # One package per AWS service, each installing its gap-fixes in the order they wrap each other (see each
 # package's GAP_FIXES); no two packages patch the same moto function. Started in this order with what they need,
 # stopped in reverse: Scheduler stops firing before Firehose delivers what it still holds.
-SERVICES = (firehose, s3, cloudformation, iam, ec2, kms, ssm, glue, athena, scheduler)
+SERVICES = (firehose, s3, cloudformation, iam, ec2, kms, ssm, glue, athena, scheduler, budgets, sns)
 
 
 def install_extensions() -> None:

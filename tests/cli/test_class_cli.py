@@ -50,6 +50,8 @@ def test_a_bad_roster_is_every_problem_one_line_each(tmp_path):
         (["up", "--class", "bda", "--roster", "{roster}", "-c", "labName=x1"], "labName cannot be set for a class"),
         (["down", "--class", "bda", "--student", "ana"], "--student ana needs --roster"),
         (["up", "--class", "bda", "--roster", "{roster}", "--access-keys", "maybe"], "invalid ACCESS_KEYS='maybe'"),
+        (["up", "--class", "bda", "--roster", "{roster}", "--budget", "0"], "invalid budgetUsd='0'"),
+        (["up", "--class", "bda", "--roster", "{roster}", "--budget-email", "me"], "invalid budgetEmail='me'"),
         (["cost", "--students", "0"], "--students 0: 1 to 100"),
     ],
 )
@@ -70,3 +72,4 @@ def test_the_class_cost_needs_no_account(roster):
     assert run.returncode == 0, run.stderr
     assert run.stdout.startswith("firehose-lab class of 2 labs")
     assert "forgotten until the class ends 8 h after class-up" in run.stdout
+    assert "budget backstop: $1 a month for the whole account" in run.stdout  # the forgotten class and half again

@@ -63,6 +63,22 @@ def test_every_student_got_a_handout_and_every_producer_delivered_to_their_own_b
     assert all(key.startswith("data/year=") for key in result.first_objects.values())
 
 
+def test_the_budgets_action_names_every_labs_instance_and_its_role_may_stop_them_and_nothing_else(rehearsed):
+    """What AWS would decide at each step of the backstop's run, by the emulator's IAM; the run itself is skipped."""
+    result, _, log = rehearsed
+    backstop = result.backstop
+    assert backstop.named == backstop.labs and len(backstop.labs) == STUDENTS
+    assert [str(p) for p in backstop.probes if not p.holds] == []
+    decided = {p.what: p.allowed for p in backstop.probes}
+    assert decided["Budgets assumes the role for this budget's action"] is True
+    assert decided["Budgets assumes the role for another budget"] is False
+    assert all(decided[f"the automation stops {instance}"] for instance in backstop.labs)
+    assert decided["the automation stops an instance that is not the class's"] is False
+    assert decided["the role stops an instance itself, not through SSM"] is False
+    assert any(line.startswith("Budgets: the budget being crossed") for line in result.skipped)
+    assert "skipped: the budget being crossed and its action's run" in log
+
+
 def test_class_status_shows_a_row_per_lab(rehearsed):
     result, _, _ = rehearsed
     header, *rows = result.status_lines
@@ -119,6 +135,7 @@ def test_class_down_of_one_student_leaves_nothing_of_theirs(rehearsed):
     assert removal.tagged == []
     assert removal.leftovers == []  # class-down's own check, for that student
     assert removal.handout_left is False
+    assert removal.removed_instance and removal.removed_instance not in removal.budget_names  # nor stopped by it
 
 
 def test_class_down_of_one_student_leaves_every_other_student_untouched_and_delivering(rehearsed):
@@ -128,6 +145,7 @@ def test_class_down_of_one_student_leaves_every_other_student_untouched_and_deli
     assert kept.login_profile and kept.access_keys == 1
     assert kept.handout_unchanged
     assert kept.delivered_after.startswith("data/year=")  # an object that landed after the removal
+    assert len(result.removal.budget_names) == STUDENTS - 1  # the budget's action still names the others' instances
 
 
 def test_class_up_with_the_student_back_adds_only_them(rehearsed):
@@ -137,6 +155,7 @@ def test_class_up_with_the_student_back_adds_only_them(rehearsed):
     assert back.handouts == [REMOVED]
     assert back.others_unchanged == {KEPT: True}
     assert back.access_keys == 0  # class-up without ACCESS_KEYS=yes gives none
+    assert back.budget_names == back.labs and len(back.labs) == STUDENTS  # their new instance named again
 
 
 def test_class_down_leaves_nothing(rehearsed):
@@ -152,8 +171,9 @@ def test_a_class_ends_itself_then_class_down_finishes_what_its_schedules_leave(e
     assert failure is None, log
     names = [name for name, _, ok in result.phases if ok]
     assert "the class ends itself (every lab's schedule, then the class's)" in names
-    assert f"{STUDENTS + 1} schedules fired, {STUDENTS + 1} DeleteStack calls accepted" in log
-    assert "every lab gone; the class stack: DELETE_FAILED" in log
+    fired = STUDENTS + 2  # every lab's schedule, the budget stack's and the class stack's
+    assert f"{fired} schedules fired, {fired} DeleteStack calls accepted" in log
+    assert "every lab and the budget stack gone; the class stack: DELETE_FAILED" in log
     assert "deleting 0 lab(s)" in log
     assert result.leftovers == [] and result.rehearsal_leftovers == {}
 

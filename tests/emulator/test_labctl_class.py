@@ -101,3 +101,45 @@ def test_a_class_that_does_not_fit_names_the_quota_to_ask_for():
     assert str(line) == (
         "NO  VPCs: the class needs 1, only 0 free (5 in use of 5): ask for at least 6 (L-F678F1CE, VPCs per Region)"
     )
+
+
+def test_class_down_names_the_classs_budget_and_its_actions_while_they_are_there(emu):
+    """Budgets is global and in no region's tagging API: class-down asks it by the budget's name."""
+    from lab_stack.names import class_budget_name
+    from labctl.classroom import budget
+
+    budgets = emu.client("budgets")
+    name = class_budget_name("bda-2026")
+    budgets.create_budget(
+        AccountId=ACCOUNT_ID,
+        Budget={
+            "BudgetName": name,
+            "BudgetType": "COST",
+            "TimeUnit": "MONTHLY",
+            "BudgetLimit": {"Amount": "9", "Unit": "USD"},
+        },
+    )
+    action_id = budgets.create_budget_action(
+        AccountId=ACCOUNT_ID,
+        BudgetName=name,
+        NotificationType="ACTUAL",
+        ActionType="RUN_SSM_DOCUMENTS",
+        ActionThreshold={"ActionThresholdType": "PERCENTAGE", "ActionThresholdValue": 100},
+        Definition={
+            "SsmActionDefinition": {
+                "ActionSubType": "STOP_EC2_INSTANCES",
+                "Region": "us-east-1",
+                "InstanceIds": ["i-0123456789abcdef0"],
+            }
+        },
+        ExecutionRoleArn=f"arn:aws:iam::{ACCOUNT_ID}:role/stop",
+        ApprovalModel="AUTOMATIC",
+        Subscribers=[{"SubscriptionType": "EMAIL", "Address": "prof@school.edu"}],
+    )["ActionId"]
+    assert budget.leftovers(budgets, ACCOUNT_ID, "bda-2026") == [
+        f"budget: {name}",
+        f"budget action: {action_id} of {name}",
+    ]
+    assert budget.leftovers(budgets, ACCOUNT_ID, "other") == []
+    budgets.delete_budget(AccountId=ACCOUNT_ID, BudgetName=name)
+    assert budget.leftovers(budgets, ACCOUNT_ID, "bda-2026") == []

@@ -53,11 +53,18 @@ PARTITIONED_SETTINGS = dict(partitionBy="ticker")
 CLASS_NAME = "bda-2026"
 CLASS_ROSTER = "student_id,display_name,language\nana,Ana Pérez,es\nbob,Bob Smith,en\n7c,Siete Ce,es\n"
 CLASS_EXPIRES_AT = "2026-11-27T09:30:00Z"
+CLASS_BUDGET_USD = "30"
 
 
 def class_synth(roster_path, **overrides):
     """(app, class stack, {student id: lab stack}) of the class app with this roster and `-c` settings."""
     from class_app import build_class_app
 
-    context = lab_context(className=CLASS_NAME, roster=str(roster_path), classExpiresAt=CLASS_EXPIRES_AT, **overrides)
+    class_settings = {
+        "className": CLASS_NAME,
+        "roster": str(roster_path),
+        "classExpiresAt": CLASS_EXPIRES_AT,
+        "budgetUsd": CLASS_BUDGET_USD,
+    }
+    context = lab_context(**{**class_settings, **overrides})
     return build_class_app(context, now=SYNTH_TIME)

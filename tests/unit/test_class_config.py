@@ -93,3 +93,25 @@ def test_a_roster_problem_is_a_roster_error(tmp_path):
     roster.write_text("student_id,display_name,language\n")
     with pytest.raises(RosterError):
         config(roster)
+
+
+def test_the_budget_and_its_email_are_the_classs_own_settings(roster):
+    found = config(roster, budgetUsd="40", budgetEmail="prof@school.edu")
+    assert (found.budget_usd, found.budget_email) == (40, "prof@school.edu")
+    assert (config(roster).budget_usd, config(roster).budget_email) == (None, None)  # make class-up gives a default
+
+
+@pytest.mark.parametrize(
+    "settings, says",
+    [
+        ({"budgetUsd": "0"}, "invalid budgetUsd='0': a whole number of US dollars from 1 to 100000"),
+        ({"budgetUsd": "12.5"}, "invalid budgetUsd='12.5': a whole number of US dollars from 1 to 100000"),
+        ({"budgetUsd": "lots"}, "invalid budgetUsd='lots'"),
+        ({"budgetEmail": "prof at school"}, "invalid budgetEmail='prof at school': an email address"),
+        ({"budgetEmail": "a@b\nc.edu"}, "invalid budgetEmail="),
+    ],
+)
+def test_a_bad_budget_or_email_is_one_line(roster, settings, says):
+    with pytest.raises(ConfigError) as refused:
+        config(roster, **settings)
+    assert says in str(refused.value) and "\n" not in str(refused.value)

@@ -7,6 +7,7 @@ import re
 import pytest
 
 from lab_stack.names import (
+    class_budget_stack_name,
     class_stack_name,
     database_name,
     student_bucket_name,
@@ -124,7 +125,8 @@ def test_the_longest_class_and_id_fit_every_name_they_make():
     assert re.fullmatch(r"[a-z0-9_]+", database_name(student_lab_name("bda-2026", "ana7")))
 
 
-def test_no_student_can_take_the_class_stacks_name():
-    """`<class>-class` is the class's; `class` is no student id, and ids hold no hyphen."""
-    assert class_stack_name("bda-2026") == student_lab_name("bda-2026", "class")
-    assert problems(HEADER + "class,Class,es\n")
+@pytest.mark.parametrize("reserved, stack_name", [("class", class_stack_name), ("budget", class_budget_stack_name)])
+def test_no_student_can_take_the_name_of_one_of_the_class_stacks(reserved, stack_name):
+    """`<class>-class` and `<class>-budget` are the class's; neither is a student id, and ids hold no hyphen."""
+    assert stack_name("bda-2026") == student_lab_name("bda-2026", reserved)
+    assert problems(HEADER + f"{reserved},Someone,es\n")
