@@ -20,16 +20,16 @@ from pathlib import Path
 from typing import Any
 
 from lab_stack.config import DEFAULTS, MAX_EXPIRY_HOURS, ConfigError, LabConfig
-from lab_stack.i18n import _
+from lab_stack.i18n import N_, _
 from lab_stack.names import student_lab_name
 from lab_stack.roster import Roster, RosterError, parse_class_name, read_roster
 
 CLASS_KEYS = ("className", "roster", "classExpiresAt", "budgetUsd", "budgetEmail")
 # Lab settings a class decides: per student (names) or for the whole class (its end).
 SET_BY_THE_CLASS = {
-    "labName": "each lab is named <className>-<student_id>",
-    "bucketName": "each lab's bucket is named <className>-<student_id>-<account>-<region>",
-    "expiresAfterHours": "every lab ends at the class's end (classExpiresAt; make class-up HOURS=...)",
+    "labName": N_("each lab is named <className>-<student_id>"),
+    "bucketName": N_("each lab's bucket is named <className>-<student_id>-<account>-<region>"),
+    "expiresAfterHours": N_("every lab ends at the class's end (classExpiresAt; make class-up HOURS=...)"),
 }
 DEFAULT_CLASS_HOURS = 24
 MAX_BUDGET_USD = 100_000
@@ -65,14 +65,14 @@ class ClassConfig:
         """ConfigError (one line) for a bad setting, RosterError (a line per problem) for a bad roster."""
         for key, why in SET_BY_THE_CLASS.items():
             if key in context and context[key] != DEFAULTS[key]:  # cdk.json's value: the CLI always passes it
-                raise ConfigError(f"{key} cannot be set for a class: {why}")
+                raise ConfigError(_("{key} cannot be set for a class: {why}").format(key=key, why=_(why)))
         try:
             class_name = parse_class_name(context.get("className"))
         except RosterError as error:
-            raise ConfigError(f"className: {error}") from None
+            raise ConfigError("className: " + str(error)) from None
         roster_path = context.get("roster")
         if not isinstance(roster_path, str) or not roster_path:
-            raise ConfigError("roster: give the class's roster CSV (-c roster=PATH)")
+            raise ConfigError(_("roster: give the class's roster CSV (-c roster=PATH)"))
         roster = read_roster(Path(roster_path))
         expires_at = parse_expires_at(context.get("classExpiresAt"), now)
         lab_context = {k: v for k, v in context.items() if k not in CLASS_KEYS and k not in SET_BY_THE_CLASS}
@@ -115,13 +115,18 @@ def parse_expires_at(value: Any, now: datetime) -> datetime:
     """The class's end: a UTC time in the next week, whole seconds; absent, DEFAULT_CLASS_HOURS from now."""
     if value is None or value == "":
         return (now + timedelta(hours=DEFAULT_CLASS_HOURS)).replace(microsecond=0)
-    allowed = f"must be a UTC time YYYY-MM-DDTHH:MM:SSZ after now and at most {MAX_EXPIRY_HOURS} h from now"
+    refused = ConfigError(
+        _(
+            "invalid classExpiresAt={value}: must be a UTC time YYYY-MM-DDTHH:MM:SSZ after now and at most {most} h "
+            "from now"
+        ).format(value=repr(value), most=MAX_EXPIRY_HOURS)
+    )
     if not isinstance(value, str) or not _EXPIRES_AT.fullmatch(value):
-        raise ConfigError(f"invalid classExpiresAt={value!r}: {allowed}")
+        raise refused
     try:
         moment = datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
-        raise ConfigError(f"invalid classExpiresAt={value!r}: {allowed}") from None
+        raise refused from None
     if not now < moment <= now + timedelta(hours=MAX_EXPIRY_HOURS):
-        raise ConfigError(f"invalid classExpiresAt={value!r}: {allowed}")
+        raise refused
     return moment

@@ -28,6 +28,7 @@ from lab_stack.config import MAX_EXPIRY_HOURS
 from lab_stack.roster import RosterError, parse_class_name, read_roster
 from labctl.classroom import check, cost, deploy, down, logins, status, up
 from labctl.cost import estimate
+from labctl.i18n import _, ngettext
 from labctl.preflight import PreflightError, account_and_region, is_bootstrapped
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, context_with, lab_config
@@ -37,59 +38,66 @@ HANDOUTS_ROOT = Path("handouts")
 
 def configure(parser: argparse.ArgumentParser) -> None:
     actions = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
-    up_parser = actions.add_parser("up", help="deploy the class, or add the roster's late students")
+    up_parser = actions.add_parser("up", help=_("deploy the class, or add the roster's late students"))
     _class(up_parser)
     _roster(up_parser, required=True)
     _hours(up_parser)
-    up_parser.add_argument("--handouts", type=Path, help="where handouts go (default: handouts/<class>/)")
+    up_parser.add_argument("--handouts", type=Path, help=_("where handouts go (default: handouts/<class>/)"))
     up_parser.add_argument(
         "--access-keys",
         default="no",
         metavar="yes|no",
-        help="also give each new student an access key for the AWS CLI, in their handout only (default no)",
+        help=_("also give each new student an access key for the AWS CLI, in their handout only (default no)"),
     )
     up_parser.add_argument(
         "--budget",
         metavar="USD",
-        help="the class's monthly budget: past it, its action stops every lab's instance (default: as class cost says)",
+        help=_(
+            "the class's monthly budget: past it, its action stops every lab's instance (default: as class cost says)"
+        ),
     )
-    up_parser.add_argument("--budget-email", metavar="ADDRESS", help="where the budget's notices go, besides its topic")
+    up_parser.add_argument(
+        "--budget-email", metavar="ADDRESS", help=_("where the budget's notices go, besides its topic")
+    )
     _concurrency(up_parser)
-    add_settings_option(up_parser, " of every lab")
+    add_settings_option(up_parser, _("; for every lab"))
 
-    down_parser = actions.add_parser("down", help="remove the class (or --student), then list what is left")
+    down_parser = actions.add_parser("down", help=_("remove the class (or --student), then list what is left"))
     _class(down_parser)
-    down_parser.add_argument("--student", help="remove only this student (the roster must no longer hold them)")
+    down_parser.add_argument("--student", help=_("remove only this student (the roster must no longer hold them)"))
     _roster(down_parser, required=False)
-    down_parser.add_argument("--handouts", type=Path, help="where the handouts are (default: handouts/<class>/)")
+    down_parser.add_argument("--handouts", type=Path, help=_("where the handouts are (default: handouts/<class>/)"))
     _concurrency(down_parser)
     down_parser.add_argument(
-        "--wait-seconds", type=float, default=120.0, help="how long leftovers may take to vanish from the tagging API"
+        "--wait-seconds",
+        type=float,
+        default=120.0,
+        help=_("how long leftovers may take to vanish from the tagging API"),
     )
-    add_settings_option(down_parser, " of every lab (as for class up)")
+    add_settings_option(down_parser, _("; for every lab, as for class up"))
 
-    check_parser = actions.add_parser("check", help="the quotas a class needs, one line each")
+    check_parser = actions.add_parser("check", help=_("the quotas a class needs, one line each"))
     _size(check_parser)
-    add_settings_option(check_parser, " of every lab (instanceType)")
+    add_settings_option(check_parser, _("; for every lab (instanceType)"))
 
-    cost_parser = actions.add_parser("cost", help="what the class costs")
+    cost_parser = actions.add_parser("cost", help=_("what the class costs"))
     _size(cost_parser)
     _hours(cost_parser)
-    add_settings_option(cost_parser, " of every lab")
+    add_settings_option(cost_parser, _("; for every lab"))
 
-    status_parser = actions.add_parser("status", help="one row per student")
+    status_parser = actions.add_parser("status", help=_("one row per student"))
     _class(status_parser)
-    status_parser.add_argument("--plain", action="store_true", help="print once, even on a terminal")
-    status_parser.add_argument("--refresh-seconds", type=float, default=30.0, help="live view refresh (default 30)")
-    add_settings_option(status_parser, " of every lab (for the cost column)")
+    status_parser.add_argument("--plain", action="store_true", help=_("print once, even on a terminal"))
+    status_parser.add_argument("--refresh-seconds", type=float, default=30.0, help=_("live view refresh (default 30)"))
+    add_settings_option(status_parser, _("; for every lab (for the cost column)"))
 
 
 def _class(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--class", dest="class_name", required=True, metavar="NAME", help="the class's name")
+    parser.add_argument("--class", dest="class_name", required=True, metavar="NAME", help=_("the class's name"))
 
 
 def _roster(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    parser.add_argument("--roster", type=Path, required=required, help="CSV: student_id,display_name,language")
+    parser.add_argument("--roster", type=Path, required=required, help=_("CSV: student_id,display_name,language"))
 
 
 def _hours(parser: argparse.ArgumentParser) -> None:
@@ -97,7 +105,9 @@ def _hours(parser: argparse.ArgumentParser) -> None:
         "--hours",
         type=int,
         default=DEFAULT_CLASS_HOURS,
-        help=f"the class ends this long after its first class-up (1-{MAX_EXPIRY_HOURS}, default {DEFAULT_CLASS_HOURS})",
+        help=_("the class ends this long after its first class-up (1-{most}, default {default})").format(
+            most=MAX_EXPIRY_HOURS, default=DEFAULT_CLASS_HOURS
+        ),
     )
 
 
@@ -106,14 +116,16 @@ def _concurrency(parser: argparse.ArgumentParser) -> None:
         "--concurrency",
         type=int,
         default=deploy.DEFAULT_CONCURRENCY,
-        help=f"labs deployed or deleted at once (1-{deploy.MAX_CONCURRENCY}, default {deploy.DEFAULT_CONCURRENCY})",
+        help=_("labs deployed or deleted at once (1-{most}, default {default})").format(
+            most=deploy.MAX_CONCURRENCY, default=deploy.DEFAULT_CONCURRENCY
+        ),
     )
 
 
 def _size(parser: argparse.ArgumentParser) -> None:
     size = parser.add_mutually_exclusive_group(required=True)
-    size.add_argument("--roster", type=Path, help="the class's roster")
-    size.add_argument("--students", type=int, help="or just how many")
+    size.add_argument("--roster", type=Path, help=_("the class's roster"))
+    size.add_argument("--students", type=int, help=_("or just how many"))
 
 
 def say(line: str) -> None:
@@ -143,14 +155,18 @@ def run(args: argparse.Namespace) -> int:
 def _bad_numbers(args: argparse.Namespace) -> list[str]:
     problems = []
     if hasattr(args, "hours") and not 1 <= args.hours <= MAX_EXPIRY_HOURS:
-        problems.append(f"--hours {args.hours}: a class lasts 1 to {MAX_EXPIRY_HOURS} hours")
+        problems.append(
+            _("--hours {hours}: a class lasts 1 to {most} hours").format(hours=args.hours, most=MAX_EXPIRY_HOURS)
+        )
     if hasattr(args, "concurrency") and not 1 <= args.concurrency <= deploy.MAX_CONCURRENCY:
         problems.append(
-            f"--concurrency {args.concurrency}: 1 to {deploy.MAX_CONCURRENCY} (Firehose's control plane allows 5 calls "
-            "a second per account)"
+            _(
+                "--concurrency {concurrency}: 1 to {most} "
+                "(Firehose's control plane allows 5 calls a second per account)"
+            ).format(concurrency=args.concurrency, most=deploy.MAX_CONCURRENCY)
         )
     if getattr(args, "students", None) is not None and not 1 <= args.students <= 100:
-        problems.append(f"--students {args.students}: 1 to 100")
+        problems.append(_("--students {students}: 1 to 100").format(students=args.students))
     return problems
 
 
@@ -176,9 +192,17 @@ def _up(args: argparse.Namespace) -> int:
     access_keys = logins.parse_access_keys(args.access_keys)
     config = _class_config(args)
     account = _account()
-    say(f"class {config.class_name} in account {account.account_id}, region {account.region}")
+    say(
+        _("class {name} in account {account}, region {region}").format(
+            name=config.class_name, account=account.account_id, region=account.region
+        )
+    )
     if not is_bootstrapped(account.client("cloudformation")):
-        say(f"bootstrapping aws://{account.account_id}/{account.region} for CDK (once per account/region)")
+        say(
+            _("bootstrapping aws://{account}/{region} for CDK (once per account/region)").format(
+                account=account.account_id, region=account.region
+            )
+        )
         deploy.cdk(["bootstrap", f"aws://{account.account_id}/{account.region}"])
     result = up.class_up(
         class_name=config.class_name,
@@ -196,7 +220,13 @@ def _up(args: argparse.Namespace) -> int:
     )
     for problem in result.problems:
         print(f"class: {problem}", file=sys.stderr)
-    say(f"class {config.class_name} is up: {len(result.handouts)} new handout(s); `make class-status CLASS=...`")
+    say(
+        ngettext(
+            "class {name} is up: {count} new handout; `make class-status CLASS=...`",
+            "class {name} is up: {count} new handouts; `make class-status CLASS=...`",
+            len(result.handouts),
+        ).format(name=config.class_name, count=len(result.handouts))
+    )
     return 1 if result.problems else 0
 
 
@@ -204,10 +234,18 @@ def _down(args: argparse.Namespace) -> int:
     class_name = parse_class_name(args.class_name)
     if args.student:  # checked before any AWS call
         if args.roster is None:
-            return refuse([f"--student {args.student} needs --roster: the class's roster without them"])
+            return refuse(
+                [_("--student {student} needs --roster: the class's roster without them").format(student=args.student)]
+            )
         roster = read_roster(args.roster)
         if roster.student(args.student):
-            return refuse([f"{args.student} is still in {args.roster}: remove their row, then run class down again"])
+            return refuse(
+                [
+                    _("{student} is still in {roster}: remove their row, then run class down again").format(
+                        student=args.student, roster=args.roster
+                    )
+                ]
+            )
         _class_config(args)  # the roster and settings the class stack is deployed again with
     account = _account()
     if args.student:
@@ -226,15 +264,20 @@ def _down(args: argparse.Namespace) -> int:
     else:
         failed = down.remove_class(class_name=class_name, account=account, concurrency=args.concurrency, say=say)
     for stack, why in failed.items():
-        print(f"class: {stack} was not deleted: {why}", file=sys.stderr)
+        print("class: " + _("{stack} was not deleted: {why}").format(stack=stack, why=why), file=sys.stderr)
     left = down.wait_for_nothing_left(account, class_name, args.student, wait_seconds=args.wait_seconds)
-    whose = f"student {args.student} of class {class_name}" if args.student else f"class {class_name}"
+    whose = (
+        _("student {student} of class {name}").format(student=args.student, name=class_name)
+        if args.student
+        else _("class {name}").format(name=class_name)
+    )
     if left:
-        print(f"class: {len(left)} thing(s) of {whose} are left:", file=sys.stderr)
+        line = ngettext("{count} thing of {whose} is left:", "{count} things of {whose} are left:", len(left))
+        print("class: " + line.format(count=len(left), whose=whose), file=sys.stderr)
         for item in left:
             print(f"  {item}", file=sys.stderr)
         return 1
-    say(f"nothing of {whose} is left: no tagged resource, no IAM user, no stack")
+    say(_("nothing of {whose} is left: no tagged resource, no IAM user, no stack, no budget").format(whose=whose))
     return 0
 
 
@@ -246,7 +289,11 @@ def _check(args: argparse.Namespace) -> int:
     students = _students(args)
     instance_type = lab_config(args.context).instance_type
     account = _account()
-    say(f"quotas for a class of {students} {instance_type} labs in {account.account_id}, {account.region}:")
+    say(
+        _("quotas for a class of {students} {instance_type} labs in {account}, {region}:").format(
+            students=students, instance_type=instance_type, account=account.account_id, region=account.region
+        )
+    )
     lines = check.check(account.client, students=students, instance_type=instance_type)
     for line in lines:
         say(f"  {line}")
@@ -268,7 +315,9 @@ def _status(args: argparse.Namespace) -> int:
 
     def lines() -> list[str]:
         rows = status.class_rows(account.client, account.region, class_name, config)
-        title = f"class {class_name} ({account.region}), {len(rows)} lab(s), {datetime.now(UTC):%H:%M:%S UTC}"
+        title = ngettext(
+            "class {name} ({region}), {count} lab, {time}", "class {name} ({region}), {count} labs, {time}", len(rows)
+        ).format(name=class_name, region=account.region, count=len(rows), time=f"{datetime.now(UTC):%H:%M:%S UTC}")
         return [title, *status.table_lines(rows)]
 
     if args.plain or not sys.stdout.isatty():

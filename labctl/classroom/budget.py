@@ -15,6 +15,7 @@ from botocore.exceptions import ClientError
 
 from lab_stack.names import class_budget_name
 from labctl.classroom.stacks import outputs
+from labctl.i18n import _
 
 
 @dataclass(frozen=True)
@@ -50,10 +51,14 @@ def leftovers(budgets, account_id: str, class_name: str) -> list[str]:
     found = []
     try:
         budgets.describe_budget(AccountId=account_id, BudgetName=name)
-        found.append(f"budget: {name}")
+        found.append(_("budget: {name}").format(name=name))
     except ClientError as error:
         if error.response["Error"]["Code"] != "NotFoundException":
             raise
     for page in budgets.get_paginator("describe_budget_actions_for_account").paginate(AccountId=account_id):
-        found += [f"budget action: {a['ActionId']} of {name}" for a in page["Actions"] if a["BudgetName"] == name]
+        found += [
+            _("budget action: {action} of {name}").format(action=a["ActionId"], name=name)
+            for a in page["Actions"]
+            if a["BudgetName"] == name
+        ]
     return found

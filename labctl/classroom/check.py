@@ -24,11 +24,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from lab_stack.sizing import BUDGET_ROLES, CLASS_ROLES, ROLES_PER_LAB
+from labctl.i18n import N_, _
 from labctl.session import NotAnAwsAnswer
 
 EC2_VCPU_QUOTA = ("ec2", "L-1216C47A", "Running On-Demand Standard (A, C, D, H, I, M, R, T, Z) instances")
 VPC_QUOTA = ("vpc", "L-F678F1CE", "VPCs per Region")
 IGW_QUOTA = ("vpc", "L-A4707A72", "Internet gateways per Region")
+ATHENA_DML_QUOTA = "Active DML queries"
 # The EC2 families the standard vCPU quota counts (its name says which).
 STANDARD_FAMILIES = tuple("acdhimrtz")
 RUNNING = ("pending", "running")
@@ -42,24 +44,34 @@ class Line:
 
     def __str__(self) -> str:
         mark = {True: "ok  ", False: "NO  ", None: "??  "}[self.fits]
-        return f"{mark}{self.what}: {self.text}"
+        return mark + _(self.what) + ": " + self.text
 
 
 def verdict(what: str, *, need: int, used: int, limit: float, ask: str, unit: str = "") -> Line:
     free = int(limit) - used
     if need <= free:
-        return Line(what, True, f"the class needs {need}{unit}, {free}{unit} free ({used} in use of {int(limit)})")
+        return Line(
+            what,
+            True,
+            _("the class needs {need}{unit}, {free}{unit} free ({used} in use of {limit})").format(
+                need=need, free=free, unit=unit, used=used, limit=int(limit)
+            ),
+        )
     return Line(
         what,
         False,
-        f"the class needs {need}{unit}, only {max(free, 0)}{unit} free ({used} in use of {int(limit)}): "
-        f"ask for at least {used + need} ({ask})",
+        _(
+            "the class needs {need}{unit}, only {free}{unit} free ({used} in use of {limit}): ask for at least "
+            "{at_least} ({ask})"
+        ).format(need=need, free=max(free, 0), unit=unit, used=used, limit=int(limit), at_least=used + need, ask=ask),
     )
 
 
 def unreadable(what: str, error: Exception, where: str) -> Line:
     reason = error.response["Error"]["Code"] if isinstance(error, ClientError) else type(error).__name__
-    return Line(what, None, f"could not be read ({reason}): check it in {where}")
+    return Line(
+        what, None, _("could not be read ({reason}): check it in {where}").format(reason=reason, where=_(where))
+    )
 
 
 def service_quota(quotas, service: str, code: str) -> float:
@@ -78,7 +90,7 @@ def quota_named(quotas, service: str, words: str) -> tuple[str, float]:
         for quota in page["Quotas"]:
             if words.lower() in quota["QuotaName"].lower():
                 return quota["QuotaCode"], service_quota(quotas, service, quota["QuotaCode"])
-    raise LookupError(f"no {service} quota named like {words!r}")
+    raise LookupError(_("no {service} quota named like {words}").format(service=service, words=repr(words)))
 
 
 def vcpus_of(ec2, instance_type: str) -> int:
@@ -113,11 +125,13 @@ def _vcpus(c: Class) -> Line:
     ec2 = c.client("ec2")
     per_lab = vcpus_of(ec2, c.instance_type)
     return verdict(
-        "EC2 on-demand standard vCPUs",
+        N_("EC2 on-demand standard vCPUs"),
         need=per_lab * c.students,
         used=standard_vcpus_running(ec2),
         limit=service_quota(c.client("service-quotas"), service, code),
-        ask=f"{code}, {name}; {c.instance_type} has {per_lab} vCPUs",
+        ask=_("{code}, {name}; {instance_type} has {vcpus} vCPUs").format(
+            code=code, name=name, instance_type=c.instance_type, vcpus=per_lab
+        ),
         unit=" vCPUs",
     )
 
@@ -126,25 +140,27 @@ def _vpcs(c: Class) -> Line:
     service, code, name = VPC_QUOTA
     used = len(c.client("ec2").describe_vpcs()["Vpcs"])
     limit = service_quota(c.client("service-quotas"), service, code)
-    return verdict("VPCs", need=1, used=used, limit=limit, ask=f"{code}, {name}")
+    return verdict(N_("VPCs"), need=1, used=used, limit=limit, ask=f"{code}, {name}")
 
 
 def _internet_gateways(c: Class) -> Line:
     service, code, name = IGW_QUOTA
     used = len(c.client("ec2").describe_internet_gateways()["InternetGateways"])
     limit = service_quota(c.client("service-quotas"), service, code)
-    return verdict("internet gateways", need=1, used=used, limit=limit, ask=f"{code}, {name}")
+    return verdict(N_("internet gateways"), need=1, used=used, limit=limit, ask=f"{code}, {name}")
 
 
 def _iam_users(c: Class) -> Line:
     summary = c.client("iam").get_account_summary()["SummaryMap"]
-    return verdict("IAM users", need=c.students, used=summary["Users"], limit=summary["UsersQuota"], ask="IAM users")
+    return verdict(
+        N_("IAM users"), need=c.students, used=summary["Users"], limit=summary["UsersQuota"], ask=_("IAM users")
+    )
 
 
 def _iam_roles(c: Class) -> Line:
     summary = c.client("iam").get_account_summary()["SummaryMap"]
     need = ROLES_PER_LAB * c.students + CLASS_ROLES + BUDGET_ROLES
-    return verdict("IAM roles", need=need, used=summary["Roles"], limit=summary["RolesQuota"], ask="IAM roles")
+    return verdict(N_("IAM roles"), need=need, used=summary["Roles"], limit=summary["RolesQuota"], ask=_("IAM roles"))
 
 
 def _stacks(c: Class) -> Line:
@@ -153,42 +169,49 @@ def _stacks(c: Class) -> Line:
     pages = cloudformation.get_paginator("list_stacks").paginate(StackStatusFilter=list(_LIVE_STACK_STATUSES))
     used = sum(len(page["StackSummaries"]) for page in pages)
     return verdict(
-        "CloudFormation stacks", need=c.students + 2, used=used, limit=limits["StackLimit"], ask="CloudFormation stacks"
+        N_("CloudFormation stacks"),
+        need=c.students + 2,
+        used=used,
+        limit=limits["StackLimit"],
+        ask=_("CloudFormation stacks"),
     )
 
 
 def _streams(c: Class) -> Line:
     code, limit = quota_named(c.client("service-quotas"), "firehose", "delivery streams")
     used = len(c.client("firehose").list_delivery_streams(Limit=10000)["DeliveryStreamNames"])
-    return verdict("Firehose streams", need=c.students, used=used, limit=limit, ask=f"{code}, Firehose streams")
+    return verdict(
+        N_("Firehose streams"), need=c.students, used=used, limit=limit, ask=f"{code}, " + _("Firehose streams")
+    )
 
 
 def _athena_dml(c: Class) -> Line:
     code, limit = quota_named(c.client("service-quotas"), "athena", "active dml queries")
-    what = "Athena active DML queries (every student querying at once)"
-    return verdict(what, need=c.students, used=0, limit=limit, ask=f"{code}, Active DML queries")
+    what = N_("Athena active DML queries (every student querying at once)")
+    return verdict(what, need=c.students, used=0, limit=limit, ask=f"{code}, {ATHENA_DML_QUOTA}")
 
 
 def _athena_ddl(c: Class) -> Line:
     code, limit = quota_named(c.client("service-quotas"), "athena", "active ddl queries")
     line = verdict(
-        "Athena active DDL queries (the guide runs none)", need=c.students, used=0, limit=limit, ask=f"{code}"
+        N_("Athena active DDL queries (the guide runs none)"), need=c.students, used=0, limit=limit, ask=f"{code}"
     )
-    return line if line.fits else Line(line.what, True, f"{line.text}; only if every student ran DDL at once")
+    return line if line.fits else Line(line.what, True, line.text + _("; only if every student ran DDL at once"))
 
 
-CONSOLE = "the Service Quotas console"
+CONSOLE = N_("the Service Quotas console")
+IAM_CONSOLE = N_("the IAM console (IAM quotas)")
 # (what, where to look when it cannot be read, how it is read)
 CHECKS = (
-    ("EC2 on-demand standard vCPUs", CONSOLE, _vcpus),
-    ("VPCs", CONSOLE, _vpcs),
-    ("internet gateways", CONSOLE, _internet_gateways),
-    ("IAM users", "the IAM console (IAM quotas)", _iam_users),
-    ("IAM roles", "the IAM console (IAM quotas)", _iam_roles),
-    ("CloudFormation stacks", "the CloudFormation console (DescribeAccountLimits)", _stacks),
-    ("Firehose streams", CONSOLE, _streams),
-    ("Athena active DML queries", CONSOLE, _athena_dml),
-    ("Athena active DDL queries", CONSOLE, _athena_ddl),
+    (N_("EC2 on-demand standard vCPUs"), CONSOLE, _vcpus),
+    (N_("VPCs"), CONSOLE, _vpcs),
+    (N_("internet gateways"), CONSOLE, _internet_gateways),
+    (N_("IAM users"), IAM_CONSOLE, _iam_users),
+    (N_("IAM roles"), IAM_CONSOLE, _iam_roles),
+    (N_("CloudFormation stacks"), N_("the CloudFormation console (DescribeAccountLimits)"), _stacks),
+    (N_("Firehose streams"), CONSOLE, _streams),
+    (N_("Athena active DML queries"), CONSOLE, _athena_dml),
+    (N_("Athena active DDL queries"), CONSOLE, _athena_ddl),
 )
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from labctl import prices
 from labctl.cost import Estimate, athena_query, money
+from labctl.i18n import _
 
 # The budget past which the backstop stops the class's instances, over the class's own worst case.
 BUDGET_MARGIN = 1.5
@@ -54,20 +55,47 @@ class ClassEstimate:
 
 def lines(est: ClassEstimate) -> list[str]:
     lab = est.lab
-    unpriced = "" if lab.priced else f" (without the {lab.config.instance_type} instances: not in the price table)"
+    unpriced = (
+        ""
+        if lab.priced
+        else _(" (without the {instance_type} instances: not in the price table)").format(
+            instance_type=lab.config.instance_type
+        )
+    )
     return [
-        f"firehose-lab class of {est.students} labs: {prices.PRICES_REGION} list prices ({prices.PRICES_DATE}), US$",
-        f"  while the producers run: {money(est.producing_hour)} per hour "
-        f"({est.students} x {money(lab.producing_total)}, dashboards {money(est.dashboards_hour)}){unpriced}",
-        f"  once every instance stopped: {money(est.stopped_day)} per day{unpriced}",
-        f"  forgotten until the class ends {est.hours} h after class-up (the worst case): "
-        f"{money(est.forgotten, 2)} in all{unpriced}",
-        f"  dashboards: {est.students + 1} ({est.students} labs and the class's); {est.billed_dashboards} past the "
-        f"account's free {prices.FREE_DASHBOARDS} at {money(prices.DASHBOARD_MONTH, 2)} a month each (fewer if the "
-        "account already has others)",
-        f"  Athena: {money(athena_query(), 5)} per query on lab data; each lab's producer runs "
-        f"{lab.config.producer_minutes} min (make cost ARGS=... for one lab's items)",
-        f"  budget backstop: {money(est.default_budget_usd, 0)} a month for the whole account (the forgotten class and "
-        "half again; BUDGET= sets another): past it, its action stops every lab's instance; billing data reach it "
-        "hours late, so the class's end is the cap",
+        _("firehose-lab class of {students} labs: {region} list prices ({date}), US$").format(
+            students=est.students, region=prices.PRICES_REGION, date=prices.PRICES_DATE
+        ),
+        _("  while the producers run: {hour} per hour ({students} x {lab}, dashboards {dashboards}){unpriced}").format(
+            hour=money(est.producing_hour),
+            students=est.students,
+            lab=money(lab.producing_total),
+            dashboards=money(est.dashboards_hour),
+            unpriced=unpriced,
+        ),
+        _("  once every instance stopped: {day} per day{unpriced}").format(
+            day=money(est.stopped_day), unpriced=unpriced
+        ),
+        _(
+            "  forgotten until the class ends {hours} h after class-up (the worst case): {total} in all{unpriced}"
+        ).format(hours=est.hours, total=money(est.forgotten, 2), unpriced=unpriced),
+        _(
+            "  dashboards: {count} ({students} labs and the class's); {billed} past the account's free {free} at "
+            "{price} a month each (fewer if the account already has others)"
+        ).format(
+            count=est.students + 1,
+            students=est.students,
+            billed=est.billed_dashboards,
+            free=prices.FREE_DASHBOARDS,
+            price=money(prices.DASHBOARD_MONTH, 2),
+        ),
+        _(
+            "  Athena: {query} per query on lab data; each lab's producer runs {minutes} min (make cost ARGS=... for "
+            "one lab's items)"
+        ).format(query=money(athena_query(), 5), minutes=lab.config.producer_minutes),
+        _(
+            "  budget backstop: {budget} a month for the whole account (the forgotten class and half again; BUDGET= "
+            "sets another): past it, its action stops every lab's instance; billing data reach it hours late, so the "
+            "class's end is the cap"
+        ).format(budget=money(est.default_budget_usd, 0)),
     ]

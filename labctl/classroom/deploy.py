@@ -20,6 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 
+from labctl.i18n import _
 from labctl.toolkit import CDK_CLI, ROOT
 
 DEFAULT_CONCURRENCY = 4
@@ -59,7 +60,7 @@ def cdk(args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool =
     if run.returncode:
         if quiet:
             sys.stderr.write(run.stdout + run.stderr)
-        raise DeployFailed(f"`cdk {args[0]}` exited {run.returncode}")
+        raise DeployFailed(_("`cdk {command}` exited {code}").format(command=args[0], code=run.returncode))
 
 
 def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = None) -> Path:

@@ -27,6 +27,7 @@ from lab_stack.roster import Roster
 from labctl.classroom import budget, deploy, handouts, logins
 from labctl.classroom.stacks import delete_stacks, find_class, labs_expire_at
 from labctl.classroom.up import Account, default_budget
+from labctl.i18n import _, ngettext
 
 LEFTOVER_POLL_SECONDS = 10.0
 
@@ -37,23 +38,27 @@ def remove_class(*, class_name: str, account: Account, concurrency: int, say: Ca
     for user in logins.class_users(iam, class_name):
         removed = logins.remove_credentials(iam, user)
         if removed:
-            say(f"  {user}: removed {', '.join(removed)}")
+            say("  " + _("{user}: removed {what}").format(user=user, what=", ".join(_(item) for item in removed)))
     found = find_class(account.client("cloudformation"), class_name)
     if found.budget_stack:
-        say(f"deleting {class_budget_stack_name(class_name)}: the budget and its action")
+        say(_("deleting {stack}: the budget and its action").format(stack=class_budget_stack_name(class_name)))
         failed = delete_stacks(
             lambda: account.client("cloudformation"), [class_budget_stack_name(class_name)], concurrency=1, say=say
         )
         if failed:
             return failed
     labs = [stack["StackName"] for stack in found.labs.values()]
-    say(f"deleting {len(labs)} lab(s), {concurrency} at a time")
+    say(
+        ngettext(
+            "deleting {count} lab, {concurrency} at a time", "deleting {count} labs, {concurrency} at a time", len(labs)
+        ).format(count=len(labs), concurrency=concurrency)
+    )
     failed = delete_stacks(lambda: account.client("cloudformation"), labs, concurrency=concurrency, say=say)
     if failed:
-        say(f"the class stack stays while these labs are not gone: {', '.join(failed)}")
+        say(_("the class stack stays while these labs are not gone: {labs}").format(labs=", ".join(failed)))
         return failed
     if found.class_stack:
-        say(f"deleting {class_stack_name(class_name)}")
+        say(_("deleting {stack}").format(stack=class_stack_name(class_name)))
         failed = delete_stacks(
             lambda: account.client("cloudformation"), [class_stack_name(class_name)], concurrency=1, say=say
         )
@@ -77,7 +82,8 @@ def remove_student(
     user = student_lab_name(class_name, student_id)
     if user in logins.class_users(iam, class_name):
         removed = logins.remove_credentials(iam, user)
-        say(f"  {user}: removed {', '.join(removed) or 'no credentials'}")
+        what = ", ".join(_(item) for item in removed) or _("no credentials")
+        say("  " + _("{user}: removed {what}").format(user=user, what=what))
     found = find_class(account.client("cloudformation"), class_name)
     expires_at = labs_expire_at(found.class_stack)
     assembly = None
@@ -91,16 +97,24 @@ def remove_student(
             workdir / "cdk.out",
             env=account.cdk_env,
         )
-        say(f"deploying {class_budget_stack_name(class_name)} without {student_id}: its action no longer names them")
+        say(
+            _("deploying {stack} without {student}: its action no longer names them").format(
+                stack=class_budget_stack_name(class_name), student=student_id
+            )
+        )
         _deploy_one(assembly, class_budget_stack_name(class_name), workdir, account)
     failed = delete_stacks(lambda: account.client("cloudformation"), [user], concurrency=1, say=say)
     if failed:
         return failed
     if assembly is not None:
-        say(f"deploying {class_stack_name(class_name)} from the roster without {student_id}: their user goes")
+        say(
+            _("deploying {stack} from the roster without {student}: their user goes").format(
+                stack=class_stack_name(class_name), student=student_id
+            )
+        )
         _deploy_one(assembly, class_stack_name(class_name), workdir, account)
     if handouts.forget(handouts_dir, student_id):
-        say(f"  {student_id}'s handout removed: its password went with their user")
+        say("  " + _("{student}'s handout removed: its password went with their user").format(student=student_id))
     return {}
 
 
@@ -126,16 +140,16 @@ def leftovers(account: Account, class_name: str, student_id: str | None = None) 
         for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters)
         for resource in page["ResourceTagMappingList"]
     ]
-    found = [f"tagged: {arn}" for arn in arns if arn not in _terminated(account, arns)]
+    found = [_("tagged: {arn}").format(arn=arn) for arn in arns if arn not in _terminated(account, arns)]
     users = logins.class_users(account.client("iam"), class_name)
     if student_id:
         users = [u for u in users if u == student_lab_name(class_name, student_id)]
-    found += [f"IAM user: {user}" for user in users]
+    found += [_("IAM user: {user}").format(user=user) for user in users]
     stacks = find_class(account.client("cloudformation"), class_name)
     names = [s["StackName"] for s in stacks.all]
     if student_id:
         names = [n for n in names if n == student_lab_name(class_name, student_id)]
-    found += [f"stack: {name}" for name in names]
+    found += [_("stack: {name}").format(name=name) for name in names]
     if not student_id:
         found += budget.leftovers(account.client("budgets"), account.account_id, class_name)
     return sorted(set(found))

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from lab_stack.roster import Student
 from labctl.classroom.logins import AccessKey
+from labctl.i18n import _
 
 HANDOUT_MODE, DIRECTORY_MODE = 0o600, 0o700
 CLASS_SHEET = "class-sheet.md"
@@ -117,7 +118,7 @@ def write_once(path: Path, text: Callable[[], str | None]) -> bool:
     try:
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, HANDOUT_MODE)
     except FileExistsError:
-        raise HandoutExists(f"{path} exists: its student has their password already") from None
+        raise HandoutExists(_("{path} exists: its student has their password already").format(path=path)) from None
     with os.fdopen(descriptor, "w", encoding="utf-8") as out:
         os.fchmod(out.fileno(), HANDOUT_MODE)
         try:
@@ -146,13 +147,13 @@ def class_sheet(
 ) -> list[str]:
     """rows: (student, user name, what their lab is: a stack status or a problem)."""
     lines = [
-        f"# firehose-lab class {class_name}",
+        _("# firehose-lab class {name}").format(name=class_name),
         "",
-        f"- sign-in: {sign_in_url} (region {region})",
-        f"- the labs end, and the students' access with them: {ends_at:%Y-%m-%d %H:%M UTC}",
-        "- passwords: each student's handout only (this sheet holds none)",
+        _("- sign-in: {url} (region {region})").format(url=sign_in_url, region=region),
+        _("- the labs end, and the students' access with them: {end}").format(end=f"{ends_at:%Y-%m-%d %H:%M UTC}"),
+        _("- passwords: each student's handout only (this sheet holds none)"),
         "",
-        "| student | name | language | IAM user | lab |",
+        _("| student | name | language | IAM user | lab |"),
         "|---|---|---|---|---|",
     ]
     lines += [f"| {s.student_id} | {s.display_name} | {s.language} | {user} | {lab} |" for s, user, lab in rows]

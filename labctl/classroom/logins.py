@@ -28,7 +28,7 @@ from botocore.exceptions import ClientError
 
 from lab_stack.config import ConfigError
 from lab_stack.names import class_user_path
-from labctl.i18n import _
+from labctl.i18n import N_, _
 
 # Letters and digits without the look-alikes (0/O, 1/l/I), and symbols IAM's password policy counts as symbols
 # (IAM user guide, "Set an account password policy": ! @ # $ % ^ & * ( ) _ + - = [ ] { } | ').
@@ -39,6 +39,8 @@ SYMBOLS = "!@#%*+-="
 DEFAULT_LENGTH = 20
 IAM_MAX_LENGTH = 128
 ACCESS_KEYS_CHOICES = {"yes": True, "no": False}
+# What remove_credentials removes, by kind (translated where it is printed).
+PASSWORD, ACCESS_KEY = N_("password"), N_("access key")
 
 
 @dataclass(frozen=True)
@@ -128,13 +130,13 @@ def remove_credentials(iam, user_name: str) -> list[str]:
     removed = []
     try:
         iam.delete_login_profile(UserName=user_name)
-        removed.append("password")
+        removed.append(PASSWORD)
     except ClientError as error:
         if error.response["Error"]["Code"] != "NoSuchEntity":
             raise
     for key in iam.list_access_keys(UserName=user_name)["AccessKeyMetadata"]:
         iam.delete_access_key(UserName=user_name, AccessKeyId=key["AccessKeyId"])
-        removed.append("access key")
+        removed.append(ACCESS_KEY)
     return removed
 
 

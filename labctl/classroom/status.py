@@ -19,9 +19,21 @@ from lab_stack.config import LabConfig
 from lab_stack.names import DATA_ROOT, ERROR_ROOT
 from labctl.classroom.stacks import find_class, outputs
 from labctl.cost import Estimate, estimate, money
+from labctl.i18n import N_, _, number
 from labctl.status import lab_status
 
-COLUMNS = ("student", "stack", "instance", "producer", "objects", "newest", "errors", "queries", "time left", "cost")
+COLUMNS = (
+    N_("student"),
+    N_("stack"),
+    N_("instance"),
+    N_("producer"),
+    N_("objects"),
+    N_("newest"),
+    N_("errors"),
+    N_("queries"),
+    N_("time left"),
+    N_("cost"),
+)
 
 
 @dataclass
@@ -43,10 +55,10 @@ class Row:
             self.stack,
             self.instance,
             self.producer,
-            "-" if self.objects is None else f"{self.objects:,}",
+            "-" if self.objects is None else number(self.objects, ","),
             _age(self.newest_age),
-            "-" if self.errors is None else f"{self.errors:,}",
-            "-" if self.queries is None else f"{self.queries:,}",
+            "-" if self.errors is None else number(self.errors, ","),
+            "-" if self.queries is None else number(self.queries, ","),
             _age(self.time_left),
             "-" if self.cost is None else money(self.cost, 2),
         ]
@@ -56,7 +68,7 @@ def _age(delta: timedelta | None) -> str:
     if delta is None:
         return "-"
     minutes = int(delta.total_seconds() // 60)
-    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"
+    return f"{minutes // 60} h {minutes % 60:02d} min" if minutes >= 60 else f"{minutes} min"  # the same in Spanish
 
 
 def count_objects(s3, bucket: str, prefix: str) -> tuple[int, datetime | None]:
@@ -87,10 +99,12 @@ def student_row(
         stack_name=stack["StackName"],
         region=region,
     )
-    row = Row(student, status.stack_status or "gone")
-    row.instance = status.instance_state or "gone"
+    row = Row(student, status.stack_status or _("gone"))
+    row.instance = status.instance_state or _("gone")
     row.producer = (
-        f"sending ({status.records_recently:,} records/10 min)" if status.records_recently else status.producer()
+        _("sending ({records} records/10 min)").format(records=number(status.records_recently, ","))
+        if status.records_recently
+        else status.producer()
     ).split(":")[0]
     s3 = client("s3")
     bucket = found.get("BucketName")
@@ -98,7 +112,7 @@ def student_row(
         try:
             row.objects, newest = count_objects(s3, bucket, DATA_ROOT)
             row.newest_age = now - newest if newest else None
-            row.errors, _ = count_objects(s3, bucket, ERROR_ROOT)
+            row.errors = count_objects(s3, bucket, ERROR_ROOT)[0]
         except ClientError:
             pass
     workgroup = found.get("AthenaWorkgroup")
@@ -125,6 +139,6 @@ def class_rows(
 
 
 def table_lines(rows: list[Row]) -> list[str]:
-    cells = [list(COLUMNS)] + [row.cells() for row in rows]
+    cells = [[_(column) for column in COLUMNS]] + [row.cells() for row in rows]
     widths = [max(len(line[i]) for line in cells) for i in range(len(COLUMNS))]
     return ["  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in cells]

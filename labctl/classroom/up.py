@@ -29,6 +29,7 @@ from labctl.classroom import budget, deploy, handouts, logins
 from labctl.classroom.cost import ClassEstimate
 from labctl.classroom.stacks import find_class, labs_expire_at, outputs
 from labctl.cost import estimate
+from labctl.i18n import _, ngettext
 from labctl.toolkit import lab_config
 
 # A lab stack that is there and working: anything else (none, ROLLBACK_COMPLETE, ...) is deployed, which the CDK CLI
@@ -81,9 +82,19 @@ def class_up(
     expires_at = labs_expire_at(existing.class_stack)
     if expires_at is None:
         expires_at = (now + timedelta(hours=hours)).replace(microsecond=0)
-        say(f"class {class_name}: new, {len(roster)} students; it ends {expires_at:%Y-%m-%d %H:%M UTC}")
+        say(
+            ngettext(
+                "class {name}: new, {count} student; it ends {end}",
+                "class {name}: new, {count} students; it ends {end}",
+                len(roster),
+            ).format(name=class_name, count=len(roster), end=f"{expires_at:%Y-%m-%d %H:%M UTC}")
+        )
     else:
-        say(f"class {class_name}: deployed, ending {expires_at:%Y-%m-%d %H:%M UTC} (kept); {len(roster)} in the roster")
+        say(
+            _("class {name}: deployed, ending {end} (kept); {count} in the roster").format(
+                name=class_name, end=f"{expires_at:%Y-%m-%d %H:%M UTC}", count=len(roster)
+            )
+        )
     backstop = budget.chosen(
         budget_usd,
         budget_email,
@@ -94,9 +105,13 @@ def class_up(
     with tempfile.TemporaryDirectory(prefix="firehose-class-") as temporary:
         work = workdir or Path(temporary)
         context = deploy.class_context(class_name, roster_path, expires_at, settings, backstop.context())
-        say("synthesizing the class (CDK CLI)")
+        say(_("synthesizing the class (CDK CLI)"))
         assembly = deploy.synth(context, work / "cdk.out", env=account.cdk_env)
-        say(f"deploying {class_stack_name(class_name)}: the shared VPC, the students' users and policy")
+        say(
+            _("deploying {stack}: the shared VPC, the students' users and policy").format(
+                stack=class_stack_name(class_name)
+            )
+        )
         deploy.deploy(
             assembly,
             [class_stack_name(class_name)],
@@ -111,7 +126,13 @@ def class_up(
             if existing.labs.get(student.student_id, {}).get("StackStatus") not in STANDING
         ]
         if waiting:
-            say(f"deploying {len(waiting)} lab(s), {concurrency} at a time: {', '.join(waiting)}")
+            say(
+                ngettext(
+                    "deploying {count} lab, {concurrency} at a time: {students}",
+                    "deploying {count} labs, {concurrency} at a time: {students}",
+                    len(waiting),
+                ).format(count=len(waiting), concurrency=concurrency, students=", ".join(waiting))
+            )
         deploy.deploy(
             assembly,
             [student_lab_name(class_name, s) for s in waiting],
@@ -120,10 +141,16 @@ def class_up(
             env=account.cdk_env,
             quiet=account.quiet_cdk,
         )
-        notices = f"its topic and {backstop.email}" if backstop.email else "its topic only (BUDGET_EMAIL= adds yours)"
+        notices = (
+            _("its topic and {email}").format(email=backstop.email)
+            if backstop.email
+            else _("its topic only (BUDGET_EMAIL= adds yours)")
+        )
         say(
-            f"deploying {class_budget_stack_name(class_name)}: US${backstop.amount_usd} a month for the account, "
-            f"its action stops every lab's instance past it; notices to {notices}"
+            _(
+                "deploying {stack}: US${amount} a month for the account, its action stops every lab's instance past "
+                "it; notices to {notices}"
+            ).format(stack=class_budget_stack_name(class_name), amount=backstop.amount_usd, notices=notices)
         )
         deploy.deploy(
             assembly,
@@ -162,7 +189,7 @@ def _hand_out(
     for student in roster.students:
         user = student_lab_name(class_name, student.student_id)
         stack = deployed.labs.get(student.student_id)
-        status = stack["StackStatus"] if stack else "not deployed"
+        status = stack["StackStatus"] if stack else _("not deployed")
         rows.append((student, user, status))
         path = handouts.handout_path(directory, student.student_id)
         if path.exists() or stack is None or status not in STANDING:
@@ -176,16 +203,18 @@ def _hand_out(
 
         if handouts.write_once(path, text):
             result.handouts.append(path)
-            say(f"  handout for {student.student_id}: {path}")
+            say("  " + _("handout for {student}: {path}").format(student=student.student_id, path=path))
         else:
             result.problems.append(
-                f"{student.student_id}: {user} has a password already, but {path} is missing: give them a new one "
-                f"with `aws iam delete-login-profile --user-name {user}`, then make class-up again"
+                _(
+                    "{student}: {user} has a password already, but {path} is missing: give them a new one with "
+                    "`aws iam delete-login-profile --user-name {user}`, then make class-up again"
+                ).format(student=student.student_id, user=user, path=path)
             )
     sheet = handouts.class_sheet(
         class_name, sign_in_url=url, region=account.region, ends_at=result.expires_at, rows=rows
     )
-    say(f"class sheet (no passwords): {handouts.write_class_sheet(directory, sheet)}")
+    say(_("class sheet (no passwords): {path}").format(path=handouts.write_class_sheet(directory, sheet)))
 
 
 def _handout(

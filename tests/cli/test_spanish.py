@@ -284,3 +284,35 @@ def test_make_rehearses_summary_is_spanish_and_its_phases_keep_their_english_nam
         "se fueron con él"
     )
     assert result.phases[0][0] == "start emulator"
+
+
+def spanish_class(*args: str) -> subprocess.CompletedProcess:
+    """`python -m labctl class ...` in Spanish, with no credentials and no endpoint: nothing here reaches AWS."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAB_LANG", "LANG", "LC_"))}
+    env = {**clean, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "LAB_LANG": "es"}
+    return run(env, "labctl", "class", *args)
+
+
+def test_class_cost_says_in_spanish_what_the_class_costs_and_its_budget():
+    cost = spanish_class("cost", "--students", "5", "--hours", "8")
+    assert cost.returncode == 0, cost.stderr
+    lines = cost.stdout.splitlines()
+    assert lines[0] == "clase de firehose-lab con 5 laboratorios: precios de lista de us-east-1 (2025), US$"
+    assert lines[1].startswith("  mientras corren los productores: ") and " por hora (5 x " in lines[1]
+    assert lines[3].startswith("  olvidada hasta que la clase termina 8 h después de class-up (el peor caso): ")
+    assert lines[-1].startswith("  presupuesto de respaldo: 1 USD al mes para toda la cuenta")
+    assert "el tope es el fin de la clase" in lines[-1]
+
+
+def test_a_bad_class_argument_is_one_spanish_line(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,display_name,language\nana,Ana,es\n")
+    bad = spanish_class("up", "--class", "bda", "--roster", str(roster), "--hours", "0")
+    assert bad.returncode == 2
+    assert bad.stderr == "class: --hours 0: una clase dura de 1 a 168 horas\n"
+    keys = spanish_class("up", "--class", "bda", "--roster", str(roster), "--access-keys", "quizá")
+    assert keys.returncode == 2
+    assert keys.stderr == (
+        "firehose-lab: ACCESS_KEYS='quizá' no es válido: yes o no (yes: cada estudiante nuevo recibe además una clave "
+        "de acceso para la AWS CLI, solo en su hoja; por omisión, no)\n"
+    )
