@@ -37,7 +37,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import os
 import sys
 import time
 import warnings
@@ -57,7 +56,7 @@ from producer import service
 from rehearsal import backstop, cli, isolation, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 from rehearsal.leftovers import find_leftovers
-from rehearsal.offline_lab import PhaseFailed
+from rehearsal.offline_lab import PhaseFailed, cli_environment
 from rehearsal.sandbox import Sandbox, Service
 from rehearsal.stopping import Stopped, stops_deferred
 
@@ -214,11 +213,7 @@ class ClassRehearsal:
         return self.client(service_name, **self.credentials[INSTRUCTOR])
 
     def cli_env(self, workdir: Path) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
-        env.update(self.emulator.cli_env(workdir / "cdk-home"))
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-        env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
-        return env
+        return cli_environment(self.emulator, workdir)
 
     def account(self, workdir: Path) -> up.Account:
         return up.Account(

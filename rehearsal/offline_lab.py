@@ -47,6 +47,17 @@ class PhaseFailed(Exception):
     """A phase did not do its job; str() says what was seen."""
 
 
+def cli_environment(emulator: Emulator, workdir: Path) -> dict:
+    """The environment the CDK CLI (and the AWS CLI, the user-data) runs with against `emulator`: this process's
+    without its own AWS_ and CDK_ settings (nothing may reach a real account), the emulator's endpoint, test keys and
+    a CDK_HOME of the run's own (workdir/cdk-home), this venv's Python first on PATH, no telemetry."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
+    env.update(emulator.cli_env(workdir / "cdk-home"))
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
+    return env
+
+
 @dataclass
 class LabResult:
     """What the lab's life cycle saw: its phases, and what coming up and going down found."""
@@ -168,7 +179,7 @@ class OfflineLab:
         with self.phase(N_("start emulator")):
             self.emulator.start()
             self.result.port = self.emulator.port
-            self.cli_env = self._cli_env(workdir)
+            self.cli_env = cli_environment(self.emulator, workdir)
             self.say(
                 _("emulator on {endpoint} (clock x{scale})").format(
                     endpoint=self.emulator.endpoint_url, scale=number(self.clock_scale, "g")
@@ -183,13 +194,6 @@ class OfflineLab:
             self._check_expiry_schedule()
         with self.phase(N_("boot instance (user-data in sandbox)")):
             self._boot(Sandbox(workdir / "instance"))
-
-    def _cli_env(self, workdir: Path) -> dict:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "CDK_"))}
-        env.update(self.emulator.cli_env(workdir / "cdk-home"))
-        env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
-        env["CDK_DISABLE_CLI_TELEMETRY"] = "true"
-        return env
 
     def _stack_outputs(self) -> dict:
         stack = self.client("cloudformation").describe_stacks(StackName=self.stack_name)["Stacks"][0]
