@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
+from lab_stack.names import DELETES_ITS_STACK
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, lab_config
 
@@ -106,7 +107,8 @@ class LabStatus:
         left = expires - now
         when = f"in {_span(left)}" if left > timedelta(0) else f"{_span(-left)} ago: deletion under way or failed"
         schedule = "" if self.schedule_state == "ENABLED" else f"; its schedule is {self.schedule_state}!"
-        return f"{_utc(expires)} ({when}), the stack deletes itself{schedule}"
+        # A lab of before the AtExpiry output deleted its own stack.
+        return f"{_utc(expires)} ({when}), {self.outputs.get('AtExpiry', DELETES_ITS_STACK)}{schedule}"
 
 
 def lab_status(*, cloudformation, ec2, cloudwatch, scheduler, stack_name: str, region: str) -> LabStatus:
