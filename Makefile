@@ -137,9 +137,10 @@ class-status: setup
 	$(PY) -m labctl class status --class "$(CLASS)" $(READ_AS) $(ARGS)
 
 # The whole class offline (N labs on the emulator, the isolation matrix under enforced IAM, class-down): N=5 default.
+# ACCOUNTS=3: a class across 3 accounts of an organization instead (a StackSet, rehearsal/stackset_class.py).
 N ?= 5
 rehearse-class: setup
-	$(PY) -m rehearsal.classroom --students "$(N)" $(REHEARSE_ARGS)
+	$(if $(ACCOUNTS),$(PY) -m rehearsal.stackset_class --accounts "$(ACCOUNTS)",$(PY) -m rehearsal.classroom --students "$(N)") $(REHEARSE_ARGS)
 
 bench: setup
 	$(PY) bench/bench_producer.py

@@ -34,6 +34,7 @@ from . import (
 from .generated_names import shortened_name
 from .models import BackendModel, register_models, replace
 from .resource_list import RECORDED_ONLY
+from .stack_sets import SKIPPED as STACKSET_SKIPPED
 
 # create_failure wraps what outputs wrapped (so it comes after it); delete_failure wraps the stack delete whose
 # resource loop delete_order replaces.
@@ -52,6 +53,7 @@ GAP_FIXES = (
 
 __all__ = [
     "RECORDED_ONLY",
+    "STACKSET_SKIPPED",
     "BackendModel",
     "install",
     "register_models",
