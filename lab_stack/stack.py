@@ -24,6 +24,7 @@ from lab_stack.stackset import (
     StackSetPlacement,
     student_id_parameter,
 )
+from lab_stack.student_login import StudentLogin, own_lab_statements
 
 
 class LabStack(Stack):
@@ -114,6 +115,23 @@ class LabStack(Stack):
                 expires_at=placement.expires_at,
                 why=f"the end of class {placement.class_name}",
                 instance=self.producer_host.instance,
+            )
+            self.login = StudentLogin(
+                self,
+                "Login",
+                class_name=placement.class_name,
+                student_id=self.student_id,
+                expires_at=placement.expires_at,
+                bucket=self.delivery.bucket,
+                statements=own_lab_statements(
+                    class_name=placement.class_name,
+                    stream_arn=self.delivery.stream.delivery_stream_arn,
+                    bucket_arn=self.delivery.bucket.bucket_arn,
+                    workgroup=self.queries.workgroup_name,
+                    instance_id=self.producer_host.instance.instance_id,
+                    dashboard=config.lab_name,
+                    schedule_arn=self.expiry.schedule.schedule_arn,
+                ),
             )
         elif placement:
             self.expiry = LabExpiry(

@@ -8,18 +8,19 @@ only them, read the files: `aws:PrincipalOrgID` (IAM user guide, "AWS global con
 policy with that condition as not public, so Block Public Access stays on), over TLS only. The objects are encrypted
 with S3-managed keys: a KMS key of this account would need a key policy for every student account too.
 
-The class ends at one moment, as a class in one account does (class_stack.py): at `expires_at` a schedule deletes
-every stack instance (DeleteStackInstances, lab_stack/stackset_operations.py's preferences), and each lab's own
-schedule stops its instance at the same moment (lifetime.py); CLASS_GRACE later one schedule deletes the emptied
-StackSet and another this stack (the bucket with its objects). DeleteStackInstances and DeleteStackSet act on a
-StackSet that this account administers, with its administration role (self-managed) or the service-linked roles
+The class ends at one moment, as a class in one account does (class_stack.py): at `expires_at` each lab's own
+schedules stop its instance (lifetime.py) and delete its student's password (student_login.py: CloudFormation cannot
+delete a user with a password it did not make); LABS_GO_AFTER later a schedule here deletes every stack instance
+(DeleteStackInstances, lab_stack/stackset_operations.py's preferences); CLASS_GRACE after the end one schedule deletes
+the emptied StackSet and another this stack (the bucket with its objects). DeleteStackInstances and DeleteStackSet act
+on a StackSet that this account administers, with its administration role (self-managed) or the service-linked roles
 (service-managed): the schedules' roles need only those two calls on this StackSet's ARN (Service Authorization
 Reference, CloudFormation: both on `stackset/<name>:<id>`; `stackset-target` for service-managed targets).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from aws_cdk import Acknowledgment, Aws, RemovalPolicies, RemovalPolicy, Stack, Tags, Validations
 from aws_cdk import aws_iam as iam
@@ -33,6 +34,9 @@ from lab_stack.names import CLASS_TAG, class_stackset_name
 from lab_stack.outputs import add_outputs
 from lab_stack.published_assets import ASSETS_PREFIX
 from lab_stack.stackset_operations import DELETE_PREFERENCES, StackSetTargets
+
+# After the class's end, when each lab's own schedules have stopped its instance and removed its student's password.
+LABS_GO_AFTER = timedelta(minutes=15)
 
 
 class ClassStackSetAdmin(Stack):
@@ -94,7 +98,7 @@ class ClassStackSetAdmin(Stack):
         self.delete_labs = OneTimeCall(
             self,
             "DeleteLabs",
-            at=expires_at,
+            at=expires_at + LABS_GO_AFTER,
             service="cloudformation",
             action="deleteStackInstances",
             request={

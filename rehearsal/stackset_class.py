@@ -43,11 +43,11 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from lab_stack.names import BOOTSTRAP_STACK, CLASS_TAG, DATA_ROOT, class_stackset_name
+from lab_stack.names import BOOTSTRAP_STACK, CLASS_TAG, DATA_ROOT, class_stackset_name, student_lab_name
 from lab_stack.roster import read_roster
 from lab_stack.stackset_config import StackSetClassConfig
 from lab_stack.stackset_operations import ADMINISTRATION_ROLE, EXECUTION_ROLE, ORGANIZATION_ACCESS_ROLE
-from labctl.classroom import deploy, stackset, status
+from labctl.classroom import deploy, handouts, stackset, status
 from labctl.classroom.stacks import outputs, tags
 from labctl.classroom.up import Account
 from labctl.toolkit import context_with, lab_config
@@ -69,6 +69,8 @@ OUTSIDER = "999999999999"  # an account in no organization
 # What the emulator does not show of the class, besides the StackSets operations (SKIPPED).
 NOT_EVALUATED = (
     "Lambda reading CDK's auto-delete handler from the class bucket (the emulator's Lambda reads S3 unauthorized)",
+    "the students' permissions boundary and its end at the class's end (make rehearse-class without ACCOUNTS probes "
+    "what the emulator evaluates of a boundary)",
 )
 
 
@@ -84,7 +86,9 @@ class StackSetClassResult:
     accounts: dict = field(default_factory=dict)  # student id -> account id
     stacks: dict = field(default_factory=dict)  # student id -> their lab stack's name in their account
     refused_outside: str | None = None  # what an account outside the organization got for the lab's files
+    handouts: list = field(default_factory=list)
     first_objects: dict = field(default_factory=dict)  # student id -> key of their first delivered object
+    student_checks: list = field(default_factory=list)  # (student id, action, allowed)
     status_lines: list = field(default_factory=list)
     leftovers: list = field(default_factory=list)  # make class-down's own check
     rehearsal_leftovers: dict = field(default_factory=dict)  # account -> find_leftovers(), setup excluded
@@ -165,6 +169,8 @@ class StackSetClassRehearsal:
                 self._boot_all(workdir)
             with self.phase("every producer delivers in its own account"):
                 self._every_lab_delivers()
+            with self.phase("each student's login reaches their own lab only"):
+                self._students_reach_their_own_lab()
             with self.phase("class status (each lab read in its account)"):
                 self._stop_producers()
                 self._class_status()
@@ -253,10 +259,13 @@ class StackSetClassRehearsal:
             account=self.admin(workdir),
             say=self.say,
             workdir=workdir,
+            handouts_dir=workdir / "handouts",
+            role_name=EXECUTION_ROLE,
             template_url_base=f"http://localhost:{self.emulator.port}",
         )
-        if result.problems:
-            raise PhaseFailed("; ".join(result.problems))
+        if result.problems or len(result.handouts) != self.count:
+            raise PhaseFailed(f"class-up left students without a lab or a handout: {result.problems}")
+        self._check_handouts(result.handouts)
         template = json.loads((workdir / "cdk.out" / f"{class_stackset_name(CLASS_NAME)}.template.json").read_text())
         self.result.skipped = [
             *SKIPPED,
@@ -276,6 +285,29 @@ class StackSetClassRehearsal:
             self.result.stacks[student_id] = lab["StackName"]
             self.say(f"  {student_id}: {lab['StackName']} in {account_id} ({lab['StackStatus']}), not bootstrapped")
         self.say(f"  skipped (the emulator does not model them): {'; '.join(self.result.skipped)}")
+
+    def _check_handouts(self, paths: list[Path]) -> None:
+        """Each handout: the instructor's only, in its student's language, for their own account, its password the one
+        their IAM user in that account has (IAM says so: a login profile, reset required)."""
+        for path in paths:
+            mode = path.stat().st_mode & 0o777
+            text = path.read_text()
+            student_id = path.stem
+            account_id = self.result.accounts[student_id]
+            language = "es" if int(student_id[1:]) % 2 else "en"
+            if mode != handouts.HANDOUT_MODE or handouts.PASSWORD_LABELS[language] not in text:
+                raise PhaseFailed(f"{path}: mode {mode:o}, or not in {language}")
+            if f"https://{account_id}.signin.aws.amazon.com/console" not in text or "lab-kit" in text:
+                raise PhaseFailed(f"{path} does not send {student_id} to their own account's console, kit-less")
+            user = student_lab_name(CLASS_NAME, student_id)
+            profile = self.students_iam(account_id).get_login_profile(UserName=user)["LoginProfile"]
+            if not profile.get("PasswordResetRequired"):
+                raise PhaseFailed(f"{user}'s one-time password does not have to be changed at first sign-in")
+        self.result.handouts = sorted(str(p) for p in paths)
+        self.say(f"  {len(paths)} handouts, mode 600, each in its student's language, for their own account's console")
+
+    def students_iam(self, account_id: str):
+        return self._as(account_id, EXECUTION_ROLE).client("iam")
 
     def _boot_all(self, workdir: Path) -> None:
         boots = {s: self._boot_inputs(workdir, s) for s in self.students}
@@ -328,6 +360,7 @@ class StackSetClassRehearsal:
         script = next(iter(boots.values()))[0]
         location = re.search(r"s3://[^'\s]+", script).group(0)
         bucket, key = location.removeprefix("s3://").split("/", 1)
+        self.producer_object = (bucket, key)
         try:
             self.emulator.client("s3", **outsider).get_object(Bucket=bucket, Key=key)
         except ClientError as error:
@@ -368,6 +401,56 @@ class StackSetClassRehearsal:
             raise PhaseFailed(f"no object landed for {', '.join(sorted(waiting))}: {logs}")
         self.say(f"  each of the {self.count} producers delivered to its own account's bucket, IAM enforced")
 
+    def _students_reach_their_own_lab(self) -> None:
+        """With IAM enforced, each student's own user (keys standing for their console session, as CloudShell would
+        hold it) reads their lab and may not delete it, nor read the class bucket's files."""
+        for student_id, account in self.students.items():
+            user = student_lab_name(CLASS_NAME, student_id)
+            key = account.client("iam").create_access_key(UserName=user)["AccessKey"]
+            me = {"aws_access_key_id": key["AccessKeyId"], "aws_secret_access_key": key["SecretAccessKey"]}
+            lab = outputs(
+                account.client("cloudformation").describe_stacks(StackName=self.result.stacks[student_id])["Stacks"][0]
+            )
+            attempts = {
+                "s3:ListBucket on their bucket": (
+                    True,
+                    lambda me=me, lab=lab: self.emulator.client("s3", **me).list_objects_v2(Bucket=lab["BucketName"]),
+                ),
+                "firehose:DescribeDeliveryStream on their stream": (
+                    True,
+                    lambda me=me, lab=lab: self.emulator.client("firehose", **me).describe_delivery_stream(
+                        DeliveryStreamName=lab["DeliveryStreamName"]
+                    ),
+                ),
+                "firehose:DeleteDeliveryStream on their stream": (
+                    False,
+                    lambda me=me, lab=lab: self.emulator.client("firehose", **me).delete_delivery_stream(
+                        DeliveryStreamName=lab["DeliveryStreamName"]
+                    ),
+                ),
+                "s3:GetObject on the class bucket's producer": (
+                    False,
+                    lambda me=me: self.emulator.client("s3", **me).get_object(
+                        Bucket=self.producer_object[0], Key=self.producer_object[1]
+                    ),
+                ),
+            }
+            for action, (expected, attempt) in attempts.items():
+                try:
+                    attempt()
+                    allowed = True
+                except ClientError as error:
+                    if error.response["Error"]["Code"] not in (*student.ACCESS_DENIED, "403"):
+                        raise PhaseFailed(f"{student_id}'s {action} failed with {error}") from None
+                    allowed = False
+                self.result.student_checks.append((student_id, action, allowed))
+                if allowed != expected:
+                    raise PhaseFailed(f"{student_id} was {'allowed' if allowed else 'refused'} {action}")
+        self.say(
+            f"  {len(self.result.student_checks)} checks: each student reads their lab, may not delete it nor read the "
+            "class's files (their boundary's end at the class's end is not probed here)"
+        )
+
     def _stop_producers(self) -> None:
         """`systemctl stop` of every producer (they send what they hold), then IAM enforcement ends."""
         with ThreadPoolExecutor(max_workers=BOOTS_AT_ONCE) as pool:
@@ -386,7 +469,7 @@ class StackSetClassRehearsal:
 
     def _class_down(self) -> None:
         admin = Account(client=self.emulator.client, account_id=ACCOUNT_ID, region=self.emulator.region)
-        failed = stackset.stackset_down(class_name=CLASS_NAME, account=admin, say=self.say)
+        failed = stackset.stackset_down(class_name=CLASS_NAME, account=admin, role_name=EXECUTION_ROLE, say=self.say)
         if failed:
             raise PhaseFailed(f"not deleted: {failed}")
         accounts = list(self.result.accounts.values())

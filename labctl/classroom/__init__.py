@@ -237,10 +237,12 @@ def _stackset_up(args: argparse.Namespace) -> int:
             account=account,
             say=say,
             workdir=Path(work),
+            handouts_dir=args.handouts or HANDOUTS_ROOT / config.class_name,
+            role_name=args.account_role or stackset.access_role(config.targets),
         )
     for problem in result.problems:
         print(f"class: {problem}", file=sys.stderr)
-    say(f"class {config.class_name} is up: {len(result.created)} new lab(s); see make class-status CLASS=...")
+    say(f"class {config.class_name} is up: {len(result.handouts)} new handout(s); see make class-status CLASS=...")
     return 1 if result.problems else 0
 
 
@@ -252,7 +254,9 @@ def _stackset_down(args: argparse.Namespace, class_name: str, account: up.Accoun
     accounts = sorted({i.account for i in there.values()})
     units = {i.organizational_unit for i in there.values() if i.organizational_unit}
     role = args.account_role or (stackset.ORGANIZATION_ACCESS_ROLE if units else stackset.EXECUTION_ROLE)
-    failed = stackset.stackset_down(class_name=class_name, account=account, say=say, student=args.student)
+    failed = stackset.stackset_down(
+        class_name=class_name, account=account, role_name=role, say=say, student=args.student
+    )
     for what, why in failed.items():
         print(f"class: {what} was not deleted: {why}", file=sys.stderr)
     if args.student:

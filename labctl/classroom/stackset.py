@@ -12,7 +12,9 @@ class up, in order, each step stopping the run with one line if it fails (and no
    updated under their students; a changed lab is a new class);
 7. each student whose account has no lab gets one, their StudentId the stack instance's ParameterOverrides entry:
    the first alone, then the others, one operation each (lab_stack/stackset_operations.py says why). A student whose
-   account holds another student's lab is refused, naming both.
+   account holds another student's lab is refused, naming both;
+8. each student with a lab and no handout gets a one-time password for their IAM user in their account
+   (lab_stack/student_login.py) and their handout, as in a class in one account (logins.py, handouts.py).
 class status reads every stack instance and, in its account, its lab: the one-account class's table
 (labctl/classroom/status.py), each student's stack cell saying its stack instance's status too.
 class down deletes every stack instance in one operation (or one student's), then the StackSet and the class's own
@@ -26,6 +28,7 @@ AWS Organizations made in each account it created.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import time
@@ -37,7 +40,7 @@ from pathlib import Path
 from botocore.exceptions import ClientError
 
 from lab_stack.config import LabConfig
-from lab_stack.names import class_stack_name, class_stackset_name
+from lab_stack.names import class_stack_name, class_stackset_name, student_lab_name
 from lab_stack.published_assets import TEMPLATES_PREFIX, asset_body, read_manifest
 from lab_stack.roster import UNASSIGNED_STUDENT, Roster
 from lab_stack.stackset_operations import (
@@ -49,7 +52,7 @@ from lab_stack.stackset_operations import (
     ORGANIZATION_ACCESS_ROLE,
     StackSetTargets,
 )
-from labctl.classroom import deploy, down, status
+from labctl.classroom import deploy, down, handouts, logins, status, up
 from labctl.classroom.stacks import delete_stacks, find_class, labs_expire_at, outputs
 from labctl.classroom.up import Account
 from labctl.cost import estimate
@@ -73,6 +76,7 @@ class StackSetRefused(Exception):
 class StackSetUp:
     expires_at: datetime
     created: list[str] = field(default_factory=list)  # students whose lab was made now
+    handouts: list[Path] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # one line each: a student without a working lab, and why
 
 
@@ -153,12 +157,14 @@ def stackset_up(
     account: Account,
     say: Callable[[str], None],
     workdir: Path,
+    handouts_dir: Path,
+    role_name: str,
     template_url_base: str | None = None,
     now: datetime | None = None,
 ) -> StackSetUp:
-    """Steps 2 to 7 (the caller checked the roster, settings and accounts: `accounts`, student id -> account);
-    raises StackSetRefused or deploy.DeployFailed. `template_url_base`: where CloudFormation reads S3 objects (None:
-    S3's regional endpoint)."""
+    """Steps 2 to 8 (the caller checked the roster, settings and accounts: `accounts`, student id -> account);
+    raises StackSetRefused or deploy.DeployFailed. `role_name`: the role to assume in a student account;
+    `template_url_base`: where CloudFormation reads S3 objects (None: S3's regional endpoint)."""
     organization = organization_id(account)
     cloudformation = account.client("cloudformation")
     expires_at = labs_expire_at(find_class(cloudformation, class_name).class_stack)
@@ -186,6 +192,7 @@ def stackset_up(
     ensure_stackset(cloudformation, class_name, template, url, bucket, targets)
     result = StackSetUp(expires_at)
     add_students(cloudformation, class_name, accounts, account.region, targets, result, say)
+    hand_out(account, class_name, roster, accounts, role_name, handouts_dir, result, say)
     return result
 
 
@@ -375,6 +382,60 @@ def add_students(
     say(f"{len(accounts) - len(result.problems)} of {len(accounts)} labs are up")
 
 
+def hand_out(
+    account: Account,
+    class_name: str,
+    roster: Roster,
+    accounts: dict[str, str],
+    role_name: str,
+    directory: Path,
+    result: StackSetUp,
+    say: Callable[[str], None],
+) -> None:
+    """Each student with a working lab and no handout: a one-time password in their account and their handout (the
+    one-account class's, without the kit: handouts.py); then the class sheet."""
+    handouts.prepare_directory(directory)
+    there = instances(account.client("cloudformation"), class_name, account.region)
+    rows = []
+    for student in roster.students:
+        account_id = accounts[student.student_id]
+        user = student_lab_name(class_name, student.student_id)
+        instance = there.get(account_id)
+        rows.append((student, user, f"{instance.detailed if instance else 'no lab'} in account {account_id}"))
+        path = handouts.handout_path(directory, student.student_id)
+        if path.exists() or instance is None or instance.detailed != "SUCCEEDED":
+            continue
+        theirs = in_account(account, account_id, role_name)
+        iam = theirs.client("iam")
+        stack = theirs.client("cloudformation").describe_stacks(StackName=instance.stack_id)["Stacks"][0]
+        url = logins.sign_in_url(iam, account_id)
+
+        def text(student=student, user=user, iam=iam, stack=stack, url=url) -> str | None:
+            password = logins.set_first_password(iam, user, logins.password_length(iam))
+            if password is None:
+                return None
+            handout = up.handout_for(student, user, password, url, account.region, stack, result.expires_at, "")
+            return dataclasses.replace(handout, own_account=True).text()
+
+        if handouts.write_once(path, text):
+            result.handouts.append(path)
+            say(f"  handout for {student.student_id}: {path}")
+        else:
+            result.problems.append(
+                f"{student.student_id}: {user} in account {account_id} has a password already, but {path} is "
+                f"missing: remove it (aws iam delete-login-profile --user-name {user}, in that account), then make "
+                "class-up again"
+            )
+    sheet = handouts.class_sheet(
+        class_name,
+        sign_in_url="each student's own account: the console of the account in their handout",
+        region=account.region,
+        ends_at=result.expires_at,
+        rows=rows,
+    )
+    say(f"class sheet (no passwords): {handouts.write_class_sheet(directory, sheet)}")
+
+
 # --- class status ------------------------------------------------------------------------------------------------
 
 
@@ -414,15 +475,27 @@ def stackset_down(
     *,
     class_name: str,
     account: Account,
+    role_name: str,
     say: Callable[[str], None],
     student: str | None = None,
 ) -> dict[str, str]:
-    """Every stack instance (or one student's) in one operation; then, when none is left, the StackSet and the
+    """Every stack instance (or one student's) in one operation, each student's password and keys removed first
+    (IAM's DeleteUser needs them gone, and no template made them); then, when none is left, the StackSet and the
     class's own stack. {what: why it is not gone} for what did not go."""
     cloudformation = account.client("cloudformation")
     there = instances(cloudformation, class_name, account.region)
     going = [i for i in there.values() if student is None or i.student == student]
     failed: dict[str, str] = {}
+    for instance in going:
+        user = student_lab_name(class_name, instance.student)
+        try:
+            removed = logins.remove_credentials(in_account(account, instance.account, role_name).client("iam"), user)
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NoSuchEntity":
+                raise
+            removed = []  # a lab that failed before its user was made
+        if removed:
+            say(f"  {user} in {instance.account}: removed {', '.join(removed)}")
     if going:
         say(f"deleting {len(going)} lab(s) in one operation: {', '.join(sorted(i.student for i in going))}")
         operation = cloudformation.delete_stack_instances(

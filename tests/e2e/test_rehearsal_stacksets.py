@@ -40,6 +40,17 @@ def test_each_student_account_holds_its_students_lab_a_stack_of_the_stackset(reh
     assert all(stack.startswith(f"StackSet-{class_stackset_name(CLASS_NAME)}-") for stack in result.stacks.values())
 
 
+def test_each_student_has_a_handout_for_their_own_account_and_a_login_to_their_own_lab_only(rehearsal):
+    _, result, _ = rehearsal
+    assert [path.rsplit("/", 1)[-1] for path in result.handouts] == ["s1.md", "s2.md"]
+    assert {(student, action, allowed) for student, action, allowed in result.student_checks} >= {
+        ("s1", "s3:ListBucket on their bucket", True),
+        ("s2", "firehose:DeleteDeliveryStream on their stream", False),
+        ("s2", "s3:GetObject on the class bucket's producer", False),
+    }
+    assert len(result.student_checks) == 4 * ACCOUNTS
+
+
 def test_the_labs_files_are_the_organizations_only(rehearsal):
     assert rehearsal[1].refused_outside in ("AccessDenied", "403")
 

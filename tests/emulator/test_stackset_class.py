@@ -397,3 +397,27 @@ def test_a_stacksets_lab_stops_its_instance_at_its_end(emu, organization):
     assert (invocation.ok, invocation.outcome) == (True, "StopInstances succeeded")
     state = ec2.describe_instances(InstanceIds=[instance["InstanceId"]])["Reservations"][0]["Instances"][0]["State"]
     assert state["Name"] in ("stopping", "stopped")
+
+
+def test_a_students_password_ends_with_the_class(emu, organization):
+    """The login's own schedule (lab_stack/student_login.py): DeleteLoginProfile of this student's user only, so that
+    CloudFormation can then delete the user with the lab."""
+    bob = member(emu, organization["bob"])
+    iam = emu.client("iam", **bob)
+    user = iam.create_user(UserName="bda-bob", Path="/firehose-lab/bda/")["User"]
+    iam.create_login_profile(UserName="bda-bob", Password="Only-Once-2026!", PasswordResetRequired=True)
+    when = emu.clock.now() + timedelta(hours=1)
+    before = len(emu.scheduler_invocations())
+    emu.client("cloudformation", **bob).create_stack(
+        StackName="password-end",
+        TemplateBody=scheduled(
+            "iam:deleteLoginProfile", "iam:DeleteLoginProfile", user["Arn"], {"UserName": "bda-bob"}, when
+        ),
+        Capabilities=["CAPABILITY_IAM"],
+    )
+    emu.clock.speed_up_until(when, real_seconds=0.5)
+    assert wait_for(lambda: len(emu.scheduler_invocations()) > before)
+    [invocation] = emu.scheduler_invocations()[before:]
+    assert (invocation.ok, invocation.outcome) == (True, "DeleteLoginProfile succeeded")
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.get_login_profile(UserName="bda-bob")

@@ -22,6 +22,7 @@ from lab_stack.names import CLASS_TAG, STOPS_ITS_INSTANCE, STUDENT_TAG, class_st
 from lab_stack.published_assets import ASSETS_PREFIX, asset_body, read_manifest
 from lab_stack.roster import STUDENT_ID_PATTERN
 from lab_stack.stackset import ASSETS_BUCKET, STUDENT_ID
+from lab_stack.stackset_admin import LABS_GO_AFTER
 from lab_stack.stackset_operations import DELETE_PREFERENCES
 from support.synth import CLASS_ACCOUNTS, CLASS_NAME, CLASS_ROSTER, ORGANIZATION_ID, stackset_synth
 from support.template import as_list, render_user_data
@@ -55,8 +56,10 @@ def resources(template, kind):
 
 
 def statements(template):
-    for policy in resources(template, "AWS::IAM::Policy").values():
-        yield from policy["Properties"]["PolicyDocument"]["Statement"]
+    """Every statement of every role's and managed policy."""
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+        for policy in resources(template, kind).values():
+            yield from policy["Properties"]["PolicyDocument"]["Statement"]
 
 
 def role_statements(template, role_id):
@@ -150,8 +153,12 @@ def test_the_student_is_a_parameter_and_every_resource_carries_it(lab_template):
 
 def test_a_stacksets_lab_never_deletes_its_own_stack(lab_template):
     actions = {a for s in statements(lab_template) for a in as_list(s["Action"])}
-    assert not {a for a in actions if a.startswith("cloudformation:")}
-    [schedule] = resources(lab_template, "AWS::Scheduler::Schedule").values()
+    assert "cloudformation:DeleteStack" not in actions and not any(a.endswith(":*") or a == "*" for a in actions)
+    [schedule] = [
+        s
+        for s in resources(lab_template, "AWS::Scheduler::Schedule").values()
+        if joined(s["Properties"]["Target"]["Arn"]).endswith("ec2:stopInstances")
+    ]
     props = schedule["Properties"]
     assert joined(props["Target"]["Arn"]).endswith(":scheduler:::aws-sdk:ec2:stopInstances")
     [instance] = resources(lab_template, "AWS::EC2::Instance")
@@ -161,6 +168,42 @@ def test_a_stacksets_lab_never_deletes_its_own_stack(lab_template):
     assert stop["Action"] == "ec2:StopInstances"
     assert joined(stop["Resource"]).endswith(f":instance/${{{instance}}}")
     assert lab_template["Outputs"]["AtExpiry"]["Value"] == STOPS_ITS_INSTANCE
+
+
+def test_the_student_logs_in_to_their_own_account_and_reaches_this_lab_only(lab_template):
+    [user] = resources(lab_template, "AWS::IAM::User").values()
+    props = user["Properties"]
+    assert joined(props["UserName"]) == f"{CLASS_NAME}-${{{STUDENT_ID}}}"
+    assert props["Path"] == f"/firehose-lab/{CLASS_NAME}/"
+    assert "LoginProfile" not in props  # no password in any template: make class-up sets a one-time one
+    [policy_id] = [p["Ref"] for p in props["ManagedPolicyArns"]]
+    boundary_id = props["PermissionsBoundary"]["Ref"]
+    policy = lab_template["Resources"][policy_id]["Properties"]["PolicyDocument"]["Statement"]
+    by_sid = {s["Sid"]: s for s in policy}
+    assert by_sid["ListsAndDescribesThatNameNoResource"]["Resource"] == "*"
+    assert all("*" != s["Resource"] for sid, s in by_sid.items() if sid != "ListsAndDescribesThatNameNoResource")
+    [stream] = resources(lab_template, "AWS::KinesisFirehose::DeliveryStream")
+    [instance] = resources(lab_template, "AWS::EC2::Instance")
+    assert by_sid["OwnStack"]["Resource"] == {"Ref": "AWS::StackId"}
+    assert by_sid["OwnStream"]["Resource"] == {"Fn::GetAtt": [stream, "Arn"]}
+    assert joined(by_sid["OwnInstance"]["Resource"]).endswith(f":instance/${{{instance}}}")
+    boundary = lab_template["Resources"][boundary_id]["Properties"]["PolicyDocument"]["Statement"]
+    [cap] = boundary
+    assert cap["Condition"] == {"DateLessThan": {"aws:CurrentTime": f"{EXPIRES_AT:%Y-%m-%dT%H:%M:%SZ}"}}
+    assert sorted(cap["Action"]) == sorted({a for s in policy for a in as_list(s["Action"])})
+
+
+def test_the_students_password_ends_with_the_class(lab_template):
+    [schedule] = [
+        s["Properties"]
+        for s in resources(lab_template, "AWS::Scheduler::Schedule").values()
+        if joined(s["Properties"]["Target"]["Arn"]).endswith("iam:deleteLoginProfile")
+    ]
+    assert schedule["ScheduleExpression"] == f"at({EXPIRES_AT:%Y-%m-%dT%H:%M:%S})"
+    [user] = resources(lab_template, "AWS::IAM::User")
+    assert json.loads(joined(schedule["Target"]["Input"])) == {"UserName": f"${{{user}}}"}
+    [allowed] = role_statements(lab_template, schedule["Target"]["RoleArn"]["Fn::GetAtt"][0])
+    assert (allowed["Action"], allowed["Resource"]) == ("iam:DeleteLoginProfile", {"Fn::GetAtt": [user, "Arn"]})
 
 
 def test_the_lab_in_its_own_account_makes_its_own_vpc(lab_template):
@@ -200,8 +243,10 @@ def schedules(template):
 
 
 def test_the_class_ends_by_deleting_every_stack_instance(admin_template):
+    """A little after the class's end: each lab's own schedules have stopped its instance and removed its student's
+    password by then (a user with a password CloudFormation did not make cannot be deleted by it)."""
     delete = schedules(admin_template)["deleteStackInstances"]
-    assert delete["ScheduleExpression"] == f"at({EXPIRES_AT:%Y-%m-%dT%H:%M:%S})"
+    assert delete["ScheduleExpression"] == f"at({EXPIRES_AT + LABS_GO_AFTER:%Y-%m-%dT%H:%M:%S})"
     request = json.loads(joined(delete["Target"]["Input"]))
     assert request == {
         "StackSetName": class_stackset_name(CLASS_NAME),

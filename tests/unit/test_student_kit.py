@@ -25,9 +25,9 @@ def test_the_kit_holds_the_student_part_only(kit):
     names = {p.relative_to(kit).as_posix() for p in kit.rglob("*") if p.is_file()}
     assert {"install.sh", "lab", "cdk.json", "requirements-student.lock", "labctl/__main__.py"} <= names
     assert not any(n.startswith(("rehearsal/", "tests/", "producer/wheels/")) or n.endswith(".pyc") for n in names)
-    assert {n for n in names if n.startswith("lab_stack/")} == {
-        f"lab_stack/{m}.py" for m in ("__init__", "config", "names", "roster", "sizing", "class_config")
-    }
+    plain = ("__init__", "config", "names", "roster", "sizing", "class_config")
+    across_accounts = ("stackset_config", "stackset_operations", "published_assets")  # labctl's class command reads
+    assert {n for n in names if n.startswith("lab_stack/")} == {f"lab_stack/{m}.py" for m in plain + across_accounts}
 
 
 def test_its_code_imports_only_the_standard_library_itself_and_the_lock(kit):

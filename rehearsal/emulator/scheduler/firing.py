@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import boto3
 from botocore import xform_name
 from moto.cloudformation.models import cloudformation_backends
+from moto.iam.exceptions import NoSuchEntity
+from moto.iam.models import iam_backends
 from moto.scheduler.exceptions import ValidationException
 from moto.scheduler.models import (
     EventBridgeSchedulerBackend,
@@ -79,12 +81,22 @@ def _instance_arns(account_id: str, region: str, request: dict[str, Any]) -> lis
     return [f"arn:{get_partition(region)}:ec2:{region}:{account_id}:instance/{i}" for i in request["InstanceIds"]]
 
 
+def _user_arn(account_id: str, region: str, request: dict[str, Any]) -> list[str]:
+    """DeleteLoginProfile's resource: the user's ARN (its path in it)."""
+    backend = iam_backends[account_id][get_partition(region)]
+    try:
+        return [backend.get_user(request["UserName"]).arn]
+    except NoSuchEntity:
+        return [f"arn:{get_partition(region)}:iam::{account_id}:user/{request['UserName']}"]  # no such user
+
+
 # (service, apiAction) of the universal targets fired here -> the IAM resources their request acts on.
 UNIVERSAL_TARGETS: dict[tuple[str, str], Callable[[str, str, dict[str, Any]], list[str]]] = {
     ("cloudformation", "deleteStack"): _stack_arn,
     ("cloudformation", "deleteStackInstances"): _stackset_arn,
     ("cloudformation", "deleteStackSet"): _stackset_arn,
     ("ec2", "stopInstances"): _instance_arns,
+    ("iam", "deleteLoginProfile"): _user_arn,
 }
 
 
