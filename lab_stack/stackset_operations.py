@@ -16,8 +16,9 @@ not once per student. Within an operation of one account and one Region, the pre
 Nothing here bounds how many students' operations run at once, and nothing needs to: each lab is alone in its account,
 so the quotas that bound a class in one account (Firehose's 5 control-plane calls a second, VPCs, vCPUs) are each
 student's own; what the class shares is the administrator account's StackSets quotas (CloudFormation user guide,
-"Understand CloudFormation quotas": stack instances per stack set, and stack instance operations running at once per
-Region per administrator account, 3,500 when documented), far above a roster's 100 students.
+"Understand CloudFormation quotas": stack instances per stack set, 2,000, and stack instance operations running at once
+per Region per administrator account, 3,500, in the version read; Service Quotas says an account's own), far above a
+roster's 100 students.
 
 Deleting: one DeleteStackInstances for every account of the class, both at `make class-down` and at the class's end.
 MaxConcurrentPercentage 100: no account waits for another, nothing is shared between them. FailureTolerancePercentage

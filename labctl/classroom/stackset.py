@@ -187,7 +187,7 @@ def stackset_up(
     )
     bucket = outputs(find_class(cloudformation, class_name).class_stack)[ASSETS_BUCKET]
     template = (assembly / f"{class_stackset_name(class_name)}.template.json").read_text()
-    url = publish(account, bucket, assembly, template, base=template_url_base)
+    url = publish(account, bucket, assembly, class_stackset_name(class_name), template, base=template_url_base)
     say(f"published the lab's files and template to s3://{bucket}")
     ensure_stackset(cloudformation, class_name, template, url, bucket, targets)
     result = StackSetUp(expires_at)
@@ -196,11 +196,10 @@ def stackset_up(
     return result
 
 
-def publish(account: Account, bucket: str, assembly: Path, template: str, *, base: str | None) -> str:
-    """Every file of the lab template into the class bucket (each once: its key is its content's hash), and the
-    template itself; the template's URL for CloudFormation."""
+def publish(account: Account, bucket: str, assembly: Path, lab: str, template: str, *, base: str | None) -> str:
+    """Every file of the lab template (`lab`: its artifact in the assembly) into the class bucket, each once (its key
+    is its content's hash), and the template itself; the template's URL for CloudFormation."""
     s3 = account.client("s3")
-    lab = next(assembly.glob("*.published-assets.json")).name.removesuffix(".published-assets.json")
     for asset in read_manifest(assembly, lab):
         try:
             s3.head_object(Bucket=bucket, Key=asset.key)
