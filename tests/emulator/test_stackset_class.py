@@ -421,3 +421,23 @@ def test_a_students_password_ends_with_the_class(emu, organization):
     assert (invocation.ok, invocation.outcome) == (True, "DeleteLoginProfile succeeded")
     with pytest.raises(ClientError, match="NoSuchEntity"):
         iam.get_login_profile(UserName="bda-bob")
+
+
+def test_a_schedules_role_with_inline_policies_in_its_template_is_evaluated(emu):
+    """AWS::IAM::Role's own Policies property: the emulator read their documents as text and, failing, called the
+    role missing ("Scheduler could not assume ...: no such role")."""
+    when = emu.clock.now() + timedelta(hours=1)
+    template = json.loads(scheduled("ec2:stopInstances", "ec2:StopInstances", "*", {"InstanceIds": ["i-0"]}, when))
+    policy = template["Resources"].pop("Policy")["Properties"]
+    template["Resources"]["Role"]["Properties"]["Policies"] = [
+        {"PolicyName": policy["PolicyName"], "PolicyDocument": policy["PolicyDocument"]}
+    ]
+    del template["Resources"]["Schedule"]["DependsOn"]
+    before = len(emu.scheduler_invocations())
+    emu.client("cloudformation").create_stack(
+        StackName="inline-role", TemplateBody=json.dumps(template), Capabilities=["CAPABILITY_IAM"]
+    )
+    emu.clock.speed_up_until(when, real_seconds=0.5)
+    assert wait_for(lambda: len(emu.scheduler_invocations()) > before)
+    [invocation] = emu.scheduler_invocations()[before:]
+    assert "could not assume" not in invocation.outcome  # evaluated: the call itself fails on a made-up instance
