@@ -11,7 +11,7 @@ with S3-managed keys: a KMS key of this account would need a key policy for ever
 The class ends at one moment, as a class in one account does (class_stack.py): at `expires_at` each lab's own
 schedules stop its instance (lifetime.py) and delete its student's password (student_login.py: CloudFormation cannot
 delete a user with a password it did not make); LABS_GO_AFTER later a schedule here deletes every stack instance
-(DeleteStackInstances, lab_stack/stackset_operations.py's preferences); CLASS_GRACE after the end one schedule deletes
+(DeleteStackInstances; both in lab_stack/stackset_operations.py); CLASS_GRACE after the end one schedule deletes
 the emptied StackSet and another this stack (the bucket with its objects). DeleteStackInstances and DeleteStackSet act
 on a StackSet that this account administers, with its administration role (self-managed) or the service-linked roles
 (service-managed): the schedules' roles need only those two calls on this StackSet's ARN (Service Authorization
@@ -20,7 +20,7 @@ Reference, CloudFormation: both on `stackset/<name>:<id>`; `stackset-target` for
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from aws_cdk import Acknowledgment, Aws, RemovalPolicies, RemovalPolicy, Stack, Tags, Validations
 from aws_cdk import aws_iam as iam
@@ -33,10 +33,7 @@ from lab_stack.lifetime import LabExpiry, OneTimeCall
 from lab_stack.names import CLASS_TAG, class_stackset_name
 from lab_stack.outputs import add_outputs
 from lab_stack.published_assets import ASSETS_PREFIX
-from lab_stack.stackset_operations import DELETE_PREFERENCES, StackSetTargets
-
-# After the class's end, when each lab's own schedules have stopped its instance and removed its student's password.
-LABS_GO_AFTER = timedelta(minutes=15)
+from lab_stack.stackset_operations import DELETE_PREFERENCES, LABS_GO_AFTER, StackSetTargets
 
 
 class ClassStackSetAdmin(Stack):

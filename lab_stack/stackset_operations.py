@@ -34,6 +34,11 @@ and would not serialize a class spread over Regions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
+
+# When the class's end deletes the stack instances: after each lab's own schedules, at the end, have stopped its
+# instance and removed its student's password (lab_stack/student_login.py says why).
+LABS_GO_AFTER = timedelta(minutes=15)
 
 # The StackSet's own settings (CreateStackSet).
 MANAGED_EXECUTION = {"Active": True}

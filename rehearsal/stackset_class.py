@@ -18,6 +18,9 @@ On the emulator, in order, each a timed phase:
 5. `make class-down`'s own code: every stack instance deleted in one operation, the StackSet and the class's own stack,
    then the class's leftovers listed in every account (tagging API, IAM users, stacks, the StackSet) and the
    rehearsal's own leftovers check over every kind in every account: nothing may be left but the accounts' setup.
+   With `--end expiry` the class ends itself first, its hours passing in seconds, each stage in turn: every lab's own
+   schedules stop its instance and delete its student's password, then the class stack's deletes every stack instance,
+   then the emptied StackSet and the class stack go; each schedule's role is evaluated, and class-down finds nothing.
 What the emulator does not model of StackSets is named as skipped in the summary (stack_sets.SKIPPED), never passed.
 The producers are stopped and the emulator with them, whatever failed.
 
@@ -38,7 +41,7 @@ from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from botocore.exceptions import ClientError
@@ -46,9 +49,9 @@ from botocore.exceptions import ClientError
 from lab_stack.names import BOOTSTRAP_STACK, CLASS_TAG, DATA_ROOT, class_stackset_name, student_lab_name
 from lab_stack.roster import read_roster
 from lab_stack.stackset_config import StackSetClassConfig
-from lab_stack.stackset_operations import ADMINISTRATION_ROLE, EXECUTION_ROLE, ORGANIZATION_ACCESS_ROLE
+from lab_stack.stackset_operations import ADMINISTRATION_ROLE, EXECUTION_ROLE, LABS_GO_AFTER, ORGANIZATION_ACCESS_ROLE
 from labctl.classroom import deploy, handouts, stackset, status
-from labctl.classroom.stacks import outputs, tags
+from labctl.classroom.stacks import find_class, outputs, tags
 from labctl.classroom.up import Account
 from labctl.toolkit import context_with, lab_config
 from producer import service
@@ -61,6 +64,8 @@ from rehearsal.stopping import Stopped, stops_deferred
 
 CLASS_NAME = "rehearsal"
 BOOTS_AT_ONCE = 3
+# Real seconds in which each stage of the class's end comes.
+EXPIRY_SECONDS = 3.0
 MAX_ACCOUNTS = 10
 # What the organization's accounts hold before the class and keep after it: their StackSets setup, and the role AWS
 # Organizations makes in every account it creates (moto's Organizations makes it too).
@@ -93,6 +98,7 @@ class StackSetClassResult:
     leftovers: list = field(default_factory=list)  # make class-down's own check
     rehearsal_leftovers: dict = field(default_factory=dict)  # account -> find_leftovers(), setup excluded
     skipped: list = field(default_factory=list)
+    expiry: list = field(default_factory=list)  # (stage, what each of its schedules' calls did), with --end expiry
 
 
 def roster_text(students: int) -> str:
@@ -101,8 +107,9 @@ def roster_text(students: int) -> str:
 
 
 class StackSetClassRehearsal:
-    def __init__(self, *, accounts: int, clock_scale: float, context: list, out=None) -> None:
+    def __init__(self, *, accounts: int, clock_scale: float, context: list, out=None, expire: bool = False) -> None:
         self.count = accounts
+        self.expire = expire
         self.clock_scale = clock_scale
         self.context = context
         self.out = out or sys.stderr
@@ -174,6 +181,9 @@ class StackSetClassRehearsal:
             with self.phase("class status (each lab read in its account)"):
                 self._stop_producers()
                 self._class_status()
+            if self.expire:
+                with self.phase("the class ends itself (its schedules, in turn)"):
+                    self._class_expires()
             with self.phase("class down, then nothing left in any account"):
                 self._class_down()
         finally:
@@ -181,9 +191,10 @@ class StackSetClassRehearsal:
         return self.result
 
     def passed(self) -> str:
+        ended = "the class ended itself and " if self.expire else ""
         return (
             f"PASSED: {self.count} labs in {self.count} accounts, each delivered, the lab's files read by the "
-            "organization only, class down left nothing in any account; skipped (not modelled): "
+            f"organization only, {ended}class down left nothing in any account; skipped (not modelled): "
             + "; ".join(self.result.skipped)
         )
 
@@ -446,6 +457,8 @@ class StackSetClassRehearsal:
                 self.result.student_checks.append((student_id, action, allowed))
                 if allowed != expected:
                     raise PhaseFailed(f"{student_id} was {'allowed' if allowed else 'refused'} {action}")
+            # The keys stood for the console session; a student gets none (their policy cannot make one either).
+            account.client("iam").delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
         self.say(
             f"  {len(self.result.student_checks)} checks: each student reads their lab, may not delete it nor read the "
             "class's files (their boundary's end at the class's end is not probed here)"
@@ -466,6 +479,37 @@ class StackSetClassRehearsal:
             self.say(f"  {line}")
         if sorted(row.student for row in rows) != sorted(self.students) or any(not row.objects for row in rows):
             raise PhaseFailed("class status does not show every student's lab with its objects")
+
+    def _class_expires(self) -> None:
+        """The class's end as its schedules play it: at the end every lab's (stop its instance, delete its student's
+        password), LABS_GO_AFTER later the class stack's DeleteStackInstances, at the class stack's own ExpiresAt the
+        StackSet's and the class stack's deletion. Each stage's hours pass in seconds once the previous one fired."""
+        class_stack = find_class(self.emulator.client("cloudformation"), CLASS_NAME).class_stack
+        ends, last = (
+            datetime.fromisoformat(outputs(class_stack)[key].replace("Z", "+00:00"))
+            for key in ("LabsExpireAt", "ExpiresAt")
+        )
+        stages = (
+            ("the labs' own", ends, 2 * self.count),
+            ("the class's DeleteStackInstances", ends + LABS_GO_AFTER, 1),
+            ("the StackSet's and the class stack's deletion", last, 2),
+        )
+        for name, moment, count in stages:
+            before = len(self.emulator.scheduler_invocations())
+            self.emulator.clock.speed_up_until(moment + timedelta(seconds=30), real_seconds=EXPIRY_SECONDS)
+            deadline = time.monotonic() + EXPIRY_SECONDS + 60
+            while len(self.emulator.scheduler_invocations()) < before + count and time.monotonic() < deadline:
+                time.sleep(0.2)
+            fired = self.emulator.scheduler_invocations()[before:]
+            failed = [f"{i.target.rsplit(':', 1)[-1]}: {i.outcome}" for i in fired if not i.ok]
+            if len(fired) != count or failed:
+                raise PhaseFailed(f"{name} schedules: {len(fired)} of {count} fired; {failed}")
+            self.result.expiry.append((name, [i.outcome for i in fired]))
+            self.say(f"  {name}: {', '.join(sorted({i.outcome for i in fired}))}")
+        admin = Account(client=self.emulator.client, account_id=ACCOUNT_ID, region=self.emulator.region)
+        if stackset.across_accounts(admin, CLASS_NAME):
+            raise PhaseFailed("the class's StackSet or its own stack is still there after the class's end")
+        self.say("  every lab, the StackSet and the class stack gone by the class's own schedules")
 
     def _class_down(self) -> None:
         admin = Account(client=self.emulator.client, account_id=ACCOUNT_ID, region=self.emulator.region)
@@ -519,6 +563,13 @@ def main(argv: list | None = None) -> int:
         clock_help="speed of the emulator's clock: 0.1 makes a 60 s buffer interval flush in 6 s (default 1)",
     )
     parser.add_argument("--accounts", type=int, default=3, help="student accounts in the class (default 3)")
+    parser.add_argument(
+        "--end",
+        choices=("down", "expiry"),
+        default="down",
+        help="down: class-down ends the class; expiry: its schedules do first (their hours pass in seconds), then "
+        "class-down checks what they leave",
+    )
     try:
         args = cli.parse(
             parser,
@@ -528,7 +579,9 @@ def main(argv: list | None = None) -> int:
         )
     except cli.BadArguments as error:
         return cli.refuse(str(error))
-    rehearsal = StackSetClassRehearsal(accounts=args.accounts, clock_scale=args.clock_scale, context=args.context)
+    rehearsal = StackSetClassRehearsal(
+        accounts=args.accounts, clock_scale=args.clock_scale, context=args.context, expire=args.end == "expiry"
+    )
     return cli.run(
         rehearsal,  # what cli.run needs of a lab: say() and result
         rehearsal.run,

@@ -1,7 +1,8 @@
 """`make rehearse-class ACCOUNTS=2` on a scaled clock: a class across two accounts of an organization, its labs a
 self-managed StackSet's stack instances, each lab delivering in its own account, the lab's files readable by the
 organization only, and class down leaving nothing in any account; what the emulator does not model of StackSets is
-named as skipped, never passed."""
+named as skipped, never passed. And a class of one account that ends itself (`--end expiry`): its schedules, each
+role evaluated, leave nothing for class down."""
 
 from __future__ import annotations
 
@@ -88,3 +89,23 @@ def test_bad_arguments_are_one_line_and_exit_2():
     )
     assert run.returncode == 2
     assert run.stderr.strip().count("\n") == 0 and "--accounts 1 to 10" in run.stderr
+
+
+@pytest.fixture(scope="module")
+def ended(tmp_path_factory, rehearsal):  # after the other: one emulator per process at a time
+    log = io.StringIO()
+    ending = StackSetClassRehearsal(accounts=1, clock_scale=CLOCK_SCALE, context=[], out=log, expire=True)
+    return ending.run(tmp_path_factory.mktemp("stackset-expiry")), log.getvalue()
+
+
+def test_a_class_that_ends_itself_leaves_nothing_for_class_down(ended):
+    result, log = ended
+    assert result.failed_phase is None, log[-3000:]
+    assert [stage for stage, _ in result.expiry] == [
+        "the labs' own",
+        "the class's DeleteStackInstances",
+        "the StackSet's and the class stack's deletion",
+    ]
+    assert sorted(result.expiry[0][1]) == ["DeleteLoginProfile succeeded", "StopInstances succeeded"]
+    assert result.expiry[1][1] == ["DeleteStackInstances succeeded"]
+    assert result.leftovers == [] and result.rehearsal_leftovers == {}

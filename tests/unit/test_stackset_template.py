@@ -22,8 +22,7 @@ from lab_stack.names import CLASS_TAG, STOPS_ITS_INSTANCE, STUDENT_TAG, class_st
 from lab_stack.published_assets import ASSETS_PREFIX, asset_body, read_manifest
 from lab_stack.roster import STUDENT_ID_PATTERN
 from lab_stack.stackset import ASSETS_BUCKET, STUDENT_ID
-from lab_stack.stackset_admin import LABS_GO_AFTER
-from lab_stack.stackset_operations import DELETE_PREFERENCES
+from lab_stack.stackset_operations import DELETE_PREFERENCES, LABS_GO_AFTER
 from support.synth import CLASS_ACCOUNTS, CLASS_NAME, CLASS_ROSTER, ORGANIZATION_ID, stackset_synth
 from support.template import as_list, render_user_data
 
