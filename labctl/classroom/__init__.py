@@ -7,6 +7,15 @@
   class cost   --roster CSV | --students N [--hours H] what it costs per hour, per day stopped, forgotten
   class status --class NAME [--plain]                 one row per student, redrawn live on a terminal
 
+Across accounts (one AWS account per student, the labs a CloudFormation StackSet's stack instances, stackset.py):
+  class up     ... --accounts ID,ID,... | --ou ou-...  a self-managed StackSet on the accounts (the roster's order,
+                                                      or its account_id column) or a service-managed one on an OU
+  class down   --class NAME [--student ID]            every stack instance, the StackSet, the class's own stack;
+                                                      then lists what is left here and in every student account
+  class status --class NAME                           one row per stack instance, its lab read in its account
+  (down and status know a class across accounts by its StackSet.) --account-role NAME: the role to assume in a
+  student account (default: the StackSets execution role, or OrganizationAccountAccessRole for an OU)
+
 Lab settings (-c KEY=VALUE, as for make deploy) apply to every lab of the class; labName, bucketName and
 expiresAfterHours are the class's to set. Exit codes: 0 done (nothing left, everything fits), 1 a step failed,
 something is left or will not fit (each named), 2 bad input (one line per problem) or AWS refused.
@@ -24,7 +33,8 @@ from pathlib import Path
 from lab_stack.class_config import DEFAULT_CLASS_HOURS, ClassConfig
 from lab_stack.config import MAX_EXPIRY_HOURS
 from lab_stack.roster import RosterError, parse_class_name, read_roster
-from labctl.classroom import check, cost, deploy, down, status, up
+from lab_stack.stackset_config import StackSetClassConfig
+from labctl.classroom import check, cost, deploy, down, stackset, status, up
 from labctl.cost import estimate
 from labctl.preflight import PreflightError, account_and_region, is_bootstrapped
 from labctl.session import student_session
@@ -41,6 +51,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _hours(up_parser)
     up_parser.add_argument("--handouts", type=Path, help="where handouts go (default: handouts/<class>/)")
     _concurrency(up_parser)
+    where = up_parser.add_mutually_exclusive_group()
+    where.add_argument("--accounts", help="a class across these accounts (comma-separated): a self-managed StackSet")
+    where.add_argument("--ou", help="a class across this organizational unit's accounts: a service-managed StackSet")
+    _account_role(up_parser)
     add_settings_option(up_parser, " of every lab")
 
     down_parser = actions.add_parser("down", help="remove the class (or --student), then list what is left")
@@ -51,6 +65,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     down_parser.add_argument(
         "--wait-seconds", type=float, default=120.0, help="how long leftovers may take to vanish from the tagging API"
     )
+    _account_role(down_parser)
     add_settings_option(down_parser, " of every lab (as for class up)")
 
     check_parser = actions.add_parser("check", help="the quotas a class needs, one line each")
@@ -66,6 +81,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _class(status_parser)
     status_parser.add_argument("--plain", action="store_true", help="print once, even on a terminal")
     status_parser.add_argument("--refresh-seconds", type=float, default=30.0, help="live view refresh (default 30)")
+    _account_role(status_parser)
     add_settings_option(status_parser, " of every lab (for the cost column)")
 
 
@@ -95,6 +111,15 @@ def _concurrency(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _account_role(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--account-role",
+        metavar="NAME",
+        help="the role to assume in each student account (default: AWSCloudFormationStackSetExecutionRole, or "
+        "OrganizationAccountAccessRole for an OU)",
+    )
+
+
 def _size(parser: argparse.ArgumentParser) -> None:
     size = parser.add_mutually_exclusive_group(required=True)
     size.add_argument("--roster", type=Path, help="the class's roster")
@@ -120,7 +145,7 @@ def run(args: argparse.Namespace) -> int:
         return ACTIONS[args.action](args)
     except RosterError as error:
         return refuse(error.problems)
-    except (PreflightError, deploy.DeployFailed) as error:
+    except (PreflightError, deploy.DeployFailed, stackset.StackSetRefused) as error:
         print(f"class: {error}", file=sys.stderr)
         return 1
 
@@ -151,7 +176,22 @@ def _class_config(args: argparse.Namespace) -> ClassConfig:
     return ClassConfig.from_context(context, datetime.now(UTC))
 
 
+def _stackset_config(args: argparse.Namespace) -> StackSetClassConfig:
+    """The class, its roster, lab settings and accounts, checked together offline (the organization is read later)."""
+    where = {"accounts": args.accounts} if args.accounts else {"organizationalUnit": args.ou}
+    context = {
+        **context_with(args.context),
+        "className": args.class_name,
+        "roster": str(args.roster),
+        "organizationId": stackset.ANY_ORGANIZATION,
+        **where,
+    }
+    return StackSetClassConfig.from_context(context, datetime.now(UTC))
+
+
 def _up(args: argparse.Namespace) -> int:
+    if args.accounts or args.ou:
+        return _stackset_up(args)
     config = _class_config(args)
     account = _account()
     say(f"class {config.class_name} in account {account.account_id}, region {account.region}")
@@ -175,6 +215,66 @@ def _up(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def _stackset_up(args: argparse.Namespace) -> int:
+    config = _stackset_config(args)
+    account = _account()
+    say(
+        f"class {config.class_name} across {len(config.accounts)} accounts, administered from {account.account_id}, "
+        f"region {account.region}"
+    )
+    if not is_bootstrapped(account.client("cloudformation")):
+        say(f"bootstrapping aws://{account.account_id}/{account.region} for CDK (the class's own stack only)")
+        deploy.cdk(["bootstrap", f"aws://{account.account_id}/{account.region}"])
+    with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
+        result = stackset.stackset_up(
+            class_name=config.class_name,
+            roster=config.classroom.roster,
+            roster_path=args.roster,
+            settings=args.context,
+            hours=args.hours,
+            targets=config.targets,
+            accounts=config.accounts,
+            account=account,
+            say=say,
+            workdir=Path(work),
+            handouts_dir=args.handouts or HANDOUTS_ROOT / config.class_name,
+            role_name=args.account_role or stackset.access_role(config.targets),
+        )
+    for problem in result.problems:
+        print(f"class: {problem}", file=sys.stderr)
+    say(f"class {config.class_name} is up: {len(result.handouts)} new handout(s); see make class-status CLASS=...")
+    return 1 if result.problems else 0
+
+
+def _stackset_down(args: argparse.Namespace, class_name: str, account: up.Account) -> int:
+    """The class's stack instances, StackSet and own stack; or one student's stack instance (the roster checked to
+    be without them, as for a class in one account: the next class up would make their lab again)."""
+    cloudformation = account.client("cloudformation")
+    there = stackset.instances(cloudformation, class_name, account.region)
+    accounts = sorted({i.account for i in there.values()})
+    units = {i.organizational_unit for i in there.values() if i.organizational_unit}
+    role = args.account_role or (stackset.ORGANIZATION_ACCESS_ROLE if units else stackset.EXECUTION_ROLE)
+    failed = stackset.stackset_down(
+        class_name=class_name, account=account, role_name=role, say=say, student=args.student
+    )
+    for what, why in failed.items():
+        print(f"class: {what} was not deleted: {why}", file=sys.stderr)
+    if args.student:
+        accounts = [i.account for i in there.values() if i.student == args.student]
+    left = stackset.wait_for_nothing_left(
+        account, class_name, accounts, role, here=not args.student, wait_seconds=args.wait_seconds
+    )
+    whose = f"student {args.student} of class {class_name}" if args.student else f"class {class_name}"
+    if left or failed:
+        print(f"class: {len(left)} thing(s) of {whose} are left:", file=sys.stderr)
+        for item in left:
+            print(f"  {item}", file=sys.stderr)
+        return 1
+    where = f"{len(accounts)} account(s)" if args.student else f"{len(accounts) + 1} accounts"
+    say(f"nothing of {whose} is left in {where}: no StackSet, tagged resource, IAM user or stack")
+    return 0
+
+
 def _down(args: argparse.Namespace) -> int:
     class_name = parse_class_name(args.class_name)
     if args.student:  # checked before any AWS call
@@ -185,6 +285,8 @@ def _down(args: argparse.Namespace) -> int:
             return refuse([f"{args.student} is still in {args.roster}: remove their row, then run class down again"])
         _class_config(args)  # the roster and settings the class stack is deployed again with
     account = _account()
+    if stackset.across_accounts(account, class_name):
+        return _stackset_down(args, class_name, account)
     if args.student:
         with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
             failed = down.remove_student(
@@ -240,8 +342,14 @@ def _status(args: argparse.Namespace) -> int:
     config = lab_config(args.context)
     account = _account()
 
+    across = stackset.across_accounts(account, class_name)
+
     def lines() -> list[str]:
-        rows = status.class_rows(account.client, account.region, class_name, config)
+        if across:
+            role = args.account_role or stackset.EXECUTION_ROLE
+            rows = stackset.stackset_rows(account, class_name, role, config)
+        else:
+            rows = status.class_rows(account.client, account.region, class_name, config)
         title = f"class {class_name} ({account.region}), {len(rows)} lab(s), {datetime.now(UTC):%H:%M:%S UTC}"
         return [title, *status.table_lines(rows)]
 

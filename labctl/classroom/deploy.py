@@ -58,13 +58,14 @@ def cdk(args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool =
         raise DeployFailed(f"`cdk {args[0]}` exited {run.returncode}")
 
 
-def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = None) -> Path:
-    """The class's cloud assembly (every stack's template and assets), synthesized once, offline."""
+def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = None, app: str = CLASS_APP) -> Path:
+    """The class's cloud assembly (every stack's template and assets), synthesized once, offline (`app`: the class in
+    one account, or across accounts: stackset_app.py)."""
     cdk(
         [
             "synth",
             "--app",
-            f"{sys.executable} {CLASS_APP}",
+            f"{sys.executable} {app}",
             *[a for c in context for a in ("-c", c)],
             "--output",
             str(outdir),

@@ -135,7 +135,7 @@ def _hand_out(
             password = logins.set_first_password(iam, user, length)
             if password is None:
                 return None
-            return _handout(student, user, password, url, account.region, stack, result.expires_at, kit).text()
+            return handout_for(student, user, password, url, account.region, stack, result.expires_at, kit).text()
 
         if handouts.write_once(path, text):
             result.handouts.append(path)
@@ -151,7 +151,7 @@ def _hand_out(
     say(f"class sheet (no passwords): {handouts.write_class_sheet(directory, sheet)}")
 
 
-def _handout(
+def handout_for(
     student: Student, user: str, password: str, url: str, region: str, stack: dict, ends_at: datetime, kit: str
 ) -> handouts.Handout:
     lab = outputs(stack)

@@ -175,8 +175,8 @@ def test_a_re_deploy_moves_the_expiry(emu):
         ("cron(0 12 * * ? *)", DELETE_STACK, "only one-time at("),
         (
             "at(2030-01-01T00:00:00)",
-            "arn:aws:scheduler:::aws-sdk:ec2:stopInstances",
-            "the targets fired here are aws-sdk:cloudformation:deleteStack",
+            "arn:aws:scheduler:::aws-sdk:ec2:terminateInstances",
+            "the targets fired here are aws-sdk:cloudformation:deleteStack, ",
         ),
         ("at(2030-01-01T00:00:00)", "arn:aws:lambda:us-east-1:123456789012:function:f", "Target.Arn"),
     ],

@@ -27,7 +27,8 @@ For other packages, the calls the emulator makes on someone's behalf:
 All return a Decision (allowed, reason); what cannot be evaluated comes back not allowed, with the reason.
 `enforced()` says whether IAM is enforced now; `never_known(key)` whether a condition key is one AWS carries on every
 request and the emulator can never fill (aws:SourceIp).
-evaluation.py (with conditions.py and policy_text.py) is the engine: evaluate(Request, Policies) -> Decision, or
+organizations.py says what the emulator knows of an account's AWS Organizations organization (aws:PrincipalOrgID,
+SCPs). evaluation.py (with conditions.py and policy_text.py) is the engine: evaluate(Request, Policies) -> Decision, or
 Unevaluated naming what it cannot decide; roles.py reads a role's policies. Nothing here runs: start() and stop() do
 nothing.
 """

@@ -13,8 +13,11 @@ Here:
   every client of the lab uses; its own socket is plain HTTP on 127.0.0.1, so a plain-HTTP request cannot be shown
   refused);
 - PutBucketPolicy (API or CloudFormation) refuses a statement with a condition on a key AWS carries and the emulator
-  cannot know (aws:SourceIp, aws:SourceVpce, the organization keys), naming it, instead of storing a policy every
-  request would then be refused under.
+  cannot know (aws:SourceIp, aws:SourceVpce, the organization keys but aws:PrincipalOrgID, which the iam package
+  fills for accounts in an organization moto's Organizations holds), naming it, instead of storing a policy every
+  request would then be refused under;
+- a request from another account is decided by the iam package as cross-account, with the policy of the bucket's
+  owner: both it and the caller's own policies must allow.
 """
 
 from __future__ import annotations
