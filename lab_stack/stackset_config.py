@@ -20,6 +20,7 @@ from typing import Any
 
 from lab_stack.class_config import ClassConfig
 from lab_stack.config import ConfigError, LabConfig
+from lab_stack.i18n import _
 from lab_stack.roster import ACCOUNT_COLUMN, Roster
 from lab_stack.stackset_operations import StackSetTargets
 
@@ -57,12 +58,16 @@ class StackSetClassConfig:
         organization_id = context.get("organizationId")
         if not isinstance(organization_id, str) or not _ORGANIZATION_ID.fullmatch(organization_id):
             raise ConfigError(
-                f"invalid organizationId={organization_id!r}: the organization whose accounts read the class's lab "
-                "files, o- and 10 to 32 lowercase letters or digits (aws organizations describe-organization)"
+                _(
+                    "invalid organizationId={value}: the organization whose accounts read the class's lab files, o- "
+                    "and 10 to 32 lowercase letters or digits (aws organizations describe-organization)"
+                ).format(value=repr(organization_id))
             )
         accounts, ou = context.get("accounts") or "", context.get("organizationalUnit") or ""
         if bool(accounts) == bool(ou):
-            raise ConfigError("a class across accounts needs accounts=ID,ID,... or organizationalUnit=ou-..., one")
+            raise ConfigError(
+                _("a class across accounts needs accounts=ID,ID,... or organizationalUnit=ou-..., one of the two")
+            )
         if ou:
             return cls(
                 classroom,
@@ -76,7 +81,7 @@ class StackSetClassConfig:
 
 def _parse_ou(value: Any) -> str:
     if not isinstance(value, str) or not _OU_ID.fullmatch(value):
-        raise ConfigError(f"invalid organizationalUnit={value!r}: an OU id, ou-xxxx-xxxxxxxx")
+        raise ConfigError(_("invalid organizationalUnit={value}: an OU id, ou-xxxx-xxxxxxxx").format(value=repr(value)))
     return value
 
 
@@ -84,16 +89,28 @@ def _parse_accounts(value: Any) -> list[str]:
     listed = [a.strip() for a in str(value).split(",")]
     bad = [a for a in listed if not _ACCOUNT_ID.fullmatch(a)]
     if bad:
-        raise ConfigError(f"invalid accounts={value!r}: {bad[0]!r} is not an AWS account id (12 digits)")
+        raise ConfigError(
+            _("invalid accounts={value}: {account} is not an AWS account id (12 digits)").format(
+                value=repr(value), account=repr(bad[0])
+            )
+        )
     twice = sorted({a for a in listed if listed.count(a) > 1})
     if twice:
-        raise ConfigError(f"invalid accounts={value!r}: {twice[0]} is listed twice; one account per student")
+        raise ConfigError(
+            _("invalid accounts={value}: {account} is listed twice; one account per student").format(
+                value=repr(value), account=twice[0]
+            )
+        )
     return listed
 
 
 def _roster_accounts(roster: Roster, why: str) -> dict[str, str]:
     if not roster.has_accounts:
-        raise ConfigError(f"{why}: the roster must name each student's account (its {ACCOUNT_COLUMN} column)")
+        raise ConfigError(
+            _("{setting}: the roster must name each student's account (its {column} column)").format(
+                setting=why, column=ACCOUNT_COLUMN
+            )
+        )
     return {s.student_id: s.account_id for s in roster.students}
 
 
@@ -105,13 +122,17 @@ def _pair(roster: Roster, listed: list[str]) -> dict[str, str]:
             only_listed = sorted(set(listed) - set(named.values()))
             only_roster = sorted(set(named.values()) - set(listed))
             raise ConfigError(
-                f"accounts and the roster's {ACCOUNT_COLUMN} column differ: listed only {only_listed or 'none'}, "
-                f"in the roster only {only_roster or 'none'}"
+                _(
+                    "accounts and the roster's {column} column differ: listed only {listed}, in the roster only "
+                    "{in_roster}"
+                ).format(column=ACCOUNT_COLUMN, listed=only_listed or _("none"), in_roster=only_roster or _("none"))
             )
         return named
     if len(listed) != len(roster):
         raise ConfigError(
-            f"accounts lists {len(listed)} accounts for {len(roster)} students: one account per student, in the "
-            f"roster's order (or give the roster an {ACCOUNT_COLUMN} column)"
+            _(
+                "accounts lists {accounts} accounts for {students} students: one account per student, in the "
+                "roster's order (or give the roster an {column} column)"
+            ).format(accounts=len(listed), students=len(roster), column=ACCOUNT_COLUMN)
         )
     return dict(zip(roster.ids, listed, strict=True))

@@ -18,7 +18,6 @@ import base64
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -31,13 +30,13 @@ from pathlib import Path
 from lab_stack.names import BOOTSTRAP_STACK
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from producer import service
-from rehearsal import lifeline, student
+from rehearsal import student
 from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
 from rehearsal.emulator.firehose import skipped_in_template
 from rehearsal.i18n import N_, _, number
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
-from rehearsal.stopping import Stopped, kill_process_group, stops_deferred
+from rehearsal.stopping import Stopped, run_guarded, stops_deferred
 
 # Real seconds in which the hours until the lab expires pass.
 EXPIRY_SECONDS = 3.0
@@ -130,27 +129,11 @@ class OfflineLab:
             "--no-notices",
             *[a for c in self.context for a in ("-c", c)],
         ]
-        cli = None
-        try:
-            with stops_deferred():  # a stop between fork and the Popen's return would leave the CLI running
-                cli = lifeline.start(
-                    command,
-                    cwd=ROOT,
-                    env=self.cli_env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            stdout, stderr = cli.communicate(timeout=900)
-        except BaseException:
-            if cli is not None:
-                kill_process_group(cli)
-                cli.stdout.close()
-                cli.stderr.close()
-            raise
+        cli = run_guarded(command, cwd=ROOT, env=self.cli_env, timeout=900)
         if cli.returncode:
             raise PhaseFailed(
-                _("`cdk {command}` exited {code}:").format(command=args[0], code=cli.returncode) + f"\n{stdout}{stderr}"
+                _("`cdk {command}` exited {code}:").format(command=args[0], code=cli.returncode)
+                + f"\n{cli.stdout}{cli.stderr}"
             )
 
     def client(self, service: str, **kwargs):

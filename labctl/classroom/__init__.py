@@ -36,6 +36,7 @@ from lab_stack.roster import RosterError, parse_class_name, read_roster
 from lab_stack.stackset_config import StackSetClassConfig
 from labctl.classroom import check, cost, deploy, down, stackset, status, up
 from labctl.cost import estimate
+from labctl.i18n import _, ngettext
 from labctl.preflight import PreflightError, account_and_region, is_bootstrapped
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, context_with, lab_config
@@ -52,8 +53,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     up_parser.add_argument("--handouts", type=Path, help="where handouts go (default: handouts/<class>/)")
     _concurrency(up_parser)
     where = up_parser.add_mutually_exclusive_group()
-    where.add_argument("--accounts", help="a class across these accounts (comma-separated): a self-managed StackSet")
-    where.add_argument("--ou", help="a class across this organizational unit's accounts: a service-managed StackSet")
+    where.add_argument("--accounts", help=_("a class across these accounts (comma-separated): a self-managed StackSet"))
+    where.add_argument("--ou", help=_("a class across this organizational unit's accounts: a service-managed StackSet"))
     _account_role(up_parser)
     add_settings_option(up_parser, " of every lab")
 
@@ -115,8 +116,10 @@ def _account_role(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--account-role",
         metavar="NAME",
-        help="the role to assume in each student account (default: AWSCloudFormationStackSetExecutionRole, or "
-        "OrganizationAccountAccessRole for an OU)",
+        help=_(
+            "the role to assume in each student account (default: AWSCloudFormationStackSetExecutionRole, or "
+            "OrganizationAccountAccessRole for an OU)"
+        ),
     )
 
 
@@ -219,11 +222,16 @@ def _stackset_up(args: argparse.Namespace) -> int:
     config = _stackset_config(args)
     account = _account()
     say(
-        f"class {config.class_name} across {len(config.accounts)} accounts, administered from {account.account_id}, "
-        f"region {account.region}"
+        _("class {name} across {count} accounts, administered from {account}, region {region}").format(
+            name=config.class_name, count=len(config.accounts), account=account.account_id, region=account.region
+        )
     )
     if not is_bootstrapped(account.client("cloudformation")):
-        say(f"bootstrapping aws://{account.account_id}/{account.region} for CDK (the class's own stack only)")
+        say(
+            _("bootstrapping aws://{account}/{region} for CDK (the class's own stack only)").format(
+                account=account.account_id, region=account.region
+            )
+        )
         deploy.cdk(["bootstrap", f"aws://{account.account_id}/{account.region}"])
     with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
         result = stackset.stackset_up(
@@ -242,7 +250,13 @@ def _stackset_up(args: argparse.Namespace) -> int:
         )
     for problem in result.problems:
         print(f"class: {problem}", file=sys.stderr)
-    say(f"class {config.class_name} is up: {len(result.handouts)} new handout(s); see make class-status CLASS=...")
+    say(
+        ngettext(
+            "class {name} is up: {count} new handout; see make class-status CLASS=...",
+            "class {name} is up: {count} new handouts; see make class-status CLASS=...",
+            len(result.handouts),
+        ).format(name=config.class_name, count=len(result.handouts))
+    )
     return 1 if result.problems else 0
 
 
@@ -252,26 +266,36 @@ def _stackset_down(args: argparse.Namespace, class_name: str, account: up.Accoun
     cloudformation = account.client("cloudformation")
     there = stackset.instances(cloudformation, class_name, account.region)
     accounts = sorted({i.account for i in there.values()})
-    units = {i.organizational_unit for i in there.values() if i.organizational_unit}
-    role = args.account_role or (stackset.ORGANIZATION_ACCESS_ROLE if units else stackset.EXECUTION_ROLE)
+    role = args.account_role or stackset.reading_role(there)
     failed = stackset.stackset_down(
         class_name=class_name, account=account, role_name=role, say=say, student=args.student
     )
     for what, why in failed.items():
-        print(f"class: {what} was not deleted: {why}", file=sys.stderr)
+        print("class: " + _("{what} was not deleted: {why}").format(what=what, why=why), file=sys.stderr)
     if args.student:
         accounts = [i.account for i in there.values() if i.student == args.student]
     left = stackset.wait_for_nothing_left(
         account, class_name, accounts, role, here=not args.student, wait_seconds=args.wait_seconds
     )
-    whose = f"student {args.student} of class {class_name}" if args.student else f"class {class_name}"
+    if args.student:
+        whose = _("student {student} of class {name}").format(student=args.student, name=class_name)
+    else:
+        whose = _("class {name}").format(name=class_name)
     if left or failed:
-        print(f"class: {len(left)} thing(s) of {whose} are left:", file=sys.stderr)
+        print(
+            "class: " + _("{count} thing(s) of {whose} are left:").format(count=len(left), whose=whose), file=sys.stderr
+        )
         for item in left:
             print(f"  {item}", file=sys.stderr)
         return 1
-    where = f"{len(accounts)} account(s)" if args.student else f"{len(accounts) + 1} accounts"
-    say(f"nothing of {whose} is left in {where}: no StackSet, tagged resource, IAM user or stack")
+    searched = len(accounts) if args.student else len(accounts) + 1
+    say(
+        ngettext(
+            "nothing of {whose} is left in {count} account: no StackSet, tagged resource, IAM user or stack",
+            "nothing of {whose} is left in {count} accounts: no StackSet, tagged resource, IAM user or stack",
+            searched,
+        ).format(whose=whose, count=searched)
+    )
     return 0
 
 
@@ -346,7 +370,8 @@ def _status(args: argparse.Namespace) -> int:
 
     def lines() -> list[str]:
         if across:
-            role = args.account_role or stackset.EXECUTION_ROLE
+            there = stackset.instances(account.client("cloudformation"), class_name, account.region)
+            role = args.account_role or stackset.reading_role(there)
             rows = stackset.stackset_rows(account, class_name, role, config)
         else:
             rows = status.class_rows(account.client, account.region, class_name, config)

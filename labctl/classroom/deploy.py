@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -41,24 +41,41 @@ def class_context(class_name: str, roster: Path, expires_at: datetime, settings:
     ]
 
 
-def cdk(args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool = False) -> None:
+# How the CDK CLI is run: `run(command, cwd=, env=, capture=)`, to its end. A rehearsal passes one whose children die
+# with it even when it is killed outright (rehearsal/stopping.py's run_guarded).
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+def run_here(
+    command: list[str], *, cwd: Path, env: dict[str, str] | None, capture: bool
+) -> subprocess.CompletedProcess:
+    """The CDK CLI as a plain child of this process, as `make class-up` runs it in the instructor's terminal."""
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=capture, text=True, check=False)
+
+
+def cdk(args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool = False, run: Runner = run_here) -> None:
     """Run the CDK CLI from the project; its output goes to the terminal, or is kept and shown only on failure."""
     command = [str(CDK_CLI), *args, "--no-notices"]
-    run = subprocess.run(
+    done = run(
         command,
         cwd=ROOT,
         env=env if env is not None else {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"},
-        capture_output=quiet,
-        text=True,
-        check=False,
+        capture=quiet,
     )
-    if run.returncode:
+    if done.returncode:
         if quiet:
-            sys.stderr.write(run.stdout + run.stderr)
-        raise DeployFailed(f"`cdk {args[0]}` exited {run.returncode}")
+            sys.stderr.write(done.stdout + done.stderr)
+        raise DeployFailed(f"`cdk {args[0]}` exited {done.returncode}")
 
 
-def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = None, app: str = CLASS_APP) -> Path:
+def synth(
+    context: Sequence[str],
+    outdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    app: str = CLASS_APP,
+    run: Runner = run_here,
+) -> Path:
     """The class's cloud assembly (every stack's template and assets), synthesized once, offline (`app`: the class in
     one account, or across accounts: stackset_app.py)."""
     cdk(
@@ -73,6 +90,7 @@ def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = 
         ],
         env=env,
         quiet=True,
+        run=run,
     )
     return outdir
 
@@ -85,6 +103,7 @@ def deploy(
     outputs_file: Path,
     env: dict[str, str] | None = None,
     quiet: bool = False,
+    run: Runner = run_here,
 ) -> None:
     """`cdk deploy` of exactly these stacks of the assembly (no others, no re-synth), `concurrency` at a time."""
     if not stacks:
@@ -105,4 +124,5 @@ def deploy(
         ],
         env=env,
         quiet=quiet,
+        run=run,
     )

@@ -73,18 +73,11 @@ def remove_student(
     expires_at = labs_expire_at(found.class_stack)
     if expires_at is not None:
         say(f"deploying {class_stack_name(class_name)} from the roster without {student_id}: their user goes")
-        assembly = deploy.synth(
-            deploy.class_context(class_name, roster_path, expires_at, settings),
-            workdir / "cdk.out",
-            env=account.cdk_env,
+        assembly = account.cdk_synth(
+            deploy.class_context(class_name, roster_path, expires_at, settings), workdir / "cdk.out"
         )
-        deploy.deploy(
-            assembly,
-            [class_stack_name(class_name)],
-            concurrency=1,
-            outputs_file=workdir / "class-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
+        account.cdk_deploy(
+            assembly, [class_stack_name(class_name)], concurrency=1, outputs_file=workdir / "class-outputs.json"
         )
     return {}
 

@@ -56,6 +56,7 @@ from labctl.classroom import deploy, down, handouts, logins, status, up
 from labctl.classroom.stacks import delete_stacks, find_class, labs_expire_at, outputs
 from labctl.classroom.up import Account
 from labctl.cost import estimate
+from labctl.i18n import _, ngettext
 
 STACKSET_APP = "stackset_app.py"
 STUDENT_ID = "StudentId"  # the lab template's parameter (lab_stack/stackset.py)
@@ -93,6 +94,12 @@ def access_role(targets: StackSetTargets) -> str:
     return ORGANIZATION_ACCESS_ROLE if targets.service_managed else EXECUTION_ROLE
 
 
+def reading_role(there: dict[str, Instance]) -> str:
+    """The role the administrator assumes by default in the accounts of a deployed class's stack instances."""
+    on_ou = any(i.organizational_unit for i in there.values())
+    return ORGANIZATION_ACCESS_ROLE if on_ou else EXECUTION_ROLE
+
+
 def in_account(admin: Account, account_id: str, role_name: str) -> Account:
     """The student account `account_id`, through `role_name` there (AssumeRole from the administrator's account)."""
     partition = admin.client("sts").get_caller_identity()["Arn"].split(":")[1]
@@ -100,7 +107,11 @@ def in_account(admin: Account, account_id: str, role_name: str) -> Account:
     try:
         answer = admin.client("sts").assume_role(RoleArn=role, RoleSessionName=SESSION_NAME)["Credentials"]
     except ClientError as error:
-        raise StackSetRefused(f"cannot read account {account_id} through {role}: {error}") from None
+        raise StackSetRefused(
+            _("cannot read account {account} through {role}: {error}").format(
+                account=account_id, role=role, error=error
+            )
+        ) from None
     keys = {
         "aws_access_key_id": answer["AccessKeyId"],
         "aws_secret_access_key": answer["SecretAccessKey"],
@@ -115,8 +126,10 @@ def organization_id(admin: Account) -> str:
     except ClientError as error:
         if error.response["Error"]["Code"] == "AWSOrganizationsNotInUseException":
             raise StackSetRefused(
-                f"account {admin.account_id} is in no AWS Organizations organization: a class across accounts "
-                "shares its lab files with the organization's accounts (aws:PrincipalOrgID)"
+                _(
+                    "account {account} is in no AWS Organizations organization: a class across accounts shares its "
+                    "lab files with the organization's accounts (aws:PrincipalOrgID)"
+                ).format(account=admin.account_id)
             ) from None
         raise
 
@@ -170,25 +183,21 @@ def stackset_up(
     expires_at = labs_expire_at(find_class(cloudformation, class_name).class_stack)
     if expires_at is None:
         expires_at = ((now or datetime.now(UTC)) + timedelta(hours=hours)).replace(microsecond=0)
-        say(f"class {class_name}: new, {len(roster)} students, one account each; ends {expires_at:%Y-%m-%d %H:%M UTC}")
+        said = _("class {name}: new, {count} students, one account each; ends {ends}")
     else:
-        say(f"class {class_name}: deployed, ending {expires_at:%Y-%m-%d %H:%M UTC} (kept); {len(roster)} in the roster")
+        said = _("class {name}: deployed, ending {ends} (kept); {count} in the roster")
+    say(said.format(name=class_name, count=len(roster), ends=f"{expires_at:%Y-%m-%d %H:%M UTC}"))
     context = stackset_context(class_name, roster_path, expires_at, settings, organization, targets)
-    say("synthesizing the class and its lab template (CDK CLI)")
-    assembly = deploy.synth(context, workdir / "cdk.out", env=account.cdk_env, app=STACKSET_APP)
-    say(f"deploying {class_stack_name(class_name)}: the class bucket and the class's end")
-    deploy.deploy(
-        assembly,
-        [class_stack_name(class_name)],
-        concurrency=1,
-        outputs_file=workdir / "class-outputs.json",
-        env=account.cdk_env,
-        quiet=account.quiet_cdk,
+    say(_("synthesizing the class and its lab template (CDK CLI)"))
+    assembly = account.cdk_synth(context, workdir / "cdk.out", app=STACKSET_APP)
+    say(_("deploying {stack}: the class bucket and the class's end").format(stack=class_stack_name(class_name)))
+    account.cdk_deploy(
+        assembly, [class_stack_name(class_name)], concurrency=1, outputs_file=workdir / "class-outputs.json"
     )
     bucket = outputs(find_class(cloudformation, class_name).class_stack)[ASSETS_BUCKET]
     template = (assembly / f"{class_stackset_name(class_name)}.template.json").read_text()
     url = publish(account, bucket, assembly, class_stackset_name(class_name), template, base=template_url_base)
-    say(f"published the lab's files and template to s3://{bucket}")
+    say(_("published the lab's files and template to s3://{bucket}").format(bucket=bucket))
     ensure_stackset(cloudformation, class_name, template, url, bucket, targets)
     result = StackSetUp(expires_at)
     add_students(cloudformation, class_name, accounts, account.region, targets, result, say)
@@ -224,13 +233,15 @@ def ensure_stackset(
     if found is not None and found.get("Status") != "DELETED":
         if json.loads(found["TemplateBody"]) != json.loads(template):
             raise StackSetRefused(
-                f"the lab template of StackSet {name} is not the one these settings and this code make; a class's "
-                "labs are never updated under their students: make class-down, then class-up the changed class"
+                _(
+                    "the lab template of StackSet {name} is not the one these settings and this code make; a class's "
+                    "labs are never updated under their students: make class-down, then class-up the changed class"
+                ).format(name=name)
             )
         return
     cloudformation.create_stack_set(
         StackSetName=name,
-        Description=f"firehose-lab class {class_name}: one lab per student account",
+        Description=f"firehose-lab {class_name}: a lab per student account",
         TemplateURL=url,
         Parameters=[
             {"ParameterKey": ASSETS_BUCKET, "ParameterValue": bucket},
@@ -319,7 +330,7 @@ def wait(cloudformation, class_name: str, operation_ids: Sequence[str], *, poll_
                 if state in DONE:
                     final[operation_id] = state
         if len(final) == len(operation_ids) or time.monotonic() > deadline:
-            return {o: final.get(o, "still running") for o in operation_ids}
+            return {o: final.get(o, _("still running")) for o in operation_ids}
         time.sleep(poll_seconds)
 
 
@@ -341,28 +352,44 @@ def add_students(
             waiting.append(student)
         elif found.student != student:
             raise StackSetRefused(
-                f"account {account_id} holds {found.student}'s lab, not {student}'s: each account is one student's; "
-                "fix the roster (or ACCOUNTS), or make class-down STUDENT=" + found.student
+                _(
+                    "account {account} holds {holder}'s lab, not {student}'s: each account is one student's; fix the "
+                    "roster (or ACCOUNTS), or make class-down STUDENT={holder}"
+                ).format(account=account_id, holder=found.student, student=student)
             )
     if not waiting:
-        say(f"every student of the roster has a lab ({len(accounts)})")
+        say(_("every student of the roster has a lab ({count})").format(count=len(accounts)))
     else:
         first, rest = waiting[0], waiting[1:]
-        say(f"making {first}'s lab first, alone, in account {accounts[first]}")
+        say(
+            _("making {student}'s lab first, alone, in account {account}").format(
+                student=first, account=accounts[first]
+            )
+        )
         outcome = wait(
             cloudformation,
             class_name,
             [_create_instance(cloudformation, class_name, first, accounts[first], region, targets)],
         )
         if list(outcome.values()) != ["SUCCEEDED"]:
-            reason = instances(cloudformation, class_name, region).get(accounts[first])
+            found = instances(cloudformation, class_name, region).get(accounts[first])
+            state = list(outcome.values())[0]
             raise StackSetRefused(
-                f"{first}'s lab could not be made in account {accounts[first]} ({list(outcome.values())[0]}"
-                f"{': ' + reason.reason if reason and reason.reason else ''}); no other student's was tried"
+                _(
+                    "{student}'s lab could not be made in account {account} ({why}); no other student's was tried"
+                ).format(
+                    student=first,
+                    account=accounts[first],
+                    why=f"{state}: {found.reason}" if found and found.reason else state,
+                )
             )
         result.created.append(first)
         if rest:
-            say(f"making {len(rest)} more, each its own operation: {', '.join(rest)}")
+            say(
+                _("making {count} more, each its own operation: {students}").format(
+                    count=len(rest), students=", ".join(rest)
+                )
+            )
             operations = {
                 _create_instance(cloudformation, class_name, s, accounts[s], region, targets): s for s in rest
             }
@@ -373,12 +400,14 @@ def add_students(
     for student, account_id in accounts.items():
         found = there.get(account_id)
         if found is None or found.detailed != "SUCCEEDED":
-            why = f"{found.status}/{found.detailed}: {found.reason}" if found else "no stack instance"
+            why = f"{found.status}/{found.detailed}: {found.reason}" if found else _("no stack instance")
             result.problems.append(
-                f"{student}: no working lab in account {account_id} ({why}); make class-down STUDENT={student} "
-                "then class-up again"
+                _(
+                    "{student}: no working lab in account {account} ({why}); make class-down STUDENT={student} then "
+                    "class-up again"
+                ).format(student=student, account=account_id, why=why)
             )
-    say(f"{len(accounts) - len(result.problems)} of {len(accounts)} labs are up")
+    say(_("{up} of {count} labs are up").format(up=len(accounts) - len(result.problems), count=len(accounts)))
 
 
 def hand_out(
@@ -400,7 +429,8 @@ def hand_out(
         account_id = accounts[student.student_id]
         user = student_lab_name(class_name, student.student_id)
         instance = there.get(account_id)
-        rows.append((student, user, f"{instance.detailed if instance else 'no lab'} in account {account_id}"))
+        lab = instance.detailed if instance else _("no lab")
+        rows.append((student, user, _("{lab} in account {account}").format(lab=lab, account=account_id)))
         path = handouts.handout_path(directory, student.student_id)
         if path.exists() or instance is None or instance.detailed != "SUCCEEDED":
             continue
@@ -418,21 +448,22 @@ def hand_out(
 
         if handouts.write_once(path, text):
             result.handouts.append(path)
-            say(f"  handout for {student.student_id}: {path}")
+            say(_("  handout for {student}: {path}").format(student=student.student_id, path=path))
         else:
             result.problems.append(
-                f"{student.student_id}: {user} in account {account_id} has a password already, but {path} is "
-                f"missing: remove it (aws iam delete-login-profile --user-name {user}, in that account), then make "
-                "class-up again"
+                _(
+                    "{student}: {user} in account {account} has a password already, but {path} is missing: remove it "
+                    "(aws iam delete-login-profile --user-name {user}, in that account), then make class-up again"
+                ).format(student=student.student_id, user=user, account=account_id, path=path)
             )
     sheet = handouts.class_sheet(
         class_name,
-        sign_in_url="each student's own account: the console of the account in their handout",
+        sign_in_url=_("each student's own account: the console of the account in their handout"),
         region=account.region,
         ends_at=result.expires_at,
         rows=rows,
     )
-    say(f"class sheet (no passwords): {handouts.write_class_sheet(directory, sheet)}")
+    say(_("class sheet (no passwords): {path}").format(path=handouts.write_class_sheet(directory, sheet)))
 
 
 # --- class status ------------------------------------------------------------------------------------------------
@@ -457,7 +488,8 @@ def stackset_rows(
             except ClientError:
                 stack = None
         if stack is None:
-            rows.append(status.Row(instance.student, f"{where} ({instance.reason or 'no stack'})"))
+            reason = instance.reason or _("no stack")
+            rows.append(status.Row(instance.student, f"{where} ({reason})"))
             continue
         row = status.student_row(
             student_account.client, account.region, instance.student, stack["Stacks"][0], per_lab, now
@@ -494,9 +526,20 @@ def stackset_down(
                 raise
             removed = []  # a lab that failed before its user was made
         if removed:
-            say(f"  {user} in {instance.account}: removed {', '.join(removed)}")
+            say(
+                _("  {user} in {account}: removed {what}").format(
+                    user=user, account=instance.account, what=", ".join(removed)
+                )
+            )
     if going:
-        say(f"deleting {len(going)} lab(s) in one operation: {', '.join(sorted(i.student for i in going))}")
+        students = ", ".join(sorted(i.student for i in going))
+        say(
+            ngettext(
+                "deleting {count} lab in one operation: {students}",
+                "deleting {count} labs in one operation: {students}",
+                len(going),
+            ).format(count=len(going), students=students)
+        )
         operation = cloudformation.delete_stack_instances(
             StackSetName=class_stackset_name(class_name),
             **_targets_of(going),
@@ -504,18 +547,19 @@ def stackset_down(
             RetainStacks=False,
             OperationPreferences=DELETE_PREFERENCES,
         )["OperationId"]
-        say(f"  the operation {wait(cloudformation, class_name, [operation])[operation]}")
+        say(_("  the operation: {status}").format(status=wait(cloudformation, class_name, [operation])[operation]))
         gone = {i.account for i in going}
         for left in instances(cloudformation, class_name, account.region).values():
             if left.account in gone:
-                failed[f"{left.student}'s lab in {left.account}"] = f"{left.status}: {left.reason}"
+                lab = _("{student}'s lab in {account}").format(student=left.student, account=left.account)
+                failed[lab] = f"{left.status}: {left.reason}"
     if student or failed:
         return failed
     if class_stackset_name(class_name) in _live_stacksets(cloudformation):
-        say(f"deleting StackSet {class_stackset_name(class_name)}")
+        say(_("deleting StackSet {name}").format(name=class_stackset_name(class_name)))
         cloudformation.delete_stack_set(StackSetName=class_stackset_name(class_name))
     if find_class(cloudformation, class_name).class_stack:
-        say(f"deleting {class_stack_name(class_name)}: the class bucket and the class's end")
+        say(_("deleting {stack}: the class bucket and the class's end").format(stack=class_stack_name(class_name)))
         failed.update(
             delete_stacks(
                 lambda: account.client("cloudformation"), [class_stack_name(class_name)], concurrency=1, say=say
@@ -548,17 +592,22 @@ def _live_stacksets(cloudformation) -> list[str]:
     ]
 
 
-def leftovers(account: Account, class_name: str, accounts: Sequence[str], role_name: str) -> list[str]:
-    """What is left of the class: in this account (down.leftovers, and its StackSet) and in each student account."""
-    found = [
-        f"StackSet: {name}"
-        for name in _live_stacksets(account.client("cloudformation"))
-        if name == class_stackset_name(class_name)
-    ]
-    found += down.leftovers(account, class_name)
+def leftovers(
+    account: Account, class_name: str, accounts: Sequence[str], role_name: str, *, here: bool = True
+) -> list[str]:
+    """What is left of the class in each student account of `accounts` and, `here`, in this account (down.leftovers,
+    and its StackSet): one student's removal leaves the class here."""
+    found = []
+    if here:
+        found += [
+            f"StackSet: {name}"
+            for name in _live_stacksets(account.client("cloudformation"))
+            if name == class_stackset_name(class_name)
+        ]
+        found += down.leftovers(account, class_name)
     for account_id in accounts:
         found += [
-            f"account {account_id}: {item}"
+            _("account {account}: {item}").format(account=account_id, item=item)
             for item in down.leftovers(in_account(account, account_id, role_name), class_name)
         ]
     return found

@@ -39,6 +39,23 @@ class Account:
     region: str
     cdk_env: dict[str, str] | None = None  # None: this process's environment
     quiet_cdk: bool = False  # the CDK CLI's own output only when it fails
+    run_cdk: deploy.Runner = deploy.run_here  # how the CDK CLI is run (a rehearsal's dies with it)
+
+    def cdk_synth(self, context: Sequence[str], outdir: Path, app: str = deploy.CLASS_APP) -> Path:
+        """deploy.synth in this account's CDK CLI environment."""
+        return deploy.synth(context, outdir, env=self.cdk_env, app=app, run=self.run_cdk)
+
+    def cdk_deploy(self, assembly: Path, stacks: Sequence[str], *, concurrency: int, outputs_file: Path) -> None:
+        """deploy.deploy in this account's CDK CLI environment."""
+        deploy.deploy(
+            assembly,
+            stacks,
+            concurrency=concurrency,
+            outputs_file=outputs_file,
+            env=self.cdk_env,
+            quiet=self.quiet_cdk,
+            run=self.run_cdk,
+        )
 
 
 @dataclass
@@ -78,15 +95,10 @@ def class_up(
         work = workdir or Path(temporary)
         context = deploy.class_context(class_name, roster_path, expires_at, settings)
         say("synthesizing the class (CDK CLI)")
-        assembly = deploy.synth(context, work / "cdk.out", env=account.cdk_env)
+        assembly = account.cdk_synth(context, work / "cdk.out")
         say(f"deploying {class_stack_name(class_name)}: the shared VPC, the students' users and policy")
-        deploy.deploy(
-            assembly,
-            [class_stack_name(class_name)],
-            concurrency=1,
-            outputs_file=work / "class-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
+        account.cdk_deploy(
+            assembly, [class_stack_name(class_name)], concurrency=1, outputs_file=work / "class-outputs.json"
         )
         waiting = [
             student.student_id
@@ -95,13 +107,11 @@ def class_up(
         ]
         if waiting:
             say(f"deploying {len(waiting)} lab(s), {concurrency} at a time: {', '.join(waiting)}")
-        deploy.deploy(
+        account.cdk_deploy(
             assembly,
             [student_lab_name(class_name, s) for s in waiting],
             concurrency=concurrency,
             outputs_file=work / "lab-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
         )
     result = UpResult(expires_at, waiting, [], [])
     _hand_out(class_name, roster, handouts_dir, account, result, say)

@@ -131,3 +131,30 @@ def test_ended_tells_a_process_that_is_gone_from_one_that_runs(pid_state):
     finally:
         child.kill()
         child.wait()
+
+
+@pytest.mark.parametrize(
+    "rehearsal",
+    [
+        "ClassRehearsal(students=1, clock_scale=1, context=[], concurrency=1)",
+        "StackSetClassRehearsal(accounts=1, clock_scale=1, context=[])",
+    ],
+)
+def test_what_a_class_rehearsal_runs_with_the_cdk_cli_dies_with_it(rehearsal):
+    """The CDK CLI a class rehearsal runs (bootstrap, class-up's synth and deploys: its account's run_cdk), here
+    standing for a command that starts two more, from a worker thread as the labs are made: killed outright, the
+    rehearsal leaves none of it running."""
+    code = f"""
+import threading, time
+from pathlib import Path
+from labctl.toolkit import ROOT
+from rehearsal.classroom import ClassRehearsal
+from rehearsal.stackset_class import StackSetClassRehearsal
+account = {rehearsal}.account(Path("cdk-work"))
+command = ["bash", "-c", "sleep 300 & sleep 300"]
+threading.Thread(target=lambda: account.run_cdk(command, cwd=ROOT, env=None, capture=True), daemon=True).start()
+time.sleep(1)
+print("started", flush=True)
+time.sleep(300)
+"""
+    assert killed(code, children=4) == []

@@ -11,10 +11,14 @@ from datetime import timedelta
 import pytest
 from botocore.exceptions import ClientError
 
-from lab_stack.stackset_operations import DELETE_PREFERENCES
+from lab_stack.names import class_stackset_name
+from lab_stack.stackset_operations import CREATE_PREFERENCES, DELETE_PREFERENCES, MANAGED_EXECUTION
 from labctl.classroom import down
+from labctl.classroom.stackset import leftovers, wait_for_nothing_left
 from labctl.classroom.up import Account
 from rehearsal.emulator import ACCOUNT_ID, Emulator
+from rehearsal.emulator.cloudformation import STACKSET_SKIPPED as SKIPPED
+from support.emulator.scheduler import schedule_resources
 
 CLASS = "acct"
 
@@ -193,6 +197,17 @@ def test_what_the_emulator_cannot_do_as_aws_does_is_refused(emu, organization, c
         call(emu.client("cloudformation"))
 
 
+def test_every_stackset_setting_the_class_relies_on_and_moto_ignores_is_named_for_the_rehearsal_to_skip():
+    """moto runs each operation within its call, alone, and assumes no role: the class's operation preferences and
+    managed execution, auto-deployment and the administration and execution roles are named (SKIPPED), never passed."""
+    named = " ".join(SKIPPED)
+    assert CREATE_PREFERENCES and DELETE_PREFERENCES and MANAGED_EXECUTION  # what the class sets
+    for setting in ("OperationPreferences", "ManagedExecution", "AutoDeployment"):
+        assert f"StackSet {setting} " in named
+    for what in ("concurrency", "failure tolerance", "administration and execution roles"):
+        assert what in named
+
+
 # --- the class bucket, read across accounts ----------------------------------------------------------------------
 
 OUTSIDER = "999999999999"
@@ -271,60 +286,13 @@ def test_the_class_bucket_is_read_by_the_organizations_accounts_only(emu, organi
 
 def scheduled(target: str, action: str, resource, request: dict, when) -> str:
     """A group, a role Scheduler may assume for it, allowed `action` on `resource`, and a one-time schedule."""
-    return json.dumps(
-        {
-            "Resources": {
-                "Group": {"Type": "AWS::Scheduler::ScheduleGroup"},
-                "Role": {
-                    "Type": "AWS::IAM::Role",
-                    "Properties": {
-                        "AssumeRolePolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": "sts:AssumeRole",
-                                    "Principal": {"Service": "scheduler.amazonaws.com"},
-                                    "Condition": {
-                                        "StringEquals": {
-                                            "aws:SourceAccount": {"Ref": "AWS::AccountId"},
-                                            "aws:SourceArn": {"Fn::GetAtt": ["Group", "Arn"]},
-                                        }
-                                    },
-                                }
-                            ],
-                        },
-                    },
-                },
-                "Policy": {
-                    "Type": "AWS::IAM::Policy",
-                    "Properties": {
-                        "PolicyName": "the-call",
-                        "Roles": [{"Ref": "Role"}],
-                        "PolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [{"Effect": "Allow", "Action": action, "Resource": resource}],
-                        },
-                    },
-                },
-                "Schedule": {
-                    "Type": "AWS::Scheduler::Schedule",
-                    "DependsOn": "Policy",
-                    "Properties": {
-                        "GroupName": {"Ref": "Group"},
-                        "ScheduleExpression": f"at({when:%Y-%m-%dT%H:%M:%S})",
-                        "ScheduleExpressionTimezone": "Etc/UTC",
-                        "FlexibleTimeWindow": {"Mode": "OFF"},
-                        "Target": {
-                            "Arn": f"arn:aws:scheduler:::aws-sdk:{target}",
-                            "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
-                            "Input": json.dumps(request),
-                        },
-                    },
-                },
-            }
-        }
+    resources = schedule_resources(
+        target=f"arn:aws:scheduler:::aws-sdk:{target}",
+        statement={"Effect": "Allow", "Action": action, "Resource": resource},
+        expression=f"at({when:%Y-%m-%dT%H:%M:%S})",
+        request=json.dumps(request),
     )
+    return json.dumps({"Resources": resources})
 
 
 def wait_for(condition, timeout_s=20):
@@ -444,3 +412,13 @@ def test_a_schedules_role_with_inline_policies_in_its_template_is_evaluated(emu)
     # Evaluated and allowed: the call itself fails, on a made-up instance.
     assert (invocation.ok, invocation.outcome.split(" (")[0]) == (False, "ClientError: An error occurred")
     assert "InvalidInstanceID.NotFound" in invocation.outcome
+
+
+def test_what_is_left_of_one_student_is_looked_for_in_their_account_only(emu, organization):
+    """`make class-down STUDENT=...` across accounts keeps the class (its StackSet and own stack stay here): what is
+    left of the student is looked for in their account alone (the call passed `here`, which leftovers() lacked)."""
+    stackset(emu, class_stackset_name("solo"), ECHO, {"Student": "nobody", "Course": "solo"})
+    role = "OrganizationAccountAccessRole"
+    assert leftovers(account(emu), "solo", [organization["bob"]], role) == ["StackSet: solo-labs"]
+    assert wait_for_nothing_left(account(emu), "solo", [organization["bob"]], role, here=False, wait_seconds=0) == []
+    emu.client("cloudformation").delete_stack_set(StackSetName=class_stackset_name("solo"))

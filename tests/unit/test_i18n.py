@@ -27,7 +27,7 @@ from producer.i18n import ENGLISH, SPANISH, in_language, language, number
 PACKAGES = ("producer", "lab_stack", "labctl", "rehearsal")
 MAKEFILE = (ROOT / "Makefile").read_text()
 # Spanish that is the English word for word, on purpose.
-SAME_IN_SPANISH = {"error: ", "total", "{prog}: error: {problem}"}
+SAME_IN_SPANISH = {"error: ", "total", "{prog}: error: {problem}", "{time} ({when}), {at_expiry}"}
 
 
 def makefile_keywords() -> dict:
@@ -130,7 +130,9 @@ def test_a_message_marked_inside_an_f_string_would_be_missed_so_none_is():
 USER_FACING = (
     "lab_stack/config.py",
     "lab_stack/names.py",
+    "lab_stack/stackset_config.py",
     "labctl/*.py",
+    "labctl/classroom/stackset.py",
     "producer/*.py",
     "rehearsal/cli.py",
     "rehearsal/offline_lab.py",
@@ -138,6 +140,7 @@ USER_FACING = (
     "rehearsal/lab_local.py",
     "rehearsal/killed_runs.py",
     "rehearsal/lifeline.py",
+    "rehearsal/stackset_class.py",
 )
 # Whole modules that speak to no student, and why.
 NOT_TO_STUDENTS = {
@@ -161,6 +164,9 @@ NOT_SAID = {
     "make lab-local": "the command's name, as --help shows it",
     "events per minute": "a saved query's name, which the student types: `make query QUERY=...`",
     "top tickers": "a saved query's name, which the student types: `make query QUERY=...`",
+    "cannot evaluate": "matched against the emulator's IAM refusal",
+    "IAM roles": "a key of the leftovers check's result (rehearsal/leftovers.py)",
+    "firehose-lab {": "a class's StackSet's Description, an AWS field, English as the AWS resources' descriptions",
 }
 # Functions whose text has a language of its own, and why.
 OWN_LANGUAGE = {("labctl/cost.py", "markdown"): "the README's cost table, English as the README"}

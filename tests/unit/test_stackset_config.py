@@ -97,3 +97,9 @@ def test_status_says_what_a_stacksets_lab_does_at_its_end():
     [expires] = [line for line in status.lines(NOW) if line.startswith("  expires:")]
     assert expires.endswith(f"(in 24 h 0 min), {STOPS_ITS_INSTANCE}")
     assert "deletes itself" not in expires
+
+
+def test_a_bad_setting_is_said_in_spanish_to_who_asks(tmp_path, monkeypatch):
+    monkeypatch.setenv("LAB_LANG", "es")
+    line = refused(tmp_path, accounts="111111111111,111111111111,222222222222")
+    assert line.endswith("111111111111 aparece dos veces; una cuenta por estudiante")

@@ -29,12 +29,15 @@ from moto.cloudformation.models import StackInstance, StackSet, cloudformation_b
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.moto_api._internal import mock_random
 
-# What a rehearsal on a StackSet must name as not modelled: the emulator runs each operation at once, alone.
+from ...i18n import N_
+
+# What a rehearsal on a StackSet must name as not modelled: the emulator runs each operation at once, alone (marked
+# for the rehearsal's catalog: it says them in the reader's language).
 SKIPPED = (
-    "StackSet OperationPreferences (concurrency, failure tolerance, Region order)",
-    "StackSet ManagedExecution (queued and concurrent operations)",
-    "StackSet AutoDeployment and CallAs (service-managed StackSets are refused)",
-    "StackSet administration and execution roles (never assumed: their trust and permissions are not checked)",
+    N_("StackSet OperationPreferences (concurrency, failure tolerance, Region order)"),
+    N_("StackSet ManagedExecution (queued and concurrent operations)"),
+    N_("StackSet AutoDeployment and CallAs (service-managed StackSets are refused)"),
+    N_("StackSet administration and execution roles (never assumed: their trust and permissions are not checked)"),
 )
 _DONE = ("CREATE_COMPLETE", "UPDATE_COMPLETE")
 
