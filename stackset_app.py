@@ -17,14 +17,12 @@ from typing import Any
 from aws_cdk import App, Validations
 from cdk_nag import AwsSolutionsChecks
 
-from lab_stack.config import ConfigError
+import class_app
 from lab_stack.names import class_stack_name, class_stackset_name
-from lab_stack.roster import RosterError
 from lab_stack.stack import LabStack
 from lab_stack.stackset import StackSetPlacement
 from lab_stack.stackset_admin import ClassStackSetAdmin
 from lab_stack.stackset_config import StackSetClassConfig
-from producer.wheelhouse import WheelhouseError
 
 
 def build_stackset_app(
@@ -55,17 +53,7 @@ def build_stackset_app(
 
 
 def main() -> int:
-    try:
-        app, _, _ = build_stackset_app()
-    except (ConfigError, WheelhouseError) as error:
-        print(f"firehose-lab class: {error}", file=sys.stderr)
-        return 2
-    except RosterError as error:
-        for problem in error.problems:
-            print(f"firehose-lab class: {problem}", file=sys.stderr)
-        return 2
-    app.synth()
-    return 0
+    return class_app.main(build_stackset_app)
 
 
 if __name__ == "__main__":

@@ -22,14 +22,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from aws_cdk import Acknowledgment, Aws, RemovalPolicies, RemovalPolicy, Stack, Tags, Validations
+from aws_cdk import Acknowledgment, Aws, RemovalPolicies, Stack, Tags, Validations
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from lab_stack.auto_delete import TidyAutoDelete
-from lab_stack.class_stack import CLASS_GRACE
-from lab_stack.lifetime import LabExpiry, OneTimeCall
+from lab_stack.auto_delete import tidy_bucket
+from lab_stack.class_stack import CLASS_GRACE, class_stack_expiry
+from lab_stack.lifetime import OneTimeCall
 from lab_stack.names import CLASS_TAG, class_stackset_name
 from lab_stack.outputs import add_outputs
 from lab_stack.published_assets import ASSETS_PREFIX
@@ -55,17 +54,7 @@ class ClassStackSetAdmin(Stack):
         )
         Tags.of(self).add(CLASS_TAG, class_name)
         stackset = class_stackset_name(class_name)
-        self.bucket = s3.Bucket(
-            self,
-            "Bucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=True,
-        )
-        TidyAutoDelete(self, "AutoDelete", bucket=self.bucket)
+        self.bucket = tidy_bucket(self, "Bucket")
         self.bucket.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="TheOrganizationReadsTheLabsFiles",
@@ -122,12 +111,7 @@ class ClassStackSetAdmin(Stack):
             description=f"firehose-lab class {class_name}: delete its emptied StackSet",
             role_description="firehose-lab class end: EventBridge Scheduler may only delete this class's StackSet",
         )
-        self.expiry = LabExpiry(
-            self,
-            "Expiry",
-            expires_at=expires_at + CLASS_GRACE,
-            why=f"{CLASS_GRACE.seconds // 3600} h after the class's labs end, once they are gone",
-        )
+        self.expiry = class_stack_expiry(self, expires_at)
         add_outputs(
             self,
             {
