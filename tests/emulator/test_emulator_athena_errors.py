@@ -46,3 +46,16 @@ def test_an_unterminated_string_is_a_syntax_error_with_its_position(athena):
 )
 def test_overflow_division_by_zero_and_bad_casts_fail_as_athena_fails_them(athena, sql, expected):
     assert reason(athena, sql).startswith(expected)
+
+
+def test_a_sequence_past_trino_s_10000_entries_fails_and_one_at_the_cap_answers(athena):
+    # Trino's sequence(): "result of sequence function must not have more than 10000 entries" (SequenceFunction).
+    too_long = reason(athena, "SELECT cardinality(sequence(1, 10001))")
+    assert too_long.startswith(
+        "INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than 10000 entries"
+    )
+    assert reason(athena, "SELECT x FROM UNNEST(sequence(0, 100000, 5)) AS t(x)").startswith(
+        "INVALID_FUNCTION_ARGUMENT"
+    )
+    state, _, rows = outcome(athena, "SELECT cardinality(sequence(1, 10000)), cardinality(sequence(10, 1, -3))")
+    assert (state, rows[1]) == ("SUCCEEDED", ["10000", "4"])

@@ -24,7 +24,7 @@ A query runs as Athena runs it, or it fails with the reason (Athena's FAILED sta
   and DuckDB holds it to a memory limit, never spilling to disk; past it the query fails as Athena's does when it
   runs out of resources;
 - the translation is typed with the tables' schema (sqlglot's type annotation), so Trino semantics such as integer
-  division hold; what DuckDB cannot run fails with DuckDB's message;
+  division hold, and sequence() holds to Trino's 10,000 entries; what DuckDB cannot run fails with DuckDB's message;
 - results carry Trino's column names (`_colN` for unnamed expressions), Athena's type names, and values as Athena
   prints them: timestamps with milliseconds, doubles as Java prints them (1.0E7), NULL as no value.
 """
@@ -797,8 +797,32 @@ _BAD_CAST = re.compile(r"Could not convert string '(.*?)' to (\w+)")
 _BIGINT = range(-(2**63), 2**63)
 
 
+# Trino's sequence() refuses a longer result (its SequenceFunction: "result of sequence function must not have more
+# than 10000 entries"); DuckDB's GENERATE_SERIES has no such cap, so each one is wrapped in a macro that checks it.
+SEQUENCE_ENTRIES = 10_000
+_CAPPED_SEQUENCE = "__trino_sequence"
+_TOO_LONG_SEQUENCE = (
+    f"INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than {SEQUENCE_ENTRIES} entries"
+)
+_SEQUENCE_MACRO = (
+    f"CREATE TEMP MACRO {_CAPPED_SEQUENCE}(s) AS "
+    f"CASE WHEN len(s) > {SEQUENCE_ENTRIES} THEN error('{_TOO_LONG_SEQUENCE}') ELSE s END"
+)
+
+
+def _capped_sequences(statement: exp.Expression) -> exp.Expression:
+    def cap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.GenerateSeries):
+            return exp.Anonymous(this=_CAPPED_SEQUENCE, expressions=[node])
+        return node
+
+    return statement.transform(cap)
+
+
 def _athena_error(duckdb_message: str) -> str | None:
     """DuckDB's runtime error as Athena reports the same failure, or None when it has no Athena counterpart here."""
+    if _TOO_LONG_SEQUENCE in duckdb_message:
+        return _TOO_LONG_SEQUENCE
     if match := _OVERFLOW.search(duckdb_message):
         operation, kind, operands = match.groups()
         return f"NUMERIC_VALUE_OUT_OF_RANGE: {_TRINO_INTEGERS.get(kind, kind.lower())} {operation} overflow: {operands}"
@@ -863,6 +887,7 @@ def run(
             con.execute("SET TimeZone = 'UTC'")  # ICU's setting: known once the connection is open
             con.execute("SET error_on_division_by_zero = true")  # integer division and modulo by zero fail, as in Trino
             con.execute("SET lock_configuration = true")
+            con.execute(_SEQUENCE_MACRO)
             con.execute(f"ATTACH ':memory:' AS {CATALOG}")
             scanned = 0
             for table in tables.values():
@@ -881,7 +906,7 @@ def run(
                 con.unregister("__load")
             control.check()
             try:
-                relation = con.sql(typed.sql(dialect="duckdb"))
+                relation = con.sql(_capped_sequences(typed).sql(dialect="duckdb"))
                 rows, types = relation.fetchall(), relation.types
             except (duckdb.InterruptException, duckdb.OutOfMemoryException):
                 raise
