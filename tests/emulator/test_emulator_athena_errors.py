@@ -4,9 +4,12 @@ maximum, integer division by zero and a cast that cannot convert fail as Athena 
 
 from __future__ import annotations
 
-import pytest
+import gzip
 
-from rehearsal.emulator import Emulator
+import pytest
+from moto.s3.models import s3_backends
+
+from rehearsal.emulator import ACCOUNT_ID, Emulator
 from support.emulator.athena import one_table_lab, outcome
 
 BUCKET = "errors-bucket"
@@ -59,3 +62,13 @@ def test_a_sequence_past_trino_s_10000_entries_fails_and_one_at_the_cap_answers(
     )
     state, _, rows = outcome(athena, "SELECT cardinality(sequence(1, 10000)), cardinality(sequence(10, 1, -3))")
     assert (state, rows[1]) == ("SUCCEEDED", ["10000", "4"])
+
+
+def test_a_truncated_gzip_object_fails_the_query_naming_it(athena):
+    s3 = s3_backends[ACCOUNT_ID]["aws"]
+    s3.put_object(BUCKET, "events/cut.json.gz", gzip.compress(b'{"n": 1, "i": 1}\n' * 1000)[:-12])
+    try:
+        why = reason(athena, "SELECT count(*) FROM events")
+    finally:
+        s3.delete_object(BUCKET, "events/cut.json.gz")
+    assert why.startswith("HIVE_CURSOR_ERROR: events/cut.json.gz is not a complete gzip object")
