@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.s3.models import s3_backends
 
 from rehearsal.emulator import ACCOUNT_ID, Emulator
@@ -72,3 +73,13 @@ def test_a_truncated_gzip_object_fails_the_query_naming_it(athena):
     finally:
         s3.delete_object(BUCKET, "events/cut.json.gz")
     assert why.startswith("HIVE_CURSOR_ERROR: events/cut.json.gz is not a complete gzip object")
+
+
+def test_ddl_the_emulator_fails_changes_no_catalog(athena):
+    # DDL is not emulated: the query fails, and nothing of it may happen anyway (moto's Athena records the database
+    # of any query that reads as CREATE DATABASE, and forgets it at DROP DATABASE).
+    state, why, _ = outcome(athena, "CREATE DATABASE made_by_sql")
+    assert state == "FAILED", why
+    with pytest.raises(ClientError) as missing:
+        athena.get_database(CatalogName="AwsDataCatalog", DatabaseName="made_by_sql")
+    assert missing.value.response["Error"]["Code"] == "MetadataException"

@@ -191,7 +191,6 @@ def _write_result(backend: AthenaBackend, execution: Execution, body: bytes) -> 
     )
 
 
-_original_start: Callable[..., str] = AthenaBackend.start_query_execution
 _original_get_execution: Callable[..., str] = AthenaResponse.get_query_execution
 
 
@@ -209,8 +208,17 @@ def _start_query_execution(
     effective = _result_configuration(group, config)
     if not effective.get("OutputLocation"):
         raise InvalidRequest(NO_OUTPUT_LOCATION)
-    execution_id = _original_start(self, query, context, effective, workgroup or PRIMARY, execution_parameters)
-    execution = self.executions[execution_id]
+    # Not moto's own start: it also records the database of a query that reads as CREATE DATABASE (and forgets it
+    # at DROP DATABASE), which the engine fails as DDL it does not emulate.
+    execution = Execution(
+        query=query,
+        context=context,
+        config=effective,
+        workgroup=self.work_groups.get(workgroup or PRIMARY),
+        execution_parameters=execution_parameters,
+    )
+    execution_id = execution.id
+    self.executions[execution_id] = execution
     caller = permissions.request_caller(self.account_id, self.region_name)
     execution.emulated = QueryRun(_job(self, execution, group, caller))
     try:
