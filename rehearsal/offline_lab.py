@@ -31,8 +31,7 @@ from lab_stack.names import BOOTSTRAP_STACK
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from producer import service
 from rehearsal import student
-from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
-from rehearsal.emulator.firehose import skipped_in_template
+from rehearsal.emulator import ACCOUNT_ID, Emulator, skipped_settings, unmodelled_types
 from rehearsal.i18n import N_, _, number
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
@@ -188,8 +187,8 @@ class OfflineLab:
         template = json.loads((cloud_assembly / f"{self.stack_name}.template.json").read_text())
         resources = template["Resources"].values()
         self.result.skipped_types = unmodelled_types({resource["Type"] for resource in resources})
-        # Firehose settings the emulator goes on without (the ones it cannot honour fail the deploy instead).
-        self.result.skipped_types += skipped_in_template(template)
+        # Settings the emulator goes on without (the ones it cannot honour fail the deploy instead).
+        self.result.skipped_types += skipped_settings(template)
         if self.result.skipped_types:
             self.say(
                 _("  the emulator lacks, so this rehearsal skips: {skipped}").format(

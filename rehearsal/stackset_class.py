@@ -45,7 +45,7 @@ from pathlib import Path
 
 from botocore.exceptions import ClientError
 
-from lab_stack.names import BOOTSTRAP_STACK, CLASS_TAG, class_stackset_name, student_lab_name
+from lab_stack.names import BOOTSTRAP_STACK, CLASS_TAG, class_stack_name, class_stackset_name, student_lab_name
 from lab_stack.roster import read_roster
 from lab_stack.stackset_config import StackSetClassConfig
 from lab_stack.stackset_operations import ADMINISTRATION_ROLE, EXECUTION_ROLE, LABS_GO_AFTER, ORGANIZATION_ACCESS_ROLE
@@ -55,9 +55,8 @@ from labctl.classroom.up import Account
 from labctl.toolkit import context_with, lab_config
 from rehearsal import cli, student
 from rehearsal.classroom import CLASS_NAME, ClassRehearsal, ClassResult, roster_text, stopped
-from rehearsal.emulator import ACCOUNT_ID, unmodelled_types
+from rehearsal.emulator import ACCOUNT_ID, skipped_settings, unmodelled_types
 from rehearsal.emulator.cloudformation import STACKSET_SKIPPED as SKIPPED
-from rehearsal.emulator.firehose import skipped_in_template
 from rehearsal.i18n import N_, _, number
 from rehearsal.leftovers import find_leftovers
 from rehearsal.offline_lab import PhaseFailed
@@ -251,12 +250,15 @@ class StackSetClassRehearsal(ClassRehearsal):
             raise PhaseFailed(
                 _("class-up left students without a lab or a handout: {problems}").format(problems=up.problems)
             )
-        template = json.loads((workdir / "cdk.out" / f"{class_stackset_name(CLASS_NAME)}.template.json").read_text())
+        templates = [
+            json.loads((workdir / "cdk.out" / f"{stack}.template.json").read_text())
+            for stack in (class_stack_name(CLASS_NAME), class_stackset_name(CLASS_NAME))
+        ]
         self.result.skipped = [
             *SKIPPED,
             *NOT_EVALUATED,
-            *unmodelled_types({r["Type"] for r in template["Resources"].values()}),
-            *skipped_in_template(template),
+            *unmodelled_types({r["Type"] for template in templates for r in template["Resources"].values()}),
+            *sorted({setting for template in templates for setting in skipped_settings(template)}),
         ]
         self.labs = {}
         for student_id, account_id in config.accounts.items():
