@@ -78,7 +78,7 @@ NOT_EVALUATED = (
     ),
 )
 # The phases, as the summary names them.
-ORGANIZATION = N_("organization: one account per student, StackSets set up")
+ORGANIZATION = N_("organization: a StackSets-ready account per student")
 BOOTSTRAP = N_("cdk bootstrap (the administrator's account only)")
 CLASS_UP = N_("class up: a StackSet, one stack instance per student")
 BOOT = N_("boot every instance in its account (IAM enforced)")
