@@ -29,10 +29,11 @@ from moto.cloudformation.models import StackInstance, StackSet, cloudformation_b
 from moto.cloudformation.responses import CloudFormationResponse
 from moto.moto_api._internal import mock_random
 
-from ...i18n import N_
+from producer.i18n import N_
 
 # What a rehearsal on a StackSet must name as not modelled: the emulator runs each operation at once, alone (marked
-# for the rehearsal's catalog: it says them in the reader's language).
+# for the rehearsal's catalog, which says them in the reader's language, with the marker every catalog shares: the
+# emulator imports nothing of the rehearsal around it).
 SKIPPED = (
     N_("StackSet OperationPreferences (concurrency, failure tolerance, Region order)"),
     N_("StackSet ManagedExecution (queued and concurrent operations)"),
