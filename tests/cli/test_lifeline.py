@@ -15,6 +15,7 @@ import pytest
 
 from labctl.toolkit import ROOT
 from rehearsal import lifeline
+from rehearsal.stopping import kill_process_group
 from support.processes import processes_with_environment, survivors
 
 TAG = "FIREHOSE_LAB_TEST_TAG"
@@ -101,8 +102,7 @@ def test_a_guarded_command_started_from_a_thread_outlives_the_thread():
         with pytest.raises(subprocess.TimeoutExpired):
             command.wait(timeout=2)  # still running, well after the thread that asked for it ended
     finally:
-        command.kill()
-        command.wait()
+        kill_process_group(command)  # the guard and its sleep: killing the guard alone left the sleep running
 
 
 def test_a_guarded_command_started_from_a_thread_still_dies_with_its_parent():
