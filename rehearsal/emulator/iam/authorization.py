@@ -28,6 +28,7 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
@@ -198,7 +199,7 @@ def _s3_calls(response: Any, resource: str, account: str, region: str, partition
     base = {"account": account, "region": region, "partition": partition, "caller_arn": caller.arn}
     if name == "s3:DeleteObject" and not key:  # DeleteObjects: each key it names
         return [
-            ApiCall(name, {}, extra={"bucket": bucket, "key": k, "query": query}, **base)
+            ApiCall(name, {}, extra={"bucket": bucket, "key": k, "query": query, "batch": True}, **base)
             for k in _keys_to_delete(response.body)
         ]
     calls = [ApiCall(name, {}, extra={"bucket": bucket, "key": key, "query": query}, **base)]
@@ -317,10 +318,27 @@ def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resourc
         _invalid_key(self, iam_request)
         raise
     iam_request.check_signature()
+    refused_deletions = set()
     for call in api_call(self, iam_request, resource, caller):
         refusal = decide(caller, call, self.headers)
-        if refusal is not None:
-            raise _denied(self, caller.arn, call.action, refusal)
+        if refusal is None:
+            continue
+        if call.extra.get("batch"):
+            refused_deletions.add(call.extra["key"])
+            continue
+        raise _denied(self, caller.arn, call.action, refusal)
+    _REFUSED_DELETIONS.set(frozenset(refused_deletions))
+
+
+# The keys of the DeleteObjects request being answered that its caller may not delete: S3 "performs a delete operation
+# [for each key] and returns the result of that delete, success or failure" (S3 API reference, DeleteObjects), so
+# they are answered as AccessDenied errors of the batch (s3/policy_evaluation.py) while the others are deleted.
+_REFUSED_DELETIONS: ContextVar[frozenset[str]] = ContextVar("refused_deletions", default=frozenset())
+
+
+def deletion_refused(key: str) -> bool:
+    """The caller of the DeleteObjects request being answered may not delete `key` (IAM enforced)."""
+    return key in _REFUSED_DELETIONS.get()
 
 
 def install() -> None:
