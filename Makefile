@@ -135,6 +135,8 @@ destroy: setup
 # A class of labs in one account (README "A class"): make class-up ROSTER=roster.csv CLASS=bda-2026 [HOURS=8]
 # [ACCESS_KEYS=yes] [BUDGET=usd] [BUDGET_EMAIL=address],
 # class-status CLASS=..., class-down CLASS=... [STUDENT=id ROSTER=...], class-check ROSTER=..., class-cost ROSTER=...
+# Across accounts, one per student (a StackSet): class-up ... ACCOUNTS=111111111111,222222222222 or OU=ou-...;
+# class-status and class-down know such a class by its StackSet. ACCOUNT_ROLE: the role to read student accounts by.
 CLASS ?=
 ROSTER ?=
 STUDENT ?=
@@ -142,13 +144,18 @@ HOURS ?= 24
 ACCESS_KEYS ?=
 BUDGET ?=
 BUDGET_EMAIL ?=
+ACCOUNTS ?=
+OU ?=
+ACCOUNT_ROLE ?=
+ACROSS = $(if $(ACCOUNTS),--accounts "$(ACCOUNTS)") $(if $(OU),--ou "$(OU)")
+READ_AS = $(if $(ACCOUNT_ROLE),--account-role "$(ACCOUNT_ROLE)")
 class-up: setup
-	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" \
+	$(PY) -m labctl class up --class "$(CLASS)" --roster "$(ROSTER)" --hours "$(HOURS)" $(ACROSS) $(READ_AS) \
 		$(if $(ACCESS_KEYS),--access-keys "$(ACCESS_KEYS)") $(if $(BUDGET),--budget "$(BUDGET)") \
 		$(if $(BUDGET_EMAIL),--budget-email "$(BUDGET_EMAIL)") $(ARGS)
 
 class-down: setup
-	$(PY) -m labctl class down --class "$(CLASS)" $(if $(STUDENT),--student "$(STUDENT)" --roster "$(ROSTER)") $(ARGS)
+	$(PY) -m labctl class down --class "$(CLASS)" $(if $(STUDENT),--student "$(STUDENT)" $(if $(ROSTER),--roster "$(ROSTER)")) $(READ_AS) $(ARGS)
 
 class-check: setup
 	$(PY) -m labctl class check $(if $(ROSTER),--roster "$(ROSTER)",--students "$(or $(STUDENTS),5)") $(ARGS)
@@ -157,12 +164,13 @@ class-cost: setup
 	$(PY) -m labctl class cost $(if $(ROSTER),--roster "$(ROSTER)",--students "$(or $(STUDENTS),5)") --hours "$(HOURS)" $(ARGS)
 
 class-status: setup
-	$(PY) -m labctl class status --class "$(CLASS)" $(ARGS)
+	$(PY) -m labctl class status --class "$(CLASS)" $(READ_AS) $(ARGS)
 
 # The whole class offline (N labs on the emulator, the isolation matrix under enforced IAM, class-down): N=5 default.
+# ACCOUNTS=3: a class across 3 accounts of an organization instead (a StackSet, rehearsal/stackset_class.py).
 N ?= 5
 rehearse-class: setup
-	$(PY) -m rehearsal.classroom --students "$(N)" $(REHEARSE_ARGS)
+	$(if $(ACCOUNTS),$(PY) -m rehearsal.stackset_class --accounts "$(ACCOUNTS)",$(PY) -m rehearsal.classroom --students "$(N)") $(REHEARSE_ARGS)
 
 bench: setup
 	$(PY) bench/bench_producer.py

@@ -89,3 +89,22 @@ class TidyAutoDelete(Construct):
         bucket.policy.node.default_child.add_property_override(
             f"PolicyDocument.Statement.{index}.Action", HANDLER_S3_ACTIONS
         )
+
+
+def tidy_bucket(scope: Construct, construct_id: str, **props: object) -> s3.Bucket:
+    """A bucket private to its account (no public access, S3-managed encryption, TLS only, ACLs off), emptied and
+    deleted with its stack, its auto-delete made tidy (TidyAutoDelete, as the construct `AutoDelete` of `scope`);
+    `props` add to these (a name, lifecycle rules), never replace them."""
+    bucket = s3.Bucket(
+        scope,
+        construct_id,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        removal_policy=RemovalPolicy.DESTROY,
+        auto_delete_objects=True,
+        **props,
+    )
+    TidyAutoDelete(scope, "AutoDelete", bucket=bucket)
+    return bucket

@@ -33,6 +33,17 @@ from lab_stack.student_kit import StudentKit
 CLASS_GRACE = timedelta(hours=1)
 
 
+def class_stack_expiry(stack: Stack, labs_end: datetime) -> LabExpiry:
+    """The class's own stack deletes itself CLASS_GRACE after its labs end, once they are gone (in one account or
+    across accounts: stackset_admin.py)."""
+    return LabExpiry(
+        stack,
+        "Expiry",
+        expires_at=labs_end + CLASS_GRACE,
+        why=f"{CLASS_GRACE.seconds // 3600} h after the class's labs end, once they are gone",
+    )
+
+
 @dataclass(frozen=True)
 class ClassPlacement:
     """Where a LabStack stands when it is a student's lab in a class."""
@@ -71,12 +82,7 @@ class ClassStack(Stack):
         self.dashboard = ClassDashboard(
             self, "Dashboard", class_name=class_name, name=class_stack_name(class_name), roster=roster
         )
-        self.expiry = LabExpiry(
-            self,
-            "Expiry",
-            expires_at=expires_at + CLASS_GRACE,
-            why=f"{CLASS_GRACE.seconds // 3600} h after the class's labs end, once they are gone",
-        )
+        self.expiry = class_stack_expiry(self, expires_at)
         add_outputs(
             self,
             {

@@ -22,7 +22,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from lab_stack.analytics import EventCatalog
-from lab_stack.auto_delete import CUSTOM_RESOURCE_ID, TidyAutoDelete
+from lab_stack.auto_delete import CUSTOM_RESOURCE_ID, tidy_bucket
 from lab_stack.names import DATA_ROOT, ERROR_ROOT
 from lab_stack.outputs import add_outputs
 
@@ -88,16 +88,10 @@ class DeliveryPipeline(Construct):
         CloudFormation generate one."""
         super().__init__(scope, construct_id)
 
-        self.bucket = s3.Bucket(
+        self.bucket = tidy_bucket(
             self,
             "Bucket",
             bucket_name=bucket_name,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            removal_policy=RemovalPolicy.DESTROY,
-            auto_delete_objects=True,
             lifecycle_rules=[
                 s3.LifecycleRule(
                     id="expire-lab-data",
@@ -107,7 +101,6 @@ class DeliveryPipeline(Construct):
             ],
         )
         auto_delete = self.bucket.node.find_child(CUSTOM_RESOURCE_ID)
-        TidyAutoDelete(self, "AutoDelete", bucket=self.bucket)
         Validations.of(self.bucket).acknowledge(
             Acknowledgment(
                 id="AwsSolutions-S1",

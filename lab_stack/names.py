@@ -22,6 +22,12 @@ RESERVED_LAB_NAMES = {
 }
 
 
+# What happens to a lab at its expiry, as its `AtExpiry` output says it (lab_stack/lifetime.py; `make status` reads it).
+DELETES_ITS_STACK = N_("the stack deletes itself")
+STOPS_ITS_INSTANCE = N_(
+    "its class deletes it (a StackSet's DeleteStackInstances) and its own schedule stops its instance"
+)
+
 # Where the stream writes in the lab's bucket: delivered data, and what it could not deliver or convert.
 DATA_ROOT = "data/"
 ERROR_ROOT = "errors/"
@@ -78,6 +84,12 @@ def student_bucket_name(class_name: str, student_id: str, account: str, region: 
 def student_schedule_group(class_name: str, student_id: str) -> str:
     """The lab's expiry schedule group: `make status` reads the schedule in it (a schedule carries no tags)."""
     return f"{student_lab_name(class_name, student_id)}-expiry"
+
+
+def class_stackset_name(class_name: str) -> str:
+    """A class across accounts: its StackSet, whose stack instances are the students' labs, one per account. Its
+    administrator's side is the class's own stack (class_stack_name: the class bucket and the class's end)."""
+    return f"{class_name}-labs"
 
 
 def class_user_path(class_name: str) -> str:

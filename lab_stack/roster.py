@@ -1,4 +1,5 @@
-"""A class of labs: its name and its roster (CSV `student_id,display_name,language`), parsed and validated once.
+"""A class of labs: its name and its roster (CSV `student_id,display_name,language[,account_id]`), parsed and validated
+once.
 
 Both become parts of AWS names, so they are held to what every name they enter allows (lab_stack/names.py derives
 the names):
@@ -10,6 +11,9 @@ the names):
 - the class name prefixes every one of those names and the class's own stack: lowercase letters, digits and
   hyphens, beginning with a letter, not ending with a hyphen.
 Lengths keep the longest derived name within its limit: labName 40, S3 bucket 63 (`<class>-<id>-<account>-<region>`).
+
+A class across accounts (a CloudFormation StackSet, one AWS account per student) may name each student's account in
+the optional `account_id` column: 12 digits, no account twice.
 
 A bad roster is every problem it has, one line each with its row number (row 1 is the header), before anything is
 made; a bad class name is one line.
@@ -25,14 +29,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 COLUMNS = ("student_id", "display_name", "language")
+# A class across accounts: the student's own AWS account (StackSets' Accounts take 12 digits: ^[0-9]{12}$).
+ACCOUNT_COLUMN = "account_id"
 LANGUAGES = ("es", "en")
 MAX_STUDENTS = 100
 MAX_DISPLAY_NAME = 64
 
 _CLASS_NAME = re.compile(r"^[a-z][a-z0-9-]{0,14}[a-z0-9]$")
-_STUDENT_ID = re.compile(r"^[a-z0-9]{1,16}$")
-# The class's own stacks, `<class>-class` and `<class>-budget` (names.py): a student by either id would take its name.
-RESERVED_STUDENT_IDS = ("class", "budget")
+STUDENT_ID_PATTERN = r"^[a-z0-9]{1,16}$"  # also the AllowedPattern of a StackSet lab's StudentId parameter
+_STUDENT_ID = re.compile(STUDENT_ID_PATTERN)
+_ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
+# Ids that are no student's: the class's own stacks are `<class>-class` and `<class>-budget` (names.py), and a class
+# across accounts gives its StackSet this placeholder StudentId, which every stack instance overrides with its
+# student's.
+UNASSIGNED_STUDENT = "unassigned"
+RESERVED_STUDENT_IDS = {
+    "class": "it names the class's own stack",
+    "budget": "it names the class's budget stack",
+    UNASSIGNED_STUDENT: "it is the StackSet's placeholder for a lab of no student",
+}
 
 CLASS_NAME_RULE = (
     "2 to 16 lowercase letters, digits and hyphens, beginning with a letter and not ending with a hyphen "
@@ -57,6 +72,7 @@ class Student:
     student_id: str
     display_name: str
     language: str  # "es" or "en": the language of their handout
+    account_id: str | None = None  # their own AWS account, in a class across accounts
 
 
 @dataclass(frozen=True)
@@ -72,6 +88,11 @@ class Roster:
 
     def student(self, student_id: str) -> Student | None:
         return next((s for s in self.students if s.student_id == student_id), None)
+
+    @property
+    def has_accounts(self) -> bool:
+        """Whether the roster names each student's account (its account_id column)."""
+        return bool(self.students) and self.students[0].account_id is not None
 
 
 def parse_class_name(value: object) -> str:
@@ -105,40 +126,52 @@ def parse_roster(text: str, *, source: str = "roster") -> Roster:
         raise RosterError([f"{source}: empty; the first row must be the header {','.join(COLUMNS)}"])
     header_row, header = rows[0]
     columns = [cell.strip().lower() for cell in header]
-    if sorted(columns) != sorted(COLUMNS):
+    if sorted(columns) not in (sorted(COLUMNS), sorted((*COLUMNS, ACCOUNT_COLUMN))):
         raise RosterError(
             [
                 f"{source} row {header_row}: the header must name the columns {','.join(COLUMNS)} "
-                f"(any order), found {','.join(header) or 'nothing'}"
+                f"(any order; and {ACCOUNT_COLUMN} for a class across accounts), found {','.join(header) or 'nothing'}"
             ]
         )
-    position = {name: columns.index(name) for name in COLUMNS}
+    position = {name: columns.index(name) for name in columns}
     problems: list[str] = []
     students: list[Student] = []
     first_row_of: dict[str, int] = {}
+    first_row_of_account: dict[str, int] = {}
     for number, row in rows[1:]:
         where = f"{source} row {number}"
-        if len(row) != len(COLUMNS):
-            problems.append(f"{where}: {len(row)} fields, the header has {len(COLUMNS)} ({','.join(COLUMNS)})")
+        if len(row) != len(columns):
+            problems.append(f"{where}: {len(row)} fields, the header has {len(columns)} ({','.join(columns)})")
             continue
         student_id = row[position["student_id"]].strip()
+        account_id = row[position[ACCOUNT_COLUMN]].strip() if ACCOUNT_COLUMN in position else None
         row_problems = [
             problem
             for problem in (
                 _student_id_problem(student_id),
                 _display_name_problem(row[position["display_name"]].strip()),
                 _language_problem(row[position["language"]].strip()),
+                _account_id_problem(account_id) if account_id is not None else None,
             )
             if problem
         ]
         if not row_problems and student_id in first_row_of:
             row_problems.append(f"student_id {student_id} is already on row {first_row_of[student_id]}")
+        if not row_problems and account_id in first_row_of_account:
+            row_problems.append(f"account_id {account_id} is already on row {first_row_of_account[account_id]}")
         problems += [f"{where}: {problem}" for problem in row_problems]
         if row_problems:
             continue
         first_row_of[student_id] = number
+        if account_id is not None:
+            first_row_of_account[account_id] = number
         students.append(
-            Student(student_id, row[position["display_name"]].strip(), row[position["language"]].strip().lower())
+            Student(
+                student_id,
+                row[position["display_name"]].strip(),
+                row[position["language"]].strip().lower(),
+                account_id,
+            )
         )
     if not problems and not students:
         problems.append(f"{source}: no students, only the header")
@@ -153,7 +186,13 @@ def _student_id_problem(value: str) -> str | None:
     if not _STUDENT_ID.fullmatch(value):
         return f"invalid student_id {value!r}: {STUDENT_ID_RULE}"
     if value in RESERVED_STUDENT_IDS:
-        return f"invalid student_id {value!r}: it names one of the class's own stacks; choose another"
+        return f"invalid student_id {value!r}: {RESERVED_STUDENT_IDS[value]}; choose another"
+    return None
+
+
+def _account_id_problem(value: str) -> str | None:
+    if not _ACCOUNT_ID.fullmatch(value):
+        return f"invalid account_id {value!r}: an AWS account id, 12 digits"
     return None
 
 

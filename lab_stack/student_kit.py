@@ -27,7 +27,18 @@ from lab_stack.outputs import add_outputs
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGES = ("labctl", "producer")
 # lab_stack's modules labctl imports (none of them imports aws_cdk: tests/unit/test_layout.py).
-STACK_MODULES = ("__init__", "config", "i18n", "names", "roster", "sizing", "class_config")
+STACK_MODULES = (
+    "__init__",
+    "config",
+    "i18n",
+    "names",
+    "roster",
+    "sizing",
+    "class_config",
+    "stackset_config",
+    "stackset_operations",
+    "published_assets",
+)
 FILES = ("cdk.json", "requirements-student.lock", "LICENSE")
 LEFT_OUT = ("__pycache__", "*.pyc", "wheels", "requirements.lock", "requirements.txt", "README.md")
 

@@ -17,6 +17,8 @@ from datetime import UTC, datetime, timedelta
 
 from botocore.exceptions import ClientError
 
+from lab_stack.i18n import _ as lab_stack_words
+from lab_stack.names import DELETES_ITS_STACK
 from labctl.i18n import _, number
 from labctl.session import student_session
 from labctl.toolkit import add_settings_option, lab_config
@@ -121,10 +123,12 @@ class LabStatus:
             when = _("in {span}").format(span=_span(left))
         else:
             when = _("{span} ago: deletion under way or failed").format(span=_span(-left))
+        # lab_stack/names.py's words, in lab_stack's catalog; a lab of before the AtExpiry output deleted its own stack.
+        at_expiry = lab_stack_words(self.outputs.get("AtExpiry", DELETES_ITS_STACK))
         if self.schedule_state == "ENABLED":
-            return _("{time} ({when}), the stack deletes itself").format(time=_utc(expires), when=when)
-        return _("{time} ({when}), the stack deletes itself; its schedule is {state}!").format(
-            time=_utc(expires), when=when, state=self.schedule_state
+            return _("{time} ({when}), {at_expiry}").format(time=_utc(expires), when=when, at_expiry=at_expiry)
+        return _("{time} ({when}), {at_expiry}; its schedule is {state}!").format(
+            time=_utc(expires), when=when, at_expiry=at_expiry, state=self.schedule_state
         )
 
 

@@ -40,9 +40,8 @@ import logging
 import sys
 import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -56,9 +55,9 @@ from producer import service
 from rehearsal import backstop, cli, isolation, student
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 from rehearsal.leftovers import find_leftovers
-from rehearsal.offline_lab import PhaseFailed, cli_environment
+from rehearsal.offline_lab import OfflineLab, PhaseFailed, cli_environment
 from rehearsal.sandbox import Sandbox, Service
-from rehearsal.stopping import Stopped, stops_deferred
+from rehearsal.stopping import Stopped, run_guarded, stops_deferred
 
 CLASS_NAME = "rehearsal"
 # Real seconds in which the hours until the class's end pass (--end expiry).
@@ -179,6 +178,7 @@ class ClassRehearsal:
         self.concurrency = concurrency
         self.out = out or sys.stderr
         self.result = result if result is not None else ClassResult()
+        self.label = "rehearse-class"  # the make target, as killed_runs.py names a killed run's
         self.emulator = Emulator(clock_scale=clock_scale)
         self.log: list[str] = []  # every line said, scanned for secrets
         self.services: dict[str, Service] = {}
@@ -190,27 +190,18 @@ class ClassRehearsal:
         self.log.append(message)
         print(f"[rehearse-class] {message}", file=self.out, flush=True)
 
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        started = time.monotonic()
-        try:
-            self.say(f"{name} ...")
-            yield
-        except BaseException as error:
-            self.result.phases.append((name, time.monotonic() - started, False))
-            self.result.failed_phase = self.result.failed_phase or name
-            if isinstance(error, Stopped):
-                self.result.stopped_by = self.result.stopped_by or str(error)
-            raise
-        seconds = time.monotonic() - started
-        self.result.phases.append((name, seconds, True))
-        self.say(f"{name}: done in {seconds:.1f}s")
+    # A phase is timed, recorded and said as the offline lab's are.
+    phase = OfflineLab.phase
 
     def client(self, service_name: str, **credentials):
         return self.emulator.client(service_name, **credentials)
 
     def instructor(self, service_name: str):
         return self.client(service_name, **self.credentials[INSTRUCTOR])
+
+    def clients_of(self, student_id: str) -> Callable:
+        """Clients in the account of the student's lab that read all of it, IAM enforced or not: the instructor's."""
+        return self.instructor
 
     def cli_env(self, workdir: Path) -> dict:
         return cli_environment(self.emulator, workdir)
@@ -222,6 +213,16 @@ class ClassRehearsal:
             region=self.emulator.region,
             cdk_env=self.cli_env(workdir),
             quiet_cdk=True,
+            run_cdk=run_guarded,
+        )
+
+    def cdk_bootstrap(self, workdir: Path) -> None:
+        """The real `cdk bootstrap` of the emulator's account (the class's), its CLI dying with the rehearsal."""
+        deploy.cdk(
+            ["bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}"],
+            env=self.cli_env(workdir),
+            quiet=True,
+            run=run_guarded,
         )
 
     # --- the class's life -----------------------------------------------------------------------------------
@@ -235,9 +236,7 @@ class ClassRehearsal:
                 self.say(f"emulator on {self.emulator.endpoint_url} (clock x{self.clock_scale:g})")
             self.result.emulator_rss_mib.append(("started", rss_mib()))
             with self.phase("cdk bootstrap"):
-                deploy.cdk(
-                    ["bootstrap", f"aws://{ACCOUNT_ID}/{self.emulator.region}"], env=self.cli_env(workdir), quiet=True
-                )
+                self.cdk_bootstrap(workdir)
             with self.phase(f"class up ({self.students} labs, {self.concurrency} at a time)"):
                 self._class_up(workdir)
             with self.phase("the budget's action names every lab's instance; its role may stop them, nothing else"):
@@ -367,10 +366,10 @@ class ClassRehearsal:
 
     def _boot_inputs(self, workdir: Path, student_id: str) -> tuple[str, dict]:
         """(the instance's user-data, the environment it runs with: its instance role's credentials)."""
-        instance_id = self.labs[student_id]["InstanceId"]
-        user_data = self.client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
+        instance_id, client = self.labs[student_id]["InstanceId"], self.clients_of(student_id)
+        user_data = client("ec2").describe_instance_attribute(InstanceId=instance_id, Attribute="userData")
         script = base64.b64decode(user_data["UserData"]["Value"]).decode()
-        _, role = student.instance_role(self.client, instance_id)
+        _, role = student.instance_role(client, instance_id)
         keys = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY")
         env = {k: v for k, v in self.cli_env(workdir).items() if k not in keys}
         env.update(
@@ -394,11 +393,12 @@ class ClassRehearsal:
     def _every_lab_delivers(self) -> None:
         interval = 60 * self.clock_scale
         deadline = time.monotonic() + interval + 60 + 5 * self.students
-        s3 = self.instructor("s3")
         waiting = set(self.result.students)
         while waiting and time.monotonic() < deadline:
             for student_id in sorted(waiting):
-                landed = s3.list_objects_v2(Bucket=self.labs[student_id]["BucketName"], Prefix=DATA_ROOT)
+                landed = self.clients_of(student_id)("s3").list_objects_v2(
+                    Bucket=self.labs[student_id]["BucketName"], Prefix=DATA_ROOT
+                )
                 if landed.get("Contents"):
                     self.result.first_objects[student_id] = landed["Contents"][0]["Key"]
                     waiting.discard(student_id)

@@ -18,7 +18,6 @@ import base64
 import json
 import logging
 import os
-import subprocess
 import sys
 import time
 import warnings
@@ -31,13 +30,12 @@ from pathlib import Path
 from lab_stack.names import BOOTSTRAP_STACK
 from labctl.toolkit import CDK_CLI, ROOT, lab_config
 from producer import service
-from rehearsal import lifeline, student
-from rehearsal.emulator import ACCOUNT_ID, Emulator, unmodelled_types
-from rehearsal.emulator.firehose import skipped_in_template
+from rehearsal import student
+from rehearsal.emulator import ACCOUNT_ID, Emulator, skipped_settings, unmodelled_types
 from rehearsal.i18n import N_, _, number
 from rehearsal.leftovers import find_leftovers
 from rehearsal.sandbox import Sandbox, Service
-from rehearsal.stopping import Stopped, kill_process_group, stops_deferred
+from rehearsal.stopping import Stopped, run_guarded, stops_deferred
 
 # Real seconds in which the hours until the lab expires pass.
 EXPIRY_SECONDS = 3.0
@@ -141,27 +139,11 @@ class OfflineLab:
             "--no-notices",
             *[a for c in self.context for a in ("-c", c)],
         ]
-        cli = None
-        try:
-            with stops_deferred():  # a stop between fork and the Popen's return would leave the CLI running
-                cli = lifeline.start(
-                    command,
-                    cwd=ROOT,
-                    env=self.cli_env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                )
-            stdout, stderr = cli.communicate(timeout=900)
-        except BaseException:
-            if cli is not None:
-                kill_process_group(cli)
-                cli.stdout.close()
-                cli.stderr.close()
-            raise
+        cli = run_guarded(command, cwd=ROOT, env=self.cli_env, timeout=900)
         if cli.returncode:
             raise PhaseFailed(
-                _("`cdk {command}` exited {code}:").format(command=args[0], code=cli.returncode) + f"\n{stdout}{stderr}"
+                _("`cdk {command}` exited {code}:").format(command=args[0], code=cli.returncode)
+                + f"\n{cli.stdout}{cli.stderr}"
             )
 
     def client(self, service: str, **kwargs):
@@ -209,8 +191,8 @@ class OfflineLab:
         template = json.loads((cloud_assembly / f"{self.stack_name}.template.json").read_text())
         resources = template["Resources"].values()
         self.result.skipped_types = unmodelled_types({resource["Type"] for resource in resources})
-        # Firehose settings the emulator goes on without (the ones it cannot honour fail the deploy instead).
-        self.result.skipped_types += skipped_in_template(template)
+        # Settings the emulator goes on without (the ones it cannot honour fail the deploy instead).
+        self.result.skipped_types += skipped_settings(template)
         if self.result.skipped_types:
             self.say(
                 _("  the emulator lacks, so this rehearsal skips: {skipped}").format(

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from producer.service import INSTANCE_PYTHON
-from rehearsal import lifeline, systemd
-from rehearsal.stopping import kill_process_group, stops_deferred
+from rehearsal import systemd
+from rehearsal.stopping import run_guarded
 
 _MOVED_ROOTS = re.compile(r"(?<![\w./$-])/(opt|etc|var)/")
 
@@ -162,25 +162,7 @@ class Sandbox:
             "PIP_INDEX_URL": NO_INDEX,
         }
         # Its own process group, killed whole if the rehearsal stops or dies: pip or a shim must not outlive it.
-        script = None
-        try:
-            with stops_deferred():
-                script = lifeline.start(
-                    ["bash", str(path)],
-                    env=run_env,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                    text=True,
-                    cwd=self.root,
-                )
-            stdout, stderr = script.communicate(timeout=timeout)
-        except BaseException:
-            if script is not None:
-                kill_process_group(script)
-                script.stdout.close()
-                script.stderr.close()
-            raise
-        return subprocess.CompletedProcess(script.args, script.returncode, stdout, stderr)
+        return run_guarded(["bash", str(path)], env=run_env, cwd=self.root, timeout=timeout)
 
     def service(self, unit_name: str) -> Service | None:
         """The unit, if the sandbox's systemd started it and it is still active."""

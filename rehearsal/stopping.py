@@ -1,5 +1,5 @@
 """How a rehearsal stops: a stop signal becomes an exception the phases clean up after, some sections are not cut
-in two by it, and child processes go with their whole process group.
+in two by it, and child processes go with their whole process group (run_guarded: every command a rehearsal runs).
 
 Ctrl-C, SIGTERM (`kill`, or make passing its own on) and SIGHUP (the terminal closed) all end the run the way a
 failed phase does: the producer and the emulator are stopped, the sandbox removed, the phases summed up.
@@ -11,8 +11,11 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from pathlib import Path
+
+from rehearsal import lifeline
 
 
 class Stopped(BaseException):
@@ -99,3 +102,30 @@ def kill_process_group(leader: subprocess.Popen, timeout: float = 10.0) -> None:
             time.sleep(0.02)
     except ProcessLookupError:
         pass
+
+
+def run_guarded(
+    command: list[str],
+    *,
+    cwd: Path | str | None = None,
+    env: Mapping[str, str] | None = None,
+    capture: bool = True,
+    timeout: float | None = None,
+) -> subprocess.CompletedProcess:
+    """Run `command` to its end as a guarded child (lifeline.py: its whole process group dies with this process, even
+    one killed outright), its output captured unless `capture` is false. A stop, a timeout or any other error kills
+    that process group before it is raised, so nothing the command started runs on."""
+    pipe = subprocess.PIPE if capture else None
+    child = None
+    try:
+        with stops_deferred():  # a stop between fork and the Popen's return would leave the child running
+            child = lifeline.start(command, cwd=cwd, env=env, stdout=pipe, stderr=pipe, text=True)
+        stdout, stderr = child.communicate(timeout=timeout)
+    except BaseException:
+        if child is not None:
+            kill_process_group(child)
+            for stream in (child.stdout, child.stderr):
+                if stream is not None:
+                    stream.close()
+        raise
+    return subprocess.CompletedProcess(child.args, child.returncode, stdout, stderr)

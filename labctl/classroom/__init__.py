@@ -9,6 +9,15 @@
   class cost   --roster CSV | --students N [--hours H] what it costs per hour, per day stopped, forgotten
   class status --class NAME [--plain]                 one row per student, redrawn live on a terminal
 
+Across accounts (one AWS account per student, the labs a CloudFormation StackSet's stack instances, stackset.py):
+  class up     ... --accounts ID,ID,... | --ou ou-...  a self-managed StackSet on the accounts (the roster's order,
+                                                      or its account_id column) or a service-managed one on an OU
+  class down   --class NAME [--student ID]            every stack instance, the StackSet, the class's own stack;
+                                                      then lists what is left here and in every student account
+  class status --class NAME                           one row per stack instance, its lab read in its account
+  (down and status know a class across accounts by its StackSet.) --account-role NAME: the role to assume in a
+  student account (default: the StackSets execution role, or OrganizationAccountAccessRole for an OU)
+
 Lab settings (-c KEY=VALUE, as for make deploy) apply to every lab of the class; labName, bucketName and
 expiresAfterHours are the class's to set. Exit codes: 0 done (nothing left, everything fits), 1 a step failed,
 something is left or will not fit (each named), 2 bad input (one line per problem) or AWS refused.
@@ -26,7 +35,8 @@ from pathlib import Path
 from lab_stack.class_config import DEFAULT_CLASS_HOURS, ClassConfig
 from lab_stack.config import MAX_EXPIRY_HOURS
 from lab_stack.roster import RosterError, parse_class_name, read_roster
-from labctl.classroom import check, cost, deploy, down, logins, status, up
+from lab_stack.stackset_config import StackSetClassConfig
+from labctl.classroom import check, cost, deploy, down, logins, stackset, status, up
 from labctl.cost import estimate
 from labctl.i18n import _, ngettext
 from labctl.preflight import PreflightError, account_and_region, is_bootstrapped
@@ -60,6 +70,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
         "--budget-email", metavar="ADDRESS", help=_("where the budget's notices go, besides its topic")
     )
     _concurrency(up_parser)
+    where = up_parser.add_mutually_exclusive_group()
+    where.add_argument("--accounts", help=_("a class across these accounts (comma-separated): a self-managed StackSet"))
+    where.add_argument("--ou", help=_("a class across this organizational unit's accounts: a service-managed StackSet"))
+    _account_role(up_parser)
     add_settings_option(up_parser, _("; for every lab"))
 
     down_parser = actions.add_parser("down", help=_("remove the class (or --student), then list what is left"))
@@ -74,6 +88,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
         default=120.0,
         help=_("how long leftovers may take to vanish from the tagging API"),
     )
+    _account_role(down_parser)
     add_settings_option(down_parser, _("; for every lab, as for class up"))
 
     check_parser = actions.add_parser("check", help=_("the quotas a class needs, one line each"))
@@ -89,6 +104,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     _class(status_parser)
     status_parser.add_argument("--plain", action="store_true", help=_("print once, even on a terminal"))
     status_parser.add_argument("--refresh-seconds", type=float, default=30.0, help=_("live view refresh (default 30)"))
+    _account_role(status_parser)
     add_settings_option(status_parser, _("; for every lab (for the cost column)"))
 
 
@@ -122,6 +138,17 @@ def _concurrency(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _account_role(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--account-role",
+        metavar="NAME",
+        help=_(
+            "the role to assume in each student account (default: AWSCloudFormationStackSetExecutionRole, or "
+            "OrganizationAccountAccessRole for an OU)"
+        ),
+    )
+
+
 def _size(parser: argparse.ArgumentParser) -> None:
     size = parser.add_mutually_exclusive_group(required=True)
     size.add_argument("--roster", type=Path, help=_("the class's roster"))
@@ -147,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         return ACTIONS[args.action](args)
     except RosterError as error:
         return refuse(error.problems)
-    except (PreflightError, deploy.DeployFailed) as error:
+    except (PreflightError, deploy.DeployFailed, stackset.StackSetRefused) as error:
         print(f"class: {error}", file=sys.stderr)
         return 1
 
@@ -188,8 +215,27 @@ def _class_config(args: argparse.Namespace) -> ClassConfig:
     return ClassConfig.from_context(context, datetime.now(UTC))
 
 
+def _stackset_config(args: argparse.Namespace) -> StackSetClassConfig:
+    """The class, its roster, lab settings and accounts, checked together offline (the organization is read later)."""
+    where = {"accounts": args.accounts} if args.accounts else {"organizationalUnit": args.ou}
+    context = {
+        **context_with(args.context),
+        "className": args.class_name,
+        "roster": str(args.roster),
+        "organizationId": stackset.ANY_ORGANIZATION,
+        **where,
+    }
+    return StackSetClassConfig.from_context(context, datetime.now(UTC))
+
+
 def _up(args: argparse.Namespace) -> int:
     access_keys = logins.parse_access_keys(args.access_keys)
+    if args.accounts or args.ou:
+        if access_keys or args.budget is not None or args.budget_email is not None:
+            return refuse(
+                [_("ACCESS_KEYS, BUDGET and BUDGET_EMAIL are for a class in one account, not across accounts")]
+            )
+        return _stackset_up(args)
     config = _class_config(args)
     account = _account()
     say(
@@ -230,6 +276,87 @@ def _up(args: argparse.Namespace) -> int:
     return 1 if result.problems else 0
 
 
+def _stackset_up(args: argparse.Namespace) -> int:
+    config = _stackset_config(args)
+    account = _account()
+    say(
+        _("class {name} across {count} accounts, administered from {account}, region {region}").format(
+            name=config.class_name, count=len(config.accounts), account=account.account_id, region=account.region
+        )
+    )
+    if not is_bootstrapped(account.client("cloudformation")):
+        say(
+            _("bootstrapping aws://{account}/{region} for CDK (the class's own stack only)").format(
+                account=account.account_id, region=account.region
+            )
+        )
+        deploy.cdk(["bootstrap", f"aws://{account.account_id}/{account.region}"])
+    with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
+        result = stackset.stackset_up(
+            class_name=config.class_name,
+            roster=config.classroom.roster,
+            roster_path=args.roster,
+            settings=args.context,
+            hours=args.hours,
+            targets=config.targets,
+            accounts=config.accounts,
+            account=account,
+            say=say,
+            workdir=Path(work),
+            handouts_dir=args.handouts or HANDOUTS_ROOT / config.class_name,
+            role_name=args.account_role or stackset.access_role(config.targets),
+        )
+    for problem in result.problems:
+        print(f"class: {problem}", file=sys.stderr)
+    say(
+        ngettext(
+            "class {name} is up: {count} new handout; see make class-status CLASS=...",
+            "class {name} is up: {count} new handouts; see make class-status CLASS=...",
+            len(result.handouts),
+        ).format(name=config.class_name, count=len(result.handouts))
+    )
+    return 1 if result.problems else 0
+
+
+def _stackset_down(args: argparse.Namespace, class_name: str, account: up.Account) -> int:
+    """The class's stack instances, StackSet and own stack; or one student's stack instance (the roster checked to
+    be without them, as for a class in one account: the next class up would make their lab again)."""
+    cloudformation = account.client("cloudformation")
+    there = stackset.instances(cloudformation, class_name, account.region)
+    accounts = sorted({i.account for i in there.values()})
+    role = args.account_role or stackset.reading_role(there)
+    failed = stackset.stackset_down(
+        class_name=class_name, account=account, role_name=role, say=say, student=args.student
+    )
+    for what, why in failed.items():
+        print("class: " + _("{what} was not deleted: {why}").format(what=what, why=why), file=sys.stderr)
+    if args.student:
+        accounts = [i.account for i in there.values() if i.student == args.student]
+    left = stackset.wait_for_nothing_left(
+        account, class_name, accounts, role, here=not args.student, wait_seconds=args.wait_seconds
+    )
+    if args.student:
+        whose = _("student {student} of class {name}").format(student=args.student, name=class_name)
+    else:
+        whose = _("class {name}").format(name=class_name)
+    if left or failed:
+        print(
+            "class: " + _("{count} thing(s) of {whose} are left:").format(count=len(left), whose=whose), file=sys.stderr
+        )
+        for item in left:
+            print(f"  {item}", file=sys.stderr)
+        return 1
+    searched = len(accounts) if args.student else len(accounts) + 1
+    say(
+        ngettext(
+            "nothing of {whose} is left in {count} account: no StackSet, tagged resource, IAM user or stack",
+            "nothing of {whose} is left in {count} accounts: no StackSet, tagged resource, IAM user or stack",
+            searched,
+        ).format(whose=whose, count=searched)
+    )
+    return 0
+
+
 def _down(args: argparse.Namespace) -> int:
     class_name = parse_class_name(args.class_name)
     if args.student:  # checked before any AWS call
@@ -248,6 +375,8 @@ def _down(args: argparse.Namespace) -> int:
             )
         _class_config(args)  # the roster and settings the class stack is deployed again with
     account = _account()
+    if stackset.across_accounts(account, class_name):
+        return _stackset_down(args, class_name, account)
     if args.student:
         with tempfile.TemporaryDirectory(prefix="firehose-class-") as work:
             failed = down.remove_student(
@@ -313,8 +442,15 @@ def _status(args: argparse.Namespace) -> int:
     config = lab_config(args.context)
     account = _account()
 
+    across = stackset.across_accounts(account, class_name)
+
     def lines() -> list[str]:
-        rows = status.class_rows(account.client, account.region, class_name, config)
+        if across:
+            there = stackset.instances(account.client("cloudformation"), class_name, account.region)
+            role = args.account_role or stackset.reading_role(there)
+            rows = stackset.stackset_rows(account, class_name, role, config)
+        else:
+            rows = status.class_rows(account.client, account.region, class_name, config)
         title = ngettext(
             "class {name} ({region}), {count} lab, {time}", "class {name} ({region}), {count} labs, {time}", len(rows)
         ).format(name=class_name, region=account.region, count=len(rows), time=f"{datetime.now(UTC):%H:%M:%S UTC}")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -46,30 +46,48 @@ def class_context(
     ]
 
 
-def cdk(args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool = False) -> None:
+# How the CDK CLI is run: `run(command, cwd=, env=, capture=)`, to its end. A rehearsal passes one whose children die
+# with it even when it is killed outright (rehearsal/stopping.py's run_guarded).
+Runner = Callable[..., subprocess.CompletedProcess]
+
+
+def run_here(
+    command: list[str], *, cwd: Path, env: dict[str, str] | None, capture: bool
+) -> subprocess.CompletedProcess:
+    """The CDK CLI as a plain child of this process, as `make class-up` runs it in the instructor's terminal."""
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=capture, text=True, check=False)
+
+
+def cdk(args: Sequence[str], *, env: dict[str, str] | None = None, quiet: bool = False, run: Runner = run_here) -> None:
     """Run the CDK CLI from the project; its output goes to the terminal, or is kept and shown only on failure."""
     command = [str(CDK_CLI), *args, "--no-notices"]
-    run = subprocess.run(
+    done = run(
         command,
         cwd=ROOT,
         env=env if env is not None else {**os.environ, "CDK_DISABLE_CLI_TELEMETRY": "true"},
-        capture_output=quiet,
-        text=True,
-        check=False,
+        capture=quiet,
     )
-    if run.returncode:
+    if done.returncode:
         if quiet:
-            sys.stderr.write(run.stdout + run.stderr)
-        raise DeployFailed(_("`cdk {command}` exited {code}").format(command=args[0], code=run.returncode))
+            sys.stderr.write(done.stdout + done.stderr)
+        raise DeployFailed(_("`cdk {command}` exited {code}").format(command=args[0], code=done.returncode))
 
 
-def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = None) -> Path:
-    """The class's cloud assembly (every stack's template and assets), synthesized once, offline."""
+def synth(
+    context: Sequence[str],
+    outdir: Path,
+    *,
+    env: dict[str, str] | None = None,
+    app: str = CLASS_APP,
+    run: Runner = run_here,
+) -> Path:
+    """The class's cloud assembly (every stack's template and assets), synthesized once, offline (`app`: the class in
+    one account, or across accounts: stackset_app.py)."""
     cdk(
         [
             "synth",
             "--app",
-            f"{sys.executable} {CLASS_APP}",
+            f"{sys.executable} {app}",
             *[a for c in context for a in ("-c", c)],
             "--output",
             str(outdir),
@@ -77,6 +95,7 @@ def synth(context: Sequence[str], outdir: Path, *, env: dict[str, str] | None = 
         ],
         env=env,
         quiet=True,
+        run=run,
     )
     return outdir
 
@@ -89,6 +108,7 @@ def deploy(
     outputs_file: Path,
     env: dict[str, str] | None = None,
     quiet: bool = False,
+    run: Runner = run_here,
 ) -> None:
     """`cdk deploy` of exactly these stacks of the assembly (no others, no re-synth), `concurrency` at a time."""
     if not stacks:
@@ -109,4 +129,5 @@ def deploy(
         ],
         env=env,
         quiet=quiet,
+        run=run,
     )

@@ -92,10 +92,8 @@ def remove_student(
         kept = budget.deployed(found.budget_stack) or budget.BudgetSettings(
             default_budget(roster, settings, expires_at, now), None
         )
-        assembly = deploy.synth(
-            deploy.class_context(class_name, roster_path, expires_at, settings, kept.context()),
-            workdir / "cdk.out",
-            env=account.cdk_env,
+        assembly = account.cdk_synth(
+            deploy.class_context(class_name, roster_path, expires_at, settings, kept.context()), workdir / "cdk.out"
         )
         say(
             _("deploying {stack} without {student}: its action no longer names them").format(
@@ -119,14 +117,7 @@ def remove_student(
 
 
 def _deploy_one(assembly: Path, stack: str, workdir: Path, account: Account) -> None:
-    deploy.deploy(
-        assembly,
-        [stack],
-        concurrency=1,
-        outputs_file=workdir / f"{stack}-outputs.json",
-        env=account.cdk_env,
-        quiet=account.quiet_cdk,
-    )
+    account.cdk_deploy(assembly, [stack], concurrency=1, outputs_file=workdir / f"{stack}-outputs.json")
 
 
 def leftovers(account: Account, class_name: str, student_id: str | None = None) -> list[str]:

@@ -4,6 +4,10 @@ A student's handout holds their one-time password, so it is made once, readable 
 with O_EXCL (never over an existing file) and mode 0600, in a directory of mode 0700. It says where to sign in, who
 they are, their lab's names, when it ends, and the guide's commands for their lab, runnable from AWS CloudShell once
 the student kit is installed (kit.py). The class sheet holds no secret: it is rewritten on every `make class-up`.
+
+A student of a class across accounts (a StackSet's lab, alone in their own account: labctl/classroom/stackset.py) gets
+the same handout without the kit (`own_account`): the kit's commands find a lab by its stack's name, and StackSets
+names a lab's stack; the AWS CLI's commands and the console stay.
 """
 
 from __future__ import annotations
@@ -51,18 +55,23 @@ class Handout:
     lab: Lab
     ends_at: datetime
     kit_url: str  # s3:// of the student kit
+    own_account: bool = False  # a class across accounts: the student's account holds their lab only, and no kit
     access_key: AccessKey | None = None  # make class-up ACCESS_KEYS=yes
 
     def text(self) -> str:
-        text = (_SPANISH if self.student.language == "es" else _ENGLISH).format(
+        language = self.student.language
+        kit = "" if self.own_account else _KIT[language].format(kit=self.kit_url)
+        text = (_SPANISH if language == "es" else _ENGLISH).format(
             name=self.student.display_name,
             user=self.user_name,
             password=self.password,
-            password_label=PASSWORD_LABELS[self.student.language],
+            password_label=PASSWORD_LABELS[language],
             url=self.sign_in_url,
             region=self.region,
             ends=self.ends_at.strftime("%Y-%m-%d %H:%M UTC"),
-            kit=self.kit_url,
+            sharing=_OWN_ACCOUNT[language] if self.own_account else _SHARED_ACCOUNT[language],
+            kit_steps=kit.split(_COMMANDS_FOLLOW)[0] if kit else ":",
+            kit_commands=kit.split(_COMMANDS_FOLLOW)[1] if kit else "",
             **vars(self.lab),
         )
         if self.access_key is None:
@@ -181,23 +190,13 @@ Your lab and your access end at {ends}: everything is deleted then.
 | instance | `{instance}` |
 | dashboard | {dashboard_url} |
 
-You may look at and use your own lab only; other labs in this account are someone else's.
+{sharing}
 
 ## The guide's commands, from AWS CloudShell
-Open CloudShell (the `>_` icon at the top of the console), then, once:
+Open CloudShell (the `>_` icon at the top of the console){kit_steps}
 
 ```bash
-aws s3 cp {kit} lab-kit.zip && python3 -m zipfile -e lab-kit.zip lab-kit && bash lab-kit/install.sh
-```
-
-Then (the kit knows your lab's name; in a new CloudShell session run `bash lab-kit/install.sh` again first):
-
-```bash
-lab-kit/lab status                   # deployed? instance, producer, when it ends
-lab-kit/lab watch --objects 1        # the next object Firehose delivers, and why it flushed
-lab-kit/lab verify                   # send 1,000 tagged events and find every one in S3
-lab-kit/lab query                    # the saved queries; then: lab-kit/lab query "top tickers"
-aws firehose describe-delivery-stream --delivery-stream-name {stream} \\
+{kit_commands}aws firehose describe-delivery-stream --delivery-stream-name {stream} \\
   --query "DeliveryStreamDescription.Destinations[0].ExtendedS3DestinationDescription.BufferingHints"
 aws s3 ls s3://{bucket}/data/ --recursive
 aws ssm start-session --target {instance}
@@ -227,24 +226,13 @@ Tu laboratorio y tu acceso terminan el {ends}: entonces se borra todo.
 | instancia | `{instance}` |
 | panel | {dashboard_url} |
 
-Puedes ver y usar solo tu laboratorio; los demás laboratorios de esta cuenta son de otras personas.
+{sharing}
 
 ## Los comandos de la guía, desde AWS CloudShell
-Abre CloudShell (el ícono `>_` arriba en la consola) y, una sola vez:
+Abre CloudShell (el ícono `>_` arriba en la consola){kit_steps}
 
 ```bash
-aws s3 cp {kit} lab-kit.zip && python3 -m zipfile -e lab-kit.zip lab-kit && bash lab-kit/install.sh
-```
-
-Después (el kit conoce el nombre de tu laboratorio; en una sesión nueva de CloudShell, ejecuta antes
-`bash lab-kit/install.sh` otra vez):
-
-```bash
-lab-kit/lab status                   # ¿desplegado? instancia, productor, cuándo termina
-lab-kit/lab watch --objects 1        # el próximo objeto que entrega Firehose, y por qué se vació el búfer
-lab-kit/lab verify                   # envía 1.000 eventos marcados y encuentra cada uno en S3
-lab-kit/lab query                    # las consultas guardadas; luego: lab-kit/lab query "top tickers"
-aws firehose describe-delivery-stream --delivery-stream-name {stream} \\
+{kit_commands}aws firehose describe-delivery-stream --delivery-stream-name {stream} \\
   --query "DeliveryStreamDescription.Destinations[0].ExtendedS3DestinationDescription.BufferingHints"
 aws s3 ls s3://{bucket}/data/ --recursive
 aws ssm start-session --target {instance}
@@ -252,6 +240,46 @@ aws ec2 stop-instances --instance-ids {instance}
 aws ec2 start-instances --instance-ids {instance}
 ```
 """
+
+# What a class across accounts leaves out of the texts above, and what it says instead of the one-account sentence.
+_COMMANDS_FOLLOW = "\n<commands>\n"
+_KIT = {
+    "en": """, then, once:
+
+```bash
+aws s3 cp {kit} lab-kit.zip && python3 -m zipfile -e lab-kit.zip lab-kit && bash lab-kit/install.sh
+```
+
+Then (the kit knows your lab's name; in a new CloudShell session run `bash lab-kit/install.sh` again first):
+<commands>
+lab-kit/lab status                   # deployed? instance, producer, when it ends
+lab-kit/lab watch --objects 1        # the next object Firehose delivers, and why it flushed
+lab-kit/lab verify                   # send 1,000 tagged events and find every one in S3
+lab-kit/lab query                    # the saved queries; then: lab-kit/lab query "top tickers"
+""",
+    "es": """ y, una sola vez:
+
+```bash
+aws s3 cp {kit} lab-kit.zip && python3 -m zipfile -e lab-kit.zip lab-kit && bash lab-kit/install.sh
+```
+
+Después (el kit conoce el nombre de tu laboratorio; en una sesión nueva de CloudShell, ejecuta antes
+`bash lab-kit/install.sh` otra vez):
+<commands>
+lab-kit/lab status                   # ¿desplegado? instancia, productor, cuándo termina
+lab-kit/lab watch --objects 1        # el próximo objeto que entrega Firehose, y por qué se vació el búfer
+lab-kit/lab verify                   # envía 1.000 eventos marcados y encuentra cada uno en S3
+lab-kit/lab query                    # las consultas guardadas; luego: lab-kit/lab query "top tickers"
+""",
+}
+_SHARED_ACCOUNT = {
+    "en": "You may look at and use your own lab only; other labs in this account are someone else's.",
+    "es": "Puedes ver y usar solo tu laboratorio; los demás laboratorios de esta cuenta son de otras personas.",
+}
+_OWN_ACCOUNT = {
+    "en": "This AWS account is yours for the class: your lab is all there is in it.",
+    "es": "Esta cuenta de AWS es tuya durante la clase: tu laboratorio es lo único que hay en ella.",
+}
 
 # make class-up ACCESS_KEYS=yes: the student's access key, after the guide's commands.
 _ACCESS_KEYS = {

@@ -46,6 +46,23 @@ class Account:
     region: str
     cdk_env: dict[str, str] | None = None  # None: this process's environment
     quiet_cdk: bool = False  # the CDK CLI's own output only when it fails
+    run_cdk: deploy.Runner = deploy.run_here  # how the CDK CLI is run (a rehearsal's dies with it)
+
+    def cdk_synth(self, context: Sequence[str], outdir: Path, app: str = deploy.CLASS_APP) -> Path:
+        """deploy.synth in this account's CDK CLI environment."""
+        return deploy.synth(context, outdir, env=self.cdk_env, app=app, run=self.run_cdk)
+
+    def cdk_deploy(self, assembly: Path, stacks: Sequence[str], *, concurrency: int, outputs_file: Path) -> None:
+        """deploy.deploy in this account's CDK CLI environment."""
+        deploy.deploy(
+            assembly,
+            stacks,
+            concurrency=concurrency,
+            outputs_file=outputs_file,
+            env=self.cdk_env,
+            quiet=self.quiet_cdk,
+            run=self.run_cdk,
+        )
 
 
 @dataclass
@@ -106,19 +123,14 @@ def class_up(
         work = workdir or Path(temporary)
         context = deploy.class_context(class_name, roster_path, expires_at, settings, backstop.context())
         say(_("synthesizing the class (CDK CLI)"))
-        assembly = deploy.synth(context, work / "cdk.out", env=account.cdk_env)
+        assembly = account.cdk_synth(context, work / "cdk.out")
         say(
             _("deploying {stack}: the shared VPC, the students' users and policy").format(
                 stack=class_stack_name(class_name)
             )
         )
-        deploy.deploy(
-            assembly,
-            [class_stack_name(class_name)],
-            concurrency=1,
-            outputs_file=work / "class-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
+        account.cdk_deploy(
+            assembly, [class_stack_name(class_name)], concurrency=1, outputs_file=work / "class-outputs.json"
         )
         waiting = [
             student.student_id
@@ -133,13 +145,11 @@ def class_up(
                     len(waiting),
                 ).format(count=len(waiting), concurrency=concurrency, students=", ".join(waiting))
             )
-        deploy.deploy(
+        account.cdk_deploy(
             assembly,
             [student_lab_name(class_name, s) for s in waiting],
             concurrency=concurrency,
             outputs_file=work / "lab-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
         )
         notices = (
             _("its topic and {email}").format(email=backstop.email)
@@ -152,13 +162,8 @@ def class_up(
                 "it; notices to {notices}"
             ).format(stack=class_budget_stack_name(class_name), amount=backstop.amount_usd, notices=notices)
         )
-        deploy.deploy(
-            assembly,
-            [class_budget_stack_name(class_name)],
-            concurrency=1,
-            outputs_file=work / "budget-outputs.json",
-            env=account.cdk_env,
-            quiet=account.quiet_cdk,
+        account.cdk_deploy(
+            assembly, [class_budget_stack_name(class_name)], concurrency=1, outputs_file=work / "budget-outputs.json"
         )
     result = UpResult(expires_at, waiting, backstop, [], [])
     _hand_out(class_name, roster, handouts_dir, account, result, say, access_keys)
@@ -199,7 +204,17 @@ def _hand_out(
             credentials = logins.first_credentials(iam, user, length, access_key=access_keys)
             if credentials is None:
                 return None
-            return _handout(student, user, credentials, url, account.region, stack, result.expires_at, kit).text()
+            return handout_for(
+                student,
+                user,
+                credentials.password,
+                url,
+                account.region,
+                stack,
+                result.expires_at,
+                kit,
+                access_key=credentials.access_key,
+            ).text()
 
         if handouts.write_once(path, text):
             result.handouts.append(path)
@@ -217,21 +232,22 @@ def _hand_out(
     say(_("class sheet (no passwords): {path}").format(path=handouts.write_class_sheet(directory, sheet)))
 
 
-def _handout(
+def handout_for(
     student: Student,
     user: str,
-    credentials: logins.FirstCredentials,
+    password: str,
     url: str,
     region: str,
     stack: dict,
     ends_at: datetime,
     kit: str,
+    access_key: logins.AccessKey | None = None,
 ) -> handouts.Handout:
     lab = outputs(stack)
     return handouts.Handout(
         student=student,
         user_name=user,
-        password=credentials.password,
+        password=password,
         sign_in_url=url,
         region=region,
         lab=handouts.Lab(
@@ -245,5 +261,5 @@ def _handout(
         ),
         ends_at=ends_at,
         kit_url=kit,
-        access_key=credentials.access_key,
+        access_key=access_key,
     )

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .server import ACCOUNT_ID, REGION, TEST_CREDENTIALS, Emulator, unmodelled_types
+    from .server import ACCOUNT_ID, REGION, TEST_CREDENTIALS, Emulator, skipped_settings, unmodelled_types
 
-__all__ = ["ACCOUNT_ID", "REGION", "TEST_CREDENTIALS", "Emulator", "unmodelled_types"]
+__all__ = ["ACCOUNT_ID", "REGION", "TEST_CREDENTIALS", "Emulator", "skipped_settings", "unmodelled_types"]
 
 
 def __getattr__(name: str) -> Any:

@@ -30,6 +30,7 @@ MOTO_PROTOCOLS = {
     "kms": "json",
     "lambda": "rest-json",
     "logs": "json",
+    "organizations": "json",
     "resourcegroupstaggingapi": "smithy-rpc-v2-cbor",
     "s3": "rest-xml",
     "scheduler": "rest-json",

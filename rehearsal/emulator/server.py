@@ -65,6 +65,11 @@ def unmodelled_types(resource_types: set[str]) -> list[str]:
         quiet.setLevel(level)
 
 
+def skipped_settings(template: dict[str, Any]) -> list[str]:
+    """What a template sets that the emulator accepts and goes on without (each service's own list)."""
+    return sorted(set(firehose.skipped_in_template(template)) | set(s3.skipped_in_template(template)))
+
+
 class Emulator:
     """Context manager owning one moto server; `stop()` flushes Firehose, then frees the port."""
 

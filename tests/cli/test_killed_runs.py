@@ -4,13 +4,18 @@ not a run's."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
 import sys
 
+import pytest
+
 from labctl.toolkit import ROOT
-from rehearsal import killed_runs
+from rehearsal import cli, killed_runs
+from rehearsal.classroom import ClassRehearsal
+from rehearsal.stackset_class import StackSetClassRehearsal
 
 
 def run_that_was_killed(workdir, env_file=None) -> int:
@@ -108,3 +113,24 @@ def test_a_spanish_student_is_told_in_spanish_what_was_removed(tmp_path, monkeyp
         f"se borró lo que dejó `make lab-local` cuando lo terminaron a la fuerza (pid {other_pid}): su directorio de "
         f"trabajo {other} (con el entorno aislado)",
     ]
+
+
+@pytest.mark.parametrize("across_accounts", [False, True])
+def test_a_class_rehearsal_marks_its_work_directory_as_its_runs(across_accounts):
+    """`make rehearse-class` (with or without ACCOUNTS) runs through cli.run, which marks the work directory with the
+    run's label: the class rehearsals had none, and stopped on it with a traceback before their first phase."""
+    out = io.StringIO()
+    if across_accounts:
+        rehearsal = StackSetClassRehearsal(accounts=1, clock_scale=1, context=[], out=out)
+    else:
+        rehearsal = ClassRehearsal(students=1, clock_scale=1, context=[], concurrency=1, out=out)
+    marks = []
+    code = cli.run(
+        rehearsal,
+        lambda workdir: marks.append(json.loads((workdir / killed_runs.MARKER).read_text())),
+        workdir_prefix="firehose-class-marked-",
+        passed=lambda: "passed",
+        stopped=lambda result, stop: [],
+    )
+    assert code == 0, out.getvalue()
+    assert [(mark["label"], mark["pid"]) for mark in marks] == [("rehearse-class", os.getpid())]

@@ -183,3 +183,34 @@ def test_verify_sends_a_bounded_number_of_events_and_says_the_bound(value):
         f"python -m labctl verify: error: argument --count: must be a whole number of events from 1 to 100,000, "
         f"got '{value}' (see --help)"
     ]
+
+
+def test_a_class_across_accounts_with_bad_accounts_is_one_line_before_aws_is_asked(tmp_path):
+    """The roster, the settings and the accounts are checked offline: no credentials are needed to be told."""
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,display_name,language\nana,Ana,es\nbob,Bob,en\n")
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "labctl",
+            "class",
+            "up",
+            "--class",
+            "bda",
+            "--roster",
+            str(roster),
+            "--accounts",
+            "111111111111",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={k: v for k, v in os.environ.items() if not k.startswith("AWS_")},
+    )
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "firehose-lab: accounts lists 1 accounts for 2 students: one account per student, in the roster's order (or "
+        "give the roster an account_id column)"
+    )

@@ -15,6 +15,7 @@ import pytest
 
 from labctl.toolkit import ROOT
 from rehearsal import lifeline
+from rehearsal.stopping import kill_process_group
 from support.processes import processes_with_environment, survivors
 
 TAG = "FIREHOSE_LAB_TEST_TAG"
@@ -101,8 +102,7 @@ def test_a_guarded_command_started_from_a_thread_outlives_the_thread():
         with pytest.raises(subprocess.TimeoutExpired):
             command.wait(timeout=2)  # still running, well after the thread that asked for it ended
     finally:
-        command.kill()
-        command.wait()
+        kill_process_group(command)  # the guard and its sleep: killing the guard alone left the sleep running
 
 
 def test_a_guarded_command_started_from_a_thread_still_dies_with_its_parent():
@@ -131,3 +131,30 @@ def test_ended_tells_a_process_that_is_gone_from_one_that_runs(pid_state):
     finally:
         child.kill()
         child.wait()
+
+
+@pytest.mark.parametrize(
+    "rehearsal",
+    [
+        "ClassRehearsal(students=1, clock_scale=1, context=[], concurrency=1)",
+        "StackSetClassRehearsal(accounts=1, clock_scale=1, context=[])",
+    ],
+)
+def test_what_a_class_rehearsal_runs_with_the_cdk_cli_dies_with_it(rehearsal):
+    """The CDK CLI a class rehearsal runs (bootstrap, class-up's synth and deploys: its account's run_cdk), here
+    standing for a command that starts two more, from a worker thread as the labs are made: killed outright, the
+    rehearsal leaves none of it running."""
+    code = f"""
+import threading, time
+from pathlib import Path
+from labctl.toolkit import ROOT
+from rehearsal.classroom import ClassRehearsal
+from rehearsal.stackset_class import StackSetClassRehearsal
+account = {rehearsal}.account(Path("cdk-work"))
+command = ["bash", "-c", "sleep 300 & sleep 300"]
+threading.Thread(target=lambda: account.run_cdk(command, cwd=ROOT, env=None, capture=True), daemon=True).start()
+time.sleep(1)
+print("started", flush=True)
+time.sleep(300)
+"""
+    assert killed(code, children=4) == []

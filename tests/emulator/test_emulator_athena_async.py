@@ -6,6 +6,7 @@ ends a running query and no result of it appears; on a finished query it changes
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -216,3 +217,15 @@ def test_a_process_that_stops_its_emulator_with_a_query_running_exits_cleanly():
         process.kill()
     assert (process.returncode, out) == (0, "stopped\n"), err
     assert "Traceback" not in err
+
+
+def test_objects_read_past_the_memory_limit_fail_the_query_before_they_are_held(limited):
+    # 108 MB of JSON lines in a 100 KB gzip object: inflating it whole would hold the host's memory, not the query's.
+    emulator_s3 = s3_backends[ACCOUNT_ID]["aws"]
+    emulator_s3.put_object(BUCKET, "events/big.json.gz", gzip.compress(b'{"n": 1}\n' * 12_000_000))
+    try:
+        status = execution_when(limited, start(limited, "SELECT count(*) FROM events"))["Status"]
+    finally:
+        emulator_s3.delete_object(BUCKET, "events/big.json.gz")
+    assert status["State"] == "FAILED"
+    assert status["StateChangeReason"].startswith("Query exhausted resources at this scale factor")

@@ -7,6 +7,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from rehearsal.emulator import Emulator
+from support.emulator.iam import allow, user
 
 # The lab's bucket policy as CDK writes it: TLS only, plus the auto-delete provider's grant.
 TLS_ONLY = {
@@ -101,3 +102,23 @@ def test_removing_the_resource_deletes_the_policy_and_keeps_the_bucket(emu):
     with pytest.raises(ClientError, match="NoSuchBucketPolicy"):
         s3.get_bucket_policy(Bucket="policy-rm")
     assert s3.head_bucket(Bucket="policy-rm")["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+def test_a_batch_delete_deletes_the_keys_the_caller_may_and_lists_the_others_as_errors(emu):
+    # S3 API reference, DeleteObjects: "For each key, Amazon S3 performs a delete operation and returns the result of
+    # that delete, success or failure, in the response": one key refused does not refuse the batch.
+    s3 = emu.client("s3")
+    s3.create_bucket(Bucket="batch-delete")
+    for key in ("mine/1", "mine/2", "theirs/1"):
+        s3.put_object(Bucket="batch-delete", Key=key, Body=b"x")
+    creds = user(emu.client("iam"), "deleter", allow("s3:DeleteObject", "arn:aws:s3:::batch-delete/mine/*"))
+    emu.enforce_iam(True)
+    try:
+        answer = emu.client("s3", **creds).delete_objects(
+            Bucket="batch-delete", Delete={"Objects": [{"Key": k} for k in ("mine/1", "theirs/1", "mine/2")]}
+        )
+    finally:
+        emu.enforce_iam(False)
+    assert sorted(d["Key"] for d in answer["Deleted"]) == ["mine/1", "mine/2"]
+    assert [(e["Key"], e["Code"]) for e in answer["Errors"]] == [("theirs/1", "AccessDenied")]
+    assert [o["Key"] for o in s3.list_objects_v2(Bucket="batch-delete")["Contents"]] == ["theirs/1"]

@@ -132,3 +132,38 @@ def test_stack_delete_leaves_no_vpc_behind(emu):
     assert instance["State"]["Name"] == "terminated"
     assert iam.list_instance_profiles()["InstanceProfiles"] == []
     assert iam.list_roles()["Roles"] == []
+
+
+FLOW_LOG_TEMPLATE = {
+    "Resources": {
+        "Vpc": {"Type": "AWS::EC2::VPC", "Properties": {"CidrBlock": "10.1.0.0/16"}},
+        "Logs": {"Type": "AWS::Logs::LogGroup", "Properties": {"RetentionInDays": 7}},
+        "FlowLog": {
+            "Type": "AWS::EC2::FlowLog",
+            "Properties": {
+                "ResourceId": ref("Vpc"),
+                "ResourceType": "VPC",
+                "TrafficType": "ALL",
+                "LogDestinationType": "cloud-watch-logs",
+                "LogGroupName": ref("Logs"),
+                "DeliverLogsPermissionArn": "arn:aws:iam::123456789012:role/flow-logs",
+                "Tags": [{"Key": "class", "Value": "flows"}],
+            },
+        },
+    }
+}
+
+
+def test_stack_delete_deletes_the_vpcs_flow_log(emu):
+    """moto 5.2.5 has no delete for AWS::EC2::FlowLog: it outlived its stack, and the tagging API kept listing it."""
+    cfn, ec2 = emu.client("cloudformation"), emu.client("ec2")
+    cfn.create_stack(StackName="flows", TemplateBody=json.dumps(FLOW_LOG_TEMPLATE))
+    [flow_log] = ec2.describe_flow_logs()["FlowLogs"]
+    tagged = emu.client("resourcegroupstaggingapi").get_resources(TagFilters=[{"Key": "class", "Values": ["flows"]}])
+    assert [r["ResourceARN"].rsplit("/", 1)[-1] for r in tagged["ResourceTagMappingList"]] == [flow_log["FlowLogId"]]
+
+    cfn.delete_stack(StackName="flows")
+
+    assert ec2.describe_flow_logs()["FlowLogs"] == []
+    tagged = emu.client("resourcegroupstaggingapi").get_resources(TagFilters=[{"Key": "class", "Values": ["flows"]}])
+    assert tagged["ResourceTagMappingList"] == []

@@ -47,6 +47,8 @@ def emu():
         ("ssm:GetParameter", {"Name": "/lab/x"}, ["parameter/lab/x"]),
         ("sts:AssumeRole", {"RoleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/path/r"}, ["role/path/r"]),
         ("cloudformation:DeleteStack", {"StackName": "Missing"}, ["stack/Missing/*"]),
+        ("iam:CreatePolicy", {"PolicyName": "p", "PolicyDocument": "{}"}, ["policy/p"]),
+        ("iam:CreatePolicy", {"PolicyName": "p", "Path": "/team/", "PolicyDocument": "{}"}, ["policy/team/p"]),
     ],
 )
 def test_an_action_is_evaluated_against_the_arn_its_request_names(emu, action, params, expected):

@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError
 from rehearsal.emulator import ACCOUNT_ID, Emulator
 from rehearsal.emulator.scheduler import at_time
 from rehearsal.leftovers import find_leftovers
+from support.emulator.scheduler import schedule_resources
 
 DELETE_STACK = "arn:aws:scheduler:::aws-sdk:cloudformation:deleteStack"
 
@@ -26,66 +27,22 @@ def emu():
 def expiring_stack(*, expression, policy_resource=None, source_arn=None, target=DELETE_STACK):
     """A stack like the lab's expiry: a group, a role for Scheduler, and a schedule deleting the stack; plus a bucket
     standing for the lab."""
-    group_arn = {"Fn::GetAtt": ["Group", "Arn"]}
+    resources = schedule_resources(
+        target=target,
+        statement={
+            "Effect": "Allow",
+            "Action": "cloudformation:DeleteStack",
+            "Resource": policy_resource or {"Ref": "AWS::StackId"},
+        },
+        expression=expression,
+        request={"Fn::Join": ["", ['{"StackName":"', {"Ref": "AWS::StackId"}, '"}']]},
+        policy_name="delete-this-stack",
+        group={"Name": "lab-expiry"},
+        source_arn=source_arn,
+    )
     return json.dumps(
         {
-            "Resources": {
-                "Bucket": {"Type": "AWS::S3::Bucket"},
-                "Group": {"Type": "AWS::Scheduler::ScheduleGroup", "Properties": {"Name": "lab-expiry"}},
-                "Role": {
-                    "Type": "AWS::IAM::Role",
-                    "Properties": {
-                        "AssumeRolePolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": "sts:AssumeRole",
-                                    "Principal": {"Service": "scheduler.amazonaws.com"},
-                                    "Condition": {
-                                        "StringEquals": {
-                                            "aws:SourceAccount": {"Ref": "AWS::AccountId"},
-                                            "aws:SourceArn": source_arn or group_arn,
-                                        }
-                                    },
-                                }
-                            ],
-                        }
-                    },
-                },
-                "Policy": {
-                    "Type": "AWS::IAM::Policy",
-                    "Properties": {
-                        "PolicyName": "delete-this-stack",
-                        "Roles": [{"Ref": "Role"}],
-                        "PolicyDocument": {
-                            "Version": "2012-10-17",
-                            "Statement": [
-                                {
-                                    "Effect": "Allow",
-                                    "Action": "cloudformation:DeleteStack",
-                                    "Resource": policy_resource or {"Ref": "AWS::StackId"},
-                                }
-                            ],
-                        },
-                    },
-                },
-                "Schedule": {
-                    "Type": "AWS::Scheduler::Schedule",
-                    "DependsOn": "Policy",
-                    "Properties": {
-                        "GroupName": {"Ref": "Group"},
-                        "ScheduleExpression": expression,
-                        "ScheduleExpressionTimezone": "Etc/UTC",
-                        "FlexibleTimeWindow": {"Mode": "OFF"},
-                        "Target": {
-                            "Arn": target,
-                            "RoleArn": {"Fn::GetAtt": ["Role", "Arn"]},
-                            "Input": {"Fn::Join": ["", ['{"StackName":"', {"Ref": "AWS::StackId"}, '"}']]},
-                        },
-                    },
-                },
-            },
+            "Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}, **resources},
             "Outputs": {"Bucket": {"Value": {"Ref": "Bucket"}}},
         }
     )
@@ -175,8 +132,8 @@ def test_a_re_deploy_moves_the_expiry(emu):
         ("cron(0 12 * * ? *)", DELETE_STACK, "only one-time at("),
         (
             "at(2030-01-01T00:00:00)",
-            "arn:aws:scheduler:::aws-sdk:ec2:stopInstances",
-            "the targets fired here are aws-sdk:cloudformation:deleteStack",
+            "arn:aws:scheduler:::aws-sdk:ec2:terminateInstances",
+            "the targets fired here are aws-sdk:cloudformation:deleteStack, ",
         ),
         ("at(2030-01-01T00:00:00)", "arn:aws:lambda:us-east-1:123456789012:function:f", "Target.Arn"),
     ],

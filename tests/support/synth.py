@@ -68,3 +68,23 @@ def class_synth(roster_path, **overrides):
     }
     context = lab_context(**{**class_settings, **overrides})
     return build_class_app(context, now=SYNTH_TIME)
+
+
+# The same class across accounts (a StackSet): one account per student, in the roster's order, in one organization.
+ORGANIZATION_ID = "o-abcdefghij"
+CLASS_ACCOUNTS = ("111111111111", "222222222222", "333333333333")
+
+
+def stackset_synth(roster_path, **overrides):
+    """(app, the class's own stack, the StackSet's lab template) of the StackSet app with this roster and settings."""
+    from stackset_app import build_stackset_app
+
+    context = lab_context(
+        className=CLASS_NAME,
+        roster=str(roster_path),
+        classExpiresAt=CLASS_EXPIRES_AT,
+        organizationId=ORGANIZATION_ID,
+        accounts=",".join(CLASS_ACCOUNTS),
+        **overrides,
+    )
+    return build_stackset_app(context, now=SYNTH_TIME)

@@ -27,7 +27,14 @@ from producer.i18n import ENGLISH, SPANISH, in_language, language, number
 PACKAGES = ("producer", "lab_stack", "labctl", "rehearsal")
 MAKEFILE = (ROOT / "Makefile").read_text()
 # Spanish that is the English word for word, on purpose.
-SAME_IN_SPANISH = {"error: ", "total", "{prog}: error: {problem}", "stack", "stack: {name}"}
+SAME_IN_SPANISH = {
+    "error: ",
+    "total",
+    "{prog}: error: {problem}",
+    "{time} ({when}), {at_expiry}",
+    "stack",
+    "stack: {name}",
+}
 
 
 def makefile_keywords() -> dict:
@@ -131,6 +138,7 @@ USER_FACING = (
     "lab_stack/config.py",
     "lab_stack/class_config.py",
     "lab_stack/names.py",
+    "lab_stack/stackset_config.py",
     "labctl/*.py",
     "labctl/classroom/*.py",
     "producer/*.py",
@@ -140,6 +148,7 @@ USER_FACING = (
     "rehearsal/lab_local.py",
     "rehearsal/killed_runs.py",
     "rehearsal/lifeline.py",
+    "rehearsal/stackset_class.py",
 )
 # Whole modules that speak to no student, and why.
 NOT_TO_STUDENTS = {
@@ -163,6 +172,9 @@ NOT_SAID = {
     "make lab-local": "the command's name, as --help shows it",
     "events per minute": "a saved query's name, which the student types: `make query QUERY=...`",
     "top tickers": "a saved query's name, which the student types: `make query QUERY=...`",
+    "cannot evaluate": "matched against the emulator's IAM refusal",
+    "IAM roles": "a key of the leftovers check's result (rehearsal/leftovers.py)",
+    "firehose-lab {": "a class's StackSet's Description, an AWS field, English as the AWS resources' descriptions",
     "Running On-Demand Standard": "Service Quotas' own name of the quota, as its console shows it",
     "VPCs per Region": "Service Quotas' own name of the quota, as its console shows it",
     "Internet gateways per Region": "Service Quotas' own name of the quota, as its console shows it",
@@ -178,6 +190,9 @@ OWN_LANGUAGE = {
     ("labctl/cost.py", "markdown"): "the README's cost table, English as the README",
     ("labctl/classroom/handouts.py", "_ENGLISH"): "the handout of a student whose roster row says en",
     ("labctl/classroom/handouts.py", "_SPANISH"): "the handout of a student whose roster row says es",
+    ("labctl/classroom/handouts.py", "_KIT"): "the handout's kit steps, in each roster language",
+    ("labctl/classroom/handouts.py", "_SHARED_ACCOUNT"): "the handout's account sentence, in each roster language",
+    ("labctl/classroom/handouts.py", "_OWN_ACCOUNT"): "the handout's account sentence, in each roster language",
     ("labctl/classroom/handouts.py", "_ACCESS_KEYS"): "the handout's access keys, in each roster language",
     ("labctl/classroom/handouts.py", "PASSWORD_LABELS"): "the handout's password line, in each roster language",
 }

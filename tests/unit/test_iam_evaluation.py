@@ -124,6 +124,17 @@ def test_a_caller_declares_its_own_unknowable_keys_and_families():
     assert not evaluate(GET, tag_rule).allowed  # otherwise the key is absent, as AWS treats a key it lacks
 
 
+def test_a_cross_account_allow_resting_on_an_unknowable_key_is_refused_not_denied():
+    """Another account's principal, allowed by its own policy, and by the bucket policy only if it is in the
+    organization: whether AWS allows depends on what the emulator cannot know (the engine said denied)."""
+    by_organization = allow(
+        "s3:GetObject", OBJECT, Principal="*", Condition={"StringEquals": {"aws:PrincipalOrgID": "o-a1b2c3d4e5"}}
+    )
+    carol = request("s3:GetObject", OBJECT, resource_account="999999999999")
+    with pytest.raises(Unevaluated, match="aws:PrincipalOrgID"):
+        evaluate(carol, Policies(identity=[policy(allow("s3:*"))], resource=[policy(by_organization)]))
+
+
 def test_an_unknowable_key_as_a_policy_variable_is_refused():
     with pytest.raises(Unevaluated, match=r"\$\{aws:SourceVpce\}"):
         evaluate(GET, identity(allow("s3:*", f"{BUCKET}/${{aws:SourceVpce}}/*")))

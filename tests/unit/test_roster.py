@@ -68,7 +68,7 @@ def test_every_bad_row_is_one_line_naming_its_row():
 
 @pytest.mark.parametrize(
     "student_id",
-    ["", "ana-p", "ana_p", "ana.p", "Ana", "ñandú", "a" * 17, "ana p", "class"],
+    ["", "ana-p", "ana_p", "ana.p", "Ana", "ñandú", "a" * 17, "ana p", "class", "unassigned"],
 )
 def test_ids_that_would_break_a_name_are_refused(student_id):
     [line] = problems(f"{HEADER}{student_id},Someone,es\n")
@@ -130,3 +130,32 @@ def test_no_student_can_take_the_name_of_one_of_the_class_stacks(reserved, stack
     """`<class>-class` and `<class>-budget` are the class's; neither is a student id, and ids hold no hyphen."""
     assert stack_name("bda-2026") == student_lab_name("bda-2026", reserved)
     assert problems(HEADER + f"{reserved},Someone,es\n")
+
+
+# --- a class across accounts: each student's own account -----------------------------------------------------
+
+
+def test_a_roster_may_name_each_students_account():
+    roster = parse_roster(
+        "student_id,display_name,language,account_id\nana,Ana,es,111111111111\nbob,Bob,en,222222222222\n"
+    )
+    assert [s.account_id for s in roster.students] == ["111111111111", "222222222222"]
+    assert roster.has_accounts
+
+
+def test_a_roster_without_the_column_names_no_account():
+    roster = parse_roster(HEADER + "ana,Ana,es\n")
+    assert roster.students[0].account_id is None
+    assert not roster.has_accounts
+
+
+def test_a_bad_or_repeated_account_is_one_line_naming_its_row():
+    found = problems(
+        "account_id,student_id,display_name,language\n"
+        "111111111111,ana,Ana,es\n"  # row 2
+        "11111111111,bob,Bob,en\n"  # row 3: 11 digits
+        "111111111111,cy,Cy,es\n"  # row 4: ana's account again
+    )
+    assert [re.search(r"row (\d+)", line).group(1) for line in found] == ["3", "4"]
+    assert "12 digits" in found[0]
+    assert "account_id 111111111111 is already on row 2" in found[1]

@@ -26,8 +26,10 @@ def test_the_kit_holds_the_student_part_only(kit):
     assert {"install.sh", "lab", "cdk.json", "requirements-student.lock", "labctl/__main__.py"} <= names
     assert not any(n.startswith(("rehearsal/", "tests/", "producer/wheels/")) or n.endswith(".pyc") for n in names)
     catalog = {f"lab_stack/locale/es/LC_MESSAGES/lab_stack.{kind}" for kind in ("po", "mo")}  # its Spanish
+    plain = ("__init__", "config", "i18n", "names", "roster", "sizing", "class_config")
+    across_accounts = ("stackset_config", "stackset_operations", "published_assets")  # labctl's class command reads
     assert {n for n in names if n.startswith("lab_stack/")} == catalog | {
-        f"lab_stack/{m}.py" for m in ("__init__", "config", "i18n", "names", "roster", "sizing", "class_config")
+        f"lab_stack/{m}.py" for m in plain + across_accounts
     }
 
 

@@ -21,19 +21,19 @@ A query runs as Athena runs it, or it fails with the reason (Athena's FAILED sta
   BytesScannedCutoffPerQuery is cancelled as Athena cancels it (for Parquet the emulator counts whole objects,
   Athena only the columns read);
 - a query can be stopped from another thread (Control.interrupt(): between the objects it reads, and inside DuckDB),
-  and DuckDB holds it to a memory limit, never spilling to disk; past it the query fails as Athena's does when it
-  runs out of resources;
+  and DuckDB holds it to a memory limit, never spilling to disk, which the objects read into memory before DuckDB
+  (MemoryBudget) count against too; past it the query fails as Athena's does when it runs out of resources;
 - the translation is typed with the tables' schema (sqlglot's type annotation), so Trino semantics such as integer
-  division hold; what DuckDB cannot run fails with DuckDB's message;
+  division hold, and sequence() holds to Trino's 10,000 entries; what DuckDB cannot run fails with DuckDB's message;
 - results carry Trino's column names (`_colN` for unnamed expressions), Athena's type names, and values as Athena
   prints them: timestamps with milliseconds, doubles as Java prints them (1.0E7), NULL as no value.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import threading
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -142,6 +142,23 @@ class Control:
         finally:
             with self._lock:
                 self._connection = None
+
+
+class MemoryBudget:
+    """A query's memory limit, charged with what it reads into memory outside DuckDB (each object's decompressed
+    JSON text, the Arrow tables handed to DuckDB): past it the query fails as past DuckDB's own limit, before the
+    host holds it. (An object's parsed rows, held one object at a time, are not counted: the text stands for them.)"""
+
+    def __init__(self, memory_mib: int):
+        self.left = memory_mib * 1024 * 1024
+
+    def charge(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise duckdb.OutOfMemoryException("objects read past the query's memory limit")
+
+    def release(self, size: int) -> None:
+        self.left += size
 
 
 @dataclass
@@ -597,8 +614,27 @@ def _to_milliseconds(column: pa.ChunkedArray | pa.Array, arrow: pa.DataType) -> 
     return column.cast(pa.timestamp("ms"), safe=False).cast(arrow)
 
 
+def _inflated(body: bytes, key: str, budget: MemoryBudget) -> bytes:
+    """A gzip object's content, every member of it, charged to the budget as it inflates (never whole first)."""
+    pieces, rest = [], body
+    while rest:
+        inflater = zlib.decompressobj(zlib.MAX_WBITS | 16)
+        piece = inflater.decompress(rest, max(budget.left, 0) + 1)
+        budget.charge(len(piece))
+        if not inflater.eof:
+            raise QueryFailed(f"HIVE_CURSOR_ERROR: {key} is not a complete gzip object")
+        pieces.append(piece)
+        rest = inflater.unused_data
+    return b"".join(pieces)
+
+
 def _read_json(
-    table: _Table, body: bytes, key: str, schema: list[tuple[str, pa.DataType]], check: Callable[[], None]
+    table: _Table,
+    body: bytes,
+    key: str,
+    schema: list[tuple[str, pa.DataType]],
+    check: Callable[[], None],
+    budget: MemoryBudget,
 ) -> pa.Table:
     parameters = {
         k.lower(): str(v).lower()
@@ -612,7 +648,12 @@ def _read_json(
     )
     ignore_malformed = parameters.get("ignore.malformed.json", "false") == "true"
     rows = []
-    text = (gzip.decompress(body) if key.endswith(".gz") else body).decode("utf-8", errors="replace")
+    if key.endswith(".gz"):
+        body = _inflated(body, key, budget)
+    else:
+        budget.charge(len(body))
+    text = body.decode("utf-8", errors="replace")
+    read = len(body)  # released once the rows are an Arrow table, which is charged instead
     for number, line in enumerate(text.splitlines(), start=1):
         if number % 4096 == 0:
             check()  # a stop takes effect within an object, however large
@@ -630,6 +671,7 @@ def _read_json(
         except FieldError as error:
             raise QueryFailed(f"HIVE_BAD_DATA: Error parsing field value in {key}, line {number}: {error}") from None
     table_rows = reader.table(rows)
+    budget.release(read)
     return pa.Table.from_arrays(
         [
             _to_milliseconds(table_rows.column(i), arrow) if pa.types.is_timestamp(arrow) else table_rows.column(i)
@@ -685,7 +727,9 @@ def _readable_as(stored: pa.DataType, declared: pa.DataType) -> bool:
     )
 
 
-def _load(table: _Table, partitions: list[_Partition], storage: Storage, control: Control) -> pa.Table:
+def _load(
+    table: _Table, partitions: list[_Partition], storage: Storage, control: Control, budget: MemoryBudget
+) -> pa.Table:
     schema = _schema(table)
     json_lines = _format(table) == "json"
     pieces = []
@@ -694,9 +738,10 @@ def _load(table: _Table, partitions: list[_Partition], storage: Storage, control
             control.check()
             body = storage.get(obj.bucket, obj.key)
             if json_lines:
-                data = _read_json(table, body, obj.key, schema, control.check)
+                data = _read_json(table, body, obj.key, schema, control.check, budget)
             else:
                 data = _read_parquet(table, body, obj.key, schema)
+            budget.charge(data.nbytes)
             control.scanned_bytes += obj.size
             for column, kind in table.partition_keys:
                 value = _typed_values([partition.values.get(column)], kind, column)[0]
@@ -797,8 +842,32 @@ _BAD_CAST = re.compile(r"Could not convert string '(.*?)' to (\w+)")
 _BIGINT = range(-(2**63), 2**63)
 
 
+# Trino's sequence() refuses a longer result (its SequenceFunction: "result of sequence function must not have more
+# than 10000 entries"); DuckDB's GENERATE_SERIES has no such cap, so each one is wrapped in a macro that checks it.
+SEQUENCE_ENTRIES = 10_000
+_CAPPED_SEQUENCE = "__trino_sequence"
+_TOO_LONG_SEQUENCE = (
+    f"INVALID_FUNCTION_ARGUMENT: result of sequence function must not have more than {SEQUENCE_ENTRIES} entries"
+)
+_SEQUENCE_MACRO = (
+    f"CREATE TEMP MACRO {_CAPPED_SEQUENCE}(s) AS "
+    f"CASE WHEN len(s) > {SEQUENCE_ENTRIES} THEN error('{_TOO_LONG_SEQUENCE}') ELSE s END"
+)
+
+
+def _capped_sequences(statement: exp.Expression) -> exp.Expression:
+    def cap(node: exp.Expression) -> exp.Expression:
+        if isinstance(node, exp.GenerateSeries):
+            return exp.Anonymous(this=_CAPPED_SEQUENCE, expressions=[node])
+        return node
+
+    return statement.transform(cap)
+
+
 def _athena_error(duckdb_message: str) -> str | None:
     """DuckDB's runtime error as Athena reports the same failure, or None when it has no Athena counterpart here."""
+    if _TOO_LONG_SEQUENCE in duckdb_message:
+        return _TOO_LONG_SEQUENCE
     if match := _OVERFLOW.search(duckdb_message):
         operation, kind, operands = match.groups()
         return f"NUMERIC_VALUE_OUT_OF_RANGE: {_TRINO_INTEGERS.get(kind, kind.lower())} {operation} overflow: {operands}"
@@ -863,8 +932,9 @@ def run(
             con.execute("SET TimeZone = 'UTC'")  # ICU's setting: known once the connection is open
             con.execute("SET error_on_division_by_zero = true")  # integer division and modulo by zero fail, as in Trino
             con.execute("SET lock_configuration = true")
+            con.execute(_SEQUENCE_MACRO)
             con.execute(f"ATTACH ':memory:' AS {CATALOG}")
-            scanned = 0
+            scanned, budget = 0, MemoryBudget(memory_mib)
             for table in tables.values():
                 control.check()
                 occurrences = _occurrences(typed, table)
@@ -876,12 +946,12 @@ def run(
                     # bills) the limit.
                     raise QueryFailed("Bytes scanned limit was exceeded", state="CANCELLED", scanned_bytes=bytes_cutoff)
                 con.execute(f'CREATE SCHEMA IF NOT EXISTS {CATALOG}."{table.database}"')
-                con.register("__load", _load(table, partitions, storage, control))
+                con.register("__load", _load(table, partitions, storage, control, budget))
                 con.execute(f'CREATE TABLE {CATALOG}."{table.database}"."{table.name}" AS SELECT * FROM __load')
                 con.unregister("__load")
             control.check()
             try:
-                relation = con.sql(typed.sql(dialect="duckdb"))
+                relation = con.sql(_capped_sequences(typed).sql(dialect="duckdb"))
                 rows, types = relation.fetchall(), relation.types
             except (duckdb.InterruptException, duckdb.OutOfMemoryException):
                 raise

@@ -35,10 +35,11 @@ from moto.s3.models import s3_backends
 from moto.s3.utils import bucket_and_name_from_url
 from moto.utilities.utils import get_partition
 
-from . import engine
+from . import engine, permissions
 from .engine import Control, QueryFailed
 from .limits import Limits
-from .running import FINAL, RUNNER, SUCCEEDED, Outcome, QueryRun
+from .permissions import Caller, CheckedCatalog, CheckedStorage
+from .running import FAILED, FINAL, RUNNER, SUCCEEDED, Outcome, QueryRun
 
 PRIMARY = "primary"
 MAX_RESULTS = 1000  # GetQueryResults' largest page
@@ -138,17 +139,24 @@ def _result_configuration(workgroup: Any, requested: dict[str, Any] | None) -> d
     return {**own, **(requested or {})}
 
 
-def _job(backend: AthenaBackend, execution: Execution, workgroup: Any) -> Callable[[Control, Limits], Outcome]:
-    """What a worker runs for this execution: the query, and how its result is published if it stands."""
+def _job(
+    backend: AthenaBackend, execution: Execution, workgroup: Any, caller: Caller | None
+) -> Callable[[Control, Limits], Outcome]:
+    """What a worker runs for this execution: the query, with `caller`'s permissions when IAM is enforced
+    (permissions.py), and how its result is published if it stands."""
     bytes_cutoff = (workgroup.configuration if workgroup else {}).get("BytesScannedCutoffPerQuery")
+    catalog: engine.Catalog = MotoCatalog(backend.account_id, backend.region_name)
+    storage: engine.Storage = MotoStorage(backend.account_id, backend.region_name)
+    if caller is not None:
+        catalog, storage = CheckedCatalog(catalog, caller), CheckedStorage(storage, caller)
 
     def job(control: Control, limits: Limits) -> Outcome:
         try:
             result = engine.run(
                 execution.query,
                 database=(execution.context or {}).get("Database"),
-                catalog=MotoCatalog(backend.account_id, backend.region_name),
-                storage=MotoStorage(backend.account_id, backend.region_name),
+                catalog=catalog,
+                storage=storage,
                 bytes_cutoff=bytes_cutoff,
                 memory_mib=limits.memory_mib,
                 control=control,
@@ -157,6 +165,9 @@ def _job(backend: AthenaBackend, execution: Execution, workgroup: Any) -> Callab
             return Outcome(
                 failure.state, scanned_bytes=failure.scanned_bytes, failure=str(failure), category=failure.category
             )
+        refusal = permissions.result_refusal(caller, *bucket_and_name_from_url(execution.config["OutputLocation"]))
+        if refusal is not None:
+            return Outcome(FAILED, scanned_bytes=result.scanned_bytes, failure=refusal)
         body = result_csv(result.columns, result.rows)
         return Outcome(
             SUCCEEDED,
@@ -180,7 +191,6 @@ def _write_result(backend: AthenaBackend, execution: Execution, body: bytes) -> 
     )
 
 
-_original_start: Callable[..., str] = AthenaBackend.start_query_execution
 _original_get_execution: Callable[..., str] = AthenaResponse.get_query_execution
 
 
@@ -198,9 +208,19 @@ def _start_query_execution(
     effective = _result_configuration(group, config)
     if not effective.get("OutputLocation"):
         raise InvalidRequest(NO_OUTPUT_LOCATION)
-    execution_id = _original_start(self, query, context, effective, workgroup or PRIMARY, execution_parameters)
-    execution = self.executions[execution_id]
-    execution.emulated = QueryRun(_job(self, execution, group))
+    # Not moto's own start: it also records the database of a query that reads as CREATE DATABASE (and forgets it
+    # at DROP DATABASE), which the engine fails as DDL it does not emulate.
+    execution = Execution(
+        query=query,
+        context=context,
+        config=effective,
+        workgroup=self.work_groups.get(workgroup or PRIMARY),
+        execution_parameters=execution_parameters,
+    )
+    execution_id = execution.id
+    self.executions[execution_id] = execution
+    caller = permissions.request_caller(self.account_id, self.region_name)
+    execution.emulated = QueryRun(_job(self, execution, group, caller))
     try:
         RUNNER.submit(execution.emulated)
     except Exception:
@@ -259,6 +279,7 @@ def _get_query_results(self: AthenaResponse) -> str:
         raise InvalidRequest(f"Query did not finish successfully. Final query state: {state}{reason}")
     execution = self.athena_backend.executions[execution_id]
     bucket, key = bucket_and_name_from_url(execution.config["OutputLocation"])
+    permissions.require_result_read(self.current_account, self.region, bucket, key)
     stored = s3_backends[self.current_account][get_partition(self.region)].get_object(bucket, key)
     if stored is None:
         raise InvalidRequest(f"Unable to read the query result {execution.config['OutputLocation']}: it was deleted")

@@ -11,7 +11,10 @@ Gaps filled, in install order:
 - removed_resources: what an update removes (a resource, a parameter) is gone from the stack (moto keeps both);
 - create_failure: a resource that fails to create fails its stack, as in CloudFormation (moto raises out of the call);
 - ssm_parameters: a template parameter of an SSM type whose SSM parameter is missing is CloudFormation's
-  ValidationError (moto answers HTTP 500).
+  ValidationError (moto answers HTTP 500);
+- stack_sets: a self-managed StackSet's ParameterOverrides override (moto replaces), its stacks are named and tagged
+  as CloudFormation does, and its instances and operations report what became of their stacks; what it cannot do
+  as AWS does is refused, and what it does not model is listed for the rehearsal to name (stack_sets.SKIPPED).
 events.py is how CloudFormation words a resource's failure, shared by the last three; models.py what the services'
 models share with moto's parsing. Nothing here runs: start() and stop() do nothing.
 """
@@ -28,10 +31,12 @@ from . import (
     removed_resources,
     resource_list,
     ssm_parameters,
+    stack_sets,
 )
 from .generated_names import shortened_name
 from .models import BackendModel, register_models, replace
 from .resource_list import RECORDED_ONLY
+from .stack_sets import SKIPPED as STACKSET_SKIPPED
 
 # create_failure wraps what outputs wrapped (so it comes after it); delete_failure wraps the stack delete whose
 # resource loop delete_order replaces.
@@ -46,10 +51,12 @@ GAP_FIXES = (
     removed_resources,
     create_failure,
     ssm_parameters,
+    stack_sets,
 )
 
 __all__ = [
     "RECORDED_ONLY",
+    "STACKSET_SKIPPED",
     "BackendModel",
     "install",
     "register_models",

@@ -25,9 +25,11 @@ For other packages, the calls the emulator makes on someone's behalf:
   credentials stand for while IAM is not enforced: only a resource policy's explicit Deny limits it (s3's bucket
   policies use it).
 All return a Decision (allowed, reason); what cannot be evaluated comes back not allowed, with the reason.
-`enforced()` says whether IAM is enforced now; `never_known(key)` whether a condition key is one AWS carries on every
-request and the emulator can never fill (aws:SourceIp).
-evaluation.py (with conditions.py and policy_text.py) is the engine: evaluate(Request, Policies) -> Decision, or
+`enforced()` says whether IAM is enforced now; `deletion_refused(key)` whether the DeleteObjects request being
+answered may not delete that key (S3 answers each key of the batch on its own); `never_known(key)` whether a
+condition key is one AWS carries on every request and the emulator can never fill (aws:SourceIp).
+organizations.py says what the emulator knows of an account's AWS Organizations organization (aws:PrincipalOrgID,
+SCPs). evaluation.py (with conditions.py and policy_text.py) is the engine: evaluate(Request, Policies) -> Decision, or
 Unevaluated naming what it cannot decide; roles.py reads a role's policies. Nothing here runs: start() and stop() do
 nothing.
 """
@@ -44,7 +46,7 @@ from . import (
     users_and_groups,
 )
 from .api import assume_role_as_service, authorize, authorize_root
-from .authorization import enforced
+from .authorization import deletion_refused, enforced
 from .context import never_known
 from .evaluation import UNKNOWABLE_KEYS, Decision, Policies, Principal, Request, Unevaluated, evaluate
 from .roles import role_documents
@@ -70,6 +72,7 @@ __all__ = [
     "assume_role_as_service",
     "authorize",
     "authorize_root",
+    "deletion_refused",
     "enforced",
     "evaluate",
     "install",

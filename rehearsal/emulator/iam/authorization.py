@@ -12,8 +12,10 @@ request goes through, keeps moto's signature check and takes the decision itself
    Authorization Reference's ARN formats filled from the request), every one of which must be allowed, and what the
    request authorizes besides (sts:TagSession for AssumeRole's tags, iam:PassRole for each role it passes:
    passed_roles.py);
-3. the request context of each (context.py), and the policies: identity, boundary, session policies, and the
-   resource's own policy (a bucket policy; a role's trust policy for sts:AssumeRole);
+3. the request context of each (context.py), and the policies: identity, boundary, session policies, the
+   resource's own policy (a bucket policy, read in the account that owns the bucket, so that another account's request
+   is decided as cross-account; a role's trust policy for sts:AssumeRole), and the SCPs of the principal's
+   organization where moto's Organizations has one (organizations.py);
 4. evaluation.py decides. What cannot be evaluated (a resource the emulator cannot name, a condition on a key it
    cannot know) is refused with AccessDenied naming it, never allowed.
 Refusals are rendered as each protocol's AWS error: AccessDeniedException (JSON APIs), AccessDenied (query APIs and
@@ -26,7 +28,8 @@ from __future__ import annotations
 import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Mapping
-from dataclasses import dataclass
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 from functools import cache
 from typing import Any
 
@@ -45,7 +48,7 @@ from moto.s3.models import s3_backends
 from moto.utilities.utils import get_partition
 
 from . import context as request_context
-from . import principals, resources, s3_requests
+from . import organizations, principals, resources, s3_requests
 from .evaluation import Decision, Policies, Principal, Request, Unevaluated, evaluate
 from .passed_roles import pass_role_calls
 from .principals import Caller, InvalidKey
@@ -108,16 +111,20 @@ def principal_of(caller: Caller) -> Principal:
 def run(
     action: str, resource: Resource, principal: Principal, context: request_context.Context, policies: Policies
 ) -> Decision:
-    """The engine's decision; what it cannot evaluate is a refusal naming it."""
+    """The engine's decision, with the SCPs of the principal's organization (organizations.py); what it cannot
+    evaluate is a refusal naming it."""
     request = Request(
         action=action,
         resource=resource.arn,
         principal=principal,
         context=context.values,
-        resource_account=resource.account,
+        resource_account=context.resource_account,
         unknowable=frozenset(context.unknowable),
     )
     try:
+        organizations.refuse_unmodelled(context.resource_account)
+        if principal.kind == "AWS":
+            policies = replace(policies, scps=organizations.scps(principal.account))
         return evaluate(request, policies)
     except Unevaluated as error:
         return Decision(False, f"the emulator cannot evaluate {error}")
@@ -127,7 +134,7 @@ def resource_policies(call: ApiCall, resource: Resource) -> list[Mapping]:
     """The resource's own policy IAM evaluates with the caller's: a bucket's policy for its bucket and objects, a
     role's trust policy for sts:AssumeRole (and sts:TagSession, sts:SetSourceIdentity), a KMS key's key policy."""
     if call.action.startswith("s3:") and resource.type is not None and resource.type.name in ("bucket", "object"):
-        policy = bucket_policy(call.account, call.partition, call.extra.get("bucket", ""))
+        policy = bucket_policy(call.partition, call.extra.get("bucket", ""))
         return [policy] if policy else []
     if call.action.startswith("sts:") and resource.type is not None and resource.type.name == "role":
         try:
@@ -142,8 +149,12 @@ def resource_policies(call: ApiCall, resource: Resource) -> list[Mapping]:
     return []
 
 
-def bucket_policy(account: str, partition: str, bucket: str) -> dict | None:
-    found = s3_backends[account][partition].buckets.get(bucket)
+def bucket_policy(partition: str, bucket: str) -> dict | None:
+    """The bucket's policy, from its owner's account (another account's, for a cross-account request)."""
+    owner = request_context.bucket_owner(partition, bucket)
+    if owner is None:
+        return None
+    found = s3_backends[owner][partition].buckets.get(bucket)
     return json.loads(found.policy) if found is not None and found.policy else None
 
 
@@ -188,7 +199,7 @@ def _s3_calls(response: Any, resource: str, account: str, region: str, partition
     base = {"account": account, "region": region, "partition": partition, "caller_arn": caller.arn}
     if name == "s3:DeleteObject" and not key:  # DeleteObjects: each key it names
         return [
-            ApiCall(name, {}, extra={"bucket": bucket, "key": k, "query": query}, **base)
+            ApiCall(name, {}, extra={"bucket": bucket, "key": k, "query": query, "batch": True}, **base)
             for k in _keys_to_delete(response.body)
         ]
     calls = [ApiCall(name, {}, extra={"bucket": bucket, "key": key, "query": query}, **base)]
@@ -307,10 +318,27 @@ def _authenticate_and_authorize_action(self: Any, iam_request_cls: type, resourc
         _invalid_key(self, iam_request)
         raise
     iam_request.check_signature()
+    refused_deletions = set()
     for call in api_call(self, iam_request, resource, caller):
         refusal = decide(caller, call, self.headers)
-        if refusal is not None:
-            raise _denied(self, caller.arn, call.action, refusal)
+        if refusal is None:
+            continue
+        if call.extra.get("batch"):
+            refused_deletions.add(call.extra["key"])
+            continue
+        raise _denied(self, caller.arn, call.action, refusal)
+    _REFUSED_DELETIONS.set(frozenset(refused_deletions))
+
+
+# The keys of the DeleteObjects request being answered that its caller may not delete: S3 "performs a delete operation
+# [for each key] and returns the result of that delete, success or failure" (S3 API reference, DeleteObjects), so
+# they are answered as AccessDenied errors of the batch (s3/policy_evaluation.py) while the others are deleted.
+_REFUSED_DELETIONS: ContextVar[frozenset[str]] = ContextVar("refused_deletions", default=frozenset())
+
+
+def deletion_refused(key: str) -> bool:
+    """The caller of the DeleteObjects request being answered may not delete `key` (IAM enforced)."""
+    return key in _REFUSED_DELETIONS.get()
 
 
 def install() -> None:

@@ -18,6 +18,9 @@ each service's keys):
 - unknowable: what AWS carries but the emulator cannot know (evaluation.py's UNKNOWABLE_KEYS: aws:SourceIp,
   aws:SourceVpc(e), the organization keys, ...; the EC2 instance-credential keys of a role session; every service
   key the SAR lists for the action that no filler below reads): a condition on one is refused, never guessed.
+  One of them is filled when the emulator's own state holds the answer: aws:PrincipalOrgID of a principal whose account
+  moto's Organizations has in an organization (organizations.py); for any other account it stays unknowable.
+The resource's account is its owner's: for S3, the account moto keeps the bucket in (its ARN names none).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from moto.ssm.exceptions import InvalidResourceId
 from moto.ssm.models import ssm_backends
 
 from ..clock import CLOCK
+from . import organizations
 from .evaluation import UNKNOWABLE_KEYS
 from .principals import Caller
 from .resources import ANY, ApiCall, Resource
@@ -63,13 +67,18 @@ UNKNOWABLE_FOR_SESSIONS = frozenset(
 )
 
 
+# Unknowable keys the emulator fills from its own state when it holds the answer (see the module's docstring).
+FILLED_FROM_STATE = frozenset({"aws:principalorgid"})
+
+
 @dataclass
 class Context:
-    """Condition keys with their values, and the keys a condition may not be decided on (evaluation.py's
-    `unknowable`: lower-case names, one ending in "/" or ":" for every key it starts)."""
+    """Condition keys with their values, the keys a condition may not be decided on (evaluation.py's
+    `unknowable`: lower-case names, one ending in "/" or ":" for every key it starts), and the resource's owner."""
 
     values: dict[str, Value] = field(default_factory=dict)
     unknowable: set[str] = field(default_factory=lambda: {k.lower() for k in UNKNOWABLE_KEYS})
+    resource_account: str | None = None
 
     def declare_unknowable(self, pattern: str) -> None:
         """A SAR key name, lower case: `aws:resourcetag/${tagkey}` stands for the family `aws:resourcetag/`."""
@@ -124,14 +133,16 @@ def for_request(
                 "aws:ViaAWSService": "false",
             }
         )
+        _organization(context, caller.account)
     else:
         _principal(context, caller)
+        _organization(context, caller.account)
         values["aws:ViaAWSService"] = "false"
     if "User-Agent" in headers:
         values["aws:UserAgent"] = headers["User-Agent"]
     if "Referer" in headers:
         values["aws:Referer"] = headers["Referer"]
-    owner = _resource_account(call, resource)
+    owner = context.resource_account = _resource_account(call, resource)
     if owner:
         values["aws:ResourceAccount"] = owner
     else:
@@ -162,6 +173,14 @@ def _principal(context: Context, caller: Caller) -> None:
         values["aws:SourceIdentity"] = caller.source_identity
 
 
+def _organization(context: Context, account: str) -> None:
+    """aws:PrincipalOrgID, when moto's Organizations has `account` in an organization."""
+    organization = organizations.organization_id(account)
+    if organization:
+        context.values["aws:PrincipalOrgID"] = organization
+        context.unknowable.discard("aws:principalorgid")
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -170,8 +189,14 @@ def _resource_account(call: ApiCall, resource: Resource) -> str | None:
     if resource.arn == ANY:
         return None
     if call.action.startswith("s3:"):
-        return call.account  # the bucket's owner: moto keeps each bucket in its owner's backend
+        return bucket_owner(call.partition, call.extra.get("bucket", "")) or call.account  # or the bucket to be made
     return resource.account
+
+
+def bucket_owner(partition: str, bucket: str) -> str | None:
+    """The account moto keeps `bucket` in (bucket names are global), None when there is no such bucket."""
+    owner = s3_backends.bucket_accounts.get(bucket)
+    return owner[1] if owner and owner[0] == partition else None
 
 
 # --- service keys ------------------------------------------------------------------------------------------------
@@ -470,8 +495,9 @@ def _caller_account(request: _Request) -> str:
 
 
 def never_known(key: str) -> bool:
-    """A key AWS carries on requests whose value the emulator can never know (aws:SourceIp)."""
-    return any(
+    """A key AWS carries on requests whose value the emulator can never know (aws:SourceIp), not even from its own
+    state (FILLED_FROM_STATE)."""
+    return key.lower() not in FILLED_FROM_STATE and any(
         key.lower().startswith(k.lower()) if k.endswith(("/", ":")) else key.lower() == k.lower()
         for k in UNKNOWABLE_KEYS
     )
@@ -495,7 +521,9 @@ FILLERS: dict[str, Filler] = {
     "s3:delimiter": _s3_query("delimiter", "s3:delimiter"),
     "s3:max-keys": _s3_query("max-keys", "s3:max-keys"),
     "s3:versionid": _s3_query("versionId", "s3:versionid"),
-    "s3:resourceaccount": lambda request: {"s3:ResourceAccount": request.call.account},
+    "s3:resourceaccount": lambda request: {
+        "s3:ResourceAccount": _resource_account(request.call, request.resource) or request.call.account
+    },
     "s3:authtype": lambda request: {"s3:authType": "REST-HEADER"},  # the hook sees header-signed requests only
     "s3:signatureversion": lambda request: {"s3:signatureversion": "AWS4-HMAC-SHA256"},
     "s3:x-amz-content-sha256": _header("x-amz-content-sha256", "s3:x-amz-content-sha256"),

@@ -80,7 +80,8 @@ UNKNOWABLE_KEYS = frozenset(
         "aws:Ec2InstanceSourceVpc",
         "aws:Ec2InstanceSourcePrivateIPv4",
         "ec2:SourceInstancePrivateIPv4",
-        # Whether the accounts belong to an AWS Organization (a class's accounts often do): outside the emulator.
+        # Whether the accounts belong to an AWS Organization (a class's accounts often do): outside the emulator,
+        # except aws:PrincipalOrgID where moto's Organizations holds the principal's account (context.py fills it).
         "aws:PrincipalOrgID",
         "aws:PrincipalOrgPaths",
         "aws:ResourceOrgID",
@@ -603,6 +604,8 @@ def _allow(env: _Env, compiled: _Compiled, resource_account: str | None) -> tupl
         allowed = all_of((scps, resource_side, identity_path))
         if allowed is True:
             return True, f"allowed across accounts by {direct_by or role_by or account_by} and {identity_by}"
+        if allowed is not False:
+            return allowed, ""
         if scps is False:
             return False, scps_why
         if resource_side is False:

@@ -477,12 +477,19 @@ def _with_path(kind: str) -> Resolver:
     return resolve
 
 
+def _policy_with_path(call: ApiCall) -> list[str] | None:
+    """`${PolicyNameWithPath}`: from the policy's ARN, or for CreatePolicy the path and name it asks for."""
+    if call.name == "CreatePolicy" and call.params.get("PolicyName"):
+        return [f"{(call.params.get('Path') or '/').lstrip('/')}{call.params['PolicyName']}"]
+    return [a.split(":policy/", 1)[1] for a in _param("PolicyArn")(call) or []] or None
+
+
 IAM: dict[str, Resolver] = {
     "RoleNameWithPath": _with_path("role"),
     "UserNameWithPath": _with_path("user"),
     "RoleName": _param("RoleName"),
     "UserName": _param("UserName"),
-    "PolicyNameWithPath": lambda call: [a.split(":policy/", 1)[1] for a in _param("PolicyArn")(call) or []] or None,
+    "PolicyNameWithPath": _policy_with_path,
     "InstanceProfileNameWithPath": _param("InstanceProfileName"),
     "GroupNameWithPath": _param("GroupName"),
 }

@@ -20,7 +20,9 @@ def role_documents(account_id: str, role_arn: str) -> RolePolicies:
     """The policies of a role in the emulated account (KeyError-like moto errors for an unknown role)."""
     backend = iam_backends[account_id]["aws"]
     role = backend.get_role_by_arn(role_arn)
-    identity = [json.loads(document) for document in role.policies.values()]
+    # A role's inline policies are text when put through the API, and a dict when CloudFormation made the role with its
+    # Policies property.
+    identity = [_as_json(document) for document in role.policies.values()]
     for policy in role.managed_policies.values():
         identity.append(json.loads(_default_version(policy)))
     boundary = None

@@ -6,15 +6,17 @@ Gaps filled, in install order:
 - bucket_policy: AWS::S3::BucketPolicy as a CloudFormation resource (moto only records it);
 - policy_evaluation: bucket policy statements evaluated as IAM does, or refused when the emulator cannot evaluate
   them (moto ignores most conditions and principals).
+skipped.py names what a template sets and the emulator goes on without (server access logs).
 Nothing here runs: start() and stop() do nothing.
 """
 
 from ..clock import ScaledClock
 from . import auto_delete, bucket_policy, policy_evaluation
+from .skipped import skipped_in_template
 
 GAP_FIXES = (auto_delete, bucket_policy, policy_evaluation)
 
-__all__ = ["install", "start", "stop"]
+__all__ = ["install", "skipped_in_template", "start", "stop"]
 
 
 def install() -> None:

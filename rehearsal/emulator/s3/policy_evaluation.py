@@ -6,15 +6,19 @@ request context and every condition but StringEquals taken as met (the lab's TLS
 request), a condition not met counted as a Deny, and every statement applied to every caller whatever its Principal.
 Here:
 - with IAM enforced, the iam package's authorization evaluates a bucket's policy together with the caller's own
-  policies on every bucket and object request (ListBucket included), so `FakeBucket.get_permission` adds nothing;
+  policies on every bucket and object request (ListBucket included), so `FakeBucket.get_permission` adds nothing
+  but the keys of a DeleteObjects batch that it refused, which S3 answers one by one as errors of the batch;
 - with IAM not enforced, the caller is the emulator's test credentials, which stand for the account's root user:
   no identity policy limits it, but a bucket policy's explicit Deny does, evaluated by the iam package with the
   request context it fills (`aws:SecureTransport` is "true": the emulator stands in for AWS's HTTPS endpoints that
   every client of the lab uses; its own socket is plain HTTP on 127.0.0.1, so a plain-HTTP request cannot be shown
   refused);
 - PutBucketPolicy (API or CloudFormation) refuses a statement with a condition on a key AWS carries and the emulator
-  cannot know (aws:SourceIp, aws:SourceVpce, the organization keys), naming it, instead of storing a policy every
-  request would then be refused under.
+  cannot know (aws:SourceIp, aws:SourceVpce, the organization keys but aws:PrincipalOrgID, which the iam package
+  fills for accounts in an organization moto's Organizations holds), naming it, instead of storing a policy every
+  request would then be refused under;
+- a request from another account is decided by the iam package as cross-account, with the policy of the bucket's
+  owner: both it and the caller's own policies must allow.
 """
 
 from __future__ import annotations
@@ -55,7 +59,11 @@ def check(policy: dict[str, Any]) -> None:
 
 
 def _get_permission(self: FakeBucket, action: str, resource: str) -> PermissionResult:
-    if self.policy is None or iam.enforced():
+    if iam.enforced():  # decided by the iam package, but for DeleteObjects' keys one by one
+        key = resource.split(":::", 1)[-1].partition("/")[2]
+        refused = action == "s3:DeleteObject" and iam.deletion_refused(key)
+        return PermissionResult.DENIED if refused else PermissionResult.NEUTRAL
+    if self.policy is None:
         return PermissionResult.NEUTRAL
     decision = iam.authorize_root(self.account_id, _IAM_ACTION.get(action, action), resource)
     return PermissionResult.NEUTRAL if decision.allowed else PermissionResult.DENIED

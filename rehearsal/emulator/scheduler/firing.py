@@ -32,6 +32,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import boto3
 from botocore import xform_name
 from moto.cloudformation.models import cloudformation_backends
+from moto.iam.exceptions import NoSuchEntity
+from moto.iam.models import iam_backends
 from moto.scheduler.exceptions import ValidationException
 from moto.scheduler.models import (
     EventBridgeSchedulerBackend,
@@ -53,20 +55,48 @@ _AT = re.compile(r"^at\((\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})\)$")
 _UNIVERSAL = re.compile(r"^arn:[\w-]+:scheduler:::aws-sdk:([a-z0-9-]+):([a-z][A-Za-z0-9]*)$")
 
 
-def _stack_arn(account_id: str, region: str, request: dict[str, Any]) -> str:
+def _stack_arn(account_id: str, region: str, request: dict[str, Any]) -> list[str]:
     """DeleteStack's resource: the stack's ARN (StackName takes a name or the ARN itself)."""
     name = request["StackName"]
     if name.startswith("arn:"):
-        return name
+        return [name]
     for stack in cloudformation_backends[account_id][region].stacks.values():
         if stack.name == name:
-            return stack.stack_id
-    return f"arn:{get_partition(region)}:cloudformation:{region}:{account_id}:stack/{name}/*"  # no such stack
+            return [stack.stack_id]
+    return [f"arn:{get_partition(region)}:cloudformation:{region}:{account_id}:stack/{name}/*"]  # no such stack
 
 
-# (service, apiAction) of the universal targets fired here -> the IAM resource their request acts on.
-UNIVERSAL_TARGETS: dict[tuple[str, str], Callable[[str, str, dict[str, Any]], str]] = {
+def _stackset_arn(account_id: str, region: str, request: dict[str, Any]) -> list[str]:
+    """DeleteStackInstances' and DeleteStackSet's resource: the StackSet's ARN, `stackset/<name>:<id>` (Service
+    Authorization Reference, CloudFormation)."""
+    name = request["StackSetName"]
+    for stackset in cloudformation_backends[account_id][region].stacksets.values():
+        if stackset.name == name and stackset.status != "DELETED":
+            return [stackset.arn]
+    return [f"arn:{get_partition(region)}:cloudformation:{region}:{account_id}:stackset/{name}"]  # no such StackSet
+
+
+def _instance_arns(account_id: str, region: str, request: dict[str, Any]) -> list[str]:
+    """StopInstances' resources: each instance's ARN."""
+    return [f"arn:{get_partition(region)}:ec2:{region}:{account_id}:instance/{i}" for i in request["InstanceIds"]]
+
+
+def _user_arn(account_id: str, region: str, request: dict[str, Any]) -> list[str]:
+    """DeleteLoginProfile's resource: the user's ARN (its path in it)."""
+    backend = iam_backends[account_id][get_partition(region)]
+    try:
+        return [backend.get_user(request["UserName"]).arn]
+    except NoSuchEntity:
+        return [f"arn:{get_partition(region)}:iam::{account_id}:user/{request['UserName']}"]  # no such user
+
+
+# (service, apiAction) of the universal targets fired here -> the IAM resources their request acts on.
+UNIVERSAL_TARGETS: dict[tuple[str, str], Callable[[str, str, dict[str, Any]], list[str]]] = {
     ("cloudformation", "deleteStack"): _stack_arn,
+    ("cloudformation", "deleteStackInstances"): _stackset_arn,
+    ("cloudformation", "deleteStackSet"): _stackset_arn,
+    ("ec2", "stopInstances"): _instance_arns,
+    ("iam", "deleteLoginProfile"): _user_arn,
 }
 
 
@@ -185,10 +215,10 @@ class SchedulerFiring:
             duration=900,
             external_id=None,
         )
-        resource = UNIVERSAL_TARGETS[(service, action)](account_id, region, request)
-        permitted = iam.authorize(credentials.access_key_id, f"{service}:{api}", resource)
-        if not permitted.allowed:
-            return False, f"AccessDenied: {role_arn} may not {service}:{api} on {resource}: {permitted.reason}"
+        for resource in UNIVERSAL_TARGETS[(service, action)](account_id, region, request):
+            permitted = iam.authorize(credentials.access_key_id, f"{service}:{api}", resource)
+            if not permitted.allowed:
+                return False, f"AccessDenied: {role_arn} may not {service}:{api} on {resource}: {permitted.reason}"
         client = boto3.client(
             service,
             region_name=region,
