@@ -174,7 +174,7 @@ def test_a_class_ends_itself_then_class_down_finishes_what_its_schedules_leave(e
     fired = STUDENTS + 2  # every lab's schedule, the budget stack's and the class stack's
     assert f"{fired} schedules fired, {fired} DeleteStack calls accepted" in log
     assert "every lab and the budget stack gone; the class stack: DELETE_FAILED" in log
-    assert "deleting 0 lab(s)" in log
+    assert "deleting 0 labs, " in log
     assert result.leftovers == [] and result.rehearsal_leftovers == {}
 
 
