@@ -239,7 +239,7 @@ class ClassRehearsal:
                 self.cdk_bootstrap(workdir)
             with self.phase(f"class up ({self.students} labs, {self.concurrency} at a time)"):
                 self._class_up(workdir)
-            with self.phase("the budget's action names every lab's instance; its role may stop them, nothing else"):
+            with self.phase("Budgets backstop: its action names every instance"):
                 self._backstop()
             self.result.emulator_rss_mib.append(("deployed", rss_mib()))
             with self.phase(f"boot {self.students} instances (user-data in sandboxes, IAM enforced)"):
@@ -260,13 +260,13 @@ class ClassRehearsal:
                         self._isolation()
                 except PhaseFailed as failure:
                     isolation_failed = failure
-            with self.phase("no password or key in any template, output, log or file but its handout"):
+            with self.phase("no password or key anywhere but its handout"):
                 self._no_secret_anywhere(workdir)
             if self.remove_one:
                 removed = self.result.students[-1]
-                with self.phase(f"class down STUDENT={removed}: their lab and login go, no one else's"):
+                with self.phase(f"class down STUDENT={removed}: theirs gone, no one else's"):
                     self._remove_student(workdir, removed)
-                with self.phase(f"class up with {removed} back: only their lab is deployed"):
+                with self.phase(f"class up with {removed} back: only their lab made"):
                     self._add_back(workdir, removed)
             if self.expire:
                 with self.phase("the class ends itself (every lab's schedule, then the class's)"):
@@ -281,8 +281,10 @@ class ClassRehearsal:
 
     def passed(self) -> str:
         return (
-            f"PASSED: {self.students} labs deployed, every producer delivered, {len(self.result.matrix)} isolation "
-            "cells held, no password outside its handout, class down left nothing"
+            f"PASSED: {self.students} labs deployed, the budget's action named every instance, every producer "
+            f"delivered, {len(self.result.matrix)} isolation cells held, no password or key outside its handout, "
+            + ("one student removed and added back alone, " if self.remove_one else "")
+            + "class down left nothing"
         )
 
     def _class_up(self, workdir: Path) -> None:
