@@ -28,6 +28,8 @@ import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
+from lab_stack.i18n import N_, _
+
 COLUMNS = ("student_id", "display_name", "language")
 # A class across accounts: the student's own AWS account (StackSets' Accounts take 12 digits: ^[0-9]{12}$).
 ACCOUNT_COLUMN = "account_id"
@@ -44,16 +46,16 @@ _ACCOUNT_ID = re.compile(r"^[0-9]{12}$")
 # student's.
 UNASSIGNED_STUDENT = "unassigned"
 RESERVED_STUDENT_IDS = {
-    "class": "it names the class's own stack",
-    "budget": "it names the class's budget stack",
-    UNASSIGNED_STUDENT: "it is the StackSet's placeholder for a lab of no student",
+    "class": N_("it names the class's own stack"),
+    "budget": N_("it names the class's budget stack"),
+    UNASSIGNED_STUDENT: N_("it is the StackSet's placeholder for a lab of no student"),
 }
 
-CLASS_NAME_RULE = (
+CLASS_NAME_RULE = N_(
     "2 to 16 lowercase letters, digits and hyphens, beginning with a letter and not ending with a hyphen "
     "(it begins every name the class makes: stacks, IAM users, buckets)"
 )
-STUDENT_ID_RULE = (
+STUDENT_ID_RULE = N_(
     "1 to 16 lowercase letters a-z and digits 0-9 (it names the student's IAM user, lab stack, bucket and Glue "
     "database, and is their `student` tag)"
 )
@@ -97,7 +99,7 @@ class Roster:
 
 def parse_class_name(value: object) -> str:
     if not isinstance(value, str) or not _CLASS_NAME.fullmatch(value):
-        raise RosterError([f"invalid class name {value!r}: {CLASS_NAME_RULE}"])
+        raise RosterError([_("invalid class name {value}: {rule}").format(value=repr(value), rule=_(CLASS_NAME_RULE))])
     return value
 
 
@@ -106,11 +108,15 @@ def read_roster(path: Path) -> Roster:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise RosterError([f"roster {path}: cannot be read ({error.strerror or error})"]) from None
+        raise RosterError(
+            [_("roster {path}: cannot be read ({error})").format(path=path, error=error.strerror or error)]
+        ) from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        raise RosterError([f"roster {path}: not UTF-8 text (byte {error.start}); save it as CSV UTF-8"]) from None
+        raise RosterError(
+            [_("roster {path}: not UTF-8 text (byte {byte}); save it as CSV UTF-8").format(path=path, byte=error.start)]
+        ) from None
     return parse_roster(text, source=str(path))
 
 
@@ -120,17 +126,33 @@ def parse_roster(text: str, *, source: str = "roster") -> Roster:
     try:
         rows = [(reader.line_num, row) for row in reader]
     except csv.Error as error:
-        raise RosterError([f"{source} row {reader.line_num}: not valid CSV ({error})"]) from None
+        raise RosterError(
+            [_("{source} row {row}: not valid CSV ({error})").format(source=source, row=reader.line_num, error=error)]
+        ) from None
     rows = [(number, row) for number, row in rows if any(cell.strip() for cell in row)]
     if not rows:
-        raise RosterError([f"{source}: empty; the first row must be the header {','.join(COLUMNS)}"])
+        raise RosterError(
+            [
+                _("{source}: empty; the first row must be the header {header}").format(
+                    source=source, header=",".join(COLUMNS)
+                )
+            ]
+        )
     header_row, header = rows[0]
     columns = [cell.strip().lower() for cell in header]
     if sorted(columns) not in (sorted(COLUMNS), sorted((*COLUMNS, ACCOUNT_COLUMN))):
         raise RosterError(
             [
-                f"{source} row {header_row}: the header must name the columns {','.join(COLUMNS)} "
-                f"(any order; and {ACCOUNT_COLUMN} for a class across accounts), found {','.join(header) or 'nothing'}"
+                _(
+                    "{source} row {row}: the header must name the columns {columns} (any order; and {account} for a "
+                    "class across accounts), found {found}"
+                ).format(
+                    source=source,
+                    row=header_row,
+                    columns=",".join(COLUMNS),
+                    account=ACCOUNT_COLUMN,
+                    found=",".join(header) or _("nothing"),
+                )
             ]
         )
     position = {name: columns.index(name) for name in columns}
@@ -139,9 +161,13 @@ def parse_roster(text: str, *, source: str = "roster") -> Roster:
     first_row_of: dict[str, int] = {}
     first_row_of_account: dict[str, int] = {}
     for number, row in rows[1:]:
-        where = f"{source} row {number}"
+        where = _("{source} row {row}").format(source=source, row=number)
         if len(row) != len(columns):
-            problems.append(f"{where}: {len(row)} fields, the header has {len(columns)} ({','.join(columns)})")
+            problems.append(
+                _("{where}: {fields} fields, the header has {count} ({columns})").format(
+                    where=where, fields=len(row), count=len(columns), columns=",".join(columns)
+                )
+            )
             continue
         student_id = row[position["student_id"]].strip()
         account_id = row[position[ACCOUNT_COLUMN]].strip() if ACCOUNT_COLUMN in position else None
@@ -156,9 +182,13 @@ def parse_roster(text: str, *, source: str = "roster") -> Roster:
             if problem
         ]
         if not row_problems and student_id in first_row_of:
-            row_problems.append(f"student_id {student_id} is already on row {first_row_of[student_id]}")
+            row_problems.append(
+                _("student_id {id} is already on row {row}").format(id=student_id, row=first_row_of[student_id])
+            )
         if not row_problems and account_id in first_row_of_account:
-            row_problems.append(f"account_id {account_id} is already on row {first_row_of_account[account_id]}")
+            row_problems.append(
+                _("account_id {id} is already on row {row}").format(id=account_id, row=first_row_of_account[account_id])
+            )
         problems += [f"{where}: {problem}" for problem in row_problems]
         if row_problems:
             continue
@@ -174,9 +204,13 @@ def parse_roster(text: str, *, source: str = "roster") -> Roster:
             )
         )
     if not problems and not students:
-        problems.append(f"{source}: no students, only the header")
+        problems.append(_("{source}: no students, only the header").format(source=source))
     if len(students) > MAX_STUDENTS:
-        problems.append(f"{source}: {len(students)} students; a class holds at most {MAX_STUDENTS}")
+        problems.append(
+            _("{source}: {count} students; a class holds at most {most}").format(
+                source=source, count=len(students), most=MAX_STUDENTS
+            )
+        )
     if problems:
         raise RosterError(problems)
     return Roster(tuple(students))
@@ -184,29 +218,33 @@ def parse_roster(text: str, *, source: str = "roster") -> Roster:
 
 def _student_id_problem(value: str) -> str | None:
     if not _STUDENT_ID.fullmatch(value):
-        return f"invalid student_id {value!r}: {STUDENT_ID_RULE}"
+        return _("invalid student_id {value}: {rule}").format(value=repr(value), rule=_(STUDENT_ID_RULE))
     if value in RESERVED_STUDENT_IDS:
-        return f"invalid student_id {value!r}: {RESERVED_STUDENT_IDS[value]}; choose another"
+        return _("invalid student_id {value}: {why}; choose another").format(
+            value=repr(value), why=_(RESERVED_STUDENT_IDS[value])
+        )
     return None
 
 
 def _account_id_problem(value: str) -> str | None:
     if not _ACCOUNT_ID.fullmatch(value):
-        return f"invalid account_id {value!r}: an AWS account id, 12 digits"
+        return _("invalid account_id {value}: an AWS account id, 12 digits").format(value=repr(value))
     return None
 
 
 def _display_name_problem(value: str) -> str | None:
     if not value:
-        return "display_name is empty"
+        return _("display_name is empty")
     if len(value) > MAX_DISPLAY_NAME:
-        return f"display_name has {len(value)} characters, at most {MAX_DISPLAY_NAME}"
+        return _("display_name has {count} characters, at most {most}").format(count=len(value), most=MAX_DISPLAY_NAME)
     if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
-        return f"display_name {value!r} holds a control character"
+        return _("display_name {value} holds a control character").format(value=repr(value))
     return None
 
 
 def _language_problem(value: str) -> str | None:
     if value.lower() not in LANGUAGES:
-        return f"invalid language {value!r}: one of {', '.join(LANGUAGES)} (the language of the student's handout)"
+        return _("invalid language {value}: one of {languages} (the language of the student's handout)").format(
+            value=repr(value), languages=", ".join(LANGUAGES)
+        )
     return None

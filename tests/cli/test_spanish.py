@@ -316,3 +316,13 @@ def test_a_bad_class_argument_is_one_spanish_line(tmp_path):
         "firehose-lab: ACCESS_KEYS='quizá' no es válido: yes o no (yes: cada estudiante nuevo recibe además una clave "
         "de acceso para la AWS CLI, solo en su hoja; por omisión, no)\n"
     )
+
+
+def test_a_bad_roster_row_is_named_in_spanish(tmp_path):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("student_id,display_name,language\nana,Ana,es\nAna B,Ana B,fr\n")
+    bad = spanish_class("up", "--class", "bda", "--roster", str(roster))
+    assert bad.returncode == 2
+    assert f"{roster} fila 3: student_id no válido 'Ana B': de 1 a 16 letras minúsculas a-z" in bad.stderr
+    assert f"{roster} fila 3: idioma no válido 'fr': uno de es, en" in bad.stderr
+    assert "Traceback" not in bad.stderr

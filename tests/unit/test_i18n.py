@@ -138,6 +138,7 @@ USER_FACING = (
     "lab_stack/config.py",
     "lab_stack/class_config.py",
     "lab_stack/names.py",
+    "lab_stack/roster.py",
     "lab_stack/stackset_config.py",
     "labctl/*.py",
     "labctl/classroom/*.py",
