@@ -51,6 +51,21 @@ def _inline(properties: dict[str, Any]) -> dict[str, str]:
     return {p["PolicyName"]: json.dumps(p["PolicyDocument"]) for p in properties.get("Policies", [])}
 
 
+def _reconcile_policies(backend: Any, kind: str, entity: Any, properties: dict[str, Any]) -> None:
+    """A user's or group's (`kind`) managed and inline policies made exactly the template's: moto's
+    attach/detach/put/delete_<kind>_policy calls, the same for both."""
+    wanted = {_policy_arn(backend, arn) for arn in properties.get("ManagedPolicyArns", [])}
+    for arn in set(entity.managed_policies) - wanted:
+        getattr(backend, f"detach_{kind}_policy")(arn, entity.name)
+    for arn in wanted - set(entity.managed_policies):
+        getattr(backend, f"attach_{kind}_policy")(arn, entity.name)
+    inline = _inline(properties)
+    for name in set(entity.policies) - set(inline):
+        getattr(backend, f"delete_{kind}_policy")(entity.name, name)
+    for name, document in inline.items():
+        getattr(backend, f"put_{kind}_policy")(entity.name, name, document)
+
+
 class IamGroup(BackendModel, CloudFormationModel):
     """Handle on a group in moto's IAM backend; Ref is its name, Fn::GetAtt Arn its ARN."""
 
@@ -78,17 +93,7 @@ class IamGroup(BackendModel, CloudFormationModel):
 
     def _apply(self, properties: dict[str, Any]) -> None:
         backend = _backend(self.account_id, self.region_name)
-        group = backend.get_group(self.name)
-        wanted = {_policy_arn(backend, arn) for arn in properties.get("ManagedPolicyArns", [])}
-        for arn in set(group.managed_policies) - wanted:
-            backend.detach_group_policy(arn, self.name)
-        for arn in wanted - set(group.managed_policies):
-            backend.attach_group_policy(arn, self.name)
-        inline = _inline(properties)
-        for name in set(group.policies) - set(inline):
-            backend.delete_group_policy(self.name, name)
-        for name, document in inline.items():
-            backend.put_group_policy(self.name, name, document)
+        _reconcile_policies(backend, "group", backend.get_group(self.name), properties)
 
     @classmethod
     def update_from_cloudformation_json(  # type: ignore[misc]
@@ -148,16 +153,7 @@ def _apply_to_user(
         backend.add_user_to_group(group, user.name)
     boundary = properties.get("PermissionsBoundary")
     user.permissions_boundary_arn = _policy_arn(backend, boundary) if boundary else None
-    wanted = {_policy_arn(backend, arn) for arn in properties.get("ManagedPolicyArns", [])}
-    for arn in set(user.managed_policies) - wanted:
-        backend.detach_user_policy(arn, user.name)
-    for arn in wanted - set(user.managed_policies):
-        backend.attach_user_policy(arn, user.name)
-    inline = _inline(properties)
-    for name in set(user.policies) - set(inline):
-        backend.delete_user_policy(user.name, name)
-    for name, document in inline.items():
-        backend.put_user_policy(user.name, name, document)
+    _reconcile_policies(backend, "user", user, properties)
 
 
 def _user_update(
